@@ -1,0 +1,855 @@
+//! Everything the user chooses, as the answers file (TOML) or the wizard
+//! records it, and its validation.
+//!
+//! Validation never stops at the first problem: it returns every error at
+//! once, each naming its field (`genomics.buckets[1]`, `name_prefix`, …) and
+//! saying what is allowed. Only valid answers can be planned: [`plan`]
+//! takes a [`ValidAnswers`], which only [`Answers::validate`] makes.
+//!
+//! [`plan`]: crate::plan::plan
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::names::{EntityKind, NameOverrides, Slot};
+use crate::partition::Partition;
+use crate::rules;
+
+/// The tag onramp puts on everything it creates, so that its resources can be
+/// told apart from hand-made ones.
+pub const MANAGED_BY_TAG: (&str, &str) = ("onramp:managed-by", "onramp");
+
+/// AWS allows 50 tags per resource; onramp's own tag takes one.
+pub const MAX_USER_TAGS: usize = 49;
+
+/// The answers, as written in an answers file. Defaults follow the console
+/// walkthrough of the source documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answers {
+    /// Region to plan for; else `--region`, `AWS_REGION` or `AWS_DEFAULT_REGION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Account to plan for; else the account of the cloud in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// Prepended to every name.
+    #[serde(default)]
+    pub name_prefix: String,
+    /// IAM path of every role, policy and instance profile.
+    #[serde(default = "root_path")]
+    pub path: String,
+    /// ARN of a managed policy set as permissions boundary on every role; empty for none.
+    #[serde(default)]
+    pub permissions_boundary: String,
+    /// Added to every resource beside onramp's own tag.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Overrides of the default names.
+    #[serde(default)]
+    pub names: NameOverrides,
+    /// The Genomics Workflows on AWS core permissions; absent means not wanted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genomics: Option<Genomics>,
+    /// The AWS ParallelCluster policies; absent means not wanted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster: Option<ParallelCluster>,
+}
+
+fn root_path() -> String {
+    "/".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Answers {
+    /// What the console walkthrough starts from: the genomics core with every
+    /// option on, no buckets chosen yet, names as in the documents.
+    fn default() -> Self {
+        Answers {
+            region: None,
+            account_id: None,
+            name_prefix: String::new(),
+            path: root_path(),
+            permissions_boundary: String::new(),
+            tags: BTreeMap::new(),
+            names: NameOverrides::default(),
+            genomics: Some(Genomics::default()),
+            parallelcluster: None,
+        }
+    }
+}
+
+/// The `[genomics]` table: "Core: Permissions" of Genomics Workflows on AWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genomics {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Buckets the instance role (and job role) may use.
+    #[serde(default)]
+    pub buckets: Vec<String>,
+    /// Attach `AmazonS3ReadOnlyAccess` to the instance role, for public data sets.
+    #[serde(default = "yes")]
+    pub public_data_read: bool,
+    /// Create and attach the EBS autoscale policy.
+    #[serde(default = "yes")]
+    pub ebs_autoscale: bool,
+    /// Create the Spot Fleet role.
+    #[serde(default = "yes")]
+    pub spot: bool,
+    /// Create the Batch job role.
+    #[serde(default = "yes")]
+    pub job_role: bool,
+    /// Extra managed policies for the job role.
+    #[serde(default)]
+    pub job_role_policy_arns: Vec<String>,
+}
+
+impl Default for Genomics {
+    fn default() -> Self {
+        Genomics {
+            enabled: true,
+            buckets: Vec::new(),
+            public_data_read: true,
+            ebs_autoscale: true,
+            spot: true,
+            job_role: true,
+            job_role_policy_arns: Vec::new(),
+        }
+    }
+}
+
+/// The `[parallelcluster]` table: ParallelCluster's instance and user policies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParallelCluster {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// ParallelCluster major version; `"2"` is the one the source document describes.
+    #[serde(default = "version_two", deserialize_with = "string_or_integer")]
+    pub version: String,
+    /// `slurm`, `sge`, `torque` or `awsbatch`.
+    #[serde(default = "slurm")]
+    pub scheduler: String,
+    /// The cluster's resources bucket (`<RESOURCES S3 BUCKET>`); required for awsbatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources_bucket: Option<String>,
+    /// awsbatch: the cluster's CloudFormation stack (`<STACK NAME>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    /// awsbatch: `<AWS_BATCH_STACK - JOB_DEFINITION_SERIAL_NAME>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_definition_serial_name: Option<String>,
+    /// awsbatch: `<AWS_BATCH_STACK - JOB_DEFINITION_MNP_NAME>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_definition_mnp_name: Option<String>,
+    /// awsbatch: `<AWS_BATCH_STACK - JOB_QUEUE_NAME>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_queue_name: Option<String>,
+    /// awsbatch: `<AWS_BATCH_STACK - JOB_ROLE>`, a role name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_role: Option<String>,
+    /// awsbatch: `<ECS COMPUTE ENVIRONMENT>`, the ECS cluster of the compute environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecs_compute_environment: Option<String>,
+}
+
+fn version_two() -> String {
+    "2".into()
+}
+
+fn slurm() -> String {
+    "slurm".into()
+}
+
+/// `version = 2` and `version = "2"` both mean the same to a person.
+fn string_or_integer<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(i64),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Text(s) => s,
+        Either::Number(n) => n.to_string(),
+    })
+}
+
+impl Default for ParallelCluster {
+    fn default() -> Self {
+        ParallelCluster {
+            enabled: true,
+            version: version_two(),
+            scheduler: slurm(),
+            resources_bucket: None,
+            stack_name: None,
+            job_definition_serial_name: None,
+            job_definition_mnp_name: None,
+            job_queue_name: None,
+            job_role: None,
+            ecs_compute_environment: None,
+        }
+    }
+}
+
+/// The cluster scheduler; it decides which variant of each ParallelCluster policy applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheduler {
+    Slurm,
+    Sge,
+    Torque,
+    Awsbatch,
+}
+
+impl Scheduler {
+    pub const ALL: [Scheduler; 4] = [
+        Scheduler::Slurm,
+        Scheduler::Sge,
+        Scheduler::Torque,
+        Scheduler::Awsbatch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheduler::Slurm => "slurm",
+            Scheduler::Sge => "sge",
+            Scheduler::Torque => "torque",
+            Scheduler::Awsbatch => "awsbatch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scheduler> {
+        Scheduler::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Where the plan will be applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub region: String,
+    pub account_id: String,
+    pub partition: Partition,
+}
+
+/// What the environment says about the target, for answers that leave it out.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `--region` on the command line; it must agree with the answers file.
+    pub region_flag: Option<String>,
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+    pub region_env: Option<String>,
+    /// The account of the cloud in use (the in-memory account with `--demo`);
+    /// it must agree with the answers file.
+    pub account_id: Option<String>,
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Dotted path of the field, like `genomics.buckets[2]` or `tags.Project`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Every problem found in a set of answers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    /// The fields named, in order.
+    pub fn fields(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.field.as_str()).collect()
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(
+            f,
+            "the answers have {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The answers file could not be read as answers at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(String);
+
+impl Answers {
+    /// Reads an answers file's text. Unknown keys are rejected with the list of
+    /// known ones, so a typo never silently falls back to a default.
+    pub fn from_toml(text: &str) -> Result<Answers, ParseError> {
+        toml::from_str(text).map_err(|e| ParseError(e.to_string().trim_end().to_owned()))
+    }
+
+    /// Writes the answers as an answers file.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// The demo account's answers, embedded in the binary.
+    pub fn demo() -> Answers {
+        // The asset is checked by a test; an empty default is never reached.
+        Answers::from_toml(include_str!("../assets/demo/answers.toml")).unwrap_or_default()
+    }
+
+    /// Checks every field; on success the answers can be planned.
+    pub fn validate(&self, env: &Environment) -> Result<ValidAnswers, ValidationErrors> {
+        let mut errors = Errors::default();
+        let region = self.resolve_region(env, &mut errors);
+        let account_id = self.resolve_account(env, &mut errors);
+        let partition = region.as_deref().map(Partition::of_region);
+
+        self.check_common(partition, &mut errors);
+        if let Some(g) = self.genomics.as_ref().filter(|g| g.enabled) {
+            check_genomics(g, partition, &mut errors);
+        }
+        let scheduler = self
+            .parallelcluster
+            .as_ref()
+            .filter(|p| p.enabled)
+            .and_then(|p| check_parallelcluster(p, &mut errors));
+        if !self.genomics_enabled() && !self.parallelcluster_enabled() {
+            errors.add(
+                "genomics.enabled",
+                "nothing to set up: enable [genomics], [parallelcluster] or both",
+            );
+        }
+        if let Some(region) = &region {
+            self.check_names(region, &mut errors);
+        }
+
+        match (region, account_id, partition) {
+            (Some(region), Some(account_id), Some(partition)) if errors.0.is_empty() => {
+                Ok(ValidAnswers {
+                    answers: self.clone(),
+                    target: Target {
+                        region,
+                        account_id,
+                        partition,
+                    },
+                    scheduler,
+                })
+            }
+            _ => Err(ValidationErrors(errors.0)),
+        }
+    }
+
+    fn genomics_enabled(&self) -> bool {
+        self.genomics.as_ref().is_some_and(|g| g.enabled)
+    }
+
+    fn parallelcluster_enabled(&self) -> bool {
+        self.parallelcluster.as_ref().is_some_and(|p| p.enabled)
+    }
+
+    fn resolve_region(&self, env: &Environment, errors: &mut Errors) -> Option<String> {
+        if let (Some(file), Some(flag)) = (&self.region, &env.region_flag)
+            && file != flag
+        {
+            errors.add(
+                "region",
+                format!(
+                    "the answers file says `{file}` but --region says `{flag}`; remove one of them"
+                ),
+            );
+            return None;
+        }
+        let region = self
+            .region
+            .clone()
+            .or_else(|| env.region_flag.clone())
+            .or_else(|| env.region_env.clone());
+        match region {
+            None => {
+                errors.add(
+                    "region",
+                    "not set: add `region = \"us-east-1\"` (your region) to the answers file, pass --region, or set AWS_REGION",
+                );
+                None
+            }
+            Some(r) => match rules::region(&r) {
+                Ok(()) => Some(r),
+                Err(why) => {
+                    errors.add("region", why);
+                    None
+                }
+            },
+        }
+    }
+
+    fn resolve_account(&self, env: &Environment, errors: &mut Errors) -> Option<String> {
+        if let (Some(file), Some(cloud)) = (&self.account_id, &env.account_id)
+            && file != cloud
+        {
+            errors.add(
+                "account_id",
+                format!(
+                    "the answers are for account {file} but the account in use is {cloud}; fix account_id or switch accounts"
+                ),
+            );
+            return None;
+        }
+        match self.account_id.clone().or_else(|| env.account_id.clone()) {
+            None => {
+                errors.add(
+                    "account_id",
+                    "not set: add `account_id = \"123456789012\"` (your 12-digit account id) to the answers file, or use --demo",
+                );
+                None
+            }
+            Some(id) => match rules::account_id(&id) {
+                Ok(()) => Some(id),
+                Err(why) => {
+                    errors.add("account_id", why);
+                    None
+                }
+            },
+        }
+    }
+
+    fn check_common(&self, partition: Option<Partition>, errors: &mut Errors) {
+        if let Some(bad) = self
+            .name_prefix
+            .chars()
+            .find(|c| !rules::is_iam_name_char(*c))
+        {
+            errors.add(
+                "name_prefix",
+                format!(
+                    "`{}` contains `{bad}`; a prefix may use letters, digits and `_ + = , . @ -`",
+                    self.name_prefix
+                ),
+            );
+        }
+        errors.check("path", rules::iam_path(&self.path));
+        if !self.permissions_boundary.is_empty()
+            && let Some(p) = partition
+        {
+            errors.check(
+                "permissions_boundary",
+                rules::policy_arn(&self.permissions_boundary, p),
+            );
+        }
+        if self.tags.len() > MAX_USER_TAGS {
+            errors.add(
+                "tags",
+                format!(
+                    "{} tags given; AWS allows 50 per resource and onramp uses one, so at most {MAX_USER_TAGS}",
+                    self.tags.len()
+                ),
+            );
+        }
+        for (key, value) in &self.tags {
+            let field = format!("tags.{key}");
+            if key == MANAGED_BY_TAG.0 {
+                errors.add(&field, "this tag is onramp's own and is set automatically");
+                continue;
+            }
+            errors.check(&field, rules::tag_key(key));
+            errors.check(&field, rules::tag_value(value));
+        }
+    }
+
+    /// Checks every name the plan will use, after the prefix is applied, and
+    /// that no two resources of one kind share a name (IAM compares names
+    /// case-insensitively).
+    fn check_names(&self, region: &str, errors: &mut Errors) {
+        // A prefix with bad characters is reported once, in check_common.
+        let prefix_ok = self.name_prefix.chars().all(rules::is_iam_name_char);
+        let mut seen: BTreeMap<(EntityKind, String), Slot> = BTreeMap::new();
+        for slot in self.slots_in_use() {
+            if let Some(given) = slot.overridden(&self.names) {
+                let field = format!("names.{}", slot.key());
+                let kind = slot.kind();
+                if let Err(why) = rules::iam_name(given, &name_noun(kind), kind.max_name_len()) {
+                    errors.add(&field, why);
+                    continue;
+                }
+            }
+            let name = slot.name(&self.name_prefix, &self.names, region);
+            let kind = slot.kind();
+            if let Err(why) = rules::iam_name(&name, &name_noun(kind), kind.max_name_len()) {
+                // The base name is fine, so the prefix is what breaks it.
+                if prefix_ok {
+                    errors.add(
+                        "name_prefix",
+                        format!("makes the {} name too long or invalid: {why}", kind.noun()),
+                    );
+                }
+                continue;
+            }
+            let key = (kind, name.to_lowercase());
+            if let Some(first) = seen.get(&key) {
+                errors.add(
+                    &format!("names.{}", slot.key()),
+                    format!(
+                        "`{name}` is also the name of names.{} (IAM names are case-insensitive); choose another",
+                        first.key()
+                    ),
+                );
+            } else {
+                seen.insert(key, slot);
+            }
+        }
+    }
+
+    /// The named resources these answers ask for.
+    pub fn slots_in_use(&self) -> Vec<Slot> {
+        let mut slots = Vec::new();
+        if let Some(g) = self.genomics.as_ref().filter(|g| g.enabled) {
+            slots.push(Slot::BucketAccessPolicy);
+            if g.ebs_autoscale {
+                slots.push(Slot::EbsAutoscalePolicy);
+            }
+            slots.extend([Slot::BatchServiceRole, Slot::InstanceRole]);
+            if g.spot {
+                slots.push(Slot::SpotFleetRole);
+            }
+            if g.job_role {
+                slots.push(Slot::JobRole);
+            }
+        }
+        if self.parallelcluster_enabled() {
+            slots.extend([
+                Slot::ParallelClusterInstancePolicy,
+                Slot::ParallelClusterRole,
+                Slot::ParallelClusterUserPolicy,
+            ]);
+        }
+        slots
+    }
+}
+
+fn name_noun(kind: EntityKind) -> String {
+    format!("{} name", kind.noun())
+}
+
+fn check_genomics(g: &Genomics, partition: Option<Partition>, errors: &mut Errors) {
+    if g.buckets.is_empty() {
+        errors.add(
+            "genomics.buckets",
+            "no bucket chosen; the instance role needs at least one bucket for its data",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, bucket) in g.buckets.iter().enumerate() {
+        let field = format!("genomics.buckets[{i}]");
+        if !seen.insert(bucket) {
+            errors.add(&field, format!("`{bucket}` is listed twice"));
+            continue;
+        }
+        errors.check(&field, rules::bucket_name(bucket));
+    }
+    if !g.job_role && !g.job_role_policy_arns.is_empty() {
+        errors.add(
+            "genomics.job_role_policy_arns",
+            "policies for the job role are given but job_role = false; turn the job role on or remove them",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, arn) in g.job_role_policy_arns.iter().enumerate() {
+        let field = format!("genomics.job_role_policy_arns[{i}]");
+        if !seen.insert(arn) {
+            errors.add(&field, format!("`{arn}` is listed twice"));
+        } else if let Some(p) = partition {
+            errors.check(&field, rules::policy_arn(arn, p));
+        }
+    }
+}
+
+/// Returns the scheduler when it is valid.
+fn check_parallelcluster(p: &ParallelCluster, errors: &mut Errors) -> Option<Scheduler> {
+    match p.version.as_str() {
+        "2" => {}
+        "3" => errors.add(
+            "parallelcluster.version",
+            "ParallelCluster 3 policies are not available in this version of onramp; use \"2\" (the source document's version)",
+        ),
+        other => errors.add(
+            "parallelcluster.version",
+            format!("`{other}` is not a ParallelCluster version onramp knows; use \"2\""),
+        ),
+    }
+    let scheduler = Scheduler::parse(&p.scheduler);
+    if scheduler.is_none() {
+        let names: Vec<&str> = Scheduler::ALL.iter().map(|s| s.as_str()).collect();
+        let hint = if Scheduler::parse(&p.scheduler.to_lowercase()).is_some() {
+            " (schedulers are written in lowercase)"
+        } else {
+            ""
+        };
+        errors.add(
+            "parallelcluster.scheduler",
+            format!(
+                "`{}` is not a scheduler{hint}; choose one of {}",
+                p.scheduler,
+                names.join(", ")
+            ),
+        );
+    }
+    if let Some(bucket) = &p.resources_bucket {
+        errors.check(
+            "parallelcluster.resources_bucket",
+            rules::bucket_name(bucket),
+        );
+    }
+    type Rule = fn(&str) -> Result<(), rules::Reason>;
+    let batch_fields: [(&str, &Option<String>, Rule); 6] = [
+        ("stack_name", &p.stack_name, rules::stack_name),
+        (
+            "job_definition_serial_name",
+            &p.job_definition_serial_name,
+            |v| rules::batch_name(v, "job definition name"),
+        ),
+        ("job_definition_mnp_name", &p.job_definition_mnp_name, |v| {
+            rules::batch_name(v, "job definition name")
+        }),
+        ("job_queue_name", &p.job_queue_name, |v| {
+            rules::batch_name(v, "job queue name")
+        }),
+        ("job_role", &p.job_role, |v| {
+            rules::iam_name(v, "role name", crate::plan::limits::ROLE_NAME_MAX)
+        }),
+        (
+            "ecs_compute_environment",
+            &p.ecs_compute_environment,
+            rules::ecs_cluster_name,
+        ),
+    ];
+    let awsbatch = scheduler == Some(Scheduler::Awsbatch);
+    if awsbatch && p.resources_bucket.is_none() {
+        errors.add(
+            "parallelcluster.resources_bucket",
+            "required with scheduler = \"awsbatch\": the cluster's resources bucket",
+        );
+    }
+    for (key, value, rule) in batch_fields {
+        let field = format!("parallelcluster.{key}");
+        match (awsbatch, value) {
+            (true, None) => errors.add(
+                &field,
+                "required with scheduler = \"awsbatch\" (the awsbatch policies name it)",
+            ),
+            (true, Some(v)) => errors.check(&field, rule(v)),
+            (false, Some(_)) if scheduler.is_some() => errors.add(
+                &field,
+                format!(
+                    "only used with scheduler = \"awsbatch\", not \"{}\"; remove it",
+                    p.scheduler
+                ),
+            ),
+            (false, _) => {}
+        }
+    }
+    scheduler
+}
+
+/// Collects field errors.
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn check(&mut self, field: &str, result: Result<(), String>) {
+        if let Err(why) = result {
+            self.add(field, why);
+        }
+    }
+}
+
+/// Answers that passed validation, with the target resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidAnswers {
+    answers: Answers,
+    target: Target,
+    scheduler: Option<Scheduler>,
+}
+
+impl ValidAnswers {
+    pub fn answers(&self) -> &Answers {
+        &self.answers
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The final name of a resource (prefix applied).
+    pub fn name(&self, slot: Slot) -> String {
+        slot.name(
+            &self.answers.name_prefix,
+            &self.answers.names,
+            &self.target.region,
+        )
+    }
+
+    /// The genomics choices, when that part is wanted.
+    pub fn genomics(&self) -> Option<&Genomics> {
+        self.answers.genomics.as_ref().filter(|g| g.enabled)
+    }
+
+    /// The ParallelCluster choices and scheduler, when that part is wanted.
+    pub fn parallelcluster(&self) -> Option<(&ParallelCluster, Scheduler)> {
+        let p = self
+            .answers
+            .parallelcluster
+            .as_ref()
+            .filter(|p| p.enabled)?;
+        Some((p, self.scheduler?))
+    }
+
+    /// The permissions boundary, if one is set.
+    pub fn permissions_boundary(&self) -> Option<&str> {
+        Some(self.answers.permissions_boundary.as_str()).filter(|b| !b.is_empty())
+    }
+
+    /// onramp's own tag plus the user's, for every created resource.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        let mut tags = self.answers.tags.clone();
+        tags.insert(MANAGED_BY_TAG.0.into(), MANAGED_BY_TAG.1.into());
+        tags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Environment {
+        Environment {
+            region_flag: None,
+            region_env: Some("us-east-1".into()),
+            account_id: Some("123456789012".into()),
+        }
+    }
+
+    fn genomics_with(buckets: &[&str]) -> Answers {
+        Answers {
+            genomics: Some(Genomics {
+                buckets: buckets.iter().map(|b| (*b).to_owned()).collect(),
+                ..Genomics::default()
+            }),
+            ..Answers::default()
+        }
+    }
+
+    #[test]
+    fn minimal_file_takes_console_defaults() {
+        let a = Answers::from_toml("[genomics]\nbuckets = [\"my-gwf-data\"]\n").unwrap();
+        let g = a.genomics.as_ref().unwrap();
+        assert!(g.enabled && g.public_data_read && g.ebs_autoscale && g.spot && g.job_role);
+        assert_eq!(a.path, "/");
+        assert!(a.parallelcluster.is_none());
+        let valid = a.validate(&env()).unwrap();
+        assert_eq!(valid.target().partition, Partition::Aws);
+        assert_eq!(
+            valid.name(Slot::BucketAccessPolicy),
+            "s3bucket-access-us-east-1"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_list_the_known_ones() {
+        let err = Answers::from_toml("regoin = \"us-east-1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("regoin"), "{err}");
+        assert!(
+            err.contains("region") && err.contains("name_prefix"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        let mut a = genomics_with(&["Bad_Bucket", "ok-bucket", "ok-bucket"]);
+        a.path = "no-slash".into();
+        a.name_prefix = "a b".into();
+        let errors = a.validate(&env()).unwrap_err();
+        assert_eq!(
+            errors.fields(),
+            [
+                "name_prefix",
+                "path",
+                "genomics.buckets[0]",
+                "genomics.buckets[2]"
+            ]
+        );
+    }
+
+    #[test]
+    fn region_flag_must_agree_with_the_file() {
+        let mut a = genomics_with(&["data-bucket"]);
+        a.region = Some("eu-west-1".into());
+        let mut e = env();
+        e.region_flag = Some("us-east-1".into());
+        assert_eq!(a.validate(&e).unwrap_err().fields(), ["region"]);
+        e.region_flag = Some("eu-west-1".into());
+        assert_eq!(a.validate(&e).unwrap().target().region, "eu-west-1");
+    }
+
+    #[test]
+    fn prefix_pushing_a_role_name_past_64_is_named() {
+        let mut a = genomics_with(&["data-bucket"]);
+        a.name_prefix = "p".repeat(50);
+        let errors = a.validate(&env()).unwrap_err();
+        assert!(
+            errors.fields().iter().all(|f| *f == "name_prefix"),
+            "{errors}"
+        );
+        assert!(errors.to_string().contains("at most 64"), "{errors}");
+    }
+
+    #[test]
+    fn case_insensitive_duplicate_names_are_rejected() {
+        let mut a = genomics_with(&["data-bucket"]);
+        a.names.job_role = Some("ECSINSTANCEROLE".into());
+        assert_eq!(a.validate(&env()).unwrap_err().fields(), ["names.job_role"]);
+    }
+
+    #[test]
+    fn version_may_be_a_number() {
+        let a = Answers::from_toml("[parallelcluster]\nversion = 2\n").unwrap();
+        assert_eq!(a.parallelcluster.unwrap().version, "2");
+    }
+
+    #[test]
+    fn demo_answers_are_valid() {
+        let demo = Answers::demo();
+        assert!(demo.genomics.is_some() && demo.parallelcluster.is_some());
+        demo.validate(&env()).unwrap();
+    }
+
+    #[test]
+    fn answers_round_trip_through_toml() {
+        let demo = Answers::demo();
+        assert_eq!(Answers::from_toml(&demo.to_toml()).unwrap(), demo);
+    }
+}

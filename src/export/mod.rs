@@ -1,0 +1,3 @@
+//! Exports of a plan to formats other tools read.
+
+pub mod policies;

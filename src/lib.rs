@@ -1,0 +1,14 @@
+//! onramp: provisions the IAM set-up of "Genomics Workflows on AWS — Core:
+//! Permissions" and of AWS ParallelCluster's IAM roles.
+//!
+//! The pipeline is `Answers → validate → plan → lint → (print | export)`.
+//! Everything here but `cli` is pure: no terminal, no AWS, no file system.
+
+pub mod answers;
+pub mod cli;
+pub mod export;
+pub mod names;
+pub mod output;
+pub mod partition;
+pub mod plan;
+pub mod rules;

@@ -1,0 +1,196 @@
+//! The names of the IAM resources onramp creates: the defaults of the console
+//! walkthrough, any override from the answers' `[names]` table, and the
+//! `name_prefix` in front of all of them.
+//!
+//! One place computes them so that validation (which must check names *after*
+//! the prefix is applied) and the plan can never disagree.
+
+use serde::{Deserialize, Serialize};
+
+/// Which IAM namespace a name lives in; IAM limits differ per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    ManagedPolicy,
+    Role,
+    InstanceProfile,
+}
+
+impl EntityKind {
+    /// IAM's maximum name length for this kind.
+    pub fn max_name_len(self) -> usize {
+        match self {
+            EntityKind::Role => crate::plan::limits::ROLE_NAME_MAX,
+            EntityKind::ManagedPolicy => crate::plan::limits::POLICY_NAME_MAX,
+            EntityKind::InstanceProfile => crate::plan::limits::INSTANCE_PROFILE_NAME_MAX,
+        }
+    }
+
+    /// How the kind is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            EntityKind::ManagedPolicy => "managed policy",
+            EntityKind::Role => "role",
+            EntityKind::InstanceProfile => "instance profile",
+        }
+    }
+
+    /// The resource-type segment of the ARN (`arn:…:iam::ACCOUNT:<segment>/…`).
+    pub fn arn_segment(self) -> &'static str {
+        match self {
+            EntityKind::ManagedPolicy => "policy",
+            EntityKind::Role => "role",
+            EntityKind::InstanceProfile => "instance-profile",
+        }
+    }
+}
+
+/// Optional overrides of the default names, the `[names]` table of the answers.
+/// Each is used as given, with `name_prefix` in front.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameOverrides {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_access_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebs_autoscale_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_service_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_fleet_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_instance_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_user_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_role: Option<String>,
+}
+
+/// One nameable resource of the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    BucketAccessPolicy,
+    EbsAutoscalePolicy,
+    BatchServiceRole,
+    InstanceRole,
+    SpotFleetRole,
+    JobRole,
+    ParallelClusterInstancePolicy,
+    ParallelClusterUserPolicy,
+    ParallelClusterRole,
+}
+
+impl Slot {
+    pub const ALL: [Slot; 9] = [
+        Slot::BucketAccessPolicy,
+        Slot::EbsAutoscalePolicy,
+        Slot::BatchServiceRole,
+        Slot::InstanceRole,
+        Slot::SpotFleetRole,
+        Slot::JobRole,
+        Slot::ParallelClusterInstancePolicy,
+        Slot::ParallelClusterUserPolicy,
+        Slot::ParallelClusterRole,
+    ];
+
+    /// The key in the `[names]` table, also used as the field in errors.
+    pub fn key(self) -> &'static str {
+        match self {
+            Slot::BucketAccessPolicy => "bucket_access_policy",
+            Slot::EbsAutoscalePolicy => "ebs_autoscale_policy",
+            Slot::BatchServiceRole => "batch_service_role",
+            Slot::InstanceRole => "instance_role",
+            Slot::SpotFleetRole => "spot_fleet_role",
+            Slot::JobRole => "job_role",
+            Slot::ParallelClusterInstancePolicy => "parallelcluster_instance_policy",
+            Slot::ParallelClusterUserPolicy => "parallelcluster_user_policy",
+            Slot::ParallelClusterRole => "parallelcluster_role",
+        }
+    }
+
+    pub fn kind(self) -> EntityKind {
+        match self {
+            Slot::BucketAccessPolicy
+            | Slot::EbsAutoscalePolicy
+            | Slot::ParallelClusterInstancePolicy
+            | Slot::ParallelClusterUserPolicy => EntityKind::ManagedPolicy,
+            Slot::BatchServiceRole
+            | Slot::InstanceRole
+            | Slot::SpotFleetRole
+            | Slot::JobRole
+            | Slot::ParallelClusterRole => EntityKind::Role,
+        }
+    }
+
+    /// The name the source documents use (before the prefix).
+    pub fn default_name(self, region: &str) -> String {
+        match self {
+            Slot::BucketAccessPolicy => format!("s3bucket-access-{region}"),
+            Slot::EbsAutoscalePolicy => "ebs-autoscale-policy".into(),
+            Slot::BatchServiceRole => "AWSBatchServiceRole".into(),
+            Slot::InstanceRole => "ecsInstanceRole".into(),
+            Slot::SpotFleetRole => "AWSSpotFleetTaggingRole".into(),
+            Slot::JobRole => "BatchJobRole".into(),
+            Slot::ParallelClusterInstancePolicy => "ParallelClusterInstancePolicy".into(),
+            Slot::ParallelClusterUserPolicy => "ParallelClusterUserPolicy".into(),
+            // The seed leaves this as `<PARALLELCLUSTER EC2 ROLE NAME>`.
+            Slot::ParallelClusterRole => "ParallelClusterInstanceRole".into(),
+        }
+    }
+
+    /// The override the user gave for this slot, if any.
+    pub fn overridden(self, overrides: &NameOverrides) -> Option<&str> {
+        let value = match self {
+            Slot::BucketAccessPolicy => &overrides.bucket_access_policy,
+            Slot::EbsAutoscalePolicy => &overrides.ebs_autoscale_policy,
+            Slot::BatchServiceRole => &overrides.batch_service_role,
+            Slot::InstanceRole => &overrides.instance_role,
+            Slot::SpotFleetRole => &overrides.spot_fleet_role,
+            Slot::JobRole => &overrides.job_role,
+            Slot::ParallelClusterInstancePolicy => &overrides.parallelcluster_instance_policy,
+            Slot::ParallelClusterUserPolicy => &overrides.parallelcluster_user_policy,
+            Slot::ParallelClusterRole => &overrides.parallelcluster_role,
+        };
+        value.as_deref()
+    }
+
+    /// The final name: prefix + (override or default).
+    pub fn name(self, prefix: &str, overrides: &NameOverrides, region: &str) -> String {
+        let base = self
+            .overridden(overrides)
+            .map_or_else(|| self.default_name(region), str::to_owned);
+        format!("{prefix}{base}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_seeds_and_prefix_applies_to_all() {
+        let none = NameOverrides::default();
+        assert_eq!(
+            Slot::BucketAccessPolicy.name("", &none, "eu-west-1"),
+            "s3bucket-access-eu-west-1"
+        );
+        assert_eq!(
+            Slot::InstanceRole.name("lab-", &none, "eu-west-1"),
+            "lab-ecsInstanceRole"
+        );
+        let custom = NameOverrides {
+            job_role: Some("GenomicsJobs".into()),
+            ..NameOverrides::default()
+        };
+        assert_eq!(
+            Slot::JobRole.name("lab-", &custom, "us-east-1"),
+            "lab-GenomicsJobs"
+        );
+        let keys: std::collections::BTreeSet<_> = Slot::ALL.iter().map(|s| s.key()).collect();
+        assert_eq!(keys.len(), Slot::ALL.len(), "keys are unique");
+    }
+}

@@ -1,0 +1,155 @@
+//! How a plan and its findings are printed: a readable tree for people, JSON
+//! for programs. Pure functions returning strings; the caller writes them.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::names::EntityKind;
+use crate::plan::lint::{Finding, Level};
+use crate::plan::{Plan, Resource, Spec, limits};
+
+/// `plan --format json`: `{"region", "account_id", "partition", "resources": [...], "findings": [...]}`.
+pub fn plan_json(plan: &Plan, findings: &[Finding]) -> String {
+    let mut value = plan.to_json();
+    if let Value::Object(map) = &mut value {
+        map.insert("findings".into(), json!(findings));
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `plan --format text`: a tree of resources with their documents pretty-printed.
+pub fn plan_text(plan: &Plan, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let t = &plan.target;
+    let _ = writeln!(
+        out,
+        "Plan for account {} in {} (partition {})",
+        t.account_id, t.region, t.partition
+    );
+    let _ = writeln!(out, "{}\n", summary(plan));
+    for (i, r) in plan.resources.iter().enumerate() {
+        resource_text(&mut out, i + 1, r);
+    }
+    out.push_str(&findings_text(findings));
+    out
+}
+
+/// "9 resources: 4 managed policies, 4 roles, 1 instance profile".
+pub fn summary(plan: &Plan) -> String {
+    let count = |k: EntityKind| plan.resources.iter().filter(|r| r.kind() == k).count();
+    let parts: Vec<String> = [
+        (
+            EntityKind::ManagedPolicy,
+            "managed policy",
+            "managed policies",
+        ),
+        (EntityKind::Role, "role", "roles"),
+        (
+            EntityKind::InstanceProfile,
+            "instance profile",
+            "instance profiles",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(k, one, many)| match count(k) {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {many}")),
+    })
+    .collect();
+    let n = plan.resources.len();
+    format!(
+        "{n} resource{}: {}",
+        if n == 1 { "" } else { "s" },
+        parts.join(", ")
+    )
+}
+
+fn resource_text(out: &mut String, number: usize, r: &Resource) {
+    let _ = writeln!(out, "{number}. {} {}", r.kind().noun(), r.name);
+    let _ = writeln!(out, "   arn: {}", r.arn);
+    let tags: Vec<String> = r.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let _ = writeln!(out, "   tags: {}", tags.join(", "));
+    if !r.depends_on.is_empty() {
+        let deps: Vec<String> = r
+            .depends_on
+            .iter()
+            .map(|d| format!("{} {}", d.kind.noun(), d.name))
+            .collect();
+        let _ = writeln!(out, "   after: {}", deps.join(", "));
+    }
+    match &r.spec {
+        Spec::ManagedPolicy {
+            description,
+            document,
+        } => {
+            let _ = writeln!(out, "   description: {description}");
+            document_text(out, "document", document, limits::MANAGED_POLICY_SIZE);
+        }
+        Spec::Role {
+            description,
+            trust_policy,
+            managed_policy_arns,
+            inline_policies,
+            permissions_boundary,
+        } => {
+            let _ = writeln!(out, "   description: {description}");
+            let _ = writeln!(
+                out,
+                "   permissions boundary: {}",
+                permissions_boundary.as_deref().unwrap_or("none")
+            );
+            let _ = writeln!(out, "   managed policies:");
+            for arn in managed_policy_arns {
+                let _ = writeln!(out, "     - {arn}");
+            }
+            document_text(out, "trust policy", trust_policy, limits::TRUST_POLICY_SIZE);
+            for (name, doc) in inline_policies {
+                document_text(
+                    out,
+                    &format!("inline policy {name}"),
+                    doc,
+                    limits::INLINE_POLICIES_PER_ROLE_SIZE,
+                );
+            }
+        }
+        Spec::InstanceProfile { roles } => {
+            let _ = writeln!(out, "   roles: {}", roles.join(", "));
+        }
+    }
+    for note in &r.notes {
+        let _ = writeln!(out, "   note: {note}");
+    }
+    out.push('\n');
+}
+
+fn document_text(out: &mut String, label: &str, doc: &Value, limit: usize) {
+    let _ = writeln!(
+        out,
+        "   {label} ({} of {limit} characters):",
+        limits::policy_size(doc)
+    );
+    let pretty = serde_json::to_string_pretty(doc).unwrap_or_default();
+    for line in pretty.lines() {
+        let _ = writeln!(out, "     {line}");
+    }
+}
+
+/// "Findings: 0 errors, 2 warnings, 5 notes" and one line each.
+pub fn findings_text(findings: &[Finding]) -> String {
+    let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut out = format!(
+        "Findings: {}, {}, {}\n",
+        plural(count(Level::Error), "error"),
+        plural(count(Level::Warning), "warning"),
+        plural(count(Level::Note), "note")
+    );
+    for f in findings {
+        let _ = writeln!(out, "  {f}");
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! Genomics Workflows on AWS, "Core: Permissions" (seed `000_…`): the bucket
+//! access and EBS autoscale policies, the Batch service role, the EC2 instance
+//! role with its instance profile, the Spot Fleet role and the job role.
+
+use serde_json::Value;
+
+use super::Builder;
+use super::limits::{self, MANAGED_POLICY_SIZE};
+use super::policy::{self, Template, TemplateError};
+use crate::answers::Genomics;
+use crate::names::Slot;
+
+/// Adds the genomics core resources, policies first.
+pub fn add(b: &mut Builder<'_>, g: &Genomics) -> Result<(), TemplateError> {
+    let bucket_policy_arns = add_bucket_policies(b, g)?;
+
+    let ebs_policy_arn = if g.ebs_autoscale {
+        let doc = policy::fill(Template::EbsAutoscale, &b.base_vars())?;
+        Some(b.add_policy(
+            b.answers.name(Slot::EbsAutoscalePolicy),
+            "Lets Batch instances create, attach and tag EBS volumes for scratch space (Amazon EBS Autoscale)",
+            doc,
+            vec![
+                "The console walkthrough grants `ec2:*Volume`, which lacks `ec2:CreateTags` (EBS autoscale tags its volumes) and also matches DetachVolume, ModifyVolume and ImportVolume, which it never calls; onramp lists the actions explicitly, as the CloudFormation version does, and adds `ec2:DescribeTags` so the instance can read back those tags.".into(),
+            ],
+        ))
+    } else {
+        None
+    };
+
+    b.add_role(
+        b.answers.name(Slot::BatchServiceRole),
+        "Used by AWS Batch to manage compute resources on your behalf",
+        "batch.amazonaws.com",
+        vec![b.aws_managed("service-role/AWSBatchServiceRole")],
+        vec![managed_path_note("AWSBatchServiceRole")],
+    )?;
+
+    let mut instance_policies =
+        vec![b.aws_managed("service-role/AmazonEC2ContainerServiceforEC2Role")];
+    if g.public_data_read {
+        instance_policies.push(b.aws_managed("AmazonS3ReadOnlyAccess"));
+    }
+    instance_policies.extend(bucket_policy_arns.iter().cloned());
+    instance_policies.extend(ebs_policy_arn);
+    let instance_role = b.answers.name(Slot::InstanceRole);
+    let mut notes = vec![
+        "The trust policy (ec2.amazonaws.com) is written out; the console makes it when you pick the EC2 use case.".into(),
+        managed_path_note("AmazonEC2ContainerServiceforEC2Role"),
+    ];
+    if g.public_data_read {
+        notes.push("AmazonS3ReadOnlyAccess is attached for public data sets (the AWS Registry of Open Data), as the walkthrough does.".into());
+    }
+    b.add_role(
+        instance_role.clone(),
+        "Role of the EC2 instances AWS Batch launches: ECS agent, workflow buckets, EBS autoscale",
+        "ec2.amazonaws.com",
+        instance_policies,
+        notes,
+    )?;
+    b.add_instance_profile(
+        &instance_role,
+        vec!["Created explicitly: the console makes an instance profile along with an EC2 role, the IAM API does not, and a Batch compute environment needs the profile.".into()],
+    );
+
+    if g.spot {
+        b.add_role(
+            b.answers.name(Slot::SpotFleetRole),
+            "Lets Spot Fleet launch, tag and terminate Spot Instances for AWS Batch",
+            "spotfleet.amazonaws.com",
+            vec![b.aws_managed("service-role/AmazonEC2SpotFleetTaggingRole")],
+            vec![
+                "AmazonEC2SpotFleetTaggingRole replaces the deprecated AmazonEC2SpotFleetRole, which cannot tag instances.".into(),
+                managed_path_note("AmazonEC2SpotFleetTaggingRole"),
+            ],
+        )?;
+    }
+
+    if g.job_role {
+        let mut job_policies = bucket_policy_arns;
+        job_policies.extend(g.job_role_policy_arns.iter().cloned());
+        b.add_role(
+            b.answers.name(Slot::JobRole),
+            "Role of individual AWS Batch jobs (ECS tasks): workflow buckets and any extra policies",
+            "ecs-tasks.amazonaws.com",
+            job_policies,
+            vec!["The walkthrough leaves the job role's policies to you; onramp attaches the bucket access policy so jobs can reach the workflow buckets, plus any extra policies you named.".into()],
+        )?;
+    }
+    Ok(())
+}
+
+fn managed_path_note(policy: &str) -> String {
+    format!(
+        "{policy} is attached by its full ARN, with the `service-role/` path the console hides."
+    )
+}
+
+/// Adds one bucket access policy, or several when one would exceed IAM's
+/// managed policy size; returns their ARNs.
+fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>, TemplateError> {
+    let base_name = b.answers.name(Slot::BucketAccessPolicy);
+    let chunks = split_buckets(b, &g.buckets)?;
+    let count = chunks.len();
+    let mut arns = Vec::with_capacity(count);
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let name = if i == 0 {
+            base_name.clone()
+        } else {
+            format!("{base_name}-{}", i + 1)
+        };
+        let mut notes = vec![
+            "One policy covers every chosen bucket, as the console walkthrough's \"Add additional permissions\" does; the CloudFormation version makes one per bucket.".into(),
+        ];
+        if count > 1 {
+            notes.push(format!(
+                "Part {} of {count}: one policy for all {} buckets would exceed IAM's {MANAGED_POLICY_SIZE}-character limit for a managed policy.",
+                i + 1,
+                g.buckets.len()
+            ));
+        }
+        let doc = bucket_document(b, chunk)?;
+        arns.push(b.add_policy(
+            name,
+            "Full access to the S3 buckets that hold workflow inputs and outputs",
+            doc,
+            notes,
+        ));
+    }
+    Ok(arns)
+}
+
+fn bucket_document(b: &Builder<'_>, buckets: Vec<String>) -> Result<Value, TemplateError> {
+    policy::fill(
+        Template::BucketAccess,
+        &b.base_vars().set_list("bucket", buckets),
+    )
+}
+
+/// Packs buckets, in order, into as few documents as fit the size limit.
+///
+/// A document's size is affine in its buckets: the empty document, plus each
+/// bucket's own ARNs, plus one comma between neighbours. So each bucket is
+/// measured once, not every candidate document.
+fn split_buckets(b: &Builder<'_>, buckets: &[String]) -> Result<Vec<Vec<String>>, TemplateError> {
+    let empty = limits::policy_size(&bucket_document(b, Vec::new())?);
+    let mut chunks: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut size = empty;
+    for bucket in buckets {
+        let own = limits::policy_size(&bucket_document(b, vec![bucket.clone()])?) - empty;
+        let added = own + usize::from(!current.is_empty());
+        if !current.is_empty() && size + added > MANAGED_POLICY_SIZE {
+            chunks.push(std::mem::take(&mut current));
+            size = empty;
+            current.push(bucket.clone());
+            size += own;
+        } else {
+            current.push(bucket.clone());
+            size += added;
+        }
+    }
+    chunks.push(current);
+    Ok(chunks)
+}

@@ -1,0 +1,516 @@
+//! Checks a plan against IAM's limits, policy grammar and known pitfalls.
+//!
+//! Lint reads the plan as it stands, so it also judges documents a person
+//! edited in the wizard. Errors block apply; warnings and notes are shown.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::limits::{
+    self, ATTACHED_POLICIES_PER_ROLE, INLINE_POLICIES_PER_ROLE_SIZE, MANAGED_POLICY_SIZE,
+    TRUST_POLICY_SIZE,
+};
+use super::policy::visit_strings;
+use super::{Plan, Resource, Spec};
+use crate::names::EntityKind;
+use crate::rules;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        })
+    }
+}
+
+/// One finding about one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub level: Level,
+    /// Stable identifier of the check, e.g. `policy-size`.
+    pub code: &'static str,
+    /// The resource's name (or `kind name` when it is ambiguous).
+    pub resource: String,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} [{}] {}: {}",
+            self.level, self.code, self.resource, self.message
+        )
+    }
+}
+
+/// Whether any finding blocks apply.
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.level == Level::Error)
+}
+
+/// The kind of a policy document, for grammar and size rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A managed or inline (identity-based) policy: no Principal, needs Resource.
+    Identity,
+    /// A role trust policy: needs Principal, no Resource.
+    Trust,
+}
+
+/// All findings for a plan, errors first, then in plan order.
+pub fn lint(plan: &Plan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let known: BTreeSet<_> = plan.resources.iter().map(Resource::id).collect();
+    let plan_policy_arns: BTreeMap<&str, &Resource> = plan
+        .resources
+        .iter()
+        .filter(|r| r.kind() == EntityKind::ManagedPolicy)
+        .map(|r| (r.arn.as_str(), r))
+        .collect();
+    let partition = plan.target.partition.as_str();
+
+    let mut seen = BTreeSet::new();
+    for r in &plan.resources {
+        let mut add = |level, code, message: String| {
+            out.push(Finding {
+                level,
+                code,
+                resource: r.name.clone(),
+                message,
+            })
+        };
+        let kind = r.kind();
+        if !seen.insert((kind, r.name.to_lowercase())) {
+            add(
+                Level::Error,
+                "duplicate-name",
+                format!(
+                    "another {} has this name (IAM names are case-insensitive)",
+                    kind.noun()
+                ),
+            );
+        }
+        if let Err(why) = rules::iam_name(
+            &r.name,
+            &format!("{} name", kind.noun()),
+            kind.max_name_len(),
+        ) {
+            add(Level::Error, "name", why);
+        }
+        if let Err(why) = rules::iam_path(&r.path) {
+            add(Level::Error, "path", why);
+        }
+        for dep in &r.depends_on {
+            if !known.contains(dep) {
+                add(
+                    Level::Error,
+                    "dependency",
+                    format!(
+                        "depends on {} `{}`, which is not in the plan",
+                        dep.kind.noun(),
+                        dep.name
+                    ),
+                );
+            }
+        }
+        for (label, doc) in r.documents() {
+            let doc_kind = if label == "trust_policy" {
+                DocumentKind::Trust
+            } else {
+                DocumentKind::Identity
+            };
+            for (level, code, message) in check_document(doc, doc_kind, partition) {
+                add(level, code, format!("{label}: {message}"));
+            }
+        }
+        match &r.spec {
+            Spec::ManagedPolicy { document, .. } => {
+                let size = limits::policy_size(document);
+                if size > MANAGED_POLICY_SIZE {
+                    add(
+                        Level::Error,
+                        "policy-size",
+                        format!(
+                            "the document is {size} characters without whitespace; IAM allows {MANAGED_POLICY_SIZE} for a managed policy"
+                        ),
+                    );
+                }
+            }
+            Spec::Role {
+                trust_policy,
+                managed_policy_arns,
+                inline_policies,
+                ..
+            } => {
+                let size = limits::policy_size(trust_policy);
+                if size > TRUST_POLICY_SIZE {
+                    add(
+                        Level::Error,
+                        "trust-policy-size",
+                        format!(
+                            "the trust policy is {size} characters without whitespace; IAM allows {TRUST_POLICY_SIZE} by default"
+                        ),
+                    );
+                }
+                let inline: usize = inline_policies.values().map(limits::policy_size).sum();
+                if inline > INLINE_POLICIES_PER_ROLE_SIZE {
+                    add(
+                        Level::Error,
+                        "inline-policy-size",
+                        format!(
+                            "the inline policies total {inline} characters without whitespace; IAM allows {INLINE_POLICIES_PER_ROLE_SIZE} per role"
+                        ),
+                    );
+                }
+                if managed_policy_arns.len() > ATTACHED_POLICIES_PER_ROLE {
+                    add(
+                        Level::Error,
+                        "attached-policies",
+                        format!(
+                            "{} managed policies would be attached; IAM allows {ATTACHED_POLICIES_PER_ROLE} per role (the \"Managed policies per role\" quota, which can be raised to 20). Choose fewer buckets or extra policies.",
+                            managed_policy_arns.len()
+                        ),
+                    );
+                }
+                for arn in managed_policy_arns {
+                    if arn.contains(":iam::aws:") {
+                        continue;
+                    }
+                    if arn.contains(&format!(":iam::{}:", plan.target.account_id))
+                        && !plan_policy_arns.contains_key(arn.as_str())
+                    {
+                        add(
+                            Level::Note,
+                            "external-policy",
+                            format!(
+                                "attaches `{arn}`, which this plan does not create: it must already exist"
+                            ),
+                        );
+                    }
+                }
+                check_role_pitfalls(r, trust_policy, managed_policy_arns, plan, &mut add);
+            }
+            Spec::InstanceProfile { roles } => {
+                if roles.len() != 1 {
+                    add(
+                        Level::Error,
+                        "instance-profile-roles",
+                        format!(
+                            "holds {} roles; an instance profile holds exactly one",
+                            roles.len()
+                        ),
+                    );
+                }
+                for role in roles {
+                    if plan.get(EntityKind::Role, role).is_none() {
+                        add(
+                            Level::Error,
+                            "dependency",
+                            format!("holds role `{role}`, which is not in the plan"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by_key(|f| f.level);
+    out
+}
+
+fn check_role_pitfalls(
+    r: &Resource,
+    trust: &Value,
+    arns: &[String],
+    plan: &Plan,
+    add: &mut impl FnMut(Level, &'static str, String),
+) {
+    let services = trusted_services(trust);
+    if arns
+        .iter()
+        .any(|a| a.ends_with("/AmazonEC2SpotFleetTaggingRole"))
+        && !services.contains("spotfleet.amazonaws.com")
+    {
+        add(Level::Error, "spot-fleet-trust", "has AmazonEC2SpotFleetTaggingRole but does not trust spotfleet.amazonaws.com, so Spot Fleet cannot use it".into());
+    }
+    if arns.iter().any(|a| a.ends_with("/AmazonEC2SpotFleetRole")) {
+        add(Level::Warning, "spot-fleet-deprecated", "AmazonEC2SpotFleetRole is deprecated and cannot tag instances; use service-role/AmazonEC2SpotFleetTaggingRole".into());
+    }
+    if services.contains("ec2.amazonaws.com")
+        && !plan
+            .resources
+            .iter()
+            .any(|p| matches!(&p.spec, Spec::InstanceProfile { roles } if roles.contains(&r.name)))
+    {
+        add(Level::Warning, "missing-instance-profile", "is trusted by EC2 but no instance profile holds it; EC2 instances can only use a role through an instance profile".into());
+    }
+}
+
+fn trusted_services(trust: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for st in statements(trust) {
+        if let Some(service) = st.get("Principal").and_then(|p| p.get("Service")) {
+            for s in string_or_list(service) {
+                out.insert(s.to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn statements(doc: &Value) -> Vec<&Value> {
+    match doc.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    }
+}
+
+fn string_or_list(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Grammar, placeholder and wildcard checks of one document. Used for the
+/// plan and, later, for documents edited by hand.
+pub fn check_document(
+    doc: &Value,
+    kind: DocumentKind,
+    partition: &str,
+) -> Vec<(Level, &'static str, String)> {
+    let mut out = Vec::new();
+    let Some(top) = doc.as_object() else {
+        out.push((
+            Level::Error,
+            "policy-grammar",
+            "a policy document must be a JSON object".into(),
+        ));
+        return out;
+    };
+    for key in top.keys() {
+        if !["Version", "Id", "Statement"].contains(&key.as_str()) {
+            out.push((
+                Level::Error,
+                "policy-grammar",
+                format!("unknown top-level key `{key}`; allowed are Version, Id and Statement"),
+            ));
+        }
+    }
+    match top.get("Version").and_then(Value::as_str) {
+        Some("2012-10-17") => {}
+        Some(other) => out.push((
+            Level::Warning,
+            "policy-version",
+            format!(
+                "Version is `{other}`; use `2012-10-17`, without which policy variables do not work"
+            ),
+        )),
+        None => out.push((
+            Level::Warning,
+            "policy-version",
+            "no Version; add `\"Version\": \"2012-10-17\"`".into(),
+        )),
+    }
+    let list = statements(doc);
+    if list.is_empty() {
+        out.push((
+            Level::Error,
+            "policy-grammar",
+            "no Statement: a policy needs at least one".into(),
+        ));
+    }
+    let mut wildcard_resource = 0;
+    for (i, st) in list.iter().enumerate() {
+        let label = st.get("Sid").and_then(Value::as_str).map_or_else(
+            || format!("statement {}", i + 1),
+            |s| format!("statement {s}"),
+        );
+        let Some(obj) = st.as_object() else {
+            out.push((
+                Level::Error,
+                "policy-grammar",
+                format!("{label} is not a JSON object"),
+            ));
+            continue;
+        };
+        match obj.get("Effect").and_then(Value::as_str) {
+            Some("Allow" | "Deny") => {}
+            _ => out.push((
+                Level::Error,
+                "policy-grammar",
+                format!("{label}: Effect must be \"Allow\" or \"Deny\""),
+            )),
+        }
+        if obj.contains_key("Action") == obj.contains_key("NotAction") {
+            out.push((
+                Level::Error,
+                "policy-grammar",
+                format!("{label}: needs exactly one of Action or NotAction"),
+            ));
+        }
+        let has_principal = obj.contains_key("Principal") || obj.contains_key("NotPrincipal");
+        let has_resource = obj.contains_key("Resource") || obj.contains_key("NotResource");
+        match kind {
+            DocumentKind::Identity => {
+                if has_principal {
+                    out.push((Level::Error, "policy-grammar", format!("{label}: Principal belongs in trust and resource policies, not in an identity policy")));
+                }
+                if !has_resource {
+                    out.push((
+                        Level::Error,
+                        "policy-grammar",
+                        format!("{label}: needs Resource or NotResource"),
+                    ));
+                }
+            }
+            DocumentKind::Trust => {
+                if !has_principal {
+                    out.push((
+                        Level::Error,
+                        "policy-grammar",
+                        format!("{label}: a trust policy statement needs a Principal"),
+                    ));
+                }
+                if has_resource {
+                    out.push((
+                        Level::Error,
+                        "policy-grammar",
+                        format!("{label}: a trust policy has no Resource"),
+                    ));
+                }
+            }
+        }
+        let actions = obj.get("Action").map(string_or_list).unwrap_or_default();
+        let resources = obj.get("Resource").map(string_or_list).unwrap_or_default();
+        let allow = obj.get("Effect").and_then(Value::as_str) == Some("Allow");
+        for a in &actions {
+            if *a != "*" && !a.contains(':') {
+                out.push((
+                    Level::Error,
+                    "policy-grammar",
+                    format!("{label}: action `{a}` has no service prefix (like `s3:GetObject`)"),
+                ));
+            }
+        }
+        if allow && kind == DocumentKind::Identity && resources.contains(&"*") {
+            wildcard_resource += 1;
+            for a in &actions {
+                if *a == "*" || a.ends_with(":*") {
+                    out.push((
+                        Level::Warning,
+                        "wildcard-action",
+                        format!("{label}: allows `{a}` on every resource"),
+                    ));
+                }
+            }
+        }
+    }
+    if wildcard_resource > 0 {
+        out.push((
+            Level::Note,
+            "wildcard-resource",
+            format!(
+                "{wildcard_resource} statement(s) apply to every resource (`\"Resource\": \"*\"`)"
+            ),
+        ));
+    }
+    let mut leftovers = BTreeSet::new();
+    visit_strings(doc, &mut |s| {
+        if let Some(p) = placeholder_in(s) {
+            leftovers.insert(p);
+        }
+        if let Some(rest) = s.strip_prefix("arn:")
+            && let Some(arn_partition) = rest.split(':').next()
+            && arn_partition != partition
+            && arn_partition != "*"
+        {
+            leftovers.insert(format!(
+                "partition `{arn_partition}` in `{s}` (expected `{partition}`)"
+            ));
+        }
+    });
+    for p in leftovers {
+        if p.starts_with("partition") {
+            out.push((Level::Error, "partition", format!("an ARN has {p}")));
+        } else {
+            out.push((
+                Level::Error,
+                "placeholder",
+                format!("`{p}` is a placeholder that was never filled in"),
+            ));
+        }
+    }
+    out
+}
+
+/// A `{{name}}` or `<NAME>`-style placeholder in a string, if any.
+pub fn placeholder_in(s: &str) -> Option<String> {
+    if let Some(start) = s.find("{{") {
+        let end = s[start..].find("}}").map_or(s.len(), |e| start + e + 2);
+        return Some(s[start..end].to_owned());
+    }
+    let start = s.find('<')?;
+    let end = s[start..].find('>')? + start;
+    Some(s[start..=end].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn placeholders_are_found() {
+        assert_eq!(
+            placeholder_in("arn:aws:sqs:<REGION>:1:x"),
+            Some("<REGION>".into())
+        );
+        assert_eq!(placeholder_in("x{{region}}y"), Some("{{region}}".into()));
+        assert_eq!(placeholder_in("arn:aws:s3:::bucket/*"), None);
+    }
+
+    #[test]
+    fn grammar_errors_are_reported() {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "GetObject"}]});
+        let codes: Vec<_> = check_document(&doc, DocumentKind::Identity, "aws")
+            .into_iter()
+            .map(|f| f.2)
+            .collect();
+        assert!(codes.iter().any(|m| m.contains("Effect")), "{codes:?}");
+        assert!(codes.iter().any(|m| m.contains("Resource")), "{codes:?}");
+        assert!(
+            codes.iter().any(|m| m.contains("service prefix")),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn wrong_partition_is_an_error() {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"}]});
+        let found = check_document(&doc, DocumentKind::Identity, "aws-cn");
+        assert!(found.iter().any(|f| f.1 == "partition"), "{found:?}");
+    }
+
+    #[test]
+    fn trust_policy_needs_principal() {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]});
+        let found = check_document(&doc, DocumentKind::Trust, "aws");
+        assert!(found.iter().any(|f| f.2.contains("Principal")), "{found:?}");
+    }
+}

@@ -1,0 +1,322 @@
+//! The plan: the ordered IAM resources that a set of valid answers asks for.
+//!
+//! `plan()` is pure and deterministic (same answers, same plan, byte for byte):
+//! no I/O, no clock, no randomness, ordered collections only. Everything
+//! else (lint, export, apply, the wizard's review) reads a `Plan`.
+
+pub mod genomics;
+pub mod limits;
+pub mod lint;
+pub mod parallelcluster;
+pub mod policy;
+
+use std::collections::BTreeMap;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::answers::{Target, ValidAnswers};
+use crate::names::EntityKind;
+use crate::partition::Partition;
+use policy::{Template, TemplateError, Vars};
+
+/// What to create, in dependency order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub target: Target,
+    pub resources: Vec<Resource>,
+}
+
+/// One IAM resource to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub spec: Spec,
+    pub tags: BTreeMap<String, String>,
+    /// Resources of this plan that must exist first.
+    pub depends_on: Vec<ResourceId>,
+    /// Where onramp departs from the source documents, and why.
+    pub notes: Vec<String>,
+}
+
+/// What kind of resource, with what it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spec {
+    ManagedPolicy {
+        description: String,
+        document: Value,
+    },
+    Role {
+        description: String,
+        trust_policy: Value,
+        managed_policy_arns: Vec<String>,
+        inline_policies: BTreeMap<String, Value>,
+        permissions_boundary: Option<String>,
+    },
+    InstanceProfile {
+        roles: Vec<String>,
+    },
+}
+
+/// Names are unique per kind only (a role and its instance profile share one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId {
+    pub kind: EntityKind,
+    pub name: String,
+}
+
+impl Resource {
+    pub fn kind(&self) -> EntityKind {
+        match self.spec {
+            Spec::ManagedPolicy { .. } => EntityKind::ManagedPolicy,
+            Spec::Role { .. } => EntityKind::Role,
+            Spec::InstanceProfile { .. } => EntityKind::InstanceProfile,
+        }
+    }
+
+    pub fn id(&self) -> ResourceId {
+        ResourceId {
+            kind: self.kind(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// Every policy document the resource carries, with a label for each:
+    /// `document`, `trust_policy` or `inline_policies.NAME`.
+    pub fn documents(&self) -> Vec<(String, &Value)> {
+        match &self.spec {
+            Spec::ManagedPolicy { document, .. } => vec![("document".into(), document)],
+            Spec::Role {
+                trust_policy,
+                inline_policies,
+                ..
+            } => std::iter::once(("trust_policy".to_owned(), trust_policy))
+                .chain(
+                    inline_policies
+                        .iter()
+                        .map(|(name, doc)| (format!("inline_policies.{name}"), doc)),
+                )
+                .collect(),
+            Spec::InstanceProfile { .. } => Vec::new(),
+        }
+    }
+}
+
+impl Plan {
+    pub fn get(&self, kind: EntityKind, name: &str) -> Option<&Resource> {
+        self.resources
+            .iter()
+            .find(|r| r.kind() == kind && r.name == name)
+    }
+
+    /// The plan as the JSON of `onramp plan --format json` (without findings).
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for Plan {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("region", &self.target.region)?;
+        map.serialize_entry("account_id", &self.target.account_id)?;
+        map.serialize_entry("partition", &self.target.partition)?;
+        map.serialize_entry("resources", &self.resources)?;
+        map.end()
+    }
+}
+
+impl Serialize for Resource {
+    /// The contract of `plan --format json`: `kind`, `name`, `path`, then the
+    /// kind's own fields, then `depends_on` (names); `arn`, `tags` and `notes`
+    /// are extra.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("kind", &self.kind())?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("path", &self.path)?;
+        map.serialize_entry("arn", &self.arn)?;
+        match &self.spec {
+            Spec::ManagedPolicy {
+                description,
+                document,
+            } => {
+                map.serialize_entry("description", description)?;
+                map.serialize_entry("document", document)?;
+            }
+            Spec::Role {
+                description,
+                trust_policy,
+                managed_policy_arns,
+                inline_policies,
+                permissions_boundary,
+            } => {
+                map.serialize_entry("description", description)?;
+                map.serialize_entry("trust_policy", trust_policy)?;
+                map.serialize_entry("managed_policy_arns", managed_policy_arns)?;
+                map.serialize_entry("inline_policies", inline_policies)?;
+                map.serialize_entry("permissions_boundary", permissions_boundary)?;
+            }
+            Spec::InstanceProfile { roles } => {
+                map.serialize_entry("roles", roles)?;
+            }
+        }
+        let depends_on: Vec<&str> = self.depends_on.iter().map(|d| d.name.as_str()).collect();
+        map.serialize_entry("depends_on", &depends_on)?;
+        map.serialize_entry("tags", &self.tags)?;
+        map.serialize_entry("notes", &self.notes)?;
+        map.end()
+    }
+}
+
+/// Builds the plan for valid answers.
+pub fn plan(answers: &ValidAnswers) -> Result<Plan, TemplateError> {
+    let mut builder = Builder::new(answers);
+    if let Some(g) = answers.genomics() {
+        genomics::add(&mut builder, g)?;
+    }
+    if let Some((pc, scheduler)) = answers.parallelcluster() {
+        parallelcluster::add(&mut builder, pc, scheduler)?;
+    }
+    Ok(Plan {
+        target: answers.target().clone(),
+        resources: builder.resources,
+    })
+}
+
+/// Shared helpers of the per-document builders: ARNs, trust policies, tags.
+pub struct Builder<'a> {
+    pub answers: &'a ValidAnswers,
+    pub resources: Vec<Resource>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(answers: &'a ValidAnswers) -> Builder<'a> {
+        Builder {
+            answers,
+            resources: Vec::new(),
+        }
+    }
+
+    pub fn partition(&self) -> Partition {
+        self.answers.target().partition
+    }
+
+    /// Variables every template may use.
+    pub fn base_vars(&self) -> Vars {
+        let t = self.answers.target();
+        Vars::new()
+            .set("partition", t.partition.as_str())
+            .set("region", t.region.clone())
+            .set("account_id", t.account_id.clone())
+    }
+
+    /// The ARN of a resource of this account at the answers' path.
+    pub fn arn(&self, kind: EntityKind, name: &str) -> String {
+        let t = self.answers.target();
+        format!(
+            "arn:{}:iam::{}:{}{}{}",
+            t.partition,
+            t.account_id,
+            kind.arn_segment(),
+            self.answers.answers().path,
+            name
+        )
+    }
+
+    /// The ARN of an AWS-managed policy, e.g. `service-role/AWSBatchServiceRole`.
+    pub fn aws_managed(&self, path_and_name: &str) -> String {
+        format!("arn:{}:iam::aws:policy/{path_and_name}", self.partition())
+    }
+
+    /// A trust policy for one AWS service.
+    pub fn service_trust(&self, service: &str) -> Result<Value, TemplateError> {
+        policy::fill(Template::ServiceTrust, &Vars::new().set("service", service))
+    }
+
+    fn resource(
+        &self,
+        kind: EntityKind,
+        name: String,
+        spec: Spec,
+        depends_on: Vec<ResourceId>,
+        notes: Vec<String>,
+    ) -> Resource {
+        Resource {
+            arn: self.arn(kind, &name),
+            path: self.answers.answers().path.clone(),
+            name,
+            spec,
+            tags: self.answers.tags(),
+            depends_on,
+            notes,
+        }
+    }
+
+    /// Adds a managed policy; returns its ARN.
+    pub fn add_policy(
+        &mut self,
+        name: String,
+        description: &str,
+        document: Value,
+        notes: Vec<String>,
+    ) -> String {
+        let spec = Spec::ManagedPolicy {
+            description: description.to_owned(),
+            document,
+        };
+        let r = self.resource(EntityKind::ManagedPolicy, name, spec, Vec::new(), notes);
+        let arn = r.arn.clone();
+        self.resources.push(r);
+        arn
+    }
+
+    /// Adds a role trusted by `service`, with managed policies attached. Any
+    /// attached policy that this plan creates becomes a dependency.
+    pub fn add_role(
+        &mut self,
+        name: String,
+        description: &str,
+        service: &str,
+        managed_policy_arns: Vec<String>,
+        notes: Vec<String>,
+    ) -> Result<(), TemplateError> {
+        let depends_on = self
+            .resources
+            .iter()
+            .filter(|r| managed_policy_arns.contains(&r.arn))
+            .map(Resource::id)
+            .collect();
+        let spec = Spec::Role {
+            description: description.to_owned(),
+            trust_policy: self.service_trust(service)?,
+            managed_policy_arns,
+            inline_policies: BTreeMap::new(),
+            permissions_boundary: self.answers.permissions_boundary().map(str::to_owned),
+        };
+        let r = self.resource(EntityKind::Role, name, spec, depends_on, notes);
+        self.resources.push(r);
+        Ok(())
+    }
+
+    /// Adds an instance profile holding `role`, named after it.
+    pub fn add_instance_profile(&mut self, role: &str, notes: Vec<String>) {
+        let depends_on = vec![ResourceId {
+            kind: EntityKind::Role,
+            name: role.to_owned(),
+        }];
+        let spec = Spec::InstanceProfile {
+            roles: vec![role.to_owned()],
+        };
+        let r = self.resource(
+            EntityKind::InstanceProfile,
+            role.to_owned(),
+            spec,
+            depends_on,
+            notes,
+        );
+        self.resources.push(r);
+    }
+}
