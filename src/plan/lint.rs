@@ -84,6 +84,7 @@ pub fn lint(plan: &Plan) -> Vec<Finding> {
     let partition = plan.target.partition.as_str();
 
     let mut seen = BTreeSet::new();
+    let mut boundaries_noted = BTreeSet::new();
     for r in &plan.resources {
         let mut add = |level, code, message: String| {
             out.push(Finding {
@@ -154,6 +155,7 @@ pub fn lint(plan: &Plan) -> Vec<Finding> {
                 trust_policy,
                 managed_policy_arns,
                 inline_policies,
+                permissions_boundary,
                 ..
             } => {
                 let size = limits::policy_size(trust_policy);
@@ -201,6 +203,19 @@ pub fn lint(plan: &Plan) -> Vec<Finding> {
                             ),
                         );
                     }
+                }
+                if let Some(boundary) = permissions_boundary
+                    && !plan_policy_arns.contains_key(boundary.as_str())
+                    && !boundary.contains(":iam::aws:")
+                    && boundaries_noted.insert(boundary.clone())
+                {
+                    add(
+                        Level::Note,
+                        "external-policy",
+                        format!(
+                            "the permissions boundary `{boundary}` is not created by this plan: it must already exist"
+                        ),
+                    );
                 }
                 check_role_pitfalls(r, trust_policy, managed_policy_arns, plan, &mut add);
             }

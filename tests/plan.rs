@@ -1,0 +1,276 @@
+//! Plan-level behaviour: order and dependencies, splitting the bucket policy,
+//! the attachment limit, partitions and paths.
+
+// Test helpers may unwrap: a failed assumption is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use onramp::answers::{Answers, Environment, ValidAnswers};
+use onramp::names::EntityKind;
+use onramp::plan::lint::{Level, lint};
+use onramp::plan::{Plan, Spec, limits, plan};
+
+fn valid(toml: &str) -> ValidAnswers {
+    Answers::from_toml(toml)
+        .unwrap()
+        .validate(&Environment::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn planned(toml: &str) -> Plan {
+    plan(&valid(toml)).unwrap()
+}
+
+fn genomics(region: &str, buckets: &[String], extra: &str) -> String {
+    let list: Vec<String> = buckets.iter().map(|b| format!("\"{b}\"")).collect();
+    format!(
+        "region = \"{region}\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [{}]\n{extra}",
+        list.join(", ")
+    )
+}
+
+/// 63-character bucket names, the longest S3 allows.
+fn long_buckets(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("{i:03}-{}", "b".repeat(59)))
+        .collect()
+}
+
+fn attached(plan: &Plan, role: &str) -> Vec<String> {
+    match &plan.get(EntityKind::Role, role).unwrap().spec {
+        Spec::Role {
+            managed_policy_arns,
+            ..
+        } => managed_policy_arns.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn dependencies_come_before_dependents() {
+    let p = planned(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/everything.toml"
+        ))
+        .unwrap(),
+    );
+    for (i, r) in p.resources.iter().enumerate() {
+        for dep in &r.depends_on {
+            let at = p
+                .resources
+                .iter()
+                .position(|x| x.id() == *dep)
+                .unwrap_or_else(|| panic!("{} depends on missing {dep:?}", r.name));
+            assert!(
+                at < i,
+                "{} is planned before its dependency {}",
+                r.name,
+                dep.name
+            );
+        }
+    }
+    let profile = p
+        .get(EntityKind::InstanceProfile, "lab-ecsInstanceRole")
+        .unwrap();
+    assert_eq!(profile.depends_on.len(), 1);
+    assert_eq!(profile.depends_on[0].kind, EntityKind::Role);
+}
+
+#[test]
+fn many_buckets_split_the_policy_and_attach_every_part() {
+    let buckets = long_buckets(100);
+    let p = planned(&genomics("us-east-1", &buckets, "job_role = false"));
+    let parts: Vec<_> = p
+        .resources
+        .iter()
+        .filter(|r| r.name.starts_with("s3bucket-access-us-east-1"))
+        .collect();
+    assert!(
+        parts.len() >= 3,
+        "100 long buckets need several policies, got {}",
+        parts.len()
+    );
+    assert_eq!(parts[0].name, "s3bucket-access-us-east-1");
+    assert_eq!(parts[1].name, "s3bucket-access-us-east-1-2");
+    let mut covered = Vec::new();
+    for part in &parts {
+        let Spec::ManagedPolicy { document, .. } = &part.spec else {
+            panic!()
+        };
+        let size = limits::policy_size(document);
+        assert!(
+            size <= limits::MANAGED_POLICY_SIZE,
+            "{} is {size}",
+            part.name
+        );
+        for r in document["Statement"][0]["Resource"].as_array().unwrap() {
+            covered.push(r.as_str().unwrap().to_owned());
+        }
+        assert!(
+            part.notes.iter().any(|n| n.contains("Part ")),
+            "split is explained"
+        );
+    }
+    let expected: Vec<String> = buckets
+        .iter()
+        .flat_map(|b| [format!("arn:aws:s3:::{b}"), format!("arn:aws:s3:::{b}/*")])
+        .collect();
+    assert_eq!(covered, expected, "every bucket, in order, exactly once");
+    let arns = attached(&p, "ecsInstanceRole");
+    for part in &parts {
+        assert!(arns.contains(&part.arn), "{} not attached", part.name);
+    }
+    assert!(!lint(&p).iter().any(|f| f.level == Level::Error));
+}
+
+#[test]
+fn a_full_policy_is_packed_tightly() {
+    // The greedy packing must not split earlier than it has to: adding the first
+    // bucket of the next part to a part would exceed the limit.
+    let buckets = long_buckets(60);
+    let p = planned(&genomics("eu-west-1", &buckets, ""));
+    let Spec::ManagedPolicy { document, .. } = &p.resources[0].spec else {
+        panic!()
+    };
+    let first_len = document["Statement"][0]["Resource"]
+        .as_array()
+        .unwrap()
+        .len()
+        / 2;
+    let mut grown = document.clone();
+    let next = &buckets[first_len];
+    let list = grown["Statement"][0]["Resource"].as_array_mut().unwrap();
+    list.push(format!("arn:aws:s3:::{next}").into());
+    list.push(format!("arn:aws:s3:::{next}/*").into());
+    assert!(limits::policy_size(&grown) > limits::MANAGED_POLICY_SIZE);
+    assert!(limits::policy_size(document) <= limits::MANAGED_POLICY_SIZE);
+}
+
+#[test]
+fn too_many_attachments_is_an_error_naming_the_limit() {
+    let extra: Vec<String> = (0..9)
+        .map(|i| format!("\"arn:aws:iam::aws:policy/Extra{i}\""))
+        .collect();
+    let p = planned(&genomics(
+        "us-east-1",
+        &["data-bucket".to_owned()],
+        &format!("job_role_policy_arns = [{}]", extra.join(", ")),
+    ));
+    assert_eq!(
+        attached(&p, "BatchJobRole").len(),
+        10,
+        "bucket policy + 9 extra: at the limit"
+    );
+    assert!(!lint(&p).iter().any(|f| f.code == "attached-policies"));
+
+    let extra: Vec<String> = (0..10)
+        .map(|i| format!("\"arn:aws:iam::aws:policy/Extra{i}\""))
+        .collect();
+    let p = planned(&genomics(
+        "us-east-1",
+        &["data-bucket".to_owned()],
+        &format!("job_role_policy_arns = [{}]", extra.join(", ")),
+    ));
+    let findings = lint(&p);
+    let f = findings
+        .iter()
+        .find(|f| f.code == "attached-policies")
+        .expect("11 attachments must be reported");
+    assert_eq!(f.level, Level::Error);
+    assert_eq!(f.resource, "BatchJobRole");
+    assert!(
+        f.message.contains("11") && f.message.contains("10"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn partition_follows_the_region() {
+    let p = planned(&genomics("cn-north-1", &["data-bucket".to_owned()], ""));
+    let json = serde_json::to_string(&p.to_json()).unwrap();
+    assert!(
+        !json.contains("arn:aws:"),
+        "no ARN may use the aws partition in China"
+    );
+    assert!(json.contains("arn:aws-cn:iam::aws:policy/service-role/AWSBatchServiceRole"));
+    assert!(json.contains("arn:aws-cn:s3:::data-bucket/*"));
+    assert!(lint(&p).iter().all(|f| f.code != "partition"));
+}
+
+#[test]
+fn path_prefix_and_boundary_apply_to_every_resource() {
+    let p = planned(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/everything.toml"
+        ))
+        .unwrap(),
+    );
+    for r in &p.resources {
+        assert_eq!(r.path, "/onramp/");
+        assert!(r.name.starts_with("lab-"), "{}", r.name);
+        let segment = r.kind().arn_segment();
+        assert_eq!(
+            r.arn,
+            format!("arn:aws:iam::123456789012:{segment}/onramp/{}", r.name)
+        );
+        assert_eq!(
+            r.tags.get("onramp:managed-by").map(String::as_str),
+            Some("onramp")
+        );
+        assert_eq!(
+            r.tags.get("CostCenter").map(String::as_str),
+            Some("research-42")
+        );
+        if let Spec::Role {
+            permissions_boundary,
+            ..
+        } = &r.spec
+        {
+            assert_eq!(
+                permissions_boundary.as_deref(),
+                Some("arn:aws:iam::123456789012:policy/lab-boundary")
+            );
+        }
+    }
+    // The ParallelCluster user policy names the role with its path.
+    let user = p
+        .get(EntityKind::ManagedPolicy, "lab-ParallelClusterUserPolicy")
+        .unwrap();
+    let Spec::ManagedPolicy { document, .. } = &user.spec else {
+        panic!()
+    };
+    assert!(
+        serde_json::to_string(document)
+            .unwrap()
+            .contains("\"arn:aws:iam::123456789012:role/onramp/lab-ParallelClusterInstanceRole\"")
+    );
+}
+
+#[test]
+fn toggles_remove_exactly_their_resources() {
+    let all = planned(&genomics("us-east-1", &["data-bucket".to_owned()], ""));
+    let none = planned(&genomics(
+        "us-east-1",
+        &["data-bucket".to_owned()],
+        "public_data_read = false\nebs_autoscale = false\nspot = false\njob_role = false",
+    ));
+    let names = |p: &Plan| {
+        p.resources
+            .iter()
+            .map(|r| format!("{:?} {}", r.kind(), r.name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&all).len(), 7);
+    assert_eq!(
+        names(&none),
+        [
+            "ManagedPolicy s3bucket-access-us-east-1",
+            "Role AWSBatchServiceRole",
+            "Role ecsInstanceRole",
+            "InstanceProfile ecsInstanceRole"
+        ]
+    );
+    assert_eq!(attached(&none, "ecsInstanceRole").len(), 2);
+}
