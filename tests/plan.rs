@@ -20,6 +20,13 @@ fn planned(toml: &str) -> Plan {
     plan(&valid(toml)).unwrap()
 }
 
+fn example(file: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(file);
+    std::fs::read_to_string(path).unwrap()
+}
+
 fn genomics(region: &str, buckets: &[String], extra: &str) -> String {
     let list: Vec<String> = buckets.iter().map(|b| format!("\"{b}\"")).collect();
     format!(
@@ -47,13 +54,7 @@ fn attached(plan: &Plan, role: &str) -> Vec<String> {
 
 #[test]
 fn dependencies_come_before_dependents() {
-    let p = planned(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/everything.toml"
-        ))
-        .unwrap(),
-    );
+    let p = planned(&example("everything.toml"));
     for (i, r) in p.resources.iter().enumerate() {
         for dep in &r.depends_on {
             let at = p
@@ -200,13 +201,7 @@ fn partition_follows_the_region() {
 
 #[test]
 fn path_prefix_and_boundary_apply_to_every_resource() {
-    let p = planned(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/everything.toml"
-        ))
-        .unwrap(),
-    );
+    let p = planned(&example("everything.toml"));
     for r in &p.resources {
         assert_eq!(r.path, "/onramp/");
         assert!(r.name.starts_with("lab-"), "{}", r.name);
