@@ -13,8 +13,9 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::names::{EntityKind, NameOverrides, Slot};
+use crate::names::{EntityKind, NameOverrides, Slot, bucket_policy_part_name};
 use crate::partition::Partition;
+use crate::plan::genomics::bucket_policy_parts;
 use crate::rules;
 
 /// The tag onramp puts on everything it creates, so that its resources can be
@@ -460,8 +461,17 @@ impl Answers {
                 ),
             );
         }
+        let mut keys_seen: BTreeMap<String, &str> = BTreeMap::new();
         for (key, value) in &self.tags {
             let field = format!("tags.{key}");
+            // IAM compares the tag keys of roles case-insensitively.
+            if let Some(first) = keys_seen.insert(key.to_lowercase(), key) {
+                errors.add(
+                    &field,
+                    format!("`{key}` and `{first}` differ only in case; IAM treats them as the same tag key"),
+                );
+                continue;
+            }
             if key == MANAGED_BY_TAG.0 {
                 errors.add(&field, "this tag is onramp's own and is set automatically");
                 continue;
@@ -479,38 +489,63 @@ impl Answers {
         let prefix_ok = self.name_prefix.chars().all(rules::is_iam_name_char);
         let mut seen: BTreeMap<(EntityKind, String), Slot> = BTreeMap::new();
         for slot in self.slots_in_use() {
-            if let Some(given) = slot.overridden(&self.names) {
-                let field = format!("names.{}", slot.key());
-                let kind = slot.kind();
-                if let Err(why) = rules::iam_name(given, &name_noun(kind), kind.max_name_len()) {
-                    errors.add(&field, why);
-                    continue;
-                }
-            }
-            let name = slot.name(&self.name_prefix, &self.names, region);
+            let field = format!("names.{}", slot.key());
             let kind = slot.kind();
-            if let Err(why) = rules::iam_name(&name, &name_noun(kind), kind.max_name_len()) {
-                // The base name is fine, so the prefix is what breaks it.
-                if prefix_ok {
-                    errors.add(
-                        "name_prefix",
-                        format!("makes the {} name too long or invalid: {why}", kind.noun()),
-                    );
-                }
+            let noun = name_noun(kind);
+            let given = slot.overridden(&self.names);
+            if let Some(given) = given
+                && let Err(why) = rules::iam_name(given, &noun, kind.max_name_len())
+            {
+                errors.add(&field, why);
                 continue;
             }
-            let key = (kind, name.to_lowercase());
-            if let Some(first) = seen.get(&key) {
-                errors.add(
-                    &format!("names.{}", slot.key()),
-                    format!(
-                        "`{name}` is also the name of names.{} (IAM names are case-insensitive); choose another",
-                        first.key()
-                    ),
-                );
-            } else {
+            let base = given.map_or_else(|| slot.default_name(region), str::to_owned);
+            for part in 0..self.parts_of(slot, region) {
+                let bare = bucket_policy_part_name(&base, part);
+                let name = format!("{}{bare}", self.name_prefix);
+                if part > 0
+                    && let Err(why) = rules::iam_name(&bare, &noun, kind.max_name_len())
+                {
+                    errors.add(
+                        &field,
+                        format!("part {} of the split bucket access policy: {why}", part + 1),
+                    );
+                    break;
+                }
+                if let Err(why) = rules::iam_name(&name, &noun, kind.max_name_len()) {
+                    // The name without the prefix is fine, so the prefix breaks it.
+                    if prefix_ok {
+                        errors.add(
+                            "name_prefix",
+                            format!("makes the {} name too long or invalid: {why}", kind.noun()),
+                        );
+                    }
+                    break;
+                }
+                let key = (kind, name.to_lowercase());
+                if let Some(first) = seen.get(&key) {
+                    errors.add(
+                        &field,
+                        format!(
+                            "`{name}` is also the name of names.{} (IAM names are case-insensitive); choose another",
+                            first.key()
+                        ),
+                    );
+                    break;
+                }
                 seen.insert(key, slot);
             }
+        }
+    }
+
+    /// How many resources a slot names: the bucket access policy is split in
+    /// parts when one policy would exceed IAM's size limit; others are one.
+    fn parts_of(&self, slot: Slot, region: &str) -> usize {
+        match (slot, self.genomics.as_ref()) {
+            (Slot::BucketAccessPolicy, Some(g)) => {
+                bucket_policy_parts(Partition::of_region(region), &g.buckets).map_or(1, |p| p.len())
+            }
+            _ => 1,
         }
     }
 

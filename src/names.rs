@@ -167,6 +167,16 @@ impl Slot {
     }
 }
 
+/// The name of part `index` (from 0) of a bucket access policy split for size:
+/// `NAME`, `NAME-2`, `NAME-3`, …, so adding buckets never renames the first.
+pub fn bucket_policy_part_name(base: &str, index: usize) -> String {
+    if index == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}-{}", index + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,6 +144,13 @@ pub fn iam_path(path: &str) -> Result<(), Reason> {
             "`{path}` contains {bad:?}; a path may only use printable ASCII without spaces"
         ));
     }
+    // IAM allows these, but the path is written into policy documents (role
+    // ARNs), where they would read as an unfilled `<PLACEHOLDER>` or `{{variable}}`.
+    if let Some(bad) = path.chars().find(|c| "{}<>".contains(*c)) {
+        return Err(format!(
+            "`{path}` contains `{bad}`; onramp does not accept `{{ }} < >` in a path, because in a policy they read as an unfilled placeholder"
+        ));
+    }
     Ok(())
 }
 
@@ -223,13 +230,23 @@ pub fn tag_value(value: &str) -> Result<(), Reason> {
 fn tag_chars(text: &str, what: &str) -> Result<(), Reason> {
     match text
         .chars()
-        .find(|c| !(c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(*c)))
+        .find(|c| !(c.is_alphanumeric() || is_space_separator(*c) || "_.:/=+-@".contains(*c)))
     {
         Some(bad) => Err(format!(
             "tag {what} `{text}` contains `{bad}`; tags may use letters, digits, spaces and `_ . : / = + - @`"
         )),
         None => Ok(()),
     }
+}
+
+/// Unicode's separator category `\p{Z}`, which IAM's tag pattern allows:
+/// spaces of every width, but not tabs or line breaks (those are controls).
+fn is_space_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+    )
 }
 
 /// Names of AWS Batch job definitions and job queues: up to 128 letters,
@@ -360,6 +377,8 @@ mod tests {
         assert!(iam_path("genomics/").is_err());
         assert!(iam_path("/genomics").is_err());
         assert!(iam_path("/a b/").is_err());
+        assert!(iam_path("/{{x}}/").is_err());
+        assert!(iam_path("/<team>/").is_err());
         assert!(iam_path(&format!("/{}/", "a".repeat(511))).is_err());
     }
 
@@ -395,6 +414,9 @@ mod tests {
         assert!(tag_key("").is_err());
         assert!(tag_value(&"v".repeat(257)).is_err());
         assert!(tag_value("a;b").is_err());
+        assert_eq!(tag_value("two words\u{a0}and more"), Ok(()));
+        assert!(tag_value("tab\there").is_err());
+        assert!(tag_key("line\nbreak").is_err());
         assert_eq!(stack_name("parallelcluster-demo"), Ok(()));
         assert!(stack_name("1stack").is_err());
         assert!(batch_name("queue*", "job queue name").is_err());

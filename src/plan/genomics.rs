@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use super::Builder;
 use super::limits::{self, MANAGED_POLICY_SIZE};
-use super::policy::{self, Template, TemplateError};
+use super::policy::{self, Template, TemplateError, Vars};
 use crate::answers::Genomics;
-use crate::names::Slot;
+use crate::names::{Slot, bucket_policy_part_name};
+use crate::partition::Partition;
 
 /// Adds the genomics core resources, policies first.
 pub fn add(b: &mut Builder<'_>, g: &Genomics) -> Result<(), TemplateError> {
@@ -100,15 +101,11 @@ fn managed_path_note(policy: &str) -> String {
 /// managed policy size; returns their ARNs.
 fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>, TemplateError> {
     let base_name = b.answers.name(Slot::BucketAccessPolicy);
-    let chunks = split_buckets(b, &g.buckets)?;
+    let chunks = bucket_policy_parts(b.partition(), &g.buckets)?;
     let count = chunks.len();
     let mut arns = Vec::with_capacity(count);
     for (i, chunk) in chunks.into_iter().enumerate() {
-        let name = if i == 0 {
-            base_name.clone()
-        } else {
-            format!("{base_name}-{}", i + 1)
-        };
+        let name = bucket_policy_part_name(&base_name, i);
         let mut notes = vec![
             "One policy covers every chosen bucket, as the console walkthrough's \"Add additional permissions\" does; the CloudFormation version makes one per bucket.".into(),
         ];
@@ -119,7 +116,7 @@ fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>,
                 g.buckets.len()
             ));
         }
-        let doc = bucket_document(b, chunk)?;
+        let doc = bucket_document(b.partition(), chunk)?;
         arns.push(b.add_policy(
             name,
             "Full access to the S3 buckets that hold workflow inputs and outputs",
@@ -130,35 +127,37 @@ fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>,
     Ok(arns)
 }
 
-fn bucket_document(b: &Builder<'_>, buckets: Vec<String>) -> Result<Value, TemplateError> {
-    policy::fill(
-        Template::BucketAccess,
-        &b.base_vars().set_list("bucket", buckets),
-    )
+fn bucket_document(partition: Partition, buckets: Vec<String>) -> Result<Value, TemplateError> {
+    let vars = Vars::new()
+        .set("partition", partition.as_str())
+        .set_list("bucket", buckets);
+    policy::fill(Template::BucketAccess, &vars)
 }
 
-/// Packs buckets, in order, into as few documents as fit the size limit.
+/// Packs buckets, in order, into as few bucket access policies as fit IAM's
+/// managed policy size. Validation uses it too, to check every part's name.
 ///
 /// A document's size is affine in its buckets: the empty document, plus each
 /// bucket's own ARNs, plus one comma between neighbours. So each bucket is
 /// measured once, not every candidate document.
-fn split_buckets(b: &Builder<'_>, buckets: &[String]) -> Result<Vec<Vec<String>>, TemplateError> {
-    let empty = limits::policy_size(&bucket_document(b, Vec::new())?);
+pub fn bucket_policy_parts(
+    partition: Partition,
+    buckets: &[String],
+) -> Result<Vec<Vec<String>>, TemplateError> {
+    let empty = limits::policy_size(&bucket_document(partition, Vec::new())?);
     let mut chunks: Vec<Vec<String>> = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut size = empty;
     for bucket in buckets {
-        let own = limits::policy_size(&bucket_document(b, vec![bucket.clone()])?) - empty;
+        let own = limits::policy_size(&bucket_document(partition, vec![bucket.clone()])?) - empty;
         let added = own + usize::from(!current.is_empty());
         if !current.is_empty() && size + added > MANAGED_POLICY_SIZE {
             chunks.push(std::mem::take(&mut current));
-            size = empty;
-            current.push(bucket.clone());
-            size += own;
+            size = empty + own;
         } else {
-            current.push(bucket.clone());
             size += added;
         }
+        current.push(bucket.clone());
     }
     chunks.push(current);
     Ok(chunks)
