@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod cli;
+pub mod cloud;
 pub mod export;
 pub mod names;
 pub mod output;

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Which IAM namespace a name lives in; IAM limits differ per kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     ManagedPolicy,

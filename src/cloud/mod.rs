@@ -1,0 +1,287 @@
+//! The AWS account onramp talks to, as one async trait with two
+//! implementations: [`sdk::SdkCloud`] (aws-sdk-iam and friends) and
+//! [`memory::MemoryCloud`] (an in-memory account that behaves like IAM, for
+//! `--demo` and fast tests). [`counting::CountingCloud`] wraps either and
+//! counts calls.
+//!
+//! The trait speaks in onramp's terms: documents are parsed JSON (already
+//! URL-decoded), absent entities are `Ok(None)` on reads, and every error is a
+//! [`CloudError`] that names the API action.
+
+pub mod counting;
+pub mod memory;
+pub mod sdk;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// Tags as IAM stores them.
+pub type Tags = BTreeMap<String, String>;
+
+/// Who the caller is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub account_id: String,
+    /// The caller's ARN (user, assumed role, …).
+    pub arn: String,
+    /// Taken from the caller's ARN: `aws`, `aws-cn`, `aws-us-gov`, …
+    pub partition: String,
+}
+
+/// An S3 bucket of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    pub name: String,
+    /// Its region, when it could be read.
+    pub region: Option<String>,
+}
+
+/// A customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInfo {
+    pub arn: String,
+    pub name: String,
+    pub path: String,
+    pub default_version_id: String,
+    pub tags: Tags,
+}
+
+/// One version of a managed policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, … in creation order.
+    pub version_id: String,
+    pub is_default: bool,
+}
+
+impl PolicyVersion {
+    /// The number of a `vN` id, for ordering versions by age.
+    pub fn number(&self) -> u64 {
+        self.version_id
+            .trim_start_matches('v')
+            .parse()
+            .unwrap_or(u64::MAX)
+    }
+}
+
+/// A role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleInfo {
+    pub arn: String,
+    pub name: String,
+    pub path: String,
+    /// The trust policy, URL-decoded and parsed.
+    pub trust_policy: Value,
+    pub description: Option<String>,
+    pub permissions_boundary: Option<String>,
+    pub tags: Tags,
+}
+
+/// An instance profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceProfileInfo {
+    pub arn: String,
+    pub name: String,
+    pub path: String,
+    /// Names of the roles it holds (at most one).
+    pub roles: Vec<String>,
+    pub tags: Tags,
+}
+
+/// What `CreatePolicy` needs.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPolicy<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub description: &'a str,
+    pub document: &'a Value,
+    pub tags: &'a Tags,
+}
+
+/// What `CreateRole` needs.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRole<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub description: &'a str,
+    pub trust_policy: &'a Value,
+    pub permissions_boundary: Option<&'a str>,
+    pub tags: &'a Tags,
+}
+
+/// The kinds of failure onramp tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `EntityAlreadyExists`.
+    AlreadyExists,
+    /// `NoSuchEntity`.
+    NoSuchEntity,
+    /// `AccessDenied` / `UnauthorizedOperation`.
+    AccessDenied,
+    /// `Throttling` that outlasted the SDK's retries.
+    Throttled,
+    /// `LimitExceeded` (versions, attachments, roles per profile, …).
+    LimitExceeded,
+    /// `MalformedPolicyDocument`.
+    MalformedPolicy,
+    /// `DeleteConflict`: still attached or still holding something.
+    DeleteConflict,
+    /// `InvalidInput` / `ValidationError`.
+    InvalidInput,
+    /// No credentials could be found.
+    NoCredentials,
+    /// The endpoint could not be reached, or did not answer in time.
+    Network,
+    /// Anything else (`ServiceFailure`, unexpected responses, …).
+    Other,
+}
+
+/// A failed call: which API action, what kind of failure, and the details.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct CloudError {
+    /// The API action, like `CreateRole`.
+    pub action: &'static str,
+    pub kind: ErrorKind,
+    /// What went wrong, in words a person can act on.
+    pub message: String,
+}
+
+impl CloudError {
+    pub fn new(action: &'static str, kind: ErrorKind, message: impl Into<String>) -> CloudError {
+        CloudError {
+            action,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: {}", self.action, self.message)
+    }
+}
+
+/// Result of a cloud call.
+pub type CloudResult<T> = Result<T, CloudError>;
+
+/// Everything onramp asks of an AWS account. Reads of a single entity return
+/// `Ok(None)` when it does not exist; calls on a missing entity otherwise fail
+/// with [`ErrorKind::NoSuchEntity`].
+#[async_trait]
+pub trait Cloud: Send + Sync {
+    /// `sts:GetCallerIdentity`.
+    async fn identity(&self) -> CloudResult<Identity>;
+    /// `s3:ListBuckets`, with each bucket's region.
+    async fn list_buckets(&self) -> CloudResult<Vec<Bucket>>;
+
+    // Managed policies, by ARN.
+    async fn get_policy(&self, arn: &str) -> CloudResult<Option<PolicyInfo>>;
+    async fn get_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<Value>;
+    async fn list_policy_versions(&self, arn: &str) -> CloudResult<Vec<PolicyVersion>>;
+    async fn create_policy(&self, policy: NewPolicy<'_>) -> CloudResult<PolicyInfo>;
+    /// Returns the new version's id.
+    async fn create_policy_version(
+        &self,
+        arn: &str,
+        document: &Value,
+        set_as_default: bool,
+    ) -> CloudResult<String>;
+    async fn set_default_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()>;
+    async fn delete_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()>;
+    async fn tag_policy(&self, arn: &str, tags: &Tags) -> CloudResult<()>;
+    async fn delete_policy(&self, arn: &str) -> CloudResult<()>;
+
+    // Roles, by name.
+    async fn get_role(&self, name: &str) -> CloudResult<Option<RoleInfo>>;
+    async fn create_role(&self, role: NewRole<'_>) -> CloudResult<RoleInfo>;
+    async fn update_assume_role_policy(&self, name: &str, document: &Value) -> CloudResult<()>;
+    async fn put_role_permissions_boundary(
+        &self,
+        name: &str,
+        boundary_arn: &str,
+    ) -> CloudResult<()>;
+    async fn delete_role_permissions_boundary(&self, name: &str) -> CloudResult<()>;
+    async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()>;
+    /// ARNs of the managed policies attached to the role.
+    async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>>;
+    async fn attach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()>;
+    async fn detach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()>;
+    /// Names of the role's inline policies.
+    async fn list_role_policies(&self, name: &str) -> CloudResult<Vec<String>>;
+    async fn get_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<Value>;
+    async fn put_role_policy(
+        &self,
+        name: &str,
+        policy_name: &str,
+        document: &Value,
+    ) -> CloudResult<()>;
+    async fn delete_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<()>;
+    async fn delete_role(&self, name: &str) -> CloudResult<()>;
+
+    // Instance profiles, by name.
+    async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>>;
+    async fn create_instance_profile(
+        &self,
+        name: &str,
+        path: &str,
+        tags: &Tags,
+    ) -> CloudResult<InstanceProfileInfo>;
+    async fn tag_instance_profile(&self, name: &str, tags: &Tags) -> CloudResult<()>;
+    async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()>;
+    async fn remove_role_from_instance_profile(&self, profile: &str, role: &str)
+    -> CloudResult<()>;
+    async fn delete_instance_profile(&self, name: &str) -> CloudResult<()>;
+
+    /// Waits until a just-created entity is visible to later calls (IAM is
+    /// eventually consistent). `kind` is `role`, `policy` (by ARN) or
+    /// `instance-profile`.
+    async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()>;
+}
+
+/// What [`Cloud::wait_until_exists`] waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitFor {
+    Role,
+    Policy,
+    InstanceProfile,
+}
+
+/// IAM returns documents URL-encoded (RFC 3986); this decodes and parses one.
+/// Documents that are already plain JSON (moto returns some that way) are
+/// parsed as they are.
+pub fn decode_document(action: &'static str, text: &str) -> CloudResult<Value> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| {
+            CloudError::new(
+                action,
+                ErrorKind::Other,
+                format!("the policy document is not JSON: {e}"),
+            )
+        });
+    }
+    let decoded = percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map_err(|e| {
+            CloudError::new(
+                action,
+                ErrorKind::Other,
+                format!("the policy document is not UTF-8: {e}"),
+            )
+        })?;
+    serde_json::from_str(&decoded).map_err(|e| {
+        CloudError::new(
+            action,
+            ErrorKind::Other,
+            format!("the policy document is not JSON: {e}"),
+        )
+    })
+}
+
+/// The partition of an ARN (`arn:<partition>:…`).
+pub fn partition_of_arn(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:")?.split(':').next()
+}

@@ -1,0 +1,1231 @@
+//! The real AWS account, through aws-sdk-iam, aws-sdk-sts and aws-sdk-s3.
+//!
+//! Credentials, region and endpoint come from aws-config's default chain
+//! (environment, profiles, SSO, IMDS) so onramp behaves like the AWS CLI,
+//! with `--profile`, `--region` and `--endpoint-url` on top. Every call is
+//! bounded in time (see [`CONNECT_TIMEOUT`] and friends): an unreachable
+//! endpoint is reported in seconds instead of hanging the wizard, and every
+//! SDK failure becomes a [`CloudError`] that names the API action.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iam::client::Waiters;
+use aws_sdk_iam::config::Credentials;
+use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::types::Tag;
+use futures::StreamExt;
+use serde_json::Value;
+
+use super::{
+    Bucket, Cloud, CloudError, CloudResult, ErrorKind, Identity, InstanceProfileInfo, NewPolicy,
+    NewRole, PolicyInfo, PolicyVersion, RoleInfo, Tags, WaitFor, decode_document, partition_of_arn,
+};
+
+/// How long to wait for a TCP (and TLS) connection: long enough for a slow
+/// link, short enough that a wrong `--endpoint-url` is reported at once.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one attempt of a call may take before it is retried.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a call may take in all, retries and back-off included, so that
+/// nothing ever hangs.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(40);
+/// Attempts per call (the first one included). The standard retry mode backs
+/// off exponentially with jitter between them, which rides out throttling and
+/// brief network trouble.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// How long [`Cloud::wait_until_exists`] waits for IAM's eventual consistency
+/// before giving up; new entities are normally visible within seconds.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// The region used when nothing configures one. IAM is global and is signed
+/// for us-east-1 anyway; STS and S3 `ListBuckets` answer there for the whole
+/// `aws` partition, so a wizard that only manages IAM need not insist.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// What is told to a person who has no credentials at all.
+pub const NO_CREDENTIALS: &str =
+    "no AWS credentials found: run `aws configure`, pass --profile NAME, or try onramp --demo";
+
+/// How to reach AWS, as given on the command line. Anything left `None` comes
+/// from the environment and profile files, as for the AWS CLI.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// `--profile`; else `AWS_PROFILE`; else `default`.
+    pub profile: Option<String>,
+    /// `--region`; else `AWS_REGION` / `AWS_DEFAULT_REGION`, the profile, IMDS.
+    pub region: Option<String>,
+    /// `--endpoint-url`; else `AWS_ENDPOINT_URL` or the profile's
+    /// `endpoint_url`; else the real AWS endpoints. For emulators such as moto.
+    pub endpoint_url: Option<String>,
+}
+
+/// A [`Cloud`] backed by the AWS SDK.
+#[derive(Debug, Clone)]
+pub struct SdkCloud {
+    iam: aws_sdk_iam::Client,
+    sts: aws_sdk_sts::Client,
+    s3: aws_sdk_s3::Client,
+    /// The endpoint every service is sent to, when one is configured; kept
+    /// for error messages.
+    endpoint: Option<String>,
+    region: String,
+}
+
+/// Which service a call goes to, to name its endpoint in messages.
+#[derive(Debug, Clone, Copy)]
+enum Service {
+    Iam,
+    Sts,
+    S3,
+}
+
+impl SdkCloud {
+    /// Connects through aws-config's default chain: credentials from the
+    /// environment, the profile files (SSO and `credential_process`
+    /// included) or IMDS, like the AWS CLI. No AWS request is sent yet
+    /// (aws-config may ask IMDS for the region when none is configured):
+    /// credentials are resolved on the first call, so missing ones are
+    /// reported by that call as [`ErrorKind::NoCredentials`]. Fails only for
+    /// an endpoint URL that is not http(s), as action `Connect`.
+    pub async fn connect(options: &ConnectOptions) -> CloudResult<SdkCloud> {
+        check_endpoint(options.endpoint_url.as_deref())?;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &options.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = bounded(loader).load().await;
+        Ok(SdkCloud::from_config(&config))
+    }
+
+    /// Connects with the given static credentials and nothing from the
+    /// machine: no environment variable, no profile file, no IMDS. For tests
+    /// against an emulator, which must neither pick up a developer's real
+    /// account nor depend on process-wide environment variables (tests run
+    /// in parallel threads). The region defaults to [`FALLBACK_REGION`].
+    pub async fn connect_isolated(
+        options: &ConnectOptions,
+        credentials: Credentials,
+    ) -> CloudResult<SdkCloud> {
+        check_endpoint(options.endpoint_url.as_deref())?;
+        let region = options
+            .region
+            .clone()
+            .unwrap_or_else(|| FALLBACK_REGION.to_owned());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .empty_test_environment()
+            .credentials_provider(credentials)
+            .region(Region::new(region));
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = bounded(loader).load().await;
+        Ok(SdkCloud::from_config(&config))
+    }
+
+    fn from_config(config: &SdkConfig) -> SdkCloud {
+        // Without any configured region STS and S3 refuse to build a request;
+        // see FALLBACK_REGION for why a default is harmless here.
+        let config = if config.region().is_none() {
+            config
+                .to_builder()
+                .region(Region::from_static(FALLBACK_REGION))
+                .build()
+        } else {
+            config.clone()
+        };
+        // Path-style addressing (`http://host/bucket`) works with an emulator
+        // on 127.0.0.1, where `bucket.127.0.0.1` cannot resolve; AWS accepts
+        // it for the two bucket calls onramp makes.
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build();
+        SdkCloud {
+            // IAM is global, but an explicit endpoint (moto, LocalStack, a
+            // VPC endpoint) applies to it like to every other service.
+            iam: aws_sdk_iam::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            endpoint: config.endpoint_url().map(str::to_owned),
+            region: config
+                .region()
+                .map(|r| r.as_ref().to_owned())
+                .unwrap_or_else(|| FALLBACK_REGION.to_owned()),
+        }
+    }
+
+    /// The endpoint URL every call goes to, when one is configured
+    /// (`--endpoint-url`, `AWS_ENDPOINT_URL` or the profile), for messages.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// The region requests are signed for (and STS and S3 are sent to).
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The URL a service's calls go to, as well as it can be told without
+    /// asking the SDK's endpoint resolver, for messages only.
+    fn endpoint_of(&self, service: Service) -> String {
+        if let Some(url) = &self.endpoint {
+            return url.clone();
+        }
+        let region = self.region.as_str();
+        let suffix = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        match service {
+            Service::Iam if region.starts_with("cn-") => format!("https://iam.{region}.{suffix}"),
+            Service::Iam if region.starts_with("us-gov-") => {
+                "https://iam.us-gov.amazonaws.com".to_owned()
+            }
+            Service::Iam => format!("https://iam.{suffix}"),
+            Service::Sts => format!("https://sts.{region}.{suffix}"),
+            Service::S3 => format!("https://s3.{region}.{suffix}"),
+        }
+    }
+
+    /// Turns an SDK failure into a [`CloudError`] for `action` on `resource`
+    /// (like "role `BatchJobRole`").
+    fn error<E>(
+        &self,
+        service: Service,
+        action: &'static str,
+        resource: &str,
+        err: SdkError<E>,
+    ) -> CloudError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        if let Some(problem) = credentials_problem(&err) {
+            return CloudError::new(action, ErrorKind::NoCredentials, problem);
+        }
+        match &err {
+            SdkError::ServiceError(service_error) => {
+                let e = service_error.err();
+                service_failure(action, resource, e.code(), e.message(), &err)
+            }
+            SdkError::TimeoutError(_) => CloudError::new(
+                action,
+                ErrorKind::Network,
+                format!(
+                    "{} did not answer in time (each attempt may take {} s, the whole call {} s)",
+                    self.endpoint_of(service),
+                    ATTEMPT_TIMEOUT.as_secs(),
+                    OPERATION_TIMEOUT.as_secs()
+                ),
+            ),
+            SdkError::DispatchFailure(failure) => {
+                let url = self.endpoint_of(service);
+                let message = if failure.is_timeout() {
+                    format!(
+                        "could not reach {url}: no connection or answer within the timeout \
+                         (connect {} s, attempt {} s), {MAX_ATTEMPTS} attempts",
+                        CONNECT_TIMEOUT.as_secs(),
+                        ATTEMPT_TIMEOUT.as_secs()
+                    )
+                } else {
+                    format!(
+                        "could not reach {url} ({}) after {MAX_ATTEMPTS} attempts \
+                         (timeouts: connect {} s, attempt {} s, call {} s); check the network, \
+                         --endpoint-url / AWS_ENDPOINT_URL and --region",
+                        root_cause(&err),
+                        CONNECT_TIMEOUT.as_secs(),
+                        ATTEMPT_TIMEOUT.as_secs(),
+                        OPERATION_TIMEOUT.as_secs()
+                    )
+                };
+                CloudError::new(action, ErrorKind::Network, message)
+            }
+            SdkError::ResponseError(_) => CloudError::new(
+                action,
+                ErrorKind::Other,
+                format!(
+                    "unexpected response from {} for {resource}: {}",
+                    self.endpoint_of(service),
+                    DisplayErrorContext(&err)
+                ),
+            ),
+            _ => CloudError::new(
+                action,
+                ErrorKind::Other,
+                format!("{resource}: {}", DisplayErrorContext(&err)),
+            ),
+        }
+    }
+
+    fn iam_error<E>(
+        &self,
+        action: &'static str,
+        resource: &str,
+    ) -> impl FnOnce(SdkError<E>) -> CloudError + '_
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let resource = resource.to_owned();
+        move |e| self.error(Service::Iam, action, &resource, e)
+    }
+}
+
+/// Applies onramp's retry and timeout policy to a config loader.
+fn bounded(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+    loader
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+}
+
+/// An endpoint URL the SDK cannot use would otherwise only fail at the first
+/// call, with a less helpful message.
+fn check_endpoint(url: Option<&str>) -> CloudResult<()> {
+    match url {
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            Err(CloudError::new(
+                "Connect",
+                ErrorKind::InvalidInput,
+                format!("the endpoint URL `{url}` must start with http:// or https://"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Maps a service error code (IAM, STS and S3 spell some differently) to a
+/// [`CloudError`] that a person can act on.
+fn service_failure(
+    action: &'static str,
+    resource: &str,
+    code: Option<&str>,
+    message: Option<&str>,
+    err: &dyn StdError,
+) -> CloudError {
+    let said = message.unwrap_or("no message");
+    let code_text = code.unwrap_or("no error code");
+    let (kind, text) = match code.unwrap_or_default() {
+        "EntityAlreadyExists" => (
+            ErrorKind::AlreadyExists,
+            format!("{resource} already exists: {said}"),
+        ),
+        "NoSuchEntity" => (
+            ErrorKind::NoSuchEntity,
+            format!("{resource} does not exist: {said}"),
+        ),
+        "AccessDenied" | "UnauthorizedOperation" | "AccessDeniedException" => (
+            ErrorKind::AccessDenied,
+            format!("access denied: these credentials may not call {action} on {resource}: {said}"),
+        ),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => (
+            ErrorKind::Throttled,
+            format!(
+                "AWS kept throttling {action} on {resource} through {MAX_ATTEMPTS} attempts: {said}"
+            ),
+        ),
+        "LimitExceeded" => (
+            ErrorKind::LimitExceeded,
+            format!("an IAM limit was reached for {resource}: {said}"),
+        ),
+        "MalformedPolicyDocument" => (
+            ErrorKind::MalformedPolicy,
+            format!("IAM rejected the policy document of {resource}: {said}"),
+        ),
+        "DeleteConflict" => (
+            ErrorKind::DeleteConflict,
+            format!("{resource} is still in use: {said}"),
+        ),
+        "InvalidInput" | "ValidationError" => (
+            ErrorKind::InvalidInput,
+            format!("invalid input for {resource}: {said}"),
+        ),
+        _ if code.is_none() && message.is_none() => (
+            ErrorKind::Other,
+            format!("{resource}: unexpected error: {}", DisplayErrorContext(err)),
+        ),
+        _ => (ErrorKind::Other, format!("{resource}: {code_text}: {said}")),
+    };
+    CloudError::new(action, kind, text)
+}
+
+/// When a call failed because no credentials could be loaded, what to tell.
+///
+/// The SDK reports this as a dispatch failure whose source chain holds the
+/// credentials provider's error; it is found by its message since
+/// `aws-credential-types` (which names the type) is no direct dependency.
+fn credentials_problem(err: &(dyn StdError + 'static)) -> Option<String> {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        let debug = format!("{e:?}");
+        if text == "the credential provider was not enabled"
+            || debug.starts_with("CredentialsNotLoaded")
+        {
+            return Some(NO_CREDENTIALS.to_owned());
+        }
+        if text == "the credentials provider was not properly configured"
+            || text == "an error occurred while loading credentials"
+            || text.starts_with("credentials provider timed out")
+            || debug.starts_with("InvalidConfiguration")
+            || debug.starts_with("ProviderError")
+        {
+            return Some(format!(
+                "could not load AWS credentials ({}): run `aws configure`, pass --profile NAME, \
+                 or try onramp --demo",
+                DisplayErrorContext(e)
+            ));
+        }
+        source = e.source();
+    }
+    None
+}
+
+/// The innermost error's message (like "Connection refused (os error 111)").
+fn root_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut e = err;
+    while let Some(next) = e.source() {
+        e = next;
+    }
+    e.to_string()
+}
+
+fn to_tags(action: &'static str, tags: &Tags) -> CloudResult<Option<Vec<Tag>>> {
+    if tags.is_empty() {
+        return Ok(None);
+    }
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder().key(k).value(v).build().map_err(|e| {
+                CloudError::new(action, ErrorKind::InvalidInput, format!("tag `{k}`: {e}"))
+            })
+        })
+        .collect::<CloudResult<Vec<Tag>>>()
+        .map(Some)
+}
+
+fn from_tags(tags: &[Tag]) -> Tags {
+    tags.iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
+}
+
+fn to_json(action: &'static str, document: &Value) -> CloudResult<String> {
+    serde_json::to_string(document).map_err(|e| {
+        CloudError::new(
+            action,
+            ErrorKind::InvalidInput,
+            format!("the document cannot be written: {e}"),
+        )
+    })
+}
+
+fn missing(action: &'static str, what: &str) -> CloudError {
+    CloudError::new(
+        action,
+        ErrorKind::Other,
+        format!("the response has no {what}"),
+    )
+}
+
+fn policy_info(
+    action: &'static str,
+    policy: &aws_sdk_iam::types::Policy,
+) -> CloudResult<PolicyInfo> {
+    Ok(PolicyInfo {
+        arn: policy
+            .arn()
+            .ok_or_else(|| missing(action, "policy ARN"))?
+            .to_owned(),
+        name: policy
+            .policy_name()
+            .ok_or_else(|| missing(action, "policy name"))?
+            .to_owned(),
+        path: policy.path().unwrap_or("/").to_owned(),
+        default_version_id: policy.default_version_id().unwrap_or("v1").to_owned(),
+        tags: from_tags(policy.tags()),
+    })
+}
+
+fn role_info(action: &'static str, role: &aws_sdk_iam::types::Role) -> CloudResult<RoleInfo> {
+    let document = role
+        .assume_role_policy_document()
+        .ok_or_else(|| missing(action, "trust policy"))?;
+    Ok(RoleInfo {
+        arn: role.arn().to_owned(),
+        name: role.role_name().to_owned(),
+        path: role.path().to_owned(),
+        trust_policy: decode_document(action, document)?,
+        description: role.description().map(str::to_owned),
+        permissions_boundary: role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_owned),
+        tags: from_tags(role.tags()),
+    })
+}
+
+fn instance_profile_info(profile: &aws_sdk_iam::types::InstanceProfile) -> InstanceProfileInfo {
+    InstanceProfileInfo {
+        arn: profile.arn().to_owned(),
+        name: profile.instance_profile_name().to_owned(),
+        path: profile.path().to_owned(),
+        roles: profile
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_owned())
+            .collect(),
+        tags: from_tags(profile.tags()),
+    }
+}
+
+/// `GetBucketLocation`'s answer as a region name: S3 still says nothing for
+/// us-east-1 and `EU` for the oldest eu-west-1 buckets.
+fn location_to_region(location: Option<&str>) -> String {
+    match location {
+        None | Some("") => "us-east-1".to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(other) => other.to_owned(),
+    }
+}
+
+/// Whether a read failed only because the entity does not exist.
+fn is_no_such_entity(e: &CloudError) -> bool {
+    e.kind == ErrorKind::NoSuchEntity
+}
+
+fn role_resource(name: &str) -> String {
+    format!("role `{name}`")
+}
+
+fn policy_resource(arn: &str) -> String {
+    format!("policy `{arn}`")
+}
+
+fn profile_resource(name: &str) -> String {
+    format!("instance profile `{name}`")
+}
+
+#[async_trait]
+impl Cloud for SdkCloud {
+    async fn identity(&self) -> CloudResult<Identity> {
+        const ACTION: &str = "GetCallerIdentity";
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| self.error(Service::Sts, ACTION, "the caller identity", e))?;
+        let arn = out.arn().ok_or_else(|| missing(ACTION, "ARN"))?.to_owned();
+        let account_id = out
+            .account()
+            .ok_or_else(|| missing(ACTION, "account"))?
+            .to_owned();
+        let partition = partition_of_arn(&arn)
+            .ok_or_else(|| {
+                CloudError::new(ACTION, ErrorKind::Other, format!("`{arn}` is not an ARN"))
+            })?
+            .to_owned();
+        Ok(Identity {
+            account_id,
+            arn,
+            partition,
+        })
+    }
+
+    async fn list_buckets(&self) -> CloudResult<Vec<Bucket>> {
+        const ACTION: &str = "ListBuckets";
+        let listed = self
+            .s3
+            .list_buckets()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.error(Service::S3, ACTION, "the account's buckets", e))?;
+        // Up to this many GetBucketLocation calls at once: enough for an
+        // account with hundreds of buckets, few enough not to be throttled.
+        const CONCURRENT_LOOKUPS: usize = 8;
+        // Owned names and clients, so the futures borrow nothing (which
+        // async-trait's `Send` bound would otherwise trip over).
+        let named: Vec<(String, Option<String>)> = listed
+            .into_iter()
+            .filter_map(|b| {
+                let region = b
+                    .bucket_region()
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned);
+                Some((b.name?, region))
+            })
+            .collect();
+        let buckets = futures::stream::iter(named)
+            .map(|(name, region)| {
+                let s3 = self.s3.clone();
+                async move {
+                    let region = match region {
+                        Some(region) => Some(region),
+                        // Older S3 implementations (and emulators) leave the
+                        // region out of ListBuckets; ask for it. A bucket
+                        // whose region cannot be read (another owner's
+                        // policy, a network blip) stays in the list without
+                        // a region rather than failing the whole list.
+                        None => s3
+                            .get_bucket_location()
+                            .bucket(&name)
+                            .send()
+                            .await
+                            .ok()
+                            .map(|out| {
+                                location_to_region(out.location_constraint().map(|c| c.as_str()))
+                            }),
+                    };
+                    Bucket { name, region }
+                }
+            })
+            .buffered(CONCURRENT_LOOKUPS)
+            .collect::<Vec<Bucket>>()
+            .await;
+        Ok(buckets)
+    }
+
+    async fn get_policy(&self, arn: &str) -> CloudResult<Option<PolicyInfo>> {
+        const ACTION: &str = "GetPolicy";
+        let result = self
+            .iam
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &policy_resource(arn)));
+        match result {
+            Ok(out) => {
+                let policy = out.policy().ok_or_else(|| missing(ACTION, "policy"))?;
+                Ok(Some(policy_info(ACTION, policy)?))
+            }
+            Err(e) if is_no_such_entity(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn get_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<Value> {
+        const ACTION: &str = "GetPolicyVersion";
+        let out = self
+            .iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &format!("version {version_id} of policy `{arn}`")))?;
+        let document = out
+            .policy_version()
+            .and_then(|v| v.document())
+            .ok_or_else(|| missing(ACTION, "policy document"))?;
+        decode_document(ACTION, document)
+    }
+
+    async fn list_policy_versions(&self, arn: &str) -> CloudResult<Vec<PolicyVersion>> {
+        const ACTION: &str = "ListPolicyVersions";
+        let versions = self
+            .iam
+            .list_policy_versions()
+            .policy_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(self.iam_error(ACTION, &policy_resource(arn)))?;
+        let mut versions: Vec<PolicyVersion> = versions
+            .iter()
+            .filter_map(|v| {
+                Some(PolicyVersion {
+                    version_id: v.version_id()?.to_owned(),
+                    is_default: v.is_default_version(),
+                })
+            })
+            .collect();
+        versions.sort_by_key(PolicyVersion::number);
+        Ok(versions)
+    }
+
+    async fn create_policy(&self, policy: NewPolicy<'_>) -> CloudResult<PolicyInfo> {
+        const ACTION: &str = "CreatePolicy";
+        let out = self
+            .iam
+            .create_policy()
+            .policy_name(policy.name)
+            .path(policy.path)
+            .description(policy.description)
+            .policy_document(to_json(ACTION, policy.document)?)
+            .set_tags(to_tags(ACTION, policy.tags)?)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &format!("policy `{}`", policy.name)))?;
+        let created = out.policy().ok_or_else(|| missing(ACTION, "policy"))?;
+        let mut info = policy_info(ACTION, created)?;
+        // CreatePolicy's answer may leave the tags out (moto does); they were
+        // set as asked, or the call would have failed.
+        if info.tags.is_empty() {
+            info.tags = policy.tags.clone();
+        }
+        Ok(info)
+    }
+
+    async fn create_policy_version(
+        &self,
+        arn: &str,
+        document: &Value,
+        set_as_default: bool,
+    ) -> CloudResult<String> {
+        const ACTION: &str = "CreatePolicyVersion";
+        let out = self
+            .iam
+            .create_policy_version()
+            .policy_arn(arn)
+            .policy_document(to_json(ACTION, document)?)
+            .set_as_default(set_as_default)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &policy_resource(arn)))?;
+        out.policy_version()
+            .and_then(|v| v.version_id())
+            .map(str::to_owned)
+            .ok_or_else(|| missing(ACTION, "version id"))
+    }
+
+    async fn set_default_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()> {
+        const ACTION: &str = "SetDefaultPolicyVersion";
+        self.iam
+            .set_default_policy_version()
+            .policy_arn(arn)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &format!("version {version_id} of policy `{arn}`")))?;
+        Ok(())
+    }
+
+    async fn delete_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()> {
+        const ACTION: &str = "DeletePolicyVersion";
+        self.iam
+            .delete_policy_version()
+            .policy_arn(arn)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &format!("version {version_id} of policy `{arn}`")))?;
+        Ok(())
+    }
+
+    async fn tag_policy(&self, arn: &str, tags: &Tags) -> CloudResult<()> {
+        const ACTION: &str = "TagPolicy";
+        // IAM rejects an empty tag list, and tagging with nothing changes
+        // nothing.
+        let Some(tags) = to_tags(ACTION, tags)? else {
+            return Ok(());
+        };
+        self.iam
+            .tag_policy()
+            .policy_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &policy_resource(arn)))?;
+        Ok(())
+    }
+
+    async fn delete_policy(&self, arn: &str) -> CloudResult<()> {
+        const ACTION: &str = "DeletePolicy";
+        self.iam
+            .delete_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &policy_resource(arn)))?;
+        Ok(())
+    }
+
+    async fn get_role(&self, name: &str) -> CloudResult<Option<RoleInfo>> {
+        const ACTION: &str = "GetRole";
+        let result = self
+            .iam
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)));
+        match result {
+            Ok(out) => {
+                let role = out.role().ok_or_else(|| missing(ACTION, "role"))?;
+                Ok(Some(role_info(ACTION, role)?))
+            }
+            Err(e) if is_no_such_entity(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_role(&self, role: NewRole<'_>) -> CloudResult<RoleInfo> {
+        const ACTION: &str = "CreateRole";
+        let out = self
+            .iam
+            .create_role()
+            .role_name(role.name)
+            .path(role.path)
+            .description(role.description)
+            .assume_role_policy_document(to_json(ACTION, role.trust_policy)?)
+            .set_permissions_boundary(role.permissions_boundary.map(str::to_owned))
+            .set_tags(to_tags(ACTION, role.tags)?)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(role.name)))?;
+        let created = out.role().ok_or_else(|| missing(ACTION, "role"))?;
+        let mut info = role_info(ACTION, created)?;
+        // As for CreatePolicy: an answer without the tags does not mean
+        // they were not set.
+        if info.tags.is_empty() {
+            info.tags = role.tags.clone();
+        }
+        Ok(info)
+    }
+
+    async fn update_assume_role_policy(&self, name: &str, document: &Value) -> CloudResult<()> {
+        const ACTION: &str = "UpdateAssumeRolePolicy";
+        self.iam
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(to_json(ACTION, document)?)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)))?;
+        Ok(())
+    }
+
+    async fn put_role_permissions_boundary(
+        &self,
+        name: &str,
+        boundary_arn: &str,
+    ) -> CloudResult<()> {
+        const ACTION: &str = "PutRolePermissionsBoundary";
+        self.iam
+            .put_role_permissions_boundary()
+            .role_name(name)
+            .permissions_boundary(boundary_arn)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)))?;
+        Ok(())
+    }
+
+    async fn delete_role_permissions_boundary(&self, name: &str) -> CloudResult<()> {
+        const ACTION: &str = "DeleteRolePermissionsBoundary";
+        self.iam
+            .delete_role_permissions_boundary()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)))?;
+        Ok(())
+    }
+
+    async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()> {
+        const ACTION: &str = "TagRole";
+        // IAM rejects an empty tag list, and tagging with nothing changes
+        // nothing.
+        let Some(tags) = to_tags(ACTION, tags)? else {
+            return Ok(());
+        };
+        self.iam
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)))?;
+        Ok(())
+    }
+
+    async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
+        const ACTION: &str = "ListAttachedRolePolicies";
+        let attached = self
+            .iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)))?;
+        Ok(attached
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_owned))
+            .collect())
+    }
+
+    async fn attach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
+        const ACTION: &str = "AttachRolePolicy";
+        self.iam
+            .attach_role_policy()
+            .role_name(name)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &format!("policy `{policy_arn}` on role `{name}`")))?;
+        Ok(())
+    }
+
+    async fn detach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
+        const ACTION: &str = "DetachRolePolicy";
+        self.iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &format!("policy `{policy_arn}` on role `{name}`")))?;
+        Ok(())
+    }
+
+    async fn list_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
+        const ACTION: &str = "ListRolePolicies";
+        self.iam
+            .list_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)))
+    }
+
+    async fn get_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<Value> {
+        const ACTION: &str = "GetRolePolicy";
+        let out = self
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(self.iam_error(
+                ACTION,
+                &format!("inline policy `{policy_name}` of role `{name}`"),
+            ))?;
+        decode_document(ACTION, out.policy_document())
+    }
+
+    async fn put_role_policy(
+        &self,
+        name: &str,
+        policy_name: &str,
+        document: &Value,
+    ) -> CloudResult<()> {
+        const ACTION: &str = "PutRolePolicy";
+        self.iam
+            .put_role_policy()
+            .role_name(name)
+            .policy_name(policy_name)
+            .policy_document(to_json(ACTION, document)?)
+            .send()
+            .await
+            .map_err(self.iam_error(
+                ACTION,
+                &format!("inline policy `{policy_name}` of role `{name}`"),
+            ))?;
+        Ok(())
+    }
+
+    async fn delete_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<()> {
+        const ACTION: &str = "DeleteRolePolicy";
+        self.iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(self.iam_error(
+                ACTION,
+                &format!("inline policy `{policy_name}` of role `{name}`"),
+            ))?;
+        Ok(())
+    }
+
+    async fn delete_role(&self, name: &str) -> CloudResult<()> {
+        const ACTION: &str = "DeleteRole";
+        self.iam
+            .delete_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &role_resource(name)))?;
+        Ok(())
+    }
+
+    async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>> {
+        const ACTION: &str = "GetInstanceProfile";
+        let result = self
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &profile_resource(name)));
+        match result {
+            Ok(out) => {
+                let profile = out
+                    .instance_profile()
+                    .ok_or_else(|| missing(ACTION, "instance profile"))?;
+                Ok(Some(instance_profile_info(profile)))
+            }
+            Err(e) if is_no_such_entity(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_instance_profile(
+        &self,
+        name: &str,
+        path: &str,
+        tags: &Tags,
+    ) -> CloudResult<InstanceProfileInfo> {
+        const ACTION: &str = "CreateInstanceProfile";
+        let out = self
+            .iam
+            .create_instance_profile()
+            .instance_profile_name(name)
+            .path(path)
+            .set_tags(to_tags(ACTION, tags)?)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &profile_resource(name)))?;
+        let created = out
+            .instance_profile()
+            .ok_or_else(|| missing(ACTION, "instance profile"))?;
+        let mut info = instance_profile_info(created);
+        if info.tags.is_empty() {
+            info.tags = tags.clone();
+        }
+        Ok(info)
+    }
+
+    async fn tag_instance_profile(&self, name: &str, tags: &Tags) -> CloudResult<()> {
+        const ACTION: &str = "TagInstanceProfile";
+        // IAM rejects an empty tag list, and tagging with nothing changes
+        // nothing.
+        let Some(tags) = to_tags(ACTION, tags)? else {
+            return Ok(());
+        };
+        self.iam
+            .tag_instance_profile()
+            .instance_profile_name(name)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &profile_resource(name)))?;
+        Ok(())
+    }
+
+    async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()> {
+        const ACTION: &str = "AddRoleToInstanceProfile";
+        self.iam
+            .add_role_to_instance_profile()
+            .instance_profile_name(profile)
+            .role_name(role)
+            .send()
+            .await
+            .map_err(self.iam_error(
+                ACTION,
+                &format!("role `{role}` in instance profile `{profile}`"),
+            ))?;
+        Ok(())
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        profile: &str,
+        role: &str,
+    ) -> CloudResult<()> {
+        const ACTION: &str = "RemoveRoleFromInstanceProfile";
+        self.iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(profile)
+            .role_name(role)
+            .send()
+            .await
+            .map_err(self.iam_error(
+                ACTION,
+                &format!("role `{role}` in instance profile `{profile}`"),
+            ))?;
+        Ok(())
+    }
+
+    async fn delete_instance_profile(&self, name: &str) -> CloudResult<()> {
+        const ACTION: &str = "DeleteInstanceProfile";
+        self.iam
+            .delete_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &profile_resource(name)))?;
+        Ok(())
+    }
+
+    /// Polls with the SDK's IAM waiters (exponential back-off from 1 s),
+    /// which retry on `NoSuchEntity` until [`MAX_WAIT`].
+    async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
+        use aws_sdk_iam::waiters::instance_profile_exists::WaitUntilInstanceProfileExistsError;
+        use aws_sdk_iam::waiters::policy_exists::WaitUntilPolicyExistsError;
+        use aws_sdk_iam::waiters::role_exists::WaitUntilRoleExistsError;
+
+        /// Maps one waiter's error, whose enum is generic over the polled
+        /// operation and so has to be matched per waiter.
+        macro_rules! waited {
+            ($result:expr, $error:ident, $action:literal, $resource:expr) => {
+                match $result {
+                    Ok(_) => Ok(()),
+                    Err($error::OperationFailed(failed)) => {
+                        Err(self.error(Service::Iam, $action, &$resource, failed.into_error()))
+                    }
+                    Err($error::ExceededMaxWait(_)) => Err(CloudError::new(
+                        $action,
+                        ErrorKind::NoSuchEntity,
+                        format!(
+                            "{} was still not visible after {} s",
+                            $resource,
+                            MAX_WAIT.as_secs()
+                        ),
+                    )),
+                    Err(other) => Err(service_failure(
+                        $action,
+                        &$resource,
+                        other.code(),
+                        other.message(),
+                        &other,
+                    )),
+                }
+            };
+        }
+
+        match kind {
+            WaitFor::Role => waited!(
+                self.iam
+                    .wait_until_role_exists()
+                    .role_name(id)
+                    .wait(MAX_WAIT)
+                    .await,
+                WaitUntilRoleExistsError,
+                "GetRole",
+                role_resource(id)
+            ),
+            WaitFor::Policy => waited!(
+                self.iam
+                    .wait_until_policy_exists()
+                    .policy_arn(id)
+                    .wait(MAX_WAIT)
+                    .await,
+                WaitUntilPolicyExistsError,
+                "GetPolicy",
+                policy_resource(id)
+            ),
+            WaitFor::InstanceProfile => waited!(
+                self.iam
+                    .wait_until_instance_profile_exists()
+                    .instance_profile_name(id)
+                    .wait(MAX_WAIT)
+                    .await,
+                WaitUntilInstanceProfileExistsError,
+                "GetInstanceProfile",
+                profile_resource(id)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_locations_become_regions() {
+        assert_eq!(location_to_region(None), "us-east-1");
+        assert_eq!(location_to_region(Some("")), "us-east-1");
+        assert_eq!(location_to_region(Some("EU")), "eu-west-1");
+        assert_eq!(location_to_region(Some("ap-south-1")), "ap-south-1");
+    }
+
+    #[test]
+    fn error_codes_map_to_kinds() {
+        #[derive(Debug)]
+        struct Plain;
+        impl std::fmt::Display for Plain {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("plain")
+            }
+        }
+        impl StdError for Plain {}
+        let cases = [
+            ("EntityAlreadyExists", ErrorKind::AlreadyExists),
+            ("NoSuchEntity", ErrorKind::NoSuchEntity),
+            ("AccessDenied", ErrorKind::AccessDenied),
+            ("UnauthorizedOperation", ErrorKind::AccessDenied),
+            ("AccessDeniedException", ErrorKind::AccessDenied),
+            ("Throttling", ErrorKind::Throttled),
+            ("ThrottlingException", ErrorKind::Throttled),
+            ("RequestLimitExceeded", ErrorKind::Throttled),
+            ("LimitExceeded", ErrorKind::LimitExceeded),
+            ("MalformedPolicyDocument", ErrorKind::MalformedPolicy),
+            ("DeleteConflict", ErrorKind::DeleteConflict),
+            ("InvalidInput", ErrorKind::InvalidInput),
+            ("ValidationError", ErrorKind::InvalidInput),
+            ("ServiceFailure", ErrorKind::Other),
+        ];
+        for (code, kind) in cases {
+            let e = service_failure("CreateRole", "role `r`", Some(code), Some("said"), &Plain);
+            assert_eq!(e.kind, kind, "{code}");
+            assert_eq!(e.action, "CreateRole");
+            assert!(e.message.contains("said"), "{code}: {}", e.message);
+        }
+        let denied = service_failure(
+            "DeleteRole",
+            "role `r`",
+            Some("AccessDenied"),
+            Some("no"),
+            &Plain,
+        );
+        assert!(denied.message.contains("DeleteRole") && denied.message.contains("role `r`"));
+        let other = service_failure(
+            "GetRole",
+            "role `r`",
+            Some("ServiceFailure"),
+            Some("boom"),
+            &Plain,
+        );
+        assert!(other.message.contains("ServiceFailure") && other.message.contains("boom"));
+    }
+
+    #[test]
+    fn endpoint_urls_are_checked() {
+        assert!(check_endpoint(None).is_ok());
+        assert!(check_endpoint(Some("http://127.0.0.1:5000")).is_ok());
+        assert!(check_endpoint(Some("https://iam.amazonaws.com")).is_ok());
+        let e = check_endpoint(Some("127.0.0.1:5000")).err();
+        assert_eq!(e.map(|e| e.kind), Some(ErrorKind::InvalidInput));
+    }
+}
