@@ -5,8 +5,10 @@
 //! Everything here but `cli` is pure: no terminal, no AWS, no file system.
 
 pub mod answers;
+pub mod apply;
 pub mod cli;
 pub mod cloud;
+pub mod commands;
 pub mod export;
 pub mod names;
 pub mod output;

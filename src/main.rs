@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use onramp::cli::{Cli, ProcessEnv, run};
+use onramp::cli::{Cli, ProcessEnv};
+use onramp::commands::run;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::apply::destroy::DestroyReport;
+use crate::apply::diff::{Change, State};
+use crate::apply::run::{Event, Report};
 use crate::names::EntityKind;
 use crate::plan::lint::{Finding, Level};
 use crate::plan::{Plan, Resource, Spec, limits};
@@ -150,6 +153,133 @@ pub fn findings_text(findings: &[Finding]) -> String {
     );
     for f in findings {
         let _ = writeln!(out, "  {f}");
+    }
+    out
+}
+
+/// `status` and the preview of `apply`: one line per resource.
+pub fn changes_text(plan: &Plan, changes: &[Change]) -> String {
+    let count = |s: State| changes.iter().filter(|c| c.state == s).count();
+    let mut out = format!(
+        "Account {} in {}: {} to create, {} to update, {} unchanged, {} conflict{}\n",
+        plan.target.account_id,
+        plan.target.region,
+        count(State::Create),
+        count(State::Update),
+        count(State::Unchanged),
+        count(State::Conflict),
+        if count(State::Conflict) == 1 { "" } else { "s" }
+    );
+    for c in changes {
+        let (mark, word) = match c.state {
+            State::Create => ('+', "create"),
+            State::Update => ('~', "update"),
+            State::Unchanged => ('=', "unchanged"),
+            State::Conflict => ('!', "CONFLICT"),
+        };
+        let _ = writeln!(out, "  {mark} {:<9} {} {}", word, c.kind.noun(), c.name);
+        for reason in &c.reasons {
+            let _ = writeln!(out, "      {reason}");
+        }
+        if c.state != State::Conflict && c.state != State::Unchanged {
+            let steps: Vec<&str> = c.steps.iter().map(|s| s.action()).collect();
+            let _ = writeln!(out, "      calls: {}", steps.join(", "));
+        }
+    }
+    out
+}
+
+/// `status --format json`.
+pub fn changes_json(plan: &Plan, changes: &[Change]) -> String {
+    let value = json!({
+        "account_id": plan.target.account_id,
+        "region": plan.target.region,
+        "changes": changes,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// One line of live progress ("" for events not worth a line).
+pub fn event_line(event: &Event) -> String {
+    match event {
+        Event::Started { .. } => String::new(),
+        Event::Done {
+            id,
+            action,
+            detail,
+            arn,
+        } => format!(
+            "  \u{2713} {action:<30} {} {}  {}\n",
+            id.kind.noun(),
+            id.name,
+            arn.as_deref().or(detail.as_deref()).unwrap_or_default()
+        ),
+        Event::Failed {
+            id,
+            action,
+            detail,
+            error,
+        } => format!(
+            "  \u{2717} {action:<30} {} {}{}: {}\n",
+            id.kind.noun(),
+            id.name,
+            detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            error.message
+        ),
+        Event::Unchanged { id } => {
+            format!("  = {:<30} {} {}\n", "unchanged", id.kind.noun(), id.name)
+        }
+        Event::NotStarted { id } => {
+            format!("  - {:<30} {} {}\n", "not started", id.kind.noun(), id.name)
+        }
+    }
+}
+
+/// After a successful apply: counts and the ARNs a person copies next.
+pub fn report_text(plan: &Plan, report: &Report) -> String {
+    let mut out = format!(
+        "\nDone: {} created, {} updated, {} unchanged.\n\nARNs:\n",
+        report.created.len(),
+        report.updated.len(),
+        report.unchanged.len()
+    );
+    for r in &plan.resources {
+        let _ = writeln!(out, "  {:<17} {:<40} {}", r.kind().noun(), r.name, r.arn);
+    }
+    out
+}
+
+/// The preview of `destroy`.
+pub fn undo_text(pending: &[String]) -> String {
+    if pending.is_empty() {
+        return "The journal records nothing to undo.\n".into();
+    }
+    let mut out = format!("{} to undo, newest first:\n", pending.len());
+    for p in pending {
+        let _ = writeln!(out, "  {p}");
+    }
+    out
+}
+
+/// After a destroy.
+pub fn destroy_text(report: &DestroyReport) -> String {
+    let mut out = format!(
+        "\nDeleted {}, reverted {}, skipped {}, failed {}.\n",
+        report.deleted.len(),
+        report.reverted.len(),
+        report.skipped.len(),
+        report.failed.len()
+    );
+    for s in &report.skipped {
+        let _ = writeln!(out, "  skipped: {s}");
+    }
+    for f in &report.failed {
+        let _ = writeln!(out, "  failed: {f}");
     }
     out
 }

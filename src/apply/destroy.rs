@@ -1,0 +1,429 @@
+//! Undoes what a journal says onramp did, newest first.
+//!
+//! Entities onramp created are deleted whole, in the order IAM requires
+//! (detach policies, remove the role from the profile, delete the profile,
+//! delete inline policies, delete the role, delete non-default versions,
+//! delete the policy). Changes onramp made to entities it did not create
+//! (an attachment, an inline policy, a role added to a profile) are reverted
+//! one by one. Anything already gone is skipped. A create that was started but
+//! never recorded as done is undone only if the entity carries onramp's tag,
+//! so a same-named resource someone else made is never touched.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use super::journal::{Call, Entry, Journal, Record, lock};
+use super::run::{ApplyError, Event, journaled};
+use crate::answers::MANAGED_BY_TAG;
+use crate::cloud::{Cloud, CloudError, ErrorKind, Tags};
+use crate::names::EntityKind;
+use crate::plan::ResourceId;
+
+/// What a destroy did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DestroyReport {
+    /// `kind name` of each entity deleted.
+    pub deleted: Vec<String>,
+    /// Changes to other entities that were reverted.
+    pub reverted: Vec<String>,
+    /// Entities or changes that were already gone, or not onramp's.
+    pub skipped: Vec<String>,
+    /// What could not be undone, with the reason.
+    pub failed: Vec<String>,
+}
+
+/// One thing to undo, from the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Undo {
+    /// An entity onramp created (`certain`: its create was recorded as done).
+    Entity {
+        kind: EntityKind,
+        name: String,
+        arn: Option<String>,
+        certain: bool,
+    },
+    /// A change to an entity onramp did not create.
+    Change(Call),
+}
+
+/// What the journal's entries ask to undo, newest first, in words.
+pub fn pending(entries: &[Entry]) -> Vec<String> {
+    undo_list(entries)
+        .iter()
+        .map(|u| match u {
+            Undo::Entity {
+                kind,
+                name,
+                certain,
+                ..
+            } => format!(
+                "delete {} {name}{}",
+                kind.noun(),
+                if *certain {
+                    ""
+                } else {
+                    " (if it exists and carries onramp's tag: its create was interrupted)"
+                }
+            ),
+            Undo::Change(call) => format!(
+                "revert {} on {} {} ({})",
+                call.action,
+                call.kind.noun(),
+                call.name,
+                call.detail.as_deref().unwrap_or("")
+            ),
+        })
+        .collect()
+}
+
+/// What the journal's entries ask to undo, newest first.
+fn undo_list(entries: &[Entry]) -> Vec<Undo> {
+    let done: BTreeSet<(String, EntityKind, String, Option<String>)> = entries
+        .iter()
+        .filter_map(|e| match &e.record {
+            Record::Done { call, .. } | Record::Failed { call, .. } => Some(key(call)),
+            _ => None,
+        })
+        .collect();
+    let mut created: BTreeSet<(EntityKind, String)> = BTreeSet::new();
+    let mut list = Vec::new();
+    for e in entries {
+        match &e.record {
+            Record::Done { call, arn } if is_create(&call.action) => {
+                created.insert((call.kind, call.name.to_lowercase()));
+                list.push(Undo::Entity {
+                    kind: call.kind,
+                    name: call.name.clone(),
+                    arn: arn.clone().or_else(|| call.detail.clone()),
+                    certain: true,
+                });
+            }
+            Record::Intent(call) if is_create(&call.action) && !done.contains(&key(call)) => {
+                created.insert((call.kind, call.name.to_lowercase()));
+                list.push(Undo::Entity {
+                    kind: call.kind,
+                    name: call.name.clone(),
+                    arn: call.detail.clone(),
+                    certain: false,
+                });
+            }
+            Record::Done { call, .. }
+                if [
+                    "AttachRolePolicy",
+                    "PutRolePolicy",
+                    "AddRoleToInstanceProfile",
+                ]
+                .contains(&call.action.as_str())
+                    && !created.contains(&(call.kind, call.name.to_lowercase())) =>
+            {
+                list.push(Undo::Change(call.clone()));
+            }
+            // What an earlier destroy already undid is not undone again.
+            Record::Done { call, .. } => {
+                if let Some(undone) = undoes(&call.action) {
+                    list.retain(|u| match u {
+                        Undo::Change(c) => {
+                            !(c.action == undone
+                                && c.kind == call.kind
+                                && c.name == call.name
+                                && c.detail == call.detail)
+                        }
+                        Undo::Entity { kind, name, .. } => {
+                            !(undone.starts_with("Create")
+                                && *kind == call.kind
+                                && name.eq_ignore_ascii_case(&call.name))
+                        }
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    list.reverse();
+    list
+}
+
+fn key(call: &Call) -> (String, EntityKind, String, Option<String>) {
+    (
+        call.action.clone(),
+        call.kind,
+        call.name.clone(),
+        call.detail.clone(),
+    )
+}
+
+/// The action a destroy call undoes.
+fn undoes(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "DetachRolePolicy" => "AttachRolePolicy",
+        "DeleteRolePolicy" => "PutRolePolicy",
+        "RemoveRoleFromInstanceProfile" => "AddRoleToInstanceProfile",
+        "DeletePolicy" => "CreatePolicy",
+        "DeleteRole" => "CreateRole",
+        "DeleteInstanceProfile" => "CreateInstanceProfile",
+        _ => return None,
+    })
+}
+
+fn is_create(action: &str) -> bool {
+    ["CreatePolicy", "CreateRole", "CreateInstanceProfile"].contains(&action)
+}
+
+fn owned(tags: &Tags) -> bool {
+    tags.get(MANAGED_BY_TAG.0).map(String::as_str) == Some(MANAGED_BY_TAG.1)
+}
+
+/// Undoes what the journal records. Failures do not stop it: everything that
+/// can be undone is, and the report lists the rest.
+pub async fn destroy(
+    cloud: &dyn Cloud,
+    journal: &Mutex<Journal>,
+    account_id: &str,
+    region: &str,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+) -> Result<DestroyReport, ApplyError> {
+    let list = undo_list(lock(journal).entries());
+    lock(journal).append(Record::Run {
+        command: "destroy".into(),
+        account_id: account_id.into(),
+        region: region.into(),
+        onramp_version: env!("CARGO_PKG_VERSION").into(),
+    })?;
+    let mut report = DestroyReport::default();
+    let undoer = Undoer {
+        cloud,
+        journal,
+        on_event,
+    };
+    for item in list {
+        let label = match &item {
+            Undo::Entity { kind, name, .. } => format!("{} {name}", kind.noun()),
+            Undo::Change(call) => format!(
+                "{} on {} {} ({})",
+                call.action,
+                call.kind.noun(),
+                call.name,
+                call.detail.as_deref().unwrap_or("")
+            ),
+        };
+        let outcome = match &item {
+            Undo::Entity {
+                kind,
+                name,
+                arn,
+                certain,
+            } => {
+                undoer
+                    .delete_entity(*kind, name, arn.as_deref(), *certain)
+                    .await
+            }
+            Undo::Change(call) => undoer.revert(call).await,
+        };
+        match outcome {
+            Ok(Outcome::Deleted) => report.deleted.push(label),
+            Ok(Outcome::Reverted) => report.reverted.push(label),
+            Ok(Outcome::Skipped(why)) => report.skipped.push(format!("{label}: {why}")),
+            Err(ApplyError::Call { error, .. }) => report.failed.push(format!("{label}: {error}")),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(report)
+}
+
+enum Outcome {
+    Deleted,
+    Reverted,
+    Skipped(&'static str),
+}
+
+struct Undoer<'a> {
+    cloud: &'a dyn Cloud,
+    journal: &'a Mutex<Journal>,
+    on_event: &'a (dyn Fn(Event) + Send + Sync),
+}
+
+impl Undoer<'_> {
+    async fn delete_entity(
+        &self,
+        kind: EntityKind,
+        name: &str,
+        arn: Option<&str>,
+        certain: bool,
+    ) -> Result<Outcome, ApplyError> {
+        let c = self.cloud;
+        let read = |e: CloudError| self.failed(kind, name, e);
+        match kind {
+            EntityKind::InstanceProfile => {
+                let Some(profile) = c.get_instance_profile(name).await.map_err(read)? else {
+                    return Ok(Outcome::Skipped("already gone"));
+                };
+                if !certain && !owned(&profile.tags) {
+                    return Ok(Outcome::Skipped(
+                        "its creation was not recorded and it lacks onramp's tag",
+                    ));
+                }
+                for role in &profile.roles {
+                    self.call(
+                        kind,
+                        name,
+                        "RemoveRoleFromInstanceProfile",
+                        Some(role),
+                        c.remove_role_from_instance_profile(name, role),
+                    )
+                    .await?;
+                }
+                self.call(
+                    kind,
+                    name,
+                    "DeleteInstanceProfile",
+                    None,
+                    c.delete_instance_profile(name),
+                )
+                .await?;
+            }
+            EntityKind::Role => {
+                let Some(role) = c.get_role(name).await.map_err(read)? else {
+                    return Ok(Outcome::Skipped("already gone"));
+                };
+                if !certain && !owned(&role.tags) {
+                    return Ok(Outcome::Skipped(
+                        "its creation was not recorded and it lacks onramp's tag",
+                    ));
+                }
+                for policy in c.list_attached_role_policies(name).await.map_err(read)? {
+                    self.call(
+                        kind,
+                        name,
+                        "DetachRolePolicy",
+                        Some(&policy),
+                        c.detach_role_policy(name, &policy),
+                    )
+                    .await?;
+                }
+                for inline in c.list_role_policies(name).await.map_err(read)? {
+                    self.call(
+                        kind,
+                        name,
+                        "DeleteRolePolicy",
+                        Some(&inline),
+                        c.delete_role_policy(name, &inline),
+                    )
+                    .await?;
+                }
+                self.call(kind, name, "DeleteRole", None, c.delete_role(name))
+                    .await?;
+            }
+            EntityKind::ManagedPolicy => {
+                let Some(arn) = arn else {
+                    return Ok(Outcome::Skipped("the journal does not give its ARN"));
+                };
+                let Some(policy) = c.get_policy(arn).await.map_err(read)? else {
+                    return Ok(Outcome::Skipped("already gone"));
+                };
+                if !certain && !owned(&policy.tags) {
+                    return Ok(Outcome::Skipped(
+                        "its creation was not recorded and it lacks onramp's tag",
+                    ));
+                }
+                for version in c.list_policy_versions(arn).await.map_err(read)? {
+                    if !version.is_default {
+                        let id = version.version_id;
+                        self.call(
+                            kind,
+                            name,
+                            "DeletePolicyVersion",
+                            Some(&id),
+                            c.delete_policy_version(arn, &id),
+                        )
+                        .await?;
+                    }
+                }
+                self.call(kind, name, "DeletePolicy", Some(arn), c.delete_policy(arn))
+                    .await?;
+            }
+        }
+        Ok(Outcome::Deleted)
+    }
+
+    async fn revert(&self, call: &Call) -> Result<Outcome, ApplyError> {
+        let c = self.cloud;
+        let (kind, name) = (call.kind, call.name.as_str());
+        let Some(detail) = call.detail.as_deref() else {
+            return Ok(Outcome::Skipped("the journal does not say what to revert"));
+        };
+        let result = match call.action.as_str() {
+            "AttachRolePolicy" => {
+                self.call(
+                    kind,
+                    name,
+                    "DetachRolePolicy",
+                    Some(detail),
+                    c.detach_role_policy(name, detail),
+                )
+                .await
+            }
+            "PutRolePolicy" => {
+                self.call(
+                    kind,
+                    name,
+                    "DeleteRolePolicy",
+                    Some(detail),
+                    c.delete_role_policy(name, detail),
+                )
+                .await
+            }
+            "AddRoleToInstanceProfile" => {
+                self.call(
+                    kind,
+                    name,
+                    "RemoveRoleFromInstanceProfile",
+                    Some(detail),
+                    c.remove_role_from_instance_profile(name, detail),
+                )
+                .await
+            }
+            _ => return Ok(Outcome::Skipped("nothing to revert")),
+        };
+        match result {
+            Ok(()) => Ok(Outcome::Reverted),
+            Err(ApplyError::Call { error, .. }) if error.kind == ErrorKind::NoSuchEntity => {
+                Ok(Outcome::Skipped("already gone"))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn failed(&self, kind: EntityKind, name: &str, error: CloudError) -> ApplyError {
+        ApplyError::Call {
+            action: error.action,
+            kind: kind.noun(),
+            name: name.to_owned(),
+            error,
+        }
+    }
+
+    async fn call(
+        &self,
+        kind: EntityKind,
+        name: &str,
+        action: &'static str,
+        detail: Option<&str>,
+        future: impl std::future::Future<Output = Result<(), CloudError>>,
+    ) -> Result<(), ApplyError> {
+        let id = ResourceId {
+            kind,
+            name: name.into(),
+        };
+        let future = async { future.await.map(|()| None) };
+        journaled(
+            self.journal,
+            self.on_event,
+            &id,
+            action,
+            detail.map(str::to_owned),
+            future,
+        )
+        .await
+        .map(|_| ())
+    }
+}

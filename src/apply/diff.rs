@@ -1,0 +1,430 @@
+//! What must change: each planned resource compared with what exists.
+//!
+//! Pure: it takes what `observe` read and returns, per resource, its state
+//! (create / update / unchanged / conflict) and the exact API steps that would
+//! bring the account to the plan. Resources onramp did not create (no
+//! `onramp:managed-by` tag) are only ever added to, never rewritten: a
+//! difference that would need rewriting them is a conflict for a person to
+//! settle.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::compare::same_document;
+use crate::answers::MANAGED_BY_TAG;
+use crate::cloud::{InstanceProfileInfo, PolicyInfo, PolicyVersion, RoleInfo, Tags};
+use crate::plan::limits::POLICY_VERSIONS;
+use crate::plan::{Resource, ResourceId, Spec};
+
+/// A managed policy as it exists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedPolicy {
+    pub info: PolicyInfo,
+    /// The default version's document.
+    pub document: Value,
+    /// All versions; read only when the document differs (an update needs them).
+    pub versions: Vec<PolicyVersion>,
+}
+
+/// A role as it exists, with its attachments and inline policies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedRole {
+    pub info: RoleInfo,
+    pub attached: Vec<String>,
+    pub inline: BTreeMap<String, Value>,
+}
+
+/// What exists under a planned resource's name (`None`: nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observed {
+    Policy(Option<ObservedPolicy>),
+    Role(Option<ObservedRole>),
+    InstanceProfile(Option<InstanceProfileInfo>),
+}
+
+/// The verdict for one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Create,
+    Update,
+    Unchanged,
+    Conflict,
+}
+
+/// One API call of an apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", content = "value", rename_all = "snake_case")]
+pub enum Step {
+    CreatePolicy,
+    /// A new default version; `prune` is deleted first (the oldest
+    /// non-default one) when the policy already has five.
+    CreatePolicyVersion {
+        prune: Option<String>,
+    },
+    TagPolicy(Tags),
+    CreateRole,
+    UpdateTrust,
+    PutBoundary(String),
+    DeleteBoundary,
+    TagRole(Tags),
+    Attach(String),
+    Detach(String),
+    PutInline(String),
+    DeleteInline(String),
+    CreateInstanceProfile,
+    TagInstanceProfile(Tags),
+    AddRole(String),
+    RemoveRole(String),
+}
+
+impl Step {
+    /// The IAM API action the step calls.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Step::CreatePolicy => "CreatePolicy",
+            Step::CreatePolicyVersion { .. } => "CreatePolicyVersion",
+            Step::TagPolicy(_) => "TagPolicy",
+            Step::CreateRole => "CreateRole",
+            Step::UpdateTrust => "UpdateAssumeRolePolicy",
+            Step::PutBoundary(_) => "PutRolePermissionsBoundary",
+            Step::DeleteBoundary => "DeleteRolePermissionsBoundary",
+            Step::TagRole(_) => "TagRole",
+            Step::Attach(_) => "AttachRolePolicy",
+            Step::Detach(_) => "DetachRolePolicy",
+            Step::PutInline(_) => "PutRolePolicy",
+            Step::DeleteInline(_) => "DeleteRolePolicy",
+            Step::CreateInstanceProfile => "CreateInstanceProfile",
+            Step::TagInstanceProfile(_) => "TagInstanceProfile",
+            Step::AddRole(_) => "AddRoleToInstanceProfile",
+            Step::RemoveRole(_) => "RemoveRoleFromInstanceProfile",
+        }
+    }
+
+    /// Whether the step brings a new entity into being.
+    pub fn creates(&self) -> bool {
+        matches!(
+            self,
+            Step::CreatePolicy | Step::CreateRole | Step::CreateInstanceProfile
+        )
+    }
+}
+
+/// The verdict and the steps for one planned resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub kind: crate::names::EntityKind,
+    pub name: String,
+    pub state: State,
+    pub steps: Vec<Step>,
+    /// What differs, or why it is a conflict, in words.
+    pub reasons: Vec<String>,
+    /// Whether an existing entity carries onramp's tag.
+    pub owned: bool,
+}
+
+impl Change {
+    pub fn id(&self) -> ResourceId {
+        ResourceId {
+            kind: self.kind,
+            name: self.name.clone(),
+        }
+    }
+}
+
+fn owned(tags: &Tags) -> bool {
+    tags.get(MANAGED_BY_TAG.0).map(String::as_str) == Some(MANAGED_BY_TAG.1)
+}
+
+/// Tags of `want` that `have` lacks or holds with another value.
+fn missing_tags(want: &Tags, have: &Tags) -> Tags {
+    want.iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Compares one planned resource with what exists.
+pub fn diff(resource: &Resource, observed: &Observed) -> Change {
+    let mut change = Change {
+        kind: resource.kind(),
+        name: resource.name.clone(),
+        state: State::Unchanged,
+        steps: Vec::new(),
+        reasons: Vec::new(),
+        owned: false,
+    };
+    match (&resource.spec, observed) {
+        (Spec::ManagedPolicy { document, .. }, Observed::Policy(existing)) => {
+            diff_policy(resource, document, existing.as_ref(), &mut change);
+        }
+        (Spec::Role { .. }, Observed::Role(existing)) => {
+            diff_role(resource, existing.as_ref(), &mut change)
+        }
+        (Spec::InstanceProfile { roles }, Observed::InstanceProfile(existing)) => {
+            diff_profile(resource, roles, existing.as_ref(), &mut change);
+        }
+        _ => {
+            change.state = State::Conflict;
+            change
+                .reasons
+                .push("internal error: observed the wrong kind of entity".into());
+        }
+    }
+    if change.state != State::Conflict {
+        change.state = if change.steps.first().is_some_and(Step::creates) {
+            State::Create
+        } else if change.steps.is_empty() {
+            State::Unchanged
+        } else {
+            State::Update
+        };
+    }
+    change
+}
+
+fn conflict(change: &mut Change, reason: String) {
+    change.state = State::Conflict;
+    change.steps.clear();
+    change.reasons.push(reason);
+}
+
+fn diff_policy(
+    resource: &Resource,
+    document: &Value,
+    existing: Option<&ObservedPolicy>,
+    change: &mut Change,
+) {
+    let Some(existing) = existing else {
+        change.steps.push(Step::CreatePolicy);
+        return;
+    };
+    change.owned = owned(&existing.info.tags);
+    if !same_document(document, &existing.document) {
+        if !change.owned {
+            return conflict(
+                change,
+                format!(
+                    "policy {} exists with another document and was not created by onramp; onramp will not replace it (rename onramp's with a prefix or [names], or delete it)",
+                    existing.info.arn
+                ),
+            );
+        }
+        let prune = (existing.versions.len() >= POLICY_VERSIONS)
+            .then(|| {
+                existing
+                    .versions
+                    .iter()
+                    .filter(|v| !v.is_default)
+                    .min_by_key(|v| v.number())
+                    .map(|v| v.version_id.clone())
+            })
+            .flatten();
+        change.reasons.push(match &prune {
+            Some(v) => format!("the document differs: a new default version replaces {}, and the oldest version {v} is deleted to stay within IAM's {POLICY_VERSIONS}", existing.info.default_version_id),
+            None => format!("the document differs: a new default version replaces {}", existing.info.default_version_id),
+        });
+        change.steps.push(Step::CreatePolicyVersion { prune });
+    }
+    if change.owned {
+        let tags = missing_tags(&resource.tags, &existing.info.tags);
+        if !tags.is_empty() {
+            change.reasons.push(format!("tags to add: {}", keys(&tags)));
+            change.steps.push(Step::TagPolicy(tags));
+        }
+    } else {
+        change
+            .reasons
+            .push("exists with the same document (not created by onramp; used as it is)".into());
+    }
+}
+
+fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut Change) {
+    let Spec::Role {
+        trust_policy,
+        managed_policy_arns,
+        inline_policies,
+        permissions_boundary,
+        ..
+    } = &resource.spec
+    else {
+        return;
+    };
+    let Some(existing) = existing else {
+        change.steps.push(Step::CreateRole);
+        change
+            .steps
+            .extend(managed_policy_arns.iter().map(|a| Step::Attach(a.clone())));
+        change
+            .steps
+            .extend(inline_policies.keys().map(|n| Step::PutInline(n.clone())));
+        return;
+    };
+    let info = &existing.info;
+    change.owned = owned(&info.tags);
+    if info.path != resource.path {
+        return conflict(
+            change,
+            format!(
+                "role {} exists at path {} (the plan's path is {}); IAM cannot move a role",
+                info.name, info.path, resource.path
+            ),
+        );
+    }
+    if !same_document(trust_policy, &info.trust_policy) {
+        if !change.owned {
+            return conflict(
+                change,
+                format!(
+                    "role {} exists with another trust policy and was not created by onramp; onramp will not change who can assume it",
+                    info.name
+                ),
+            );
+        }
+        change.reasons.push("the trust policy differs".into());
+        change.steps.push(Step::UpdateTrust);
+    }
+    if info.permissions_boundary != *permissions_boundary {
+        if !change.owned {
+            return conflict(
+                change,
+                format!(
+                    "role {} exists with permissions boundary {} (the plan's is {}) and was not created by onramp",
+                    info.name,
+                    info.permissions_boundary.as_deref().unwrap_or("none"),
+                    permissions_boundary.as_deref().unwrap_or("none")
+                ),
+            );
+        }
+        change
+            .reasons
+            .push("the permissions boundary differs".into());
+        change.steps.push(match permissions_boundary {
+            Some(b) => Step::PutBoundary(b.clone()),
+            None => Step::DeleteBoundary,
+        });
+    }
+    if change.owned {
+        let tags = missing_tags(&resource.tags, &info.tags);
+        if !tags.is_empty() {
+            change.reasons.push(format!("tags to add: {}", keys(&tags)));
+            change.steps.push(Step::TagRole(tags));
+        }
+        // Detach first, so that a full role never trips the attachment limit.
+        for extra in existing
+            .attached
+            .iter()
+            .filter(|a| !managed_policy_arns.contains(a))
+        {
+            change
+                .reasons
+                .push(format!("{extra} is attached but not planned"));
+            change.steps.push(Step::Detach(extra.clone()));
+        }
+        for name in existing
+            .inline
+            .keys()
+            .filter(|n| !inline_policies.contains_key(*n))
+        {
+            change
+                .reasons
+                .push(format!("inline policy {name} is not planned"));
+            change.steps.push(Step::DeleteInline(name.clone()));
+        }
+    } else {
+        change.reasons.push(
+            "exists with the same trust policy (not created by onramp: onramp only adds to it)"
+                .into(),
+        );
+    }
+    for missing in managed_policy_arns
+        .iter()
+        .filter(|a| !existing.attached.contains(a))
+    {
+        change
+            .reasons
+            .push(format!("{missing} is not attached yet"));
+        change.steps.push(Step::Attach(missing.clone()));
+    }
+    for (name, doc) in inline_policies {
+        if existing
+            .inline
+            .get(name)
+            .is_none_or(|have| !same_document(doc, have))
+        {
+            change
+                .reasons
+                .push(format!("inline policy {name} is missing or differs"));
+            change.steps.push(Step::PutInline(name.clone()));
+        }
+    }
+}
+
+fn diff_profile(
+    resource: &Resource,
+    roles: &[String],
+    existing: Option<&InstanceProfileInfo>,
+    change: &mut Change,
+) {
+    let Some(existing) = existing else {
+        change.steps.push(Step::CreateInstanceProfile);
+        change
+            .steps
+            .extend(roles.iter().map(|r| Step::AddRole(r.clone())));
+        return;
+    };
+    change.owned = owned(&existing.tags);
+    if existing.path != resource.path {
+        return conflict(
+            change,
+            format!(
+                "instance profile {} exists at path {} (the plan's path is {})",
+                existing.name, existing.path, resource.path
+            ),
+        );
+    }
+    let others: Vec<&String> = existing
+        .roles
+        .iter()
+        .filter(|r| !roles.contains(r))
+        .collect();
+    if !others.is_empty() && !change.owned {
+        return conflict(
+            change,
+            format!(
+                "instance profile {} holds role {} and was not created by onramp",
+                existing.name,
+                others
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    if change.owned {
+        let tags = missing_tags(&resource.tags, &existing.tags);
+        if !tags.is_empty() {
+            change.reasons.push(format!("tags to add: {}", keys(&tags)));
+            change.steps.push(Step::TagInstanceProfile(tags));
+        }
+    }
+    for other in others {
+        change
+            .reasons
+            .push(format!("holds role {other}, which is not planned"));
+        change.steps.push(Step::RemoveRole(other.clone()));
+    }
+    for role in roles.iter().filter(|r| !existing.roles.contains(r)) {
+        change
+            .reasons
+            .push(format!("does not hold role {role} yet"));
+        change.steps.push(Step::AddRole(role.clone()));
+    }
+}
+
+fn keys(tags: &Tags) -> String {
+    tags.keys().cloned().collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,455 @@
+//! Applies changes: in dependency order, independent resources concurrently,
+//! every mutating call journaled before and after, progress reported as events.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::stream::{self, StreamExt};
+
+use super::diff::{Change, State, Step};
+use super::journal::{Call, Journal, JournalError, Record, lock};
+use crate::cloud::{Cloud, CloudError, NewPolicy, NewRole, WaitFor};
+use crate::names::EntityKind;
+use crate::plan::{Plan, Resource, ResourceId, Spec};
+
+/// How many resources are worked on at once.
+pub const CONCURRENCY: usize = 4;
+
+/// Progress of an apply, for any front end to render.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A call is about to be made.
+    Started {
+        id: ResourceId,
+        action: &'static str,
+    },
+    /// It succeeded; `arn` when it created an entity.
+    Done {
+        id: ResourceId,
+        action: &'static str,
+        /// The call's other argument (the policy attached, the role added, …).
+        detail: Option<String>,
+        arn: Option<String>,
+    },
+    /// It failed; the apply stops after the calls in flight.
+    Failed {
+        id: ResourceId,
+        action: &'static str,
+        detail: Option<String>,
+        error: CloudError,
+    },
+    /// The resource already matches the plan.
+    Unchanged { id: ResourceId },
+    /// The resource was not worked on because an earlier step failed.
+    NotStarted { id: ResourceId },
+}
+
+/// Why an apply stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{count} conflict(s); nothing was changed:\n{list}")]
+    Conflicts { count: usize, list: String },
+    #[error("{action} on {kind} {name} failed: {error}")]
+    Call {
+        action: &'static str,
+        kind: &'static str,
+        name: String,
+        error: CloudError,
+    },
+    #[error(
+        "stopped on request; the journal records every call made, so `apply` with the same journal resumes"
+    )]
+    Stopped,
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    pub created: Vec<ResourceId>,
+    pub updated: Vec<ResourceId>,
+    pub unchanged: Vec<ResourceId>,
+    /// The ARN of every planned resource, whether created now or before.
+    pub arns: BTreeMap<ResourceId, String>,
+}
+
+/// Applies `changes` (from `observe::changes` for this plan). Refuses to start
+/// if any change is a conflict. On a failed call, the calls in flight finish,
+/// nothing new starts, and the error names the step.
+pub async fn apply(
+    cloud: &dyn Cloud,
+    plan: &Plan,
+    changes: &[Change],
+    journal: &Mutex<Journal>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+    stop: &AtomicBool,
+) -> Result<Report, ApplyError> {
+    let conflicts: Vec<&Change> = changes
+        .iter()
+        .filter(|c| c.state == State::Conflict)
+        .collect();
+    if !conflicts.is_empty() {
+        let list = conflicts
+            .iter()
+            .map(|c| format!("  {} {}: {}", c.kind.noun(), c.name, c.reasons.join("; ")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(ApplyError::Conflicts {
+            count: conflicts.len(),
+            list,
+        });
+    }
+    {
+        let target = &plan.target;
+        lock(journal).append(Record::Run {
+            command: "apply".into(),
+            account_id: target.account_id.clone(),
+            region: target.region.clone(),
+            onramp_version: env!("CARGO_PKG_VERSION").into(),
+        })?;
+    }
+    let by_id: BTreeMap<ResourceId, &Change> = changes.iter().map(|c| (c.id(), c)).collect();
+    let mut report = Report::default();
+    let mut failure: Option<ApplyError> = None;
+    for wave in waves(plan) {
+        if failure.is_some() {
+            for r in wave {
+                on_event(Event::NotStarted { id: r.id() });
+            }
+            continue;
+        }
+        let results: Vec<(ResourceId, Result<(), ApplyError>)> = stream::iter(wave)
+            .map(|resource| {
+                let change = by_id.get(&resource.id()).copied();
+                async move {
+                    let result = match change {
+                        Some(change) => {
+                            run_resource(cloud, resource, change, journal, on_event, stop).await
+                        }
+                        None => Ok(()),
+                    };
+                    (resource.id(), result)
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for (id, result) in results {
+            match result {
+                Ok(()) => match by_id.get(&id).map(|c| c.state) {
+                    Some(State::Create) => report.created.push(id),
+                    Some(State::Update) => report.updated.push(id),
+                    _ => report.unchanged.push(id),
+                },
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    report.created.sort();
+    report.updated.sort();
+    report.unchanged.sort();
+    report.arns = plan
+        .resources
+        .iter()
+        .map(|r| (r.id(), r.arn.clone()))
+        .collect();
+    Ok(report)
+}
+
+/// The plan's resources in waves: each wave depends only on earlier ones.
+pub fn waves(plan: &Plan) -> Vec<Vec<&Resource>> {
+    let mut placed: BTreeSet<ResourceId> = BTreeSet::new();
+    let mut left: Vec<&Resource> = plan.resources.iter().collect();
+    let mut waves = Vec::new();
+    while !left.is_empty() {
+        let (ready, blocked): (Vec<&Resource>, Vec<&Resource>) = left
+            .into_iter()
+            .partition(|r| r.depends_on.iter().all(|d| placed.contains(d)));
+        if ready.is_empty() {
+            // A cycle or a dependency outside the plan (lint reports both):
+            // run the rest in plan order rather than never.
+            waves.extend(blocked.into_iter().map(|r| vec![r]));
+            break;
+        }
+        placed.extend(ready.iter().map(|r| r.id()));
+        waves.push(ready);
+        left = blocked;
+    }
+    waves
+}
+
+async fn run_resource(
+    cloud: &dyn Cloud,
+    resource: &Resource,
+    change: &Change,
+    journal: &Mutex<Journal>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+    stop: &AtomicBool,
+) -> Result<(), ApplyError> {
+    if change.steps.is_empty() {
+        on_event(Event::Unchanged { id: resource.id() });
+        return Ok(());
+    }
+    let id = resource.id();
+    for step in &change.steps {
+        if stop.load(Ordering::SeqCst) {
+            on_event(Event::NotStarted { id });
+            return Err(ApplyError::Stopped);
+        }
+        if let Step::CreatePolicyVersion {
+            prune: Some(version),
+        } = step
+        {
+            let prune = async {
+                cloud
+                    .delete_policy_version(&resource.arn, version)
+                    .await
+                    .map(|()| None)
+            };
+            journaled(
+                journal,
+                on_event,
+                &id,
+                "DeletePolicyVersion",
+                Some(version.clone()),
+                prune,
+            )
+            .await?;
+        }
+        // A create records the planned ARN, so that destroy can find an
+        // entity whose create was interrupted before its result was written.
+        let detail = if step.creates() {
+            Some(resource.arn.clone())
+        } else {
+            detail(step)
+        };
+        journaled(
+            journal,
+            on_event,
+            &id,
+            step.action(),
+            detail,
+            execute(cloud, resource, step),
+        )
+        .await?;
+        if step.creates() {
+            let (kind, id) = match resource.kind() {
+                EntityKind::ManagedPolicy => (WaitFor::Policy, resource.arn.as_str()),
+                EntityKind::Role => (WaitFor::Role, resource.name.as_str()),
+                EntityKind::InstanceProfile => (WaitFor::InstanceProfile, resource.name.as_str()),
+            };
+            // Later steps and dependent resources need to see it (IAM is
+            // eventually consistent).
+            cloud
+                .wait_until_exists(kind, id)
+                .await
+                .map_err(|error| ApplyError::Call {
+                    action: "Wait",
+                    kind: resource.kind().noun(),
+                    name: resource.name.clone(),
+                    error,
+                })?;
+        }
+    }
+    Ok(())
+}
+
+fn detail(step: &Step) -> Option<String> {
+    match step {
+        Step::Attach(x)
+        | Step::Detach(x)
+        | Step::PutInline(x)
+        | Step::DeleteInline(x)
+        | Step::AddRole(x)
+        | Step::RemoveRole(x)
+        | Step::PutBoundary(x) => Some(x.clone()),
+        Step::TagPolicy(tags) | Step::TagRole(tags) | Step::TagInstanceProfile(tags) => {
+            Some(tags.keys().cloned().collect::<Vec<_>>().join(","))
+        }
+        _ => None,
+    }
+}
+
+/// Makes one mutating call between an intent and a result record, both
+/// synced to disk, and reports it. Shared by apply and destroy.
+pub(crate) async fn journaled(
+    journal: &Mutex<Journal>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+    id: &ResourceId,
+    action: &'static str,
+    detail: Option<String>,
+    future: impl std::future::Future<Output = Result<Option<String>, CloudError>>,
+) -> Result<Option<String>, ApplyError> {
+    let call = Call {
+        action: action.to_owned(),
+        kind: id.kind,
+        name: id.name.clone(),
+        detail,
+    };
+    lock(journal).append(Record::Intent(call.clone()))?;
+    on_event(Event::Started {
+        id: id.clone(),
+        action,
+    });
+    match future.await {
+        Ok(arn) => {
+            let detail = call.detail.clone();
+            lock(journal).append(Record::Done {
+                call,
+                arn: arn.clone(),
+            })?;
+            on_event(Event::Done {
+                id: id.clone(),
+                action,
+                detail,
+                arn: arn.clone(),
+            });
+            Ok(arn)
+        }
+        Err(error) => {
+            let detail = call.detail.clone();
+            lock(journal).append(Record::Failed {
+                call,
+                error: error.to_string(),
+            })?;
+            on_event(Event::Failed {
+                id: id.clone(),
+                action,
+                detail,
+                error: error.clone(),
+            });
+            Err(ApplyError::Call {
+                action,
+                kind: id.kind.noun(),
+                name: id.name.clone(),
+                error,
+            })
+        }
+    }
+}
+
+async fn execute(
+    cloud: &dyn Cloud,
+    r: &Resource,
+    step: &Step,
+) -> Result<Option<String>, CloudError> {
+    match (&r.spec, step) {
+        (
+            Spec::ManagedPolicy {
+                description,
+                document,
+            },
+            Step::CreatePolicy,
+        ) => {
+            let info = cloud
+                .create_policy(NewPolicy {
+                    name: &r.name,
+                    path: &r.path,
+                    description,
+                    document,
+                    tags: &r.tags,
+                })
+                .await?;
+            Ok(Some(info.arn))
+        }
+        (Spec::ManagedPolicy { document, .. }, Step::CreatePolicyVersion { .. }) => cloud
+            .create_policy_version(&r.arn, document, true)
+            .await
+            .map(|_| None),
+        (Spec::ManagedPolicy { .. }, Step::TagPolicy(tags)) => {
+            cloud.tag_policy(&r.arn, tags).await.map(|()| None)
+        }
+        (
+            Spec::Role {
+                description,
+                trust_policy,
+                permissions_boundary,
+                ..
+            },
+            Step::CreateRole,
+        ) => {
+            let info = cloud
+                .create_role(NewRole {
+                    name: &r.name,
+                    path: &r.path,
+                    description,
+                    trust_policy,
+                    permissions_boundary: permissions_boundary.as_deref(),
+                    tags: &r.tags,
+                })
+                .await?;
+            Ok(Some(info.arn))
+        }
+        (Spec::Role { trust_policy, .. }, Step::UpdateTrust) => cloud
+            .update_assume_role_policy(&r.name, trust_policy)
+            .await
+            .map(|()| None),
+        (Spec::Role { .. }, Step::PutBoundary(arn)) => cloud
+            .put_role_permissions_boundary(&r.name, arn)
+            .await
+            .map(|()| None),
+        (Spec::Role { .. }, Step::DeleteBoundary) => cloud
+            .delete_role_permissions_boundary(&r.name)
+            .await
+            .map(|()| None),
+        (Spec::Role { .. }, Step::TagRole(tags)) => {
+            cloud.tag_role(&r.name, tags).await.map(|()| None)
+        }
+        (Spec::Role { .. }, Step::Attach(arn)) => {
+            cloud.attach_role_policy(&r.name, arn).await.map(|()| None)
+        }
+        (Spec::Role { .. }, Step::Detach(arn)) => {
+            cloud.detach_role_policy(&r.name, arn).await.map(|()| None)
+        }
+        (
+            Spec::Role {
+                inline_policies, ..
+            },
+            Step::PutInline(name),
+        ) => match inline_policies.get(name) {
+            Some(doc) => cloud
+                .put_role_policy(&r.name, name, doc)
+                .await
+                .map(|()| None),
+            None => Ok(None),
+        },
+        (Spec::Role { .. }, Step::DeleteInline(name)) => {
+            cloud.delete_role_policy(&r.name, name).await.map(|()| None)
+        }
+        (Spec::InstanceProfile { .. }, Step::CreateInstanceProfile) => {
+            let info = cloud
+                .create_instance_profile(&r.name, &r.path, &r.tags)
+                .await?;
+            Ok(Some(info.arn))
+        }
+        (Spec::InstanceProfile { .. }, Step::TagInstanceProfile(tags)) => cloud
+            .tag_instance_profile(&r.name, tags)
+            .await
+            .map(|()| None),
+        (Spec::InstanceProfile { .. }, Step::AddRole(role)) => cloud
+            .add_role_to_instance_profile(&r.name, role)
+            .await
+            .map(|()| None),
+        (Spec::InstanceProfile { .. }, Step::RemoveRole(role)) => cloud
+            .remove_role_from_instance_profile(&r.name, role)
+            .await
+            .map(|()| None),
+        (_, step) => Err(CloudError::new(
+            step.action(),
+            crate::cloud::ErrorKind::Other,
+            format!(
+                "internal error: step {} does not apply to {} {}",
+                step.action(),
+                r.kind().noun(),
+                r.name
+            ),
+        )),
+    }
+}

@@ -1,0 +1,203 @@
+//! `apply` and `status`: observe the account, diff it with the plan, and (for
+//! `apply --yes` only) make the changes with a journal.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::json;
+
+use super::{Context, Failure, plan_and_lint, write};
+use crate::apply::diff::{Change, State};
+use crate::apply::journal::{self, Journal};
+use crate::apply::observe;
+use crate::apply::run::{self, ApplyError, Event, Report};
+use crate::cli::{Outcome, PlanFormat};
+use crate::cloud::Cloud;
+use crate::output;
+use crate::plan::Plan;
+use crate::plan::lint;
+
+/// Everything up to the diff: answers, identity, plan, lint, observe.
+async fn observed(
+    ctx: &Context<'_>,
+    path: Option<&Path>,
+) -> Result<(Box<dyn Cloud>, Plan, Vec<Change>), Failure> {
+    let answers = ctx.answers(path)?;
+    let cloud = ctx.connect(&answers).await?;
+    let identity = cloud.identity().await?;
+    let valid = ctx.validate(&answers, Some(&identity))?;
+    let (plan, findings) = plan_and_lint(&valid)?;
+    if lint::has_errors(&findings) {
+        return Err(Failure::failed(format!(
+            "nothing was changed: the plan has errors\n{}",
+            output::findings_text(&findings)
+        )));
+    }
+    let changes = observe::changes(cloud.as_ref(), &plan).await?;
+    Ok((cloud, plan, changes))
+}
+
+pub async fn status(
+    ctx: &Context<'_>,
+    path: Option<&Path>,
+    format: PlanFormat,
+    stdout: &mut dyn Write,
+) -> Result<Outcome, Failure> {
+    let (_, plan, changes) = observed(ctx, path).await?;
+    let text = match format {
+        PlanFormat::Text => output::changes_text(&plan, &changes),
+        PlanFormat::Json => output::changes_json(&plan, &changes),
+    };
+    write(stdout, &text)?;
+    Ok(Outcome::Success)
+}
+
+pub async fn apply(
+    ctx: &Context<'_>,
+    path: Option<&Path>,
+    yes: bool,
+    journal_path: Option<&Path>,
+    format: PlanFormat,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Outcome, Failure> {
+    let (cloud, plan, changes) = observed(ctx, path).await?;
+    let text = format == PlanFormat::Text;
+    if text {
+        write(stdout, &output::changes_text(&plan, &changes))?;
+    }
+    let conflicts = changes.iter().any(|c| c.state == State::Conflict);
+    if !yes {
+        if !text {
+            write(stdout, &output::changes_json(&plan, &changes))?;
+        }
+        write(
+            stderr,
+            if conflicts {
+                "onramp: nothing was changed; settle the conflicts above, then run again with --yes\n"
+            } else {
+                "onramp: nothing was changed; run again with --yes to make these changes\n"
+            },
+        )?;
+        return Ok(Outcome::Usage);
+    }
+    if changes.iter().all(|c| c.state == State::Unchanged) {
+        if text {
+            write(
+                stdout,
+                "Nothing to do: everything already matches the plan.\n",
+            )?;
+        } else {
+            write(
+                stdout,
+                &result_json(&plan, &changes, None, Ok(&arns_only(&plan))),
+            )?;
+        }
+        return Ok(Outcome::Success);
+    }
+    let target = &plan.target;
+    let journal_path = journal_path.map_or_else(
+        || journal::default_path(&target.account_id, &target.region),
+        Path::to_owned,
+    );
+    let journal =
+        Mutex::new(Journal::open(&journal_path).map_err(|e| Failure::failed(e.to_string()))?);
+    if text {
+        write(
+            stdout,
+            &format!(
+                "\nApplying; every call is recorded in {}\n",
+                journal_path.display()
+            ),
+        )?;
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let on_event = move |event: Event| {
+        let _ = tx.send(event);
+    };
+    let stop = AtomicBool::new(false);
+    let applying = run::apply(cloud.as_ref(), &plan, &changes, &journal, &on_event, &stop);
+    tokio::pin!(applying);
+    let result = loop {
+        tokio::select! {
+            result = &mut applying => break result,
+            Some(event) = rx.recv() => if text { write(stdout, &output::event_line(&event))?; },
+            Ok(()) = tokio::signal::ctrl_c(), if !stop.load(Ordering::SeqCst) => {
+                stop.store(true, Ordering::SeqCst);
+                write(stderr, "onramp: stopping after the calls in flight (the journal stays consistent)\n")?;
+            }
+        }
+    };
+    while let Ok(event) = rx.try_recv() {
+        if text {
+            write(stdout, &output::event_line(&event))?;
+        }
+    }
+    let journal_display = journal_path.display().to_string();
+    if !text {
+        write(
+            stdout,
+            &result_json(&plan, &changes, Some(&journal_display), result.as_ref()),
+        )?;
+    }
+    match result {
+        Ok(report) => {
+            if text {
+                write(stdout, &output::report_text(&plan, &report))?;
+            }
+            Ok(Outcome::Success)
+        }
+        Err(ApplyError::Conflicts { list, .. }) => Err(Failure::failed(format!(
+            "nothing was changed; conflicts:\n{list}"
+        ))),
+        Err(e) => Err(Failure::failed(format!(
+            "{e}\nThe journal {journal_display} records every call made; run apply again with it to resume, or `onramp destroy --journal {journal_display} --yes` to undo."
+        ))),
+    }
+}
+
+fn arns_only(plan: &Plan) -> Report {
+    Report {
+        arns: plan
+            .resources
+            .iter()
+            .map(|r| (r.id(), r.arn.clone()))
+            .collect(),
+        ..Report::default()
+    }
+}
+
+fn result_json(
+    plan: &Plan,
+    changes: &[Change],
+    journal: Option<&str>,
+    result: Result<&Report, &ApplyError>,
+) -> String {
+    let mut value = json!({
+        "account_id": plan.target.account_id,
+        "region": plan.target.region,
+        "journal": journal,
+        "changes": changes,
+    });
+    match result {
+        Ok(report) => {
+            value["result"] = json!("ok");
+            let arns: Vec<_> = report
+                .arns
+                .iter()
+                .map(|(id, arn)| json!({"kind": id.kind, "name": id.name, "arn": arn}))
+                .collect();
+            value["arns"] = json!(arns);
+        }
+        Err(e) => {
+            value["result"] = json!("failed");
+            value["error"] = json!(e.to_string());
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,212 @@
+//! The commands: the I/O shell around the pure pipeline. They read the
+//! answers file and the environment, pick the cloud, write to the given
+//! streams and files, and turn the result into an exit code (0 success, 1 the
+//! operation failed, 2 bad usage or invalid answers).
+
+mod apply;
+mod destroy;
+mod plan;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::answers::{Answers, Environment, ValidAnswers};
+use crate::cli::{Cli, Command, DEMO_ACCOUNT_ID, DEMO_REGION, Outcome, ProcessEnv};
+use crate::cloud::memory::MemoryCloud;
+use crate::cloud::sdk::{ConnectOptions, SdkCloud};
+use crate::cloud::{Cloud, CloudError, Identity};
+use crate::plan::lint::{self, Finding};
+use crate::plan::{self as planner, Plan};
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli, env: &ProcessEnv, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Outcome {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(stderr, "onramp: cannot start the async runtime: {e}");
+            return Outcome::Failure;
+        }
+    };
+    let ctx = Context { cli, env };
+    match runtime.block_on(ctx.execute(stdout, stderr)) {
+        Ok(outcome) => outcome,
+        Err(failure) => {
+            let _ = writeln!(stderr, "onramp: {}", failure.message.trim_end());
+            failure.outcome
+        }
+    }
+}
+
+/// A command's failure: its exit code and what to tell the person.
+pub(crate) struct Failure {
+    pub outcome: Outcome,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            outcome: Outcome::Usage,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            outcome: Outcome::Failure,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<CloudError> for Failure {
+    fn from(e: CloudError) -> Failure {
+        Failure::failed(e.to_string())
+    }
+}
+
+pub(crate) struct Context<'a> {
+    pub cli: &'a Cli,
+    pub env: &'a ProcessEnv,
+}
+
+impl Context<'_> {
+    async fn execute(
+        &self,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+    ) -> Result<Outcome, Failure> {
+        match &self.cli.command {
+            None => plan::demo(self, stdout).await,
+            Some(Command::Plan { answers, format }) => {
+                plan::plan(self, answers.as_deref(), *format, stdout).await
+            }
+            Some(Command::Export {
+                answers,
+                format,
+                out,
+            }) => plan::export(self, answers.as_deref(), *format, out.as_deref(), stdout).await,
+            Some(Command::Apply {
+                answers,
+                yes,
+                journal,
+                format,
+            }) => {
+                apply::apply(
+                    self,
+                    answers.as_deref(),
+                    *yes,
+                    journal.as_deref(),
+                    *format,
+                    stdout,
+                    stderr,
+                )
+                .await
+            }
+            Some(Command::Status { answers, format }) => {
+                apply::status(self, answers.as_deref(), *format, stdout).await
+            }
+            Some(Command::Destroy { journal, yes }) => {
+                destroy::destroy(self, journal, *yes, stdout, stderr).await
+            }
+        }
+    }
+
+    /// The answers file, or the demo's answers with `--demo`.
+    pub fn answers(&self, path: Option<&Path>) -> Result<Answers, Failure> {
+        match (path, self.cli.demo) {
+            (Some(path), _) => load_answers(path),
+            (None, true) => Ok(Answers::demo()),
+            (None, false) => Err(Failure::usage(
+                "--answers FILE is required (or use --demo for the built-in example); see examples/ for answers files",
+            )),
+        }
+    }
+
+    /// The region before validation: the answers', else the flag, else the environment.
+    fn region_hint(&self, answers: &Answers) -> Option<String> {
+        answers
+            .region
+            .clone()
+            .or_else(|| self.cli.region.clone())
+            .or_else(|| self.env.aws_region.clone())
+            .or_else(|| self.env.aws_default_region.clone())
+            .or_else(|| self.cli.demo.then(|| DEMO_REGION.to_owned()))
+    }
+
+    /// The cloud to talk to: the in-memory demo account, or AWS through the SDK.
+    pub async fn connect(&self, answers: &Answers) -> Result<Box<dyn Cloud>, Failure> {
+        if self.cli.demo {
+            return Ok(Box::new(MemoryCloud::demo()));
+        }
+        let options = ConnectOptions {
+            profile: self.cli.profile.clone(),
+            region: self.region_hint(answers),
+            endpoint_url: self.cli.endpoint_url.clone(),
+        };
+        Ok(Box::new(SdkCloud::connect(&options).await?))
+    }
+
+    /// Validates answers against the environment and, if given, the caller's identity.
+    pub fn validate(
+        &self,
+        answers: &Answers,
+        identity: Option<&Identity>,
+    ) -> Result<ValidAnswers, Failure> {
+        let environment = Environment {
+            region_flag: self.cli.region.clone(),
+            region_env: self
+                .env
+                .aws_region
+                .clone()
+                .or_else(|| self.env.aws_default_region.clone())
+                .or_else(|| self.cli.demo.then(|| DEMO_REGION.to_owned())),
+            account_id: identity
+                .map(|i| i.account_id.clone())
+                .or_else(|| self.cli.demo.then(|| DEMO_ACCOUNT_ID.to_owned())),
+        };
+        let valid = answers
+            .validate(&environment)
+            .map_err(|errors| Failure::usage(errors.to_string()))?;
+        if let Some(identity) = identity {
+            let planned = valid.target().partition.as_str();
+            if identity.partition != planned {
+                return Err(Failure::usage(format!(
+                    "region: {} is in partition {planned}, but your credentials ({}) are for partition {}",
+                    valid.target().region,
+                    identity.arn,
+                    identity.partition
+                )));
+            }
+        }
+        Ok(valid)
+    }
+}
+
+/// Plans and lints valid answers.
+pub(crate) fn plan_and_lint(valid: &ValidAnswers) -> Result<(Plan, Vec<Finding>), Failure> {
+    let plan = planner::plan(valid).map_err(|e| Failure::failed(format!("internal error: {e}")))?;
+    let findings = lint::lint(&plan);
+    Ok((plan, findings))
+}
+
+fn load_answers(path: &Path) -> Result<Answers, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read answers file {}: {e}", path.display())))?;
+    Answers::from_toml(&text).map_err(|e| {
+        Failure::usage(format!(
+            "{} is not a valid answers file:\n{e}",
+            path.display()
+        ))
+    })
+}
+
+/// Writes text to a stream, as a failure if the stream is gone.
+pub(crate) fn write(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::failed(format!("cannot write output: {e}")))
+}

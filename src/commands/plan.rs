@@ -1,0 +1,110 @@
+//! `plan`, `export` and the bare `--demo`: what would be created, printed or
+//! written to files. No mutating call; the cloud is asked only for the
+//! account id when the answers do not give it.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{Context, Failure, plan_and_lint, write};
+use crate::answers::{Answers, ValidAnswers};
+use crate::cli::{ExportFormat, Outcome, PlanFormat};
+use crate::export::policies::policy_files;
+use crate::output;
+use crate::plan::Plan;
+use crate::plan::lint;
+
+/// `onramp --demo` with no command; `onramp` alone points to it.
+pub async fn demo(ctx: &Context<'_>, stdout: &mut dyn Write) -> Result<Outcome, Failure> {
+    if !ctx.cli.demo {
+        return Err(Failure::usage(
+            "the interactive wizard is not built yet; try `onramp --demo`, or `onramp plan --answers FILE` (see `onramp --help`)",
+        ));
+    }
+    let valid = ctx.validate(&Answers::demo(), None)?;
+    let (plan, findings) = plan_and_lint(&valid)?;
+    write(
+        stdout,
+        &format!(
+            "onramp --demo: the interactive wizard is not built yet. This is what it would create in the demo account from its built-in answers.\n\n{}",
+            output::plan_text(&plan, &findings)
+        ),
+    )?;
+    Ok(Outcome::Success)
+}
+
+/// Valid answers, asking the cloud for the account only when the answers and
+/// `--demo` do not give it.
+async fn valid_answers(ctx: &Context<'_>, answers: &Answers) -> Result<ValidAnswers, Failure> {
+    if answers.account_id.is_some() || ctx.cli.demo {
+        return ctx.validate(answers, None);
+    }
+    let identity = ctx.connect(answers).await?.identity().await?;
+    ctx.validate(answers, Some(&identity))
+}
+
+pub async fn plan(
+    ctx: &Context<'_>,
+    path: Option<&Path>,
+    format: PlanFormat,
+    stdout: &mut dyn Write,
+) -> Result<Outcome, Failure> {
+    let answers = ctx.answers(path)?;
+    let valid = valid_answers(ctx, &answers).await?;
+    let (plan, findings) = plan_and_lint(&valid)?;
+    let text = match format {
+        PlanFormat::Text => output::plan_text(&plan, &findings),
+        PlanFormat::Json => output::plan_json(&plan, &findings),
+    };
+    write(stdout, &text)?;
+    Ok(if lint::has_errors(&findings) {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+pub async fn export(
+    ctx: &Context<'_>,
+    path: Option<&Path>,
+    format: ExportFormat,
+    out: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> Result<Outcome, Failure> {
+    let ExportFormat::Policies = format;
+    let out = out.ok_or_else(|| {
+        Failure::usage(
+            "export --format policies needs --out DIR, the directory to write the documents to",
+        )
+    })?;
+    let answers = ctx.answers(path)?;
+    let valid = valid_answers(ctx, &answers).await?;
+    let (plan, findings) = plan_and_lint(&valid)?;
+    if lint::has_errors(&findings) {
+        return Err(Failure::failed(format!(
+            "nothing exported: the plan has errors\n{}",
+            output::findings_text(&findings)
+        )));
+    }
+    export_policies(&plan, out, stdout)
+}
+
+fn export_policies(plan: &Plan, dir: &Path, stdout: &mut dyn Write) -> Result<Outcome, Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
+    let files = policy_files(plan);
+    for f in &files {
+        let path = dir.join(&f.file_name);
+        std::fs::write(&path, &f.contents)
+            .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
+        write(stdout, &format!("{}\n", path.display()))?;
+    }
+    write(
+        stdout,
+        &format!(
+            "wrote {} policy documents to {}\n",
+            files.len(),
+            dir.display()
+        ),
+    )?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,515 @@
+//! The apply engine, run the same way against both clouds: the in-memory
+//! account and the moto server through the real SDK backend. Each test gets a
+//! fresh account.
+
+// Test helpers may unwrap: a failed assumption is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+
+use onramp::answers::{Answers, Environment};
+use onramp::apply::compare::same_document;
+use onramp::apply::destroy::destroy;
+use onramp::apply::diff::{Change, State};
+use onramp::apply::journal::{Journal, Record};
+use onramp::apply::observe::changes;
+use onramp::apply::run::{ApplyError, Report, apply};
+use onramp::cloud::counting::CountingCloud;
+use onramp::cloud::memory::MemoryCloud;
+use onramp::cloud::sdk::SdkCloud;
+use onramp::cloud::{Cloud, NewPolicy, NewRole, Tags};
+use onramp::plan::{Plan, Spec, plan};
+use serde_json::json;
+
+async fn memory_cloud() -> CountingCloud<MemoryCloud> {
+    CountingCloud::new(MemoryCloud::new("210987654321", "aws"))
+}
+
+async fn moto_cloud() -> CountingCloud<SdkCloud> {
+    CountingCloud::new(common::cloud().await.0)
+}
+
+/// Runs each named test function on both clouds.
+macro_rules! on_both_clouds {
+    ($($test:ident $(($arg:expr))?),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory() {
+                super::$test(super::memory_cloud().await $(, $arg)?).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn moto() {
+                super::$test(super::moto_cloud().await $(, $arg)?).await;
+            }
+        }
+    )*};
+}
+
+on_both_clouds! {
+    genomics_example_applies_and_reads_back("genomics.toml"),
+    slurm_example_applies_and_reads_back("parallelcluster-slurm.toml"),
+    awsbatch_example_applies_and_reads_back("parallelcluster-awsbatch.toml"),
+    everything_example_applies_and_reads_back("everything.toml"),
+    a_second_apply_changes_nothing,
+    flipping_a_toggle_changes_only_the_delta,
+    a_conflicting_role_is_reported_and_left_untouched,
+    destroy_removes_what_onramp_created_and_nothing_else,
+    an_interrupted_apply_resumes_without_duplicates,
+    the_full_example_makes_the_minimum_calls,
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn example(file: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(file),
+    )
+    .unwrap()
+}
+
+/// Plans answers for the cloud's account (examples name 123456789012).
+async fn plan_for(cloud: &dyn Cloud, toml: &str) -> Plan {
+    let account = cloud.identity().await.unwrap().account_id;
+    let toml = toml.replace("123456789012", &account);
+    let valid = Answers::from_toml(&toml)
+        .unwrap()
+        .validate(&Environment::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    plan(&valid).unwrap()
+}
+
+/// Creates what the everything example assumes exists: its permissions boundary.
+async fn prepare(cloud: &dyn Cloud, toml: &str) {
+    if toml.contains("lab-boundary") {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+        cloud
+            .create_policy(NewPolicy {
+                name: "lab-boundary",
+                path: "/",
+                description: "boundary",
+                document: &doc,
+                tags: &Tags::new(),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+struct Run {
+    changes: Vec<Change>,
+    result: Result<Report, ApplyError>,
+}
+
+async fn apply_plan(cloud: &dyn Cloud, plan: &Plan, journal: &Path) -> Run {
+    let changes = changes(cloud, plan).await.unwrap();
+    let journal = Mutex::new(Journal::open(journal).unwrap());
+    let result = apply(
+        cloud,
+        plan,
+        &changes,
+        &journal,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await;
+    Run { changes, result }
+}
+
+/// Reads every planned resource back and compares it with the plan.
+async fn assert_matches_plan(cloud: &dyn Cloud, plan: &Plan) {
+    for r in &plan.resources {
+        match &r.spec {
+            Spec::ManagedPolicy { document, .. } => {
+                let info = cloud
+                    .get_policy(&r.arn)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{} missing", r.name));
+                assert_eq!(info.path, r.path);
+                let stored = cloud
+                    .get_policy_version(&r.arn, &info.default_version_id)
+                    .await
+                    .unwrap();
+                assert!(same_document(document, &stored), "{}: {stored}", r.name);
+                assert_tags(&r.tags, &info.tags, &r.name);
+            }
+            Spec::Role {
+                trust_policy,
+                managed_policy_arns,
+                inline_policies,
+                permissions_boundary,
+                ..
+            } => {
+                let role = cloud
+                    .get_role(&r.name)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{} missing", r.name));
+                assert_eq!(role.arn, r.arn);
+                assert!(
+                    same_document(trust_policy, &role.trust_policy),
+                    "{}: {}",
+                    r.name,
+                    role.trust_policy
+                );
+                assert_eq!(
+                    &role.permissions_boundary, permissions_boundary,
+                    "{}",
+                    r.name
+                );
+                assert_tags(&r.tags, &role.tags, &r.name);
+                let mut attached = cloud.list_attached_role_policies(&r.name).await.unwrap();
+                attached.sort();
+                let mut planned = managed_policy_arns.clone();
+                planned.sort();
+                assert_eq!(attached, planned, "{}", r.name);
+                let names = cloud.list_role_policies(&r.name).await.unwrap();
+                assert_eq!(names, inline_policies.keys().cloned().collect::<Vec<_>>());
+            }
+            Spec::InstanceProfile { roles } => {
+                let profile = cloud
+                    .get_instance_profile(&r.name)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{} missing", r.name));
+                assert_eq!(&profile.roles, roles, "{}", r.name);
+                assert_eq!(profile.arn, r.arn);
+                assert_tags(&r.tags, &profile.tags, &r.name);
+            }
+        }
+    }
+}
+
+fn assert_tags(planned: &BTreeMap<String, String>, stored: &Tags, name: &str) {
+    for (k, v) in planned {
+        assert_eq!(stored.get(k), Some(v), "{name}: tag {k}");
+    }
+}
+
+fn states(changes: &[Change]) -> Vec<(String, State)> {
+    changes.iter().map(|c| (c.name.clone(), c.state)).collect()
+}
+
+// ---------------------------------------------------------------- tests
+
+async fn applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = example(file);
+    prepare(&cloud, &toml).await;
+    let plan = plan_for(&cloud, &toml).await;
+    let run = apply_plan(&cloud, &plan, &dir.path().join("j.jsonl")).await;
+    let report = run.result.unwrap();
+    assert!(
+        run.changes.iter().all(|c| c.state == State::Create),
+        "{:?}",
+        states(&run.changes)
+    );
+    assert_eq!(report.created.len(), plan.resources.len());
+    assert_matches_plan(&cloud, &plan).await;
+}
+
+async fn genomics_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
+    applies_and_reads_back(cloud, file).await;
+}
+async fn slurm_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
+    applies_and_reads_back(cloud, file).await;
+}
+async fn awsbatch_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
+    applies_and_reads_back(cloud, file).await;
+}
+async fn everything_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
+    applies_and_reads_back(cloud, file).await;
+}
+
+async fn a_second_apply_changes_nothing<C: Cloud>(cloud: CountingCloud<C>) {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = example("everything.toml");
+    prepare(&cloud, &toml).await;
+    let plan = plan_for(&cloud, &toml).await;
+    apply_plan(&cloud, &plan, &dir.path().join("j.jsonl"))
+        .await
+        .result
+        .unwrap();
+    cloud.reset();
+    let again = apply_plan(&cloud, &plan, &dir.path().join("j.jsonl")).await;
+    assert!(
+        again.changes.iter().all(|c| c.state == State::Unchanged),
+        "{:?}",
+        again.changes
+    );
+    assert_eq!(again.result.unwrap().unchanged.len(), plan.resources.len());
+    assert_eq!(cloud.mutating_calls(), 0, "{:?}", cloud.calls());
+}
+
+async fn flipping_a_toggle_changes_only_the_delta<C: Cloud>(cloud: CountingCloud<C>) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let base = "region = \"us-east-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [\"flip-data\"]\n";
+    let first = plan_for(&cloud, &format!("{base}job_role = false\n")).await;
+    apply_plan(&cloud, &first, &journal).await.result.unwrap();
+
+    // Turning the job role on creates it and nothing else.
+    cloud.reset();
+    let second = plan_for(&cloud, &format!("{base}job_role = true\n")).await;
+    let run = apply_plan(&cloud, &second, &journal).await;
+    run.result.unwrap();
+    let changed: Vec<_> = run
+        .changes
+        .iter()
+        .filter(|c| c.state != State::Unchanged)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(changed, ["BatchJobRole"]);
+    assert_eq!(cloud.calls().get("CreateRole"), Some(&1));
+    assert_eq!(
+        cloud.mutating_calls(),
+        2,
+        "CreateRole and one AttachRolePolicy: {:?}",
+        cloud.calls()
+    );
+
+    // Turning public data off detaches exactly AmazonS3ReadOnlyAccess.
+    cloud.reset();
+    let third = plan_for(
+        &cloud,
+        &format!("{base}job_role = true\npublic_data_read = false\n"),
+    )
+    .await;
+    let run = apply_plan(&cloud, &third, &journal).await;
+    run.result.unwrap();
+    let updated: Vec<_> = run
+        .changes
+        .iter()
+        .filter(|c| c.state != State::Unchanged)
+        .collect();
+    assert_eq!(updated.len(), 1);
+    assert_eq!(updated[0].name, "ecsInstanceRole");
+    assert_eq!(cloud.calls().get("DetachRolePolicy"), Some(&1));
+    assert_eq!(cloud.mutating_calls(), 1, "{:?}", cloud.calls());
+    assert_matches_plan(&cloud, &third).await;
+}
+
+async fn a_conflicting_role_is_reported_and_left_untouched<C: Cloud>(cloud: CountingCloud<C>) {
+    let dir = tempfile::tempdir().unwrap();
+    let lambda_trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    cloud
+        .create_role(NewRole {
+            name: "ecsInstanceRole",
+            path: "/",
+            description: "made by hand",
+            trust_policy: &lambda_trust,
+            permissions_boundary: None,
+            tags: &Tags::new(),
+        })
+        .await
+        .unwrap();
+    let plan = plan_for(&cloud, &example("genomics.toml")).await;
+    cloud.reset();
+    let run = apply_plan(&cloud, &plan, &dir.path().join("j.jsonl")).await;
+    let conflict = run
+        .changes
+        .iter()
+        .find(|c| c.name == "ecsInstanceRole" && c.kind == onramp::names::EntityKind::Role)
+        .unwrap();
+    assert_eq!(conflict.state, State::Conflict);
+    assert!(
+        conflict.reasons[0].contains("another trust policy"),
+        "{:?}",
+        conflict.reasons
+    );
+    assert!(
+        matches!(run.result, Err(ApplyError::Conflicts { count: 1, .. })),
+        "{:?}",
+        run.result.err()
+    );
+    assert_eq!(
+        cloud.mutating_calls(),
+        0,
+        "nothing may change when there is a conflict"
+    );
+    let role = cloud.get_role("ecsInstanceRole").await.unwrap().unwrap();
+    assert!(same_document(&role.trust_policy, &lambda_trust));
+    assert!(
+        cloud
+            .list_attached_role_policies("ecsInstanceRole")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn destroy_removes_what_onramp_created_and_nothing_else<C: Cloud>(cloud: CountingCloud<C>) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("j.jsonl");
+    // Made by hand before onramp: an unrelated role, and the Batch service
+    // role with the right trust, which onramp adopts and only adds to.
+    let batch_trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "batch.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    for name in ["keep-me", "AWSBatchServiceRole"] {
+        cloud
+            .create_role(NewRole {
+                name,
+                path: "/",
+                description: "made by hand",
+                trust_policy: &batch_trust,
+                permissions_boundary: None,
+                tags: &Tags::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let plan = plan_for(&cloud, &example("genomics.toml")).await;
+    let run = apply_plan(&cloud, &plan, &journal_path).await;
+    run.result.unwrap();
+    let adopted = run
+        .changes
+        .iter()
+        .find(|c| c.name == "AWSBatchServiceRole")
+        .unwrap();
+    assert_eq!(adopted.state, State::Update);
+    assert!(!adopted.owned);
+
+    let journal = Mutex::new(Journal::open(&journal_path).unwrap());
+    let account = cloud.identity().await.unwrap().account_id;
+    let report = destroy(&cloud, &journal, &account, "us-east-1", &|_| {})
+        .await
+        .unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    for r in &plan.resources {
+        let gone = match r.kind() {
+            onramp::names::EntityKind::ManagedPolicy => {
+                cloud.get_policy(&r.arn).await.unwrap().is_none()
+            }
+            onramp::names::EntityKind::Role => {
+                r.name == "AWSBatchServiceRole" || cloud.get_role(&r.name).await.unwrap().is_none()
+            }
+            onramp::names::EntityKind::InstanceProfile => {
+                cloud.get_instance_profile(&r.name).await.unwrap().is_none()
+            }
+        };
+        assert!(gone, "{} {} is still there", r.kind().noun(), r.name);
+    }
+    // What existed before is untouched, and the adopted role lost only what onramp attached.
+    assert!(cloud.get_role("keep-me").await.unwrap().is_some());
+    assert!(
+        cloud
+            .get_role("AWSBatchServiceRole")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        cloud
+            .list_attached_role_policies("AWSBatchServiceRole")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(report.reverted.len(), 1, "{report:?}");
+
+    // A second destroy finds everything gone and changes nothing.
+    cloud.reset();
+    let again = destroy(&cloud, &journal, &account, "us-east-1", &|_| {})
+        .await
+        .unwrap();
+    assert!(
+        again.deleted.is_empty() && again.failed.is_empty(),
+        "{again:?}"
+    );
+    assert_eq!(cloud.mutating_calls(), 0);
+}
+
+async fn an_interrupted_apply_resumes_without_duplicates<C: Cloud>(cloud: CountingCloud<C>) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("j.jsonl");
+    let plan = plan_for(
+        &cloud,
+        &example("everything.toml").replace("permissions_boundary", "# permissions_boundary"),
+    )
+    .await;
+    cloud.fail_mutation_at(9);
+    let first = apply_plan(&cloud, &plan, &journal_path).await;
+    let err = first.result.unwrap_err().to_string();
+    assert!(err.contains("injected"), "{err}");
+
+    let second = apply_plan(&cloud, &plan, &journal_path).await;
+    second.result.unwrap();
+    assert!(
+        second.changes.iter().any(|c| c.state == State::Unchanged),
+        "some work was done before the fault"
+    );
+    assert_matches_plan(&cloud, &plan).await;
+
+    // Across both runs, every entity was created exactly once.
+    let entries = onramp::apply::journal::read(&journal_path).unwrap();
+    let mut creates: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for e in &entries {
+        if let Record::Done { call, .. } = &e.record
+            && call.action.starts_with("Create")
+        {
+            *creates
+                .entry((call.action.clone(), call.name.clone()))
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(creates.len(), plan.resources.len(), "{creates:?}");
+    assert!(creates.values().all(|n| *n == 1), "{creates:?}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| matches!(&e.record, Record::Failed { .. })),
+        "the fault is journaled"
+    );
+
+    // And destroy undoes both runs.
+    let journal = Mutex::new(Journal::open(&journal_path).unwrap());
+    let account = cloud.identity().await.unwrap().account_id;
+    let report = destroy(&cloud, &journal, &account, "us-east-1", &|_| {})
+        .await
+        .unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.deleted.len(), plan.resources.len(), "{report:?}");
+}
+
+async fn the_full_example_makes_the_minimum_calls<C: Cloud>(cloud: CountingCloud<C>) {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = example("everything.toml");
+    prepare(&cloud, &toml).await;
+    let plan = plan_for(&cloud, &toml).await;
+    cloud.reset();
+    let run = apply_plan(&cloud, &plan, &dir.path().join("j.jsonl")).await;
+    run.result.unwrap();
+    // Minimum writes: one create per resource, one attach per planned
+    // attachment, one AddRoleToInstanceProfile per profile.
+    let mut minimum = 0;
+    for r in &plan.resources {
+        minimum += 1 + match &r.spec {
+            Spec::Role {
+                managed_policy_arns,
+                inline_policies,
+                ..
+            } => managed_policy_arns.len() + inline_policies.len(),
+            Spec::InstanceProfile { roles } => roles.len(),
+            Spec::ManagedPolicy { .. } => 0,
+        };
+    }
+    assert_eq!(cloud.mutating_calls(), minimum, "{:?}", cloud.calls());
+    // Reads: one per planned resource, since everything is new.
+    assert_eq!(
+        cloud.read_calls(),
+        plan.resources.len(),
+        "{:?}",
+        cloud.calls()
+    );
+    assert_eq!(
+        cloud.calls().get("Wait"),
+        Some(&plan.resources.len()),
+        "one wait per created entity"
+    );
+}
