@@ -61,6 +61,7 @@ on_both_clouds! {
     destroy_removes_what_onramp_created_and_nothing_else,
     an_interrupted_apply_resumes_without_duplicates,
     the_full_example_makes_the_minimum_calls,
+    a_changed_policy_gets_a_new_version_pruned_at_five,
 }
 
 // ---------------------------------------------------------------- helpers
@@ -511,5 +512,68 @@ async fn the_full_example_makes_the_minimum_calls<C: Cloud>(cloud: CountingCloud
         cloud.calls().get("Wait"),
         Some(&plan.resources.len()),
         "one wait per created entity"
+    );
+}
+
+async fn a_changed_policy_gets_a_new_version_pruned_at_five<C: Cloud>(cloud: CountingCloud<C>) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let answers = |extra: usize| {
+        let buckets: Vec<String> = (0..=extra)
+            .map(|i| format!("\"version-bucket-{i}\""))
+            .collect();
+        format!(
+            "region = \"us-east-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [{}]\n",
+            buckets.join(", ")
+        )
+    };
+    apply_plan(&cloud, &plan_for(&cloud, &answers(0)).await, &journal)
+        .await
+        .result
+        .unwrap();
+    for extra in 1..=6 {
+        cloud.reset();
+        let plan = plan_for(&cloud, &answers(extra)).await;
+        let run = apply_plan(&cloud, &plan, &journal).await;
+        run.result.unwrap();
+        let changed: Vec<_> = run
+            .changes
+            .iter()
+            .filter(|c| c.state != State::Unchanged)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(
+            changed,
+            ["s3bucket-access-us-east-1"],
+            "only the bucket policy changes"
+        );
+        assert_eq!(cloud.calls().get("CreatePolicyVersion"), Some(&1));
+        // v1 plus one version per change: from the fifth change on, the
+        // oldest non-default version makes room first.
+        let pruned = usize::from(extra >= 5);
+        assert_eq!(
+            cloud
+                .calls()
+                .get("DeletePolicyVersion")
+                .copied()
+                .unwrap_or(0),
+            pruned,
+            "change {extra}"
+        );
+        assert_matches_plan(&cloud, &plan).await;
+    }
+    let arn = plan_for(&cloud, &answers(6)).await.resources[0].arn.clone();
+    let versions = cloud.list_policy_versions(&arn).await.unwrap();
+    let mut ids: Vec<String> = versions.iter().map(|v| v.version_id.clone()).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["v3", "v4", "v5", "v6", "v7"],
+        "the two oldest were pruned"
+    );
+    assert!(
+        versions
+            .iter()
+            .any(|v| v.is_default && v.version_id == "v7")
     );
 }

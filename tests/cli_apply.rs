@@ -1,0 +1,248 @@
+//! `apply`, `status` and `destroy` as a user runs them: the real binary,
+//! against the demo account and against moto with real credentials in the
+//! environment, including the failures a user meets first.
+
+// Test helpers may unwrap: a failed assumption is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The binary with an environment that cannot reach anything but what the
+/// test names: no profile files, no IMDS, no region of the machine's.
+fn onramp(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onramp"));
+    cmd.current_dir(home)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"));
+    cmd
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8(o.stdout.clone()).unwrap(),
+        String::from_utf8(o.stderr.clone()).unwrap(),
+    )
+}
+
+fn example(file: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(file),
+    )
+    .unwrap()
+}
+
+#[test]
+fn demo_apply_needs_yes_and_then_creates_everything() {
+    let home = tempfile::tempdir().unwrap();
+    let o = onramp(home.path())
+        .args(["--demo", "apply"])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(out.contains("11 to create"), "{out}");
+    assert!(
+        err.contains("nothing was changed; run again with --yes"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(home.path()).unwrap().count(),
+        0,
+        "no journal without --yes"
+    );
+
+    let o = onramp(home.path())
+        .args(["--demo", "apply", "--yes"])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    let journal = home
+        .path()
+        .join("onramp-123456789012-us-east-1.journal.jsonl");
+    assert!(
+        out.contains(&format!(
+            "every call is recorded in {}",
+            journal.file_name().unwrap().to_string_lossy()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("Done: 11 created"), "{out}");
+    assert!(
+        out.contains("arn:aws:iam::123456789012:instance-profile/ecsInstanceRole"),
+        "{out}"
+    );
+    let lines = std::fs::read_to_string(&journal).unwrap().lines().count();
+    assert!(
+        lines > 22,
+        "an intent and a result for every call: {lines} lines"
+    );
+}
+
+#[test]
+fn demo_apply_json_reports_every_arn() {
+    let home = tempfile::tempdir().unwrap();
+    let o = onramp(home.path())
+        .args(["--demo", "apply", "--yes", "--format", "json"])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value["result"], "ok");
+    assert_eq!(value["arns"].as_array().unwrap().len(), 11);
+    assert!(
+        value["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["state"] == "create")
+    );
+}
+
+/// The full cycle on moto, as a user with credentials in the environment.
+#[test]
+fn apply_status_destroy_on_moto() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let account = runtime.block_on(common::fresh_account());
+    let home = tempfile::tempdir().unwrap();
+    let answers = home.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        example("genomics.toml").replace("123456789012", &account.account_id),
+    )
+    .unwrap();
+    let journal = home.path().join("run.jsonl");
+    let run = |args: &[&str]| {
+        let c = &account.credentials;
+        let o = onramp(home.path())
+            .args(args)
+            .args(["--endpoint-url", &account.endpoint])
+            .env("AWS_ACCESS_KEY_ID", c.access_key_id())
+            .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
+            .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
+            .output()
+            .unwrap();
+        let (out, err) = text(&o);
+        (o.status.code(), out, err)
+    };
+    let a = answers.to_str().unwrap();
+    let j = journal.to_str().unwrap();
+
+    let (code, out, err) = run(&["status", "--answers", a]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("7 to create, 0 to update, 0 unchanged, 0 conflicts"),
+        "{out}"
+    );
+
+    let (code, out, err) = run(&["apply", "--answers", a, "--yes", "--journal", j]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "arn:aws:iam::{}:role/ecsInstanceRole",
+            account.account_id
+        )),
+        "{out}"
+    );
+
+    let (code, out, _) = run(&["status", "--answers", a]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("0 to create, 0 to update, 7 unchanged"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["apply", "--answers", a, "--yes", "--journal", j]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("Nothing to do"), "{out}");
+
+    let (code, out, err) = run(&["destroy", "--journal", j]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.contains("7 to undo"), "{out}");
+    assert!(err.contains("--yes"), "{err}");
+    let (code, out, err) = run(&["destroy", "--journal", j, "--yes"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("Deleted 7"), "{out}");
+
+    let (_, out, _) = run(&["status", "--answers", a]);
+    assert!(
+        out.contains("7 to create"),
+        "everything is gone again: {out}"
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_with_the_url_and_writes_no_journal() {
+    let home = tempfile::tempdir().unwrap();
+    let endpoint = common::closed_endpoint();
+    let o = onramp(home.path())
+        .args([
+            "apply",
+            "--answers",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/genomics.toml"),
+            "--yes",
+        ])
+        .args(["--endpoint-url", &endpoint])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(err.contains(&endpoint), "{err}");
+    assert_eq!(
+        std::fs::read_dir(home.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn missing_credentials_say_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let o = onramp(home.path())
+        .args([
+            "status",
+            "--answers",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/genomics.toml"),
+        ])
+        .args(["--endpoint-url", &common::closed_endpoint()])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(err.contains("no AWS credentials found"), "{err}");
+    assert!(
+        err.contains("aws configure") && err.contains("--demo"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_damaged_journal_is_named_and_nothing_is_undone() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("j.jsonl");
+    std::fs::write(&journal, "{\"seq\":1,\"unix_ms\":1,\"event\":\"run\",\"command\":\"apply\",\"account_id\":\"123456789012\",\"region\":\"us-east-1\",\"onramp_version\":\"0\"}\n{\"seq\":2,\"unix").unwrap();
+    let o = onramp(home.path())
+        .args([
+            "--demo",
+            "destroy",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("line 2"), "{err}");
+}
