@@ -231,6 +231,11 @@ pub fn event_line(event: &Event) -> String {
                 .unwrap_or_default(),
             error.message
         ),
+        Event::Retried { action, attempt } => {
+            format!(
+                "  \u{21bb} {action:<30} retrying (attempt {attempt}) after a transient failure\n"
+            )
+        }
         Event::Unchanged { id } => {
             format!("  = {:<30} {} {}\n", "unchanged", id.kind.noun(), id.name)
         }

@@ -668,6 +668,9 @@ async fn unreachable_endpoint_is_a_network_error() {
     let account = common::fresh_account().await;
     let url = common::closed_endpoint();
     let cloud = common::connect(&account, &url).await;
+    let retries = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = retries.clone();
+    cloud.observe_retries(std::sync::Arc::new(move |r| seen.lock().unwrap().push(r)));
     let started = Instant::now();
     // IAM and STS at once: both go through the same retry and timeout policy.
     let (role, me) = tokio::join!(cloud.get_role("any"), cloud.identity());
@@ -685,6 +688,12 @@ async fn unreachable_endpoint_is_a_network_error() {
             "the message names the timeout: {e}"
         );
     }
+    // The SDK retried the IAM call, and said so each time.
+    let retries = retries.lock().unwrap().clone();
+    let attempts: Vec<u32> = retries.iter().map(|r| r.attempt).collect();
+    assert!(!attempts.is_empty(), "a refused connection is retried");
+    assert_eq!(attempts, (2..2 + attempts.len() as u32).collect::<Vec<_>>());
+    assert!(retries.iter().all(|r| r.action == "GetRole"), "{retries:?}");
 }
 
 #[tokio::test]

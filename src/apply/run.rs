@@ -39,6 +39,8 @@ pub enum Event {
         detail: Option<String>,
         error: CloudError,
     },
+    /// The SDK is trying a call again after a transient failure.
+    Retried { action: String, attempt: u32 },
     /// The resource already matches the plan.
     Unchanged { id: ResourceId },
     /// The resource was not worked on because an earlier step failed.

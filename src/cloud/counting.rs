@@ -130,6 +130,10 @@ macro_rules! counting_cloud {
                     self.inner.$method($($arg),*).await
                 }
             )*
+
+            fn observe_retries(&self, observer: super::RetryObserver) {
+                self.inner.observe_retries(observer);
+            }
         }
     };
 }

@@ -14,6 +14,7 @@ pub mod sdk;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -240,7 +241,25 @@ pub trait Cloud: Send + Sync {
     /// eventually consistent). `kind` is `role`, `policy` (by ARN) or
     /// `instance-profile`.
     async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()>;
+
+    /// Reports retries to `observer` from now on (replacing any earlier one).
+    /// Clouds that never retry ignore it.
+    fn observe_retries(&self, _observer: RetryObserver) {}
 }
+
+/// A call tried again after a transient failure (throttling, a dropped
+/// connection, a timeout): the SDK retries on its own, and this tells the
+/// front end so a person sees why a step takes longer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// The API action, like `CreateRole`.
+    pub action: String,
+    /// The attempt about to be made: 2 for the first retry.
+    pub attempt: u32,
+}
+
+/// Receives every [`Retry`].
+pub type RetryObserver = Arc<dyn Fn(Retry) + Send + Sync>;
 
 /// What [`Cloud::wait_until_exists`] waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

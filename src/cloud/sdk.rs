@@ -8,6 +8,7 @@
 //! SDK failure becomes a [`CloudError`] that names the API action.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,7 +24,8 @@ use serde_json::Value;
 
 use super::{
     Bucket, Cloud, CloudError, CloudResult, ErrorKind, Identity, InstanceProfileInfo, NewPolicy,
-    NewRole, PolicyInfo, PolicyVersion, RoleInfo, Tags, WaitFor, decode_document, partition_of_arn,
+    NewRole, PolicyInfo, PolicyVersion, Retry, RetryObserver, RoleInfo, Tags, WaitFor,
+    decode_document, partition_of_arn,
 };
 
 /// How long to wait for a TCP (and TLS) connection: long enough for a slow
@@ -67,6 +69,8 @@ pub struct ConnectOptions {
 /// A [`Cloud`] backed by the AWS SDK.
 #[derive(Debug, Clone)]
 pub struct SdkCloud {
+    /// Where the IAM client reports its retries.
+    retries: RetryReporter,
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     s3: aws_sdk_s3::Client,
@@ -150,10 +154,15 @@ impl SdkCloud {
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
             .build();
+        let retries = RetryReporter::default();
+        let iam_config = aws_sdk_iam::config::Builder::from(&config)
+            .interceptor(retries.clone())
+            .build();
         SdkCloud {
+            retries,
             // IAM is global, but an explicit endpoint (moto, LocalStack, a
             // VPC endpoint) applies to it like to every other service.
-            iam: aws_sdk_iam::Client::new(&config),
+            iam: aws_sdk_iam::Client::from_conf(iam_config),
             sts: aws_sdk_sts::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             endpoint: config.endpoint_url().map(str::to_owned),
@@ -522,6 +531,12 @@ fn profile_resource(name: &str) -> String {
 
 #[async_trait]
 impl Cloud for SdkCloud {
+    fn observe_retries(&self, observer: RetryObserver) {
+        if let Ok(mut slot) = self.retries.observer.lock() {
+            *slot = Some(observer);
+        }
+    }
+
     async fn identity(&self) -> CloudResult<Identity> {
         const ACTION: &str = "GetCallerIdentity";
         let out = self
@@ -1227,5 +1242,46 @@ mod tests {
         assert!(check_endpoint(Some("https://iam.amazonaws.com")).is_ok());
         let e = check_endpoint(Some("127.0.0.1:5000")).err();
         assert_eq!(e.map(|e| e.kind), Some(ErrorKind::InvalidInput));
+    }
+}
+
+/// An SDK interceptor that tells an observer when an IAM call is attempted
+/// again: the SDK's standard retry mode retries throttling, transient errors
+/// and timeouts on its own, silently.
+#[derive(Clone, Default)]
+struct RetryReporter {
+    observer: Arc<std::sync::Mutex<Option<RetryObserver>>>,
+}
+
+impl std::fmt::Debug for RetryReporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RetryReporter")
+    }
+}
+
+impl aws_sdk_iam::config::Intercept for RetryReporter {
+    fn name(&self) -> &'static str {
+        "onramp-retry-reporter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_iam::config::RuntimeComponents,
+        cfg: &mut aws_sdk_iam::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let attempt = cfg
+            .load::<aws_smithy_runtime_api::client::retries::RequestAttempts>()
+            .map_or(1, |a| a.attempts());
+        if attempt > 1 {
+            let action = cfg
+                .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+                .map_or_else(|| "call".to_owned(), |m| m.name().to_owned());
+            let observer = self.observer.lock().ok().and_then(|o| o.clone());
+            if let Some(observer) = observer {
+                observer(Retry { action, attempt });
+            }
+        }
+        Ok(())
     }
 }

@@ -115,6 +115,13 @@ pub async fn apply(
     }
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let retries = tx.clone();
+    cloud.observe_retries(std::sync::Arc::new(move |r| {
+        let _ = retries.send(Event::Retried {
+            action: r.action,
+            attempt: r.attempt,
+        });
+    }));
     let on_event = move |event: Event| {
         let _ = tx.send(event);
     };
