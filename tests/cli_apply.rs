@@ -246,3 +246,42 @@ fn a_damaged_journal_is_named_and_nothing_is_undone() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn lint_errors_block_apply_before_any_call() {
+    let home = tempfile::tempdir().unwrap();
+    let answers = home.path().join("a.toml");
+    let extra: Vec<String> = (0..10)
+        .map(|i| format!("\"arn:aws:iam::aws:policy/Extra{i}\""))
+        .collect();
+    std::fs::write(
+        &answers,
+        format!(
+            "[genomics]\nbuckets = [\"onramp-demo-inputs\"]\njob_role_policy_arns = [{}]\n",
+            extra.join(", ")
+        ),
+    )
+    .unwrap();
+    let o = onramp(home.path())
+        .args([
+            "--demo",
+            "apply",
+            "--yes",
+            "--answers",
+            answers.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        err.contains("nothing was changed: the plan has errors"),
+        "{err}"
+    );
+    assert!(err.contains("attached-policies"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(home.path()).unwrap().count(),
+        1,
+        "only the answers file: no journal"
+    );
+}
