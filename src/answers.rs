@@ -22,6 +22,11 @@ use crate::rules;
 /// told apart from hand-made ones.
 pub const MANAGED_BY_TAG: (&str, &str) = ("onramp:managed-by", "onramp");
 
+/// Whether an entity carries onramp's tag, i.e. onramp created it.
+pub fn is_managed_by_onramp(tags: &BTreeMap<String, String>) -> bool {
+    tags.get(MANAGED_BY_TAG.0).map(String::as_str) == Some(MANAGED_BY_TAG.1)
+}
+
 /// AWS allows 50 tags per resource; onramp's own tag takes one.
 pub const MAX_USER_TAGS: usize = 49;
 

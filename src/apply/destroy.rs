@@ -14,8 +14,8 @@ use std::sync::Mutex;
 
 use super::journal::{Call, Entry, Journal, Record, lock};
 use super::run::{ApplyError, Event, journaled};
-use crate::answers::MANAGED_BY_TAG;
-use crate::cloud::{Cloud, CloudError, ErrorKind, Tags};
+use crate::answers::is_managed_by_onramp as owned;
+use crate::cloud::{Cloud, CloudError, ErrorKind};
 use crate::names::EntityKind;
 use crate::plan::ResourceId;
 
@@ -167,10 +167,6 @@ fn undoes(action: &str) -> Option<&'static str> {
 
 fn is_create(action: &str) -> bool {
     ["CreatePolicy", "CreateRole", "CreateInstanceProfile"].contains(&action)
-}
-
-fn owned(tags: &Tags) -> bool {
-    tags.get(MANAGED_BY_TAG.0).map(String::as_str) == Some(MANAGED_BY_TAG.1)
 }
 
 /// Undoes what the journal records. Failures do not stop it: everything that

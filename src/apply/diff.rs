@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::compare::same_document;
-use crate::answers::MANAGED_BY_TAG;
+use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{InstanceProfileInfo, PolicyInfo, PolicyVersion, RoleInfo, Tags};
 use crate::plan::limits::POLICY_VERSIONS;
 use crate::plan::{Resource, ResourceId, Spec};
@@ -134,16 +134,20 @@ impl Change {
     }
 }
 
-fn owned(tags: &Tags) -> bool {
-    tags.get(MANAGED_BY_TAG.0).map(String::as_str) == Some(MANAGED_BY_TAG.1)
-}
-
-/// Tags of `want` that `have` lacks or holds with another value.
-fn missing_tags(want: &Tags, have: &Tags) -> Tags {
-    want.iter()
+/// Adds a tagging step (made by `step`) for the tags of `want` that `have`
+/// lacks or holds with another value, if any.
+fn tag_missing(change: &mut Change, want: &Tags, have: &Tags, step: fn(Tags) -> Step) {
+    let missing: Tags = want
+        .iter()
         .filter(|(k, v)| have.get(*k) != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+        .collect();
+    if !missing.is_empty() {
+        change
+            .reasons
+            .push(format!("tags to add: {}", keys(&missing)));
+        change.steps.push(step(missing));
+    }
 }
 
 /// Compares one planned resource with what exists.
@@ -229,11 +233,7 @@ fn diff_policy(
         change.steps.push(Step::CreatePolicyVersion { prune });
     }
     if change.owned {
-        let tags = missing_tags(&resource.tags, &existing.info.tags);
-        if !tags.is_empty() {
-            change.reasons.push(format!("tags to add: {}", keys(&tags)));
-            change.steps.push(Step::TagPolicy(tags));
-        }
+        tag_missing(change, &resource.tags, &existing.info.tags, Step::TagPolicy);
     } else {
         change
             .reasons
@@ -307,11 +307,7 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
         });
     }
     if change.owned {
-        let tags = missing_tags(&resource.tags, &info.tags);
-        if !tags.is_empty() {
-            change.reasons.push(format!("tags to add: {}", keys(&tags)));
-            change.steps.push(Step::TagRole(tags));
-        }
+        tag_missing(change, &resource.tags, &info.tags, Step::TagRole);
         // Detach first, so that a full role never trips the attachment limit.
         for extra in existing
             .attached
@@ -405,11 +401,12 @@ fn diff_profile(
         );
     }
     if change.owned {
-        let tags = missing_tags(&resource.tags, &existing.tags);
-        if !tags.is_empty() {
-            change.reasons.push(format!("tags to add: {}", keys(&tags)));
-            change.steps.push(Step::TagInstanceProfile(tags));
-        }
+        tag_missing(
+            change,
+            &resource.tags,
+            &existing.tags,
+            Step::TagInstanceProfile,
+        );
     }
     for other in others {
         change
