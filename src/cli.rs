@@ -12,7 +12,8 @@ pub const DEMO_REGION: &str = "us-east-1";
 
 const AFTER_HELP: &str = "\
 Examples:
-  onramp --demo                                   the plan of the built-in demo
+  onramp --demo                                   the wizard on the built-in demo account
+  onramp --answers examples/genomics.toml         the wizard, starting from an answers file
   onramp plan --answers examples/genomics.toml    what would be created, as a tree
   onramp plan --answers examples/everything.toml --format json
   onramp export --answers examples/genomics.toml --format policies --out policies/";
@@ -40,6 +41,18 @@ pub struct Cli {
     /// Send AWS calls to this endpoint instead of AWS (else AWS_ENDPOINT_URL), e.g. an emulator
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+
+    /// Wizard: start from this answers file (TOML); `s` in the wizard saves back to it
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+
+    /// Wizard: the journal file (default: onramp-ACCOUNT-REGION.journal.jsonl here)
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+
+    /// Write a log (tracing) to this file; nothing is ever logged to the terminal
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -131,6 +144,10 @@ pub enum ExportFormat {
 pub struct ProcessEnv {
     pub aws_region: Option<String>,
     pub aws_default_region: Option<String>,
+    /// `NO_COLOR`: the wizard draws without colours.
+    pub no_color: Option<String>,
+    /// Whether stdin and stdout are a terminal (the wizard needs one).
+    pub terminal: bool,
 }
 
 impl ProcessEnv {
@@ -139,6 +156,11 @@ impl ProcessEnv {
         ProcessEnv {
             aws_region: var("AWS_REGION"),
             aws_default_region: var("AWS_DEFAULT_REGION"),
+            no_color: var("NO_COLOR"),
+            terminal: {
+                use std::io::IsTerminal;
+                std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+            },
         }
     }
 }

@@ -15,3 +15,4 @@ pub mod output;
 pub mod partition;
 pub mod plan;
 pub mod rules;
+pub mod tui;

@@ -236,7 +236,7 @@ fn a_plan_with_lint_errors_exits_1_and_exports_nothing() {
 
 #[test]
 fn demo_needs_no_answers_and_no_credentials() {
-    let o = onramp(&["--demo"]);
+    let o = onramp(&["--demo", "plan"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
@@ -251,10 +251,18 @@ fn demo_needs_no_answers_and_no_credentials() {
 }
 
 #[test]
+fn the_wizard_without_a_terminal_points_to_the_headless_commands() {
+    for args in [&["--demo"][..], &[]] {
+        let o = onramp(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains("the wizard needs a terminal"), "{err}");
+        assert!(err.contains("onramp plan --demo"), "{err}");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
-    let o = onramp(&[]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--demo"));
     let o = onramp(&["plan"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--answers FILE is required"));

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::Value;
 
 use super::compare::same_document;
 use super::diff::{Change, Observed, ObservedPolicy, ObservedRole, diff};
@@ -59,9 +60,60 @@ pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Obse
 
 /// The change for every planned resource, in plan order.
 pub async fn changes(cloud: &dyn Cloud, plan: &Plan) -> CloudResult<Vec<Change>> {
-    stream::iter(plan.resources.iter())
-        .map(|r| async move { Ok::<_, crate::cloud::CloudError>(diff(r, &observe(cloud, r).await?)) })
+    Ok(observations(cloud, plan)
+        .await?
+        .into_iter()
+        .map(|o| o.change)
+        .collect())
+}
+
+/// One planned resource as found in the account: the change it needs, and
+/// the documents it has now (for showing an update as a diff).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub change: Change,
+    /// The existing documents, labelled as [`Resource::documents`] labels
+    /// the planned ones (`document`, `trust_policy`, `inline_policies.NAME`).
+    pub existing: BTreeMap<String, Value>,
+}
+
+/// The observation of every planned resource, in plan order.
+pub async fn observations(cloud: &dyn Cloud, plan: &Plan) -> CloudResult<Vec<Observation>> {
+    // The futures are collected before they are streamed: a stream that maps
+    // with a borrowing closure is `Send` for one lifetime only
+    // (rust-lang/rust#102211), and the wizard hands this to `tokio::spawn`.
+    let reads: Vec<_> = plan
+        .resources
+        .iter()
+        .map(|r| observation(cloud, r))
+        .collect();
+    stream::iter(reads)
         .buffered(READ_CONCURRENCY)
         .try_collect()
         .await
+}
+
+async fn observation(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Observation> {
+    let observed = observe(cloud, resource).await?;
+    Ok(Observation {
+        change: diff(resource, &observed),
+        existing: existing_documents(observed),
+    })
+}
+
+fn existing_documents(observed: Observed) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    match observed {
+        Observed::Policy(Some(p)) => {
+            out.insert("document".to_owned(), p.document);
+        }
+        Observed::Role(Some(r)) => {
+            out.insert("trust_policy".to_owned(), r.info.trust_policy);
+            for (name, doc) in r.inline {
+                out.insert(format!("inline_policies.{name}"), doc);
+            }
+        }
+        _ => {}
+    }
+    out
 }

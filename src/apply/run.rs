@@ -122,19 +122,17 @@ pub async fn apply(
             }
             continue;
         }
-        let results: Vec<(ResourceId, Result<(), ApplyError>)> = stream::iter(wave)
+        // Collected before streaming: a stream mapped with a borrowing
+        // closure is `Send` for one lifetime only (rust-lang/rust#102211), and
+        // the wizard hands the apply to `tokio::spawn`.
+        let tasks: Vec<_> = wave
+            .into_iter()
             .map(|resource| {
                 let change = by_id.get(&resource.id()).copied();
-                async move {
-                    let result = match change {
-                        Some(change) => {
-                            run_resource(cloud, resource, change, journal, on_event, stop).await
-                        }
-                        None => Ok(()),
-                    };
-                    (resource.id(), result)
-                }
+                run_planned(cloud, resource, change, journal, on_event, stop)
             })
+            .collect();
+        let results: Vec<(ResourceId, Result<(), ApplyError>)> = stream::iter(tasks)
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
@@ -185,6 +183,22 @@ pub fn waves(plan: &Plan) -> Vec<Vec<&Resource>> {
         left = blocked;
     }
     waves
+}
+
+/// One resource of a wave; a resource without a change is left alone.
+async fn run_planned(
+    cloud: &dyn Cloud,
+    resource: &Resource,
+    change: Option<&Change>,
+    journal: &Mutex<Journal>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+    stop: &AtomicBool,
+) -> (ResourceId, Result<(), ApplyError>) {
+    let result = match change {
+        Some(change) => run_resource(cloud, resource, change, journal, on_event, stop).await,
+        None => Ok(()),
+    };
+    (resource.id(), result)
 }
 
 async fn run_resource(

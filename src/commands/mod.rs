@@ -6,6 +6,7 @@
 mod apply;
 mod destroy;
 mod plan;
+mod wizard;
 
 use std::io::Write;
 use std::path::Path;
@@ -80,7 +81,7 @@ impl Context<'_> {
         stderr: &mut dyn Write,
     ) -> Result<Outcome, Failure> {
         match &self.cli.command {
-            None => plan::demo(self, stdout).await,
+            None => wizard::wizard(self).await,
             Some(Command::Plan { answers, format }) => {
                 plan::plan(self, answers.as_deref(), *format, stdout).await
             }
@@ -126,6 +127,31 @@ impl Context<'_> {
         }
     }
 
+    /// The environment answers are validated against.
+    pub fn environment(&self, identity: Option<&Identity>) -> Environment {
+        Environment {
+            region_flag: self.cli.region.clone(),
+            region_env: self
+                .env
+                .aws_region
+                .clone()
+                .or_else(|| self.env.aws_default_region.clone())
+                .or_else(|| self.cli.demo.then(|| DEMO_REGION.to_owned())),
+            account_id: identity
+                .map(|i| i.account_id.clone())
+                .or_else(|| self.cli.demo.then(|| DEMO_ACCOUNT_ID.to_owned())),
+        }
+    }
+
+    /// How to reach AWS for these answers.
+    pub fn connect_options(&self, answers: &Answers) -> ConnectOptions {
+        ConnectOptions {
+            profile: self.cli.profile.clone(),
+            region: self.region_hint(answers),
+            endpoint_url: self.cli.endpoint_url.clone(),
+        }
+    }
+
     /// The region before validation: the answers', else the flag, else the environment.
     fn region_hint(&self, answers: &Answers) -> Option<String> {
         answers
@@ -142,12 +168,9 @@ impl Context<'_> {
         if self.cli.demo {
             return Ok(Box::new(MemoryCloud::demo()));
         }
-        let options = ConnectOptions {
-            profile: self.cli.profile.clone(),
-            region: self.region_hint(answers),
-            endpoint_url: self.cli.endpoint_url.clone(),
-        };
-        Ok(Box::new(SdkCloud::connect(&options).await?))
+        Ok(Box::new(
+            SdkCloud::connect(&self.connect_options(answers)).await?,
+        ))
     }
 
     /// Validates answers against the environment and, if given, the caller's identity.
@@ -156,18 +179,7 @@ impl Context<'_> {
         answers: &Answers,
         identity: Option<&Identity>,
     ) -> Result<ValidAnswers, Failure> {
-        let environment = Environment {
-            region_flag: self.cli.region.clone(),
-            region_env: self
-                .env
-                .aws_region
-                .clone()
-                .or_else(|| self.env.aws_default_region.clone())
-                .or_else(|| self.cli.demo.then(|| DEMO_REGION.to_owned())),
-            account_id: identity
-                .map(|i| i.account_id.clone())
-                .or_else(|| self.cli.demo.then(|| DEMO_ACCOUNT_ID.to_owned())),
-        };
+        let environment = self.environment(identity);
         let valid = answers
             .validate(&environment)
             .map_err(|errors| Failure::usage(errors.to_string()))?;
@@ -193,7 +205,7 @@ pub(crate) fn plan_and_lint(valid: &ValidAnswers) -> Result<(Plan, Vec<Finding>)
     Ok((plan, findings))
 }
 
-fn load_answers(path: &Path) -> Result<Answers, Failure> {
+pub(crate) fn load_answers(path: &Path) -> Result<Answers, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::usage(format!("cannot read answers file {}: {e}", path.display())))?;
     Answers::from_toml(&text).map_err(|e| {

@@ -1,4 +1,4 @@
-//! `plan`, `export` and the bare `--demo`: what would be created, printed or
+//! `plan` and `export`: what would be created, printed or
 //! written to files. No mutating call; the cloud is asked only for the
 //! account id when the answers do not give it.
 
@@ -12,25 +12,6 @@ use crate::export::policies::policy_files;
 use crate::output;
 use crate::plan::Plan;
 use crate::plan::lint;
-
-/// `onramp --demo` with no command; `onramp` alone points to it.
-pub async fn demo(ctx: &Context<'_>, stdout: &mut dyn Write) -> Result<Outcome, Failure> {
-    if !ctx.cli.demo {
-        return Err(Failure::usage(
-            "the interactive wizard is not built yet; try `onramp --demo`, or `onramp plan --answers FILE` (see `onramp --help`)",
-        ));
-    }
-    let valid = ctx.validate(&Answers::demo(), None)?;
-    let (plan, findings) = plan_and_lint(&valid)?;
-    write(
-        stdout,
-        &format!(
-            "onramp --demo: the interactive wizard is not built yet. This is what it would create in the demo account from its built-in answers.\n\n{}",
-            output::plan_text(&plan, &findings)
-        ),
-    )?;
-    Ok(Outcome::Success)
-}
 
 /// Valid answers, asking the cloud for the account only when the answers and
 /// `--demo` do not give it.

@@ -1,0 +1,164 @@
+//! The `aws iam` command each apply step amounts to, so a reviewer can see
+//! (or a person can run by hand) exactly what onramp will call. Documents are
+//! inlined as compact JSON in single quotes, safe for any POSIX shell.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::apply::diff::Step;
+use crate::plan::{Resource, Spec};
+
+/// Quotes a word for a POSIX shell: bare when it is plainly safe, else in
+/// single quotes with embedded single quotes closed, escaped and reopened.
+pub fn quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c));
+    if safe {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+fn json(value: &Value) -> String {
+    quote(&serde_json::to_string(value).unwrap_or_default())
+}
+
+fn tags(tags: &BTreeMap<String, String>) -> String {
+    tags.iter()
+        .map(|(k, v)| quote(&format!("Key={k},Value={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The command for one step of `resource`.
+pub fn command(resource: &Resource, step: &Step) -> String {
+    let name = quote(&resource.name);
+    let arn = quote(&resource.arn);
+    let path = quote(&resource.path);
+    match (step, &resource.spec) {
+        (
+            Step::CreatePolicy,
+            Spec::ManagedPolicy {
+                description,
+                document,
+            },
+        ) => format!(
+            "aws iam create-policy --policy-name {name} --path {path} --description {} --policy-document {} --tags {}",
+            quote(description),
+            json(document),
+            tags(&resource.tags)
+        ),
+        (Step::CreatePolicyVersion { prune }, Spec::ManagedPolicy { document, .. }) => {
+            let mut out = String::new();
+            if let Some(version) = prune {
+                out.push_str(&format!(
+                    "aws iam delete-policy-version --policy-arn {arn} --version-id {} && ",
+                    quote(version)
+                ));
+            }
+            out.push_str(&format!(
+                "aws iam create-policy-version --policy-arn {arn} --set-as-default --policy-document {}",
+                json(document)
+            ));
+            out
+        }
+        (Step::TagPolicy(t), _) => {
+            format!("aws iam tag-policy --policy-arn {arn} --tags {}", tags(t))
+        }
+        (
+            Step::CreateRole,
+            Spec::Role {
+                description,
+                trust_policy,
+                permissions_boundary,
+                ..
+            },
+        ) => {
+            let boundary = permissions_boundary
+                .as_deref()
+                .map(|b| format!(" --permissions-boundary {}", quote(b)))
+                .unwrap_or_default();
+            format!(
+                "aws iam create-role --role-name {name} --path {path} --description {} --assume-role-policy-document {}{boundary} --tags {}",
+                quote(description),
+                json(trust_policy),
+                tags(&resource.tags)
+            )
+        }
+        (Step::UpdateTrust, Spec::Role { trust_policy, .. }) => format!(
+            "aws iam update-assume-role-policy --role-name {name} --policy-document {}",
+            json(trust_policy)
+        ),
+        (Step::PutBoundary(b), _) => format!(
+            "aws iam put-role-permissions-boundary --role-name {name} --permissions-boundary {}",
+            quote(b)
+        ),
+        (Step::DeleteBoundary, _) => {
+            format!("aws iam delete-role-permissions-boundary --role-name {name}")
+        }
+        (Step::TagRole(t), _) => format!("aws iam tag-role --role-name {name} --tags {}", tags(t)),
+        (Step::Attach(p), _) => format!(
+            "aws iam attach-role-policy --role-name {name} --policy-arn {}",
+            quote(p)
+        ),
+        (Step::Detach(p), _) => format!(
+            "aws iam detach-role-policy --role-name {name} --policy-arn {}",
+            quote(p)
+        ),
+        (
+            Step::PutInline(policy),
+            Spec::Role {
+                inline_policies, ..
+            },
+        ) => format!(
+            "aws iam put-role-policy --role-name {name} --policy-name {} --policy-document {}",
+            quote(policy),
+            inline_policies
+                .get(policy)
+                .map_or_else(|| "'{}'".to_owned(), json)
+        ),
+        (Step::DeleteInline(policy), _) => format!(
+            "aws iam delete-role-policy --role-name {name} --policy-name {}",
+            quote(policy)
+        ),
+        (Step::CreateInstanceProfile, _) => format!(
+            "aws iam create-instance-profile --instance-profile-name {name} --path {path} --tags {}",
+            tags(&resource.tags)
+        ),
+        (Step::TagInstanceProfile(t), _) => format!(
+            "aws iam tag-instance-profile --instance-profile-name {name} --tags {}",
+            tags(t)
+        ),
+        (Step::AddRole(role), _) => format!(
+            "aws iam add-role-to-instance-profile --instance-profile-name {name} --role-name {}",
+            quote(role)
+        ),
+        (Step::RemoveRole(role), _) => format!(
+            "aws iam remove-role-from-instance-profile --instance-profile-name {name} --role-name {}",
+            quote(role)
+        ),
+        (step, _) => format!(
+            "# {} {name}: not expressible for this resource",
+            step.action()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_single_quotes_and_spaces() {
+        assert_eq!(quote("ecsInstanceRole"), "ecsInstanceRole");
+        assert_eq!(quote("/onramp/"), "/onramp/");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
+    }
+}

@@ -1,0 +1,80 @@
+//! What flows through the wizard: [`Action`]s come in (keys, resizes, timer
+//! ticks, and the results of background work), [`Effect`]s go out (work for
+//! the [`Worker`](super::worker::Worker) or the terminal). `update` turns one
+//! into the other without doing any I/O itself, so tests can script it.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::apply::run::{Event, Report};
+use crate::cloud::{Bucket, Identity};
+use crate::plan::Plan;
+
+pub use crate::apply::observe::Observation;
+
+/// Something that happened.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The animation timer (spinners); only runs while something is loading.
+    Tick,
+    /// The caller's identity, or why it could not be read (no credentials, …).
+    Connected(Result<Identity, String>),
+    /// The account's buckets with their regions.
+    BucketsLoaded(Result<Vec<Bucket>, String>),
+    /// What exists of the plan with the given generation (older ones are dropped).
+    Observed {
+        generation: u64,
+        result: Result<Vec<Observation>, String>,
+    },
+    /// Progress of the apply.
+    Progress(Event),
+    /// The apply ended: its report, or why it stopped.
+    Applied(Result<Report, String>),
+    /// The answers file was written (its path), or why not.
+    Saved(Result<PathBuf, String>),
+}
+
+/// Something `update` wants done outside the pure state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Connect to the account and read the caller's identity.
+    Connect,
+    /// List the account's buckets.
+    ListBuckets,
+    /// Read what exists of `plan` (reads only).
+    Observe { generation: u64, plan: Box<Plan> },
+    /// Make the changes, journaled in `journal`.
+    Apply {
+        plan: Box<Plan>,
+        changes: Vec<crate::apply::diff::Change>,
+        journal: PathBuf,
+    },
+    /// Stop the apply after the calls in flight.
+    StopApply,
+    /// Write the answers file.
+    SaveAnswers { path: PathBuf, text: String },
+    /// Ctrl-Z: give the terminal back to the shell until resumed.
+    Suspend,
+    /// Leave the wizard with this exit code.
+    Quit(u8),
+}
+
+impl Effect {
+    /// A short name, for the log (effects can carry a whole plan).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Effect::Connect => "connect",
+            Effect::ListBuckets => "list-buckets",
+            Effect::Observe { .. } => "observe",
+            Effect::Apply { .. } => "apply",
+            Effect::StopApply => "stop-apply",
+            Effect::SaveAnswers { .. } => "save-answers",
+            Effect::Suspend => "suspend",
+            Effect::Quit(_) => "quit",
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Options: the genomics toggles (Spot, job role, public data, EBS
+//! autoscale) and the text fields every resource shares (name prefix, IAM
+//! path, extra tags, permissions boundary), validated as they are typed.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::step;
+use crate::answers::{Answers, Genomics};
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::field::TextField;
+use crate::tui::widgets::panel;
+
+/// The answer fields this screen edits, for its validation errors.
+pub const FIELDS: &[&str] = &[
+    "name_prefix",
+    "path",
+    "permissions_boundary",
+    "tags",
+    "names",
+    "genomics.job_role_policy_arns",
+];
+
+/// One row of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Spot,
+    JobRole,
+    PublicData,
+    EbsAutoscale,
+    Prefix,
+    Path,
+    Tags,
+    Boundary,
+}
+
+impl Item {
+    fn label(self) -> &'static str {
+        match self {
+            Item::Spot => "Spot support (Spot Fleet role)",
+            Item::JobRole => "Batch job role",
+            Item::PublicData => "Read public data (AmazonS3ReadOnlyAccess)",
+            Item::EbsAutoscale => "EBS autoscale policy",
+            Item::Prefix => "Name prefix",
+            Item::Path => "IAM path",
+            Item::Tags => "Extra tags (Key=Value, …)",
+            Item::Boundary => "Permissions boundary ARN",
+        }
+    }
+
+    fn is_text(self) -> bool {
+        matches!(
+            self,
+            Item::Prefix | Item::Path | Item::Tags | Item::Boundary
+        )
+    }
+
+    /// The answer fields whose errors show beside this row.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Item::Prefix => &["name_prefix", "names"],
+            Item::Path => &["path"],
+            Item::Tags => &["tags"],
+            Item::Boundary => &["permissions_boundary"],
+            Item::JobRole => &["genomics.job_role_policy_arns"],
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub cursor: usize,
+    pub prefix: TextField,
+    pub path: TextField,
+    pub tags: TextField,
+    pub boundary: TextField,
+    /// Why the tags text could not be read, if it could not.
+    pub tags_problem: Option<String>,
+}
+
+impl State {
+    pub fn from_answers(answers: &Answers) -> State {
+        State {
+            cursor: 0,
+            prefix: TextField::new(&answers.name_prefix),
+            path: TextField::new(&answers.path),
+            tags: TextField::new(&tags_text(&answers.tags)),
+            boundary: TextField::new(&answers.permissions_boundary),
+            tags_problem: None,
+        }
+    }
+
+    fn field_mut(&mut self, item: Item) -> Option<&mut TextField> {
+        match item {
+            Item::Prefix => Some(&mut self.prefix),
+            Item::Path => Some(&mut self.path),
+            Item::Tags => Some(&mut self.tags),
+            Item::Boundary => Some(&mut self.boundary),
+            _ => None,
+        }
+    }
+
+    fn field(&self, item: Item) -> Option<&TextField> {
+        match item {
+            Item::Prefix => Some(&self.prefix),
+            Item::Path => Some(&self.path),
+            Item::Tags => Some(&self.tags),
+            Item::Boundary => Some(&self.boundary),
+            _ => None,
+        }
+    }
+}
+
+/// `Project=genomics, Owner=lab`.
+pub fn tags_text(tags: &BTreeMap<String, String>) -> String {
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads `Key=Value, Key2=Value2`; values may be empty, keys may not.
+pub fn parse_tags(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut tags = BTreeMap::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(format!("`{part}` is not Key=Value"));
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("`{part}` has no key before `=`"));
+        }
+        if tags
+            .insert(key.to_owned(), value.trim().to_owned())
+            .is_some()
+        {
+            return Err(format!("the key `{key}` is given twice"));
+        }
+    }
+    Ok(tags)
+}
+
+/// The rows, for what has been chosen.
+pub fn items(app: &App) -> Vec<Item> {
+    let mut items = Vec::new();
+    if app.genomics_enabled() {
+        items.extend([
+            Item::Spot,
+            Item::JobRole,
+            Item::PublicData,
+            Item::EbsAutoscale,
+        ]);
+    }
+    items.extend([Item::Prefix, Item::Path, Item::Tags, Item::Boundary]);
+    items
+}
+
+fn focused(app: &App) -> Option<Item> {
+    items(app).get(app.options.cursor).copied()
+}
+
+pub fn typing(app: &App) -> bool {
+    focused(app).is_some_and(Item::is_text)
+}
+
+fn genomics(app: &mut App) -> &mut Genomics {
+    app.answers.genomics.get_or_insert_with(Genomics::default)
+}
+
+fn toggle(app: &mut App, item: Item) {
+    let g = genomics(app);
+    let flag = match item {
+        Item::Spot => &mut g.spot,
+        Item::JobRole => &mut g.job_role,
+        Item::PublicData => &mut g.public_data_read,
+        Item::EbsAutoscale => &mut g.ebs_autoscale,
+        _ => return,
+    };
+    *flag = !*flag;
+}
+
+/// Copies a text field into the answers.
+fn sync(app: &mut App, item: Item) {
+    let Some(text) = app.options.field(item).map(TextField::text) else {
+        return;
+    };
+    match item {
+        Item::Prefix => app.answers.name_prefix = text,
+        Item::Path => app.answers.path = text,
+        Item::Boundary => app.answers.permissions_boundary = text,
+        Item::Tags => match parse_tags(&text) {
+            Ok(tags) => {
+                app.answers.tags = tags;
+                app.options.tags_problem = None;
+            }
+            Err(problem) => app.options.tags_problem = Some(problem),
+        },
+        _ => {}
+    }
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let len = items(app).len();
+    let item = focused(app);
+    let text = item.is_some_and(Item::is_text);
+    let delta = match key.code {
+        KeyCode::Up | KeyCode::BackTab => Some(-1),
+        KeyCode::Down | KeyCode::Tab => Some(1),
+        KeyCode::Char('k') if !text => Some(-1),
+        KeyCode::Char('j') if !text => Some(1),
+        _ => None,
+    };
+    if let Some(delta) = delta {
+        app.options.cursor = step(app.options.cursor, delta, len);
+        return Vec::new();
+    }
+    if key.code == KeyCode::Enter {
+        if app.options.tags_problem.is_some() {
+            app.flash =
+                Some("fix the tags first: write them as Key=Value, separated by commas".into());
+            return Vec::new();
+        }
+        return app.advance();
+    }
+    let Some(item) = item else {
+        return Vec::new();
+    };
+    if text {
+        if let Some(field) = app.options.field_mut(item)
+            && field.input(key)
+        {
+            sync(app, item);
+        }
+    } else if key.code == KeyCode::Char(' ') {
+        toggle(app, item);
+    }
+    Vec::new()
+}
+
+fn flag(app: &App, item: Item) -> bool {
+    let Some(g) = &app.answers.genomics else {
+        return false;
+    };
+    match item {
+        Item::Spot => g.spot,
+        Item::JobRole => g.job_role,
+        Item::PublicData => g.public_data_read,
+        Item::EbsAutoscale => g.ebs_autoscale,
+        _ => false,
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme();
+    let block = panel("Options", true, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (i, item) in items(app).into_iter().enumerate() {
+        let here = i == app.options.cursor;
+        let label_style = if here { theme.selected() } else { theme.text() };
+        let label = format!(" {:<42}", item.label());
+        let mut spans = vec![Span::styled(label, label_style), Span::raw(" ")];
+        if let Some(field) = app.options.field(item) {
+            let value = field.text();
+            if here {
+                cursor = Some((lines.len(), 45 + field.cursor()));
+            }
+            spans.push(Span::styled(
+                if value.is_empty() && !here {
+                    "(none)".to_owned()
+                } else {
+                    value
+                },
+                if here { theme.key() } else { theme.text() },
+            ));
+        } else {
+            let on = flag(app, item);
+            spans.push(Span::styled(
+                if on { "[x] on" } else { "[ ] off" },
+                if on { theme.ok() } else { theme.dim() },
+            ));
+        }
+        lines.push(Line::from(spans));
+        let mut problems: Vec<String> = app
+            .derived
+            .errors_for(item.fields())
+            .map(ToString::to_string)
+            .collect();
+        if item == Item::Tags
+            && let Some(p) = &app.options.tags_problem
+        {
+            problems.insert(0, format!("tags: {p}"));
+        }
+        for p in problems.iter().take(2) {
+            lines.push(Line::from(Span::styled(
+                format!("     ✗ {p}"),
+                theme.error(),
+            )));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Names get the prefix (ecsInstanceRole → <prefix>ecsInstanceRole); the path groups roles and policies (/ by default).",
+        theme.dim(),
+    )));
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some((row, column)) = cursor {
+        let x = inner
+            .x
+            .saturating_add(u16::try_from(column).unwrap_or(u16::MAX));
+        let y = inner
+            .y
+            .saturating_add(u16::try_from(row).unwrap_or(u16::MAX));
+        if x < inner.right() && y < inner.bottom() {
+            frame.set_cursor_position(Position { x, y });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_round_trip_and_bad_ones_are_named() {
+        let tags = parse_tags("Project=genomics, Owner = lab ,Empty=").unwrap();
+        assert_eq!(tags.len(), 3);
+        assert_eq!(tags["Owner"], "lab");
+        assert_eq!(parse_tags(&tags_text(&tags)).unwrap(), tags);
+        assert_eq!(parse_tags("oops").unwrap_err(), "`oops` is not Key=Value");
+        assert!(parse_tags("=x").unwrap_err().contains("no key"));
+        assert!(parse_tags("a=1,a=2").unwrap_err().contains("twice"));
+    }
+}

@@ -1,0 +1,254 @@
+//! Policy preview: each policy and trust document, highlighted and
+//! scrollable, with its size against the IAM limit, the notes on where onramp
+//! departs from the source document, and for updates the difference from
+//! what exists. `e` edits it.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
+use serde_json::Value;
+
+use crate::plan::lint::DocumentKind;
+use crate::plan::{Plan, limits};
+use crate::tui::action::Effect;
+use crate::tui::app::{App, DocRef};
+use crate::tui::widgets::{diff, json, panel};
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Index into `App::documents()`.
+    pub index: usize,
+    /// First line shown.
+    pub scroll: usize,
+    /// Show the difference from the existing document instead of the document.
+    pub show_diff: bool,
+}
+
+impl State {
+    pub fn select(&mut self, index: usize) {
+        self.index = index;
+        self.scroll = 0;
+    }
+
+    /// Keeps the index valid after the plan changed.
+    pub fn clamp(&mut self, len: usize) {
+        if self.index >= len {
+            self.index = len.saturating_sub(1);
+            self.scroll = 0;
+        }
+    }
+}
+
+/// The planned document `doc` refers to.
+pub fn document<'a>(plan: &'a Plan, doc: &DocRef) -> Option<&'a Value> {
+    plan.resources
+        .iter()
+        .find(|r| r.id() == doc.id)?
+        .documents()
+        .into_iter()
+        .find(|(label, _)| *label == doc.label)
+        .map(|(_, value)| value)
+}
+
+/// Identity policy or trust policy.
+pub fn kind_of(doc: &DocRef) -> DocumentKind {
+    if doc.label == "trust_policy" {
+        DocumentKind::Trust
+    } else {
+        DocumentKind::Identity
+    }
+}
+
+/// The IAM size limit for the document, and what it is called.
+pub fn limit_of(doc: &DocRef) -> (usize, &'static str) {
+    match doc.label.as_str() {
+        "document" => (limits::MANAGED_POLICY_SIZE, "managed policy"),
+        "trust_policy" => (limits::TRUST_POLICY_SIZE, "trust policy"),
+        _ => (
+            limits::INLINE_POLICIES_PER_ROLE_SIZE,
+            "inline policies per role",
+        ),
+    }
+}
+
+/// Pretty JSON, as shown and as edited.
+pub fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+pub fn scroll(app: &mut App, delta: isize) {
+    app.preview.scroll = app.preview.scroll.saturating_add_signed(delta);
+}
+
+fn current(app: &App) -> Option<DocRef> {
+    app.documents().get(app.preview.index).cloned()
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let count = app.documents().len();
+    match key.code {
+        KeyCode::Tab | KeyCode::Right | KeyCode::Char('n' | 'l') if count > 0 => {
+            app.preview.select((app.preview.index + 1) % count);
+        }
+        KeyCode::BackTab | KeyCode::Left | KeyCode::Char('p' | 'h') if count > 0 => {
+            app.preview.select((app.preview.index + count - 1) % count);
+        }
+        KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
+        KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll(app, 15),
+        KeyCode::PageUp => scroll(app, -15),
+        KeyCode::Home => app.preview.scroll = 0,
+        KeyCode::Char('d') => {
+            let has_existing = current(app)
+                .and_then(|d| {
+                    app.observation(&d.id)
+                        .map(|o| o.existing.contains_key(&d.label))
+                })
+                .unwrap_or(false);
+            if has_existing {
+                app.preview.show_diff = !app.preview.show_diff;
+                app.preview.scroll = 0;
+            } else {
+                app.flash = Some(
+                    "nothing to compare: this document does not exist in the account yet".into(),
+                );
+            }
+        }
+        KeyCode::Char('e') => {
+            if let (Some(doc), Some(plan)) = (current(app), &app.derived.plan)
+                && let Some(value) = document(plan, &doc)
+            {
+                let partition = plan.target.partition.as_str().to_owned();
+                app.editor = Some(super::editor::State::open(doc, &pretty(value), &partition));
+            }
+        }
+        KeyCode::Char('x') => {
+            if let Some(doc) = current(app)
+                && app.edits.remove(&doc).is_some()
+            {
+                app.refresh();
+                app.flash = Some("your edit was dropped; the generated document is back".into());
+            }
+        }
+        KeyCode::Enter => return app.advance(),
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme();
+    let docs = app.documents();
+    let (Some(plan), Some(doc)) = (&app.derived.plan, docs.get(app.preview.index)) else {
+        frame.render_widget(
+            Paragraph::new("No documents to show: the plan is empty or has errors (see Review).")
+                .block(panel("Policy preview", true, theme)),
+            area,
+        );
+        return;
+    };
+    let Some(value) = document(plan, doc) else {
+        return;
+    };
+    let resource = plan.resources.iter().find(|r| r.id() == doc.id);
+    let notes: Vec<Line> = resource
+        .map(|r| r.notes.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| Line::from(vec![Span::styled("note ", theme.key()), Span::raw(n)]))
+        .chain(
+            app.derived
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.resource == doc.id.name || f.resource.ends_with(&format!(" {}", doc.id.name))
+                })
+                .map(|f| {
+                    Line::from(vec![
+                        Span::styled(format!("{} ", f.level), theme.warn()),
+                        Span::raw(f.message.clone()),
+                    ])
+                }),
+        )
+        .collect();
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let wrapped: usize = notes.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let notes_height =
+        (u16::try_from(wrapped).unwrap_or(u16::MAX).saturating_add(2)).clamp(3, area.height / 3);
+    let [title_area, gauge_area, notes_area, body_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(notes_height),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+
+    let edited = app.edits.contains_key(doc);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                format!(" {} of {} ", app.preview.index + 1, docs.len()),
+                theme.dim(),
+            ),
+            Span::styled(
+                format!("{} {}", doc.id.kind.noun(), doc.id.name),
+                theme.title(),
+            ),
+            Span::raw(format!(" · {}", doc.label.replace('_', " "))),
+            Span::styled(if edited { "  (edited by you)" } else { "" }, theme.warn()),
+        ])),
+        title_area,
+    );
+
+    let size = limits::policy_size(value);
+    let (limit, what) = limit_of(doc);
+    let ratio = (size as f64 / limit as f64).min(1.0);
+    let style = if size > limit {
+        theme.error()
+    } else if ratio > 0.9 {
+        theme.warn()
+    } else {
+        theme.ok()
+    };
+    frame.render_widget(
+        Gauge::default()
+            .ratio(ratio)
+            .gauge_style(style)
+            .label(format!(
+                "{size} of {limit} characters ({what} limit, whitespace not counted)"
+            )),
+        gauge_area,
+    );
+
+    frame.render_widget(
+        Paragraph::new(notes).wrap(Wrap { trim: true }).block(panel(
+            "Notes and findings",
+            false,
+            theme,
+        )),
+        notes_area,
+    );
+
+    let existing = app
+        .observation(&doc.id)
+        .and_then(|o| o.existing.get(&doc.label));
+    let (title, lines) = match existing {
+        Some(before) if app.preview.show_diff => (
+            "Difference from what exists (- now, + planned)",
+            diff::lines(&pretty(before), &pretty(value), theme),
+        ),
+        _ => ("Document (e edits)", json::highlight(&pretty(value), theme)),
+    };
+    let max_scroll = lines
+        .len()
+        .saturating_sub(usize::from(body_area.height.saturating_sub(2)));
+    let scroll = app.preview.scroll.min(max_scroll);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+            .block(panel(title, true, theme)),
+        body_area,
+    );
+}

@@ -1,0 +1,321 @@
+//! Review: every planned resource as a tree (policies, roles with their
+//! attachments, instance profiles) with its state in the account and the
+//! lint findings. Errors and conflicts block going on.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{step, vertical};
+use crate::apply::diff::State as ChangeState;
+use crate::plan::lint::Level;
+use crate::plan::{Plan, Resource, Spec, limits};
+use crate::tui::action::{Effect, Observation};
+use crate::tui::app::{App, Loading, Screen};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{follow, panel, spinner};
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub cursor: usize,
+    /// What exists of `observed_for`.
+    pub observed: Loading<Vec<Observation>>,
+    /// Bumped for every read, so a late answer to an older one is dropped.
+    pub generation: u64,
+    /// The plan last sent to be read.
+    pub observed_for: Option<Plan>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            cursor: 0,
+            observed: Loading::Loading,
+            generation: 0,
+            observed_for: None,
+        }
+    }
+}
+
+pub fn blocker(app: &App) -> Option<String> {
+    if let Some(e) = app.derived.errors.first() {
+        return Some(format!("fix this first: {e}"));
+    }
+    let errors = app
+        .derived
+        .findings
+        .iter()
+        .filter(|f| f.level == Level::Error)
+        .count();
+    if errors > 0 {
+        return Some(format!(
+            "the plan has {errors} error(s), listed under Findings; fix them first"
+        ));
+    }
+    match &app.review.observed {
+        Loading::Loading => Some("still reading the account…".into()),
+        Loading::Failed(problem) => Some(format!("could not read the account ({problem}); press r to try again")),
+        Loading::Ready(observations) => observations
+            .iter()
+            .find(|o| o.change.state == ChangeState::Conflict)
+            .map(|o| {
+                format!(
+                    "conflict on {} {}: {}; rename it in the answers (name prefix) or settle it by hand",
+                    o.change.kind.noun(),
+                    o.change.name,
+                    o.change.reasons.join("; ")
+                )
+            }),
+    }
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let len = app.derived.plan.as_ref().map_or(0, |p| p.resources.len());
+    if let Some(delta) = vertical(&key) {
+        app.review.cursor = step(app.review.cursor, delta, len);
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Char('r') => {
+            app.review.observed_for = None;
+            app.observe_if_stale()
+        }
+        KeyCode::Char('p') => {
+            let Some(resource) = app
+                .derived
+                .plan
+                .as_ref()
+                .and_then(|p| p.resources.get(app.review.cursor))
+            else {
+                return Vec::new();
+            };
+            let id = resource.id();
+            match app.documents().iter().position(|d| d.id == id) {
+                Some(index) => {
+                    app.preview.select(index);
+                    app.go(Screen::Preview)
+                }
+                None => {
+                    app.flash = Some(format!(
+                        "{} {} has no policy document",
+                        id.kind.noun(),
+                        id.name
+                    ));
+                    Vec::new()
+                }
+            }
+        }
+        KeyCode::Enter => app.advance(),
+        _ => Vec::new(),
+    }
+}
+
+/// The badge for a resource's state in the account.
+pub fn badge(app: &App, resource: &Resource) -> (String, Style) {
+    let theme = app.theme();
+    match &app.review.observed {
+        Loading::Loading => (format!("{} reading", spinner(app.tick)), theme.dim()),
+        Loading::Failed(_) => ("? unknown".into(), theme.warn()),
+        Loading::Ready(_) => match app.observation(&resource.id()).map(|o| o.change.state) {
+            Some(ChangeState::Create) => ("+ new".into(), theme.ok()),
+            Some(ChangeState::Update) => ("~ update".into(), theme.warn()),
+            Some(ChangeState::Unchanged) => ("= unchanged".into(), theme.dim()),
+            Some(ChangeState::Conflict) => ("! conflict".into(), theme.error()),
+            None => ("? unknown".into(), theme.warn()),
+        },
+    }
+}
+
+/// The last part of an ARN, for short display.
+pub fn short(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn children(resource: &Resource, theme: Theme) -> Vec<Line<'static>> {
+    let mut out: Vec<String> = Vec::new();
+    match &resource.spec {
+        Spec::ManagedPolicy { document, .. } => out.push(format!(
+            "{} of {} characters",
+            limits::policy_size(document),
+            limits::MANAGED_POLICY_SIZE
+        )),
+        Spec::Role {
+            trust_policy,
+            managed_policy_arns,
+            inline_policies,
+            permissions_boundary,
+            ..
+        } => {
+            let principals: Vec<String> = trust_policy["Statement"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| {
+                    s["Principal"]["Service"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .or_else(|| {
+                            s["Principal"]["Service"].as_array().map(|a| {
+                                a.iter()
+                                    .filter_map(|v| v.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            })
+                        })
+                })
+                .collect();
+            out.push(format!("trusts {}", principals.join(", ")));
+            out.extend(
+                managed_policy_arns
+                    .iter()
+                    .map(|a| format!("attaches {}", short(a))),
+            );
+            out.extend(inline_policies.keys().map(|n| format!("inline policy {n}")));
+            if let Some(b) = permissions_boundary {
+                out.push(format!("boundary {}", short(b)));
+            }
+        }
+        Spec::InstanceProfile { roles } => {
+            out.extend(roles.iter().map(|r| format!("holds role {r}")))
+        }
+    }
+    let n = out.len();
+    out.into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let branch = if i + 1 == n { "└─" } else { "├─" };
+            Line::from(Span::styled(
+                format!("                  {branch} {text}"),
+                theme.dim(),
+            ))
+        })
+        .collect()
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme();
+    let Some(plan) = &app.derived.plan else {
+        let lines: Vec<Line> = std::iter::once(Line::from(Span::styled(
+            "Nothing can be planned yet:",
+            theme.error(),
+        )))
+        .chain(
+            app.derived
+                .errors
+                .iter()
+                .map(|e| Line::from(format!("  ✗ {e}"))),
+        )
+        .collect();
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(panel("Review", true, theme)),
+            area,
+        );
+        return;
+    };
+    let findings_height = (app.derived.findings.len() as u16 + 2).clamp(3, area.height / 3);
+    let [tree_area, detail_area, findings_area] = Layout::vertical([
+        Constraint::Min(5),
+        Constraint::Length(3),
+        Constraint::Length(findings_height),
+    ])
+    .areas(area);
+
+    let title = format!(
+        "Plan for {} in {} · {}",
+        plan.target.account_id,
+        plan.target.region,
+        crate::output::summary(plan)
+    );
+    let block = panel(&title, true, theme);
+    let inner = block.inner(tree_area);
+    frame.render_widget(block, tree_area);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor_line = 0;
+    for (i, resource) in plan.resources.iter().enumerate() {
+        let (badge_text, badge_style) = badge(app, resource);
+        if i == app.review.cursor {
+            cursor_line = lines.len();
+        }
+        let row_style = if i == app.review.cursor {
+            theme.selected()
+        } else {
+            theme.text()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {badge_text:<12}"), badge_style),
+            Span::styled(format!(" {:<17}", resource.kind().noun()), theme.dim()),
+            Span::styled(format!("{}{}", resource.path, resource.name), row_style),
+        ]));
+        lines.extend(children(resource, theme));
+    }
+    let height = usize::from(inner.height);
+    let offset = follow(cursor_line, height);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((u16::try_from(offset).unwrap_or(0), 0)),
+        inner,
+    );
+
+    let detail = plan
+        .resources
+        .get(app.review.cursor)
+        .and_then(|r| app.observation(&r.id()))
+        .map(|o| match o.change.state {
+            ChangeState::Create => format!(
+                "does not exist yet: {} call(s) create it ({})",
+                o.change.steps.len(),
+                o.change
+                    .steps
+                    .iter()
+                    .map(|s| s.action())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ChangeState::Unchanged if o.change.reasons.is_empty() => {
+                "exists and matches the plan".to_owned()
+            }
+            _ => o.change.reasons.join("; "),
+        })
+        .unwrap_or_else(|| match &app.review.observed {
+            Loading::Failed(problem) => {
+                format!("could not read the account: {problem} (r retries)")
+            }
+            _ => "reading the account…".into(),
+        });
+    frame.render_widget(
+        Paragraph::new(detail)
+            .wrap(Wrap { trim: true })
+            .block(panel("In the account", false, theme)),
+        detail_area,
+    );
+
+    let finding_lines: Vec<Line> = if app.derived.findings.is_empty() {
+        vec![Line::from(Span::styled("no findings", theme.ok()))]
+    } else {
+        app.derived
+            .findings
+            .iter()
+            .map(|f| {
+                let style = match f.level {
+                    Level::Error => theme.error(),
+                    Level::Warning => theme.warn(),
+                    Level::Note => theme.dim(),
+                };
+                Line::from(vec![
+                    Span::styled(format!("{:<8}", f.level.to_string()), style),
+                    Span::raw(format!("{}: {}", f.resource, f.message)),
+                ])
+            })
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(finding_lines)
+            .wrap(Wrap { trim: true })
+            .block(panel("Findings", false, theme)),
+        findings_area,
+    );
+}

@@ -1,0 +1,147 @@
+//! Summary: the ARNs to copy (what a Batch compute environment, a job
+//! definition and a cluster need), the journal, how to undo, what next.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crossterm::event::KeyEvent;
+
+use super::vertical;
+use crate::names::{EntityKind, Slot};
+use crate::plan::ResourceId;
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::widgets::panel;
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(delta) = vertical(&key) {
+        app.confirm.scroll = app.confirm.scroll.saturating_add_signed(delta);
+    }
+    Vec::new()
+}
+
+/// `(what it is for, ARN)` for the values people paste elsewhere, for the
+/// resources that exist after the run.
+pub fn key_arns(app: &App) -> Vec<(&'static str, String)> {
+    let (Some(valid), Some(plan)) = (&app.derived.valid, &app.derived.plan) else {
+        return Vec::new();
+    };
+    let arn_of = |kind: EntityKind, name: String| {
+        let id = ResourceId { kind, name };
+        let row = app.run.rows.iter().find(|r| r.id == id)?;
+        let exists = matches!(
+            row.status,
+            super::apply::Status::Done | super::apply::Status::Unchanged
+        );
+        exists.then(|| {
+            row.arn.clone().or_else(|| {
+                plan.resources
+                    .iter()
+                    .find(|r| r.id() == id)
+                    .map(|r| r.arn.clone())
+            })
+        })?
+    };
+    let wanted: [(&'static str, EntityKind, Slot); 7] = [
+        (
+            "Compute environment: instance profile",
+            EntityKind::InstanceProfile,
+            Slot::InstanceRole,
+        ),
+        (
+            "Compute environment: service role",
+            EntityKind::Role,
+            Slot::BatchServiceRole,
+        ),
+        (
+            "Compute environment: Spot Fleet role",
+            EntityKind::Role,
+            Slot::SpotFleetRole,
+        ),
+        ("Job definition: job role", EntityKind::Role, Slot::JobRole),
+        (
+            "Cluster: instance policy",
+            EntityKind::ManagedPolicy,
+            Slot::ParallelClusterInstancePolicy,
+        ),
+        (
+            "Cluster: user policy (attach to the pcluster user)",
+            EntityKind::ManagedPolicy,
+            Slot::ParallelClusterUserPolicy,
+        ),
+        (
+            "Cluster: instance role",
+            EntityKind::Role,
+            Slot::ParallelClusterRole,
+        ),
+    ];
+    wanted
+        .into_iter()
+        .filter_map(|(what, kind, slot)| Some((what, arn_of(kind, valid.name(slot))?)))
+        .collect()
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme();
+    let journal = app
+        .run
+        .journal
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let mut lines = vec![match &app.run.result {
+        Some(Ok(report)) => Line::from(Span::styled(
+            format!(
+                "✓ {} created, {} updated, {} already as planned.",
+                report.created.len(),
+                report.updated.len(),
+                report.unchanged.len()
+            ),
+            theme.ok(),
+        )),
+        Some(Err(why)) => Line::from(Span::styled(
+            format!("✗ the apply stopped: {why}"),
+            theme.error(),
+        )),
+        None => Line::from("Nothing was applied."),
+    }];
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("ARNs to copy", theme.title())));
+    let arns = key_arns(app);
+    if arns.is_empty() {
+        lines.push(Line::from(Span::styled("  (none exist yet)", theme.dim())));
+    }
+    for (what, arn) in arns {
+        lines.push(Line::from(Span::styled(format!("  {what}"), theme.dim())));
+        lines.push(Line::from(format!("    {arn}")));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("Journal and undo", theme.title())));
+    lines.push(Line::from(format!("  every call is recorded in {journal}")));
+    lines.push(Line::from(format!(
+        "  undo:   onramp destroy --journal {journal} --yes"
+    )));
+    lines.push(Line::from(
+        "  resume: run onramp again with the same answers; finished steps are skipped",
+    ));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("Next steps", theme.title())));
+    lines.push(Line::from(
+        "  • Create the Batch compute environment and job queue with the ARNs above.",
+    ));
+    lines.push(Line::from(
+        "  • For a cluster, attach the user policy to whoever runs pcluster.",
+    ));
+    lines.push(Line::from(
+        "  • Press s to save these answers and replay them with onramp --answers FILE.",
+    ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(app.confirm.scroll).unwrap_or(u16::MAX), 0))
+            .block(panel("Summary", true, theme)),
+        area,
+    );
+}
