@@ -169,6 +169,17 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// `text` in at most `room` characters, keeping its end (the part of an
+/// ARN that tells resources apart).
+fn fit(text: &str, room: usize) -> String {
+    let len = text.chars().count();
+    if len <= room || room < 2 {
+        return text.to_owned();
+    }
+    let tail: String = text.chars().skip(len - (room - 1)).collect();
+    format!("…{tail}")
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
     let run = &app.run;
@@ -196,6 +207,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(rows_area);
     frame.render_widget(block, rows_area);
     let offset = follow(run.cursor, usize::from(inner.height));
+    let name_width = run
+        .rows
+        .iter()
+        .map(|r| r.id.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    // What is left of the row for the status: an ARN that does not fit
+    // keeps its distinctive end.
+    let room = usize::from(inner.width).saturating_sub(3 + 17 + name_width);
     let lines: Vec<Line> = run
         .rows
         .iter()
@@ -222,11 +243,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             } else {
                 String::new()
             };
+            let status = if row.status == Status::Done {
+                fit(&format!("{text}{retries}"), room)
+            } else {
+                format!("{text}{retries}")
+            };
             Line::from(vec![
                 Span::styled(format!(" {icon} "), style),
                 Span::styled(format!("{:<17}", row.id.kind.noun()), theme.dim()),
-                Span::raw(format!("{:<34} ", row.id.name)),
-                Span::styled(format!("{text}{retries}"), style),
+                Span::raw(format!("{:<name_width$}", row.id.name)),
+                Span::styled(status, style),
             ])
         })
         .collect();

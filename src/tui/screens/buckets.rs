@@ -215,7 +215,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let count = chosen(app).len();
     frame.render_widget(
         Paragraph::new(vec![
-            Line::from("Which buckets may your Batch jobs read and write? The instance and job roles get access to these."),
+            Line::from("Buckets your Batch jobs may read and write (instance and job roles):"),
             Line::from(Span::styled(format!("{count} selected"), theme.dim())),
         ]),
         intro,
@@ -254,6 +254,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let height = usize::from(inner.height).saturating_sub(lines.len());
     let offset = follow(state.cursor, height);
+    let name_width = rows
+        .iter()
+        .map(|i| i.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
     for (i, item) in rows.iter().enumerate().skip(offset).take(height) {
         let mark = if item.selected { "[x]" } else { "[ ]" };
         let region = match (&item.region, item.exists) {
@@ -262,7 +268,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             (Some(r), true) => r.clone(),
             (None, true) => "region unknown".to_owned(),
         };
-        let text = format!(" {mark} {:<50} {region}", item.name);
+        let text = format!(" {mark} {:<name_width$}{region}", item.name);
         let style = if i == state.cursor && list_focused {
             theme.selected()
         } else if item.selected {

@@ -129,3 +129,15 @@ pub fn vertical(key: &KeyEvent) -> Option<isize> {
         _ => None,
     }
 }
+
+/// Moving between the rows of a form: arrows and Tab always, j/k only when
+/// the focused row does not take typed text.
+pub fn form_step(key: &KeyEvent, typing: bool) -> Option<isize> {
+    match key.code {
+        KeyCode::Up | KeyCode::BackTab => Some(-1),
+        KeyCode::Down | KeyCode::Tab => Some(1),
+        KeyCode::Char('k') if !typing => Some(-1),
+        KeyCode::Char('j') if !typing => Some(1),
+        _ => None,
+    }
+}

@@ -6,16 +6,16 @@ use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
-use super::step;
+use super::{form_step, step};
 use crate::answers::{Answers, Genomics};
 use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::field::TextField;
-use crate::tui::widgets::panel;
+use crate::tui::widgets::{panel, place_cursor};
 
 /// The answer fields this screen edits, for its validation errors.
 pub const FIELDS: &[&str] = &[
@@ -210,13 +210,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let len = items(app).len();
     let item = focused(app);
     let text = item.is_some_and(Item::is_text);
-    let delta = match key.code {
-        KeyCode::Up | KeyCode::BackTab => Some(-1),
-        KeyCode::Down | KeyCode::Tab => Some(1),
-        KeyCode::Char('k') if !text => Some(-1),
-        KeyCode::Char('j') if !text => Some(1),
-        _ => None,
-    };
+    let delta = form_step(&key, text);
     if let Some(delta) = delta {
         app.options.cursor = step(app.options.cursor, delta, len);
         return Vec::new();
@@ -312,17 +306,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "Names get the prefix (ecsInstanceRole → <prefix>ecsInstanceRole); the path groups roles and policies (/ by default).",
         theme.dim(),
     )));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     if let Some((row, column)) = cursor {
-        let x = inner
-            .x
-            .saturating_add(u16::try_from(column).unwrap_or(u16::MAX));
-        let y = inner
-            .y
-            .saturating_add(u16::try_from(row).unwrap_or(u16::MAX));
-        if x < inner.right() && y < inner.bottom() {
-            frame.set_cursor_position(Position { x, y });
-        }
+        place_cursor(frame, inner, row, column);
     }
 }
 

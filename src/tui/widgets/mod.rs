@@ -4,7 +4,8 @@ pub mod chrome;
 pub mod diff;
 pub mod json;
 
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
@@ -63,4 +64,17 @@ pub fn follow(cursor: usize, height: usize) -> usize {
         return cursor;
     }
     cursor.saturating_sub(height - 1)
+}
+
+/// Shows the terminal cursor at `row`, `column` of `inner`, if that is inside it.
+pub fn place_cursor(frame: &mut Frame, inner: Rect, row: usize, column: usize) {
+    let x = inner
+        .x
+        .saturating_add(u16::try_from(column).unwrap_or(u16::MAX));
+    let y = inner
+        .y
+        .saturating_add(u16::try_from(row).unwrap_or(u16::MAX));
+    if x < inner.right() && y < inner.bottom() {
+        frame.set_cursor_position(Position { x, y });
+    }
 }

@@ -1,0 +1,262 @@
+//! Drives the real wizard core (App, update, Worker, render) without a
+//! terminal: keys go through `update`, effects run on the real `Worker`
+//! against an in-memory account, and the screen is drawn on a TestBackend.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use onramp::answers::{Answers, Environment};
+use onramp::cloud::Cloud;
+use onramp::cloud::memory::MemoryCloud;
+use onramp::tui::action::{Action, Effect};
+use onramp::tui::app::{App, Config, Screen, update};
+use onramp::tui::theme::Theme;
+use onramp::tui::view;
+use onramp::tui::worker::{Connector, Worker};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The demo's configuration, journal in `dir`.
+pub fn demo_config(dir: &Path, theme: Theme) -> Config {
+    Config {
+        demo: true,
+        environment: Environment {
+            region_flag: None,
+            region_env: Some("us-east-1".into()),
+            account_id: None,
+        },
+        answers: Answers::demo(),
+        answers_path: Some(dir.join("answers.toml")),
+        journal: Some(dir.join("demo.journal.jsonl")),
+        endpoint_url: None,
+        theme,
+    }
+}
+
+pub struct Driver {
+    pub app: App,
+    pub cloud: Arc<MemoryCloud>,
+    pub dir: tempfile::TempDir,
+    pub exit: Option<u8>,
+    pub suspended: usize,
+    /// A temporary directory to hide in snapshots.
+    pub redact_from: Option<String>,
+    worker: Worker,
+    results: UnboundedReceiver<Action>,
+    runtime: tokio::runtime::Runtime,
+    /// Effects started whose answer has not come back yet.
+    outstanding: usize,
+}
+
+impl Driver {
+    /// The demo wizard, connected (the welcome screen shows the account).
+    pub fn demo() -> Driver {
+        Driver::with(
+            |dir| demo_config(dir, Theme::COLOR),
+            Arc::new(MemoryCloud::demo()),
+        )
+    }
+
+    pub fn with(config: impl FnOnce(&Path) -> Config, cloud: Arc<MemoryCloud>) -> Driver {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, results) = tokio::sync::mpsc::unbounded_channel();
+        let connector = Connector::Ready(Arc::clone(&cloud) as Arc<dyn Cloud>);
+        let worker = {
+            let _guard = runtime.enter();
+            Worker::new(connector, tx)
+        };
+        let (app, effects) = App::new(config(dir.path()));
+        let mut driver = Driver {
+            app,
+            cloud,
+            dir,
+            exit: None,
+            suspended: 0,
+            redact_from: None,
+            worker,
+            results,
+            runtime,
+            outstanding: 0,
+        };
+        driver.run(effects);
+        driver.settle();
+        driver
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Quit(code) => self.exit = Some(code),
+                Effect::Suspend => self.suspended += 1,
+                Effect::StopApply => {
+                    let _guard = self.runtime.enter();
+                    self.worker.run(Effect::StopApply);
+                }
+                other => {
+                    self.outstanding += 1;
+                    let _guard = self.runtime.enter();
+                    self.worker.run(other);
+                }
+            }
+        }
+    }
+
+    /// Feeds actions from the worker until every effect has answered.
+    pub fn settle(&mut self) {
+        while self.outstanding > 0 {
+            let action = self
+                .runtime
+                .block_on(async {
+                    tokio::time::timeout(Duration::from_secs(30), self.results.recv()).await
+                })
+                .expect("the worker answers within 30 s")
+                .expect("the worker is alive");
+            if matches!(
+                action,
+                Action::Connected(_)
+                    | Action::BucketsLoaded(_)
+                    | Action::Observed { .. }
+                    | Action::Applied(_)
+                    | Action::Saved(_)
+            ) {
+                self.outstanding -= 1;
+            }
+            let effects = update(&mut self.app, action);
+            self.run(effects);
+        }
+    }
+
+    /// One action through `update`, then everything it started, to the end.
+    pub fn act(&mut self, action: Action) -> &mut Driver {
+        let effects = update(&mut self.app, action);
+        self.run(effects);
+        self.settle();
+        self
+    }
+
+    /// An action through `update` only, leaving its effects' answers pending.
+    pub fn act_without_settling(&mut self, action: Action) -> &mut Driver {
+        let effects = update(&mut self.app, action);
+        self.run(effects);
+        self
+    }
+
+    pub fn key(&mut self, code: KeyCode) -> &mut Driver {
+        self.act(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    pub fn ctrl(&mut self, c: char) -> &mut Driver {
+        self.act(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )))
+    }
+
+    pub fn keys(&mut self, codes: &[KeyCode]) -> &mut Driver {
+        for code in codes {
+            self.key(*code);
+        }
+        self
+    }
+
+    pub fn enter(&mut self) -> &mut Driver {
+        self.key(KeyCode::Enter)
+    }
+
+    pub fn esc(&mut self) -> &mut Driver {
+        self.key(KeyCode::Esc)
+    }
+
+    pub fn type_text(&mut self, text: &str) -> &mut Driver {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+        self
+    }
+
+    /// Presses Enter until `screen` is reached (at most 12 times).
+    pub fn enter_until(&mut self, screen: Screen) -> &mut Driver {
+        for _ in 0..12 {
+            if self.app.screen == screen {
+                return self;
+            }
+            self.enter();
+        }
+        assert_eq!(self.app.screen, screen, "flash: {:?}", self.app.flash);
+        self
+    }
+
+    /// The frame at `width`×`height`, as text (trailing spaces trimmed).
+    pub fn screen(&self, width: u16, height: u16) -> String {
+        text_of(&self.buffer(width, height))
+    }
+
+    pub fn buffer(&self, width: u16, height: u16) -> Buffer {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| view::render(&self.app, frame))
+            .unwrap();
+        terminal.backend().buffer().clone()
+    }
+}
+
+/// A buffer's text, one line per row, trailing spaces trimmed.
+pub fn text_of(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A buffer's styles: for each row, the runs of cells sharing a non-default
+/// style, as `x..x fg bg modifiers`.
+pub fn styles_of(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut runs: Vec<String> = Vec::new();
+        let mut start = 0;
+        let mut current = None;
+        for x in 0..=area.width {
+            let style = (x < area.width).then(|| {
+                let c = &buffer[(x, y)];
+                (c.fg, c.bg, c.modifier)
+            });
+            if style != current {
+                if let Some((fg, bg, m)) = current
+                    && (fg, bg, m) != Default::default()
+                {
+                    runs.push(format!("{start}..{x} {fg:?} {bg:?} {m:?}"));
+                }
+                start = x;
+                current = style;
+            }
+        }
+        if !runs.is_empty() {
+            out.push_str(&format!("{y:>2}: {}\n", runs.join(" | ")));
+        }
+    }
+    out
+}
