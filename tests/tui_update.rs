@@ -669,3 +669,24 @@ fn without_credentials_the_welcome_screen_says_what_to_do_and_blocks() {
     d.enter();
     assert_eq!(d.app.screen, Screen::Scope);
 }
+
+#[test]
+fn a_missing_region_is_shown_on_the_welcome_screen_and_blocks() {
+    let mut d = Driver::with(
+        |dir| {
+            let mut config = demo_config(dir, Theme::COLOR);
+            config.environment.region_env = None;
+            config.answers.region = None;
+            config
+        },
+        Arc::new(MemoryCloud::demo()),
+    );
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Welcome);
+    let flash = d.app.flash.clone().unwrap();
+    assert!(
+        flash.contains("region") && flash.contains("AWS_REGION"),
+        "{flash}"
+    );
+    assert!(d.screen(100, 30).contains("⚠ region"));
+}

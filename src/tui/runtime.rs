@@ -6,7 +6,7 @@
 use std::io;
 use std::time::Duration;
 
-use crossterm::event::Event as TermEvent;
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -70,6 +70,12 @@ where
                 None => return Ok(app.exit_code()),
             },
             Some(action) = results.recv() => Some(action),
+            // SIGINT from outside (raw mode turns the key into an event) is
+            // handled as the key is: ask during an apply, else quit cleanly.
+            Ok(()) = tokio::signal::ctrl_c() => Some(Action::Key(KeyEvent::new(
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+            ))),
             _ = ticker.tick(), if app.animating() => Some(Action::Tick),
         };
         if let Some(action) = action {

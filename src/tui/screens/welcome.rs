@@ -26,7 +26,11 @@ pub fn blocker(app: &App) -> Option<String> {
     match &app.identity {
         Loading::Loading => Some("still connecting to the account…".into()),
         Loading::Failed(_) => Some("not connected: fix the problem shown, then press r".into()),
-        Loading::Ready(_) => None,
+        Loading::Ready(_) => app
+            .derived
+            .errors_for(&["region", "account_id"])
+            .next()
+            .map(|e| format!("fix this first: {e}")),
     }
 }
 
