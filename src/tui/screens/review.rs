@@ -226,15 +226,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     .areas(area);
 
     let title = format!(
-        "Plan for {} in {} · {}",
-        plan.target.account_id,
-        plan.target.region,
-        crate::output::summary(plan)
+        "Plan for {} in {}",
+        plan.target.account_id, plan.target.region
     );
     let block = panel(&title, true, theme);
     let inner = block.inner(tree_area);
     frame.render_widget(block, tree_area);
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled(
+        crate::output::summary(plan),
+        theme.dim(),
+    ))];
     let mut cursor_line = 0;
     for (i, resource) in plan.resources.iter().enumerate() {
         let (badge_text, badge_style) = badge(app, resource);

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{step, vertical};
 use crate::answers::{Answers, Genomics, ParallelCluster};
@@ -102,7 +102,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         )));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(panel("What to set up", true, theme)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(panel("What to set up", true, theme)),
         area,
     );
 }

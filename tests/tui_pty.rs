@@ -1,0 +1,491 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The wizard end to end, as a user runs it: the real binary in a
+//! pseudo-terminal, keys typed into it, the screen read back through a vt100
+//! emulator. Against the demo account, and once against moto.
+//!
+//! Each test runs in a temporary directory of its own (also `HOME`), with
+//! `--journal` inside it, so nothing is written to the repository.
+
+mod common;
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::path::Path;
+use std::time::Duration;
+
+use onramp::answers::Answers;
+use pty::{Onramp, Tui, keys};
+
+const WELCOME: &str = "step 1/10 · Welcome";
+const SCOPE: &str = "step 2/10 · What to set up";
+const BUCKETS: &str = "step 3/10 · Buckets";
+const OPTIONS: &str = "step 4/10 · Options";
+const CLUSTER: &str = "step 5/10 · ParallelCluster";
+const REVIEW: &str = "step 6/10 · Review";
+const PREVIEW: &str = "step 7/10 · Policy preview";
+const CONFIRM: &str = "step 8/10 · Confirm";
+const APPLY: &str = "step 9/10 · Apply";
+const SUMMARY: &str = "step 10/10 · Summary";
+
+/// The demo account's id, as the welcome screen shows it once connected.
+const DEMO_ACCOUNT: &str = "account  123456789012";
+
+/// Waits for the welcome screen to show the connected account, and checks
+/// that the wizard has taken the terminal.
+fn connected(t: &Tui, account_line: &str) {
+    t.wait_for(WELCOME);
+    t.wait_for(account_line);
+    t.assert_shows("Press Enter to start");
+    t.assert_terminal_taken();
+}
+
+/// Starts `onramp --demo` in `dir` and waits until it is connected.
+fn demo(dir: &Path) -> Tui {
+    let t = Onramp::demo(dir).spawn();
+    connected(&t, DEMO_ACCOUNT);
+    t
+}
+
+/// Enter, then wait for the screen whose header is `next`.
+fn enter(t: &mut Tui, next: &str) -> String {
+    t.send(keys::ENTER);
+    t.wait_for(next)
+}
+
+/// From the welcome screen of the demo to the buckets.
+fn to_buckets(t: &mut Tui) {
+    let scope = enter(t, SCOPE);
+    // The demo's answers set up both parts.
+    assert!(scope.contains("(•) Both"), "{scope}");
+    enter(t, BUCKETS);
+    t.wait_for("[x] onramp-demo-inputs");
+}
+
+/// From the buckets of the demo to the review, once the account is read.
+fn buckets_to_review(t: &mut Tui) {
+    enter(t, OPTIONS);
+    enter(t, CLUSTER);
+    enter(t, REVIEW);
+    // Enter only goes on once the account has been read.
+    t.wait_for("+ new");
+}
+
+/// Quits with `q` (nothing unsaved, so no question) and checks the exit.
+fn quit_cleanly(t: &mut Tui) {
+    t.send("q");
+    let code = t.wait_exit();
+    assert_eq!(code, 0, "onramp should exit 0 after q");
+    t.assert_terminal_restored();
+}
+
+#[test]
+fn demo_full_flow_reaches_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let mut t = demo(dir.path());
+    to_buckets(&mut t);
+    t.assert_shows("2 selected");
+    buckets_to_review(&mut t);
+    t.assert_shows("/ecsInstanceRole");
+
+    enter(&mut t, PREVIEW);
+    t.wait_for("Document (e edits)");
+    let confirm = enter(&mut t, CONFIRM);
+    assert!(confirm.contains("Calls onramp will make"), "{confirm}");
+    assert!(confirm.contains("CreateRole"), "{confirm}");
+    assert!(
+        confirm.contains(&journal.display().to_string()),
+        "the confirm screen names the journal given:\n{confirm}"
+    );
+    assert!(!journal.exists(), "nothing is journaled before y");
+
+    t.send("y");
+    t.wait_for(APPLY);
+    let done = t.wait_for("done: everything is created as planned");
+    assert!(
+        done.contains("arn:aws:iam::123456789012:role/ecsInstanceRole"),
+        "{done}"
+    );
+    assert!(!done.contains('✗'), "{done}");
+
+    let summary = enter(&mut t, SUMMARY);
+    assert!(summary.contains("ARNs to copy"), "{summary}");
+    assert!(
+        summary.contains("arn:aws:iam::123456789012:instance-profile/ecsInstanceRole"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!(
+            "undo:   onramp destroy --journal {}",
+            journal.display()
+        )),
+        "{summary}"
+    );
+
+    let text = std::fs::read_to_string(&journal).expect("the journal is written");
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let created_roles: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["event"] == "done" && e["action"] == "CreateRole")
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(
+        created_roles.contains(&"ecsInstanceRole"),
+        "the journal records CreateRole ecsInstanceRole as done:\n{text}"
+    );
+    assert!(
+        text.lines().filter(|l| l.contains("CreateRole")).count() >= 2,
+        "{text}"
+    );
+
+    // Nothing was changed in the answers, so q does not ask.
+    quit_cleanly(&mut t);
+    assert!(
+        !dir.path().join("onramp-answers.toml").exists(),
+        "nothing saves the answers unasked"
+    );
+}
+
+#[test]
+fn going_back_and_forth_keeps_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = demo(dir.path());
+    to_buckets(&mut t);
+
+    // The cursor starts on the first row, onramp-demo-archive.
+    t.assert_shows("[ ] onramp-demo-archive");
+    t.send(keys::SPACE);
+    t.wait_for("3 selected");
+    t.assert_shows("[x] onramp-demo-archive");
+
+    enter(&mut t, OPTIONS);
+    t.assert_shows("Name prefix");
+    // Spot support, job role, public data, EBS autoscale, then the prefix.
+    t.send(&keys::DOWN.repeat(4));
+    t.type_text("lab-");
+    t.wait_until("the name prefix to read lab-", pty::TIMEOUT, |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.contains("Name prefix") && l.contains("lab-"))
+    });
+
+    // Back: the buckets are as chosen.
+    t.send(keys::ESC);
+    let buckets = t.wait_for(BUCKETS);
+    assert!(buckets.contains("3 selected"), "{buckets}");
+    assert!(buckets.contains("[x] onramp-demo-archive"), "{buckets}");
+    assert!(buckets.contains("[x] onramp-demo-inputs"), "{buckets}");
+    assert!(buckets.contains("[x] onramp-demo-results"), "{buckets}");
+    assert!(buckets.contains("[ ] onramp-demo-pcluster"), "{buckets}");
+
+    // Forth: the prefix is still typed in.
+    enter(&mut t, OPTIONS);
+    let prefix = t.row_with("Name prefix").unwrap();
+    assert!(prefix.contains("lab-"), "{prefix}");
+
+    enter(&mut t, CLUSTER);
+    enter(&mut t, REVIEW);
+    let review = t.wait_for("/lab-ecsInstanceRole");
+    assert!(!review.contains(" /ecsInstanceRole"), "{review}");
+    t.wait_for("+ new");
+
+    // The answers changed and were not saved: q asks first.
+    t.send("q");
+    t.wait_for("Your answers are not saved");
+    t.send("y");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_terminal_restored();
+}
+
+#[test]
+fn an_invalid_bucket_name_is_refused_with_its_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = demo(dir.path());
+    to_buckets(&mut t);
+
+    t.send("a");
+    t.type_text("Bad_Name");
+    let screen = t.wait_for("✗ `Bad_Name` contains `B` (bucket names are lowercase)");
+    assert!(!screen.contains("Enter adds it"), "{screen}");
+
+    t.send(keys::ENTER);
+    let screen = t.wait_for("not added: `Bad_Name` contains `B`");
+    assert!(
+        screen.contains(BUCKETS),
+        "Enter stays on the screen:\n{screen}"
+    );
+    assert!(screen.contains("2 selected"), "{screen}");
+    assert!(
+        !screen.contains("[x] Bad_Name") && !screen.contains("[ ] Bad_Name"),
+        "{screen}"
+    );
+
+    t.send(&keys::BACKSPACE.repeat("Bad_Name".len()));
+    // An empty field has no verdict.
+    t.wait_gone("✗ ");
+    t.type_text("my-new-bucket-1");
+    // "my-n" is valid already: wait for the whole name, then its verdict.
+    t.wait_for("my-new-bucket-1");
+    t.wait_for("✓ a valid bucket name; Enter adds it");
+    t.send(keys::ENTER);
+    t.wait_for("3 selected");
+    let row = t.row_with("[x] my-new-bucket-1").unwrap_or_else(|| {
+        t.fail("the new bucket should be listed as selected");
+    });
+    assert!(row.contains("new: not in the account yet"), "{row}");
+
+    // The field is empty again; Enter in it goes on.
+    t.send(keys::ENTER);
+    t.wait_for(OPTIONS);
+    t.send(keys::CTRL_C);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_terminal_restored();
+}
+
+#[test]
+fn an_invalid_edited_policy_cannot_be_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = demo(dir.path());
+    to_buckets(&mut t);
+    buckets_to_review(&mut t);
+    enter(&mut t, PREVIEW);
+    let before = t.wait_for("Document (e edits)");
+    assert!(before.contains("\"Statement\": ["), "{before}");
+
+    t.send("e");
+    t.wait_for("Editing");
+    t.wait_for("✓ valid; Ctrl-S saves");
+
+    // The third line is `  "Statement": [`; text before it breaks the JSON.
+    t.send(&keys::DOWN.repeat(2));
+    t.type_text("oops");
+    // The check is redone per key: wait for all of the text, then its verdict.
+    t.wait_for("oops");
+    let editing = t.wait_for("✗ cannot be saved yet");
+    assert!(editing.contains("(modified)"), "{editing}");
+
+    t.send(keys::CTRL_S);
+    let refused = t.wait_for("cannot save: not JSON");
+    assert!(
+        refused.contains("Editing"),
+        "still in the editor:\n{refused}"
+    );
+    assert!(refused.contains("oops"), "{refused}");
+
+    t.send(keys::ESC);
+    t.wait_for("Discard your changes?");
+    t.send("y");
+    let after = t.wait_for("Document (e edits)");
+    assert!(!after.contains("oops"), "{after}");
+    assert!(!after.contains("Editing"), "{after}");
+    assert!(!after.contains("edited by you"), "{after}");
+    assert!(after.contains("\"Statement\": ["), "{after}");
+
+    // No document was edited and no answer changed: q does not ask.
+    quit_cleanly(&mut t);
+}
+
+#[test]
+fn q_and_ctrl_c_restore_the_terminal_and_exit_0() {
+    // q on the welcome screen, nothing changed: leaves at once.
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = demo(dir.path());
+    quit_cleanly(&mut t);
+
+    // Ctrl-C with a changed (unsaved) answer: leaves at once too.
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = demo(dir.path());
+    to_buckets(&mut t);
+    t.send(keys::SPACE);
+    t.wait_for("3 selected");
+    t.send(keys::CTRL_C);
+    assert_eq!(t.wait_exit(), 0, "Ctrl-C outside the apply exits 0");
+    t.assert_terminal_restored();
+    assert!(
+        !dir.path().join("onramp-answers.toml").exists(),
+        "Ctrl-C does not save"
+    );
+}
+
+#[test]
+fn saving_answers_writes_a_replayable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("a.toml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/answers.toml"),
+        &answers,
+    )
+    .unwrap();
+    let wizard = Onramp::demo(dir.path()).arg("--answers").arg(&answers);
+
+    let mut t = wizard.clone().spawn();
+    connected(&t, DEMO_ACCOUNT);
+    to_buckets(&mut t);
+    t.assert_shows("2 selected");
+    t.send(keys::SPACE);
+    t.wait_for("3 selected");
+
+    // Unsaved: q asks, n stays.
+    t.send("q");
+    t.wait_for("Your answers are not saved");
+    t.send("n");
+    t.wait_gone("Your answers are not saved");
+    assert!(!t.exited());
+
+    t.send("s");
+    t.wait_for("saved the answers to");
+    let saved = Answers::from_toml(&std::fs::read_to_string(&answers).unwrap())
+        .expect("the saved answers parse");
+    let buckets = saved.genomics.expect("genomics is kept").buckets;
+    assert!(
+        buckets.iter().any(|b| b == "onramp-demo-archive"),
+        "{buckets:?}"
+    );
+    assert_eq!(buckets.len(), 3, "{buckets:?}");
+    assert_eq!(saved.account_id.as_deref(), Some("123456789012"));
+    assert!(
+        !dir.path().join("onramp-answers.toml").exists(),
+        "s writes to the --answers file, not the default"
+    );
+
+    // Saved: q leaves without asking.
+    quit_cleanly(&mut t);
+
+    // The file replays: the wizard starts from it.
+    let mut t = wizard.spawn();
+    connected(&t, DEMO_ACCOUNT);
+    to_buckets(&mut t);
+    let screen = t.wait_for("3 selected");
+    assert!(screen.contains("[x] onramp-demo-archive"), "{screen}");
+    assert!(screen.contains("[x] onramp-demo-inputs"), "{screen}");
+    assert!(screen.contains("[x] onramp-demo-results"), "{screen}");
+    quit_cleanly(&mut t);
+}
+
+#[test]
+fn full_flow_against_moto_creates_the_resources() {
+    // Starting moto must not overlap with another test opening its terminal.
+    {
+        let _guard = pty::spawn_guard();
+        common::moto_endpoint();
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let account = runtime.block_on(common::fresh_account());
+    let id = account.account_id.clone();
+
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        "region = \"us-east-1\"\n\n[genomics]\nbuckets = [\"onramp-pty-data\"]\n",
+    )
+    .unwrap();
+    let credentials = &account.credentials;
+    let mut t = Onramp::in_dir(dir.path())
+        .arg("--answers")
+        .arg(&answers)
+        .arg("--endpoint-url")
+        .arg(&account.endpoint)
+        .env("AWS_ACCESS_KEY_ID", credentials.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key())
+        .env(
+            "AWS_SESSION_TOKEN",
+            credentials
+                .session_token()
+                .expect("assumed-role credentials"),
+        )
+        .env("AWS_REGION", "us-east-1")
+        .spawn();
+
+    connected(&t, &format!("account  {id}"));
+    t.assert_shows(&format!("endpoint  {}", account.endpoint));
+    t.assert_lacks("DEMO");
+
+    let scope = enter(&mut t, SCOPE);
+    assert!(
+        scope.contains("(•) Genomics Workflows core"),
+        "only genomics is chosen:\n{scope}"
+    );
+    enter(&mut t, BUCKETS);
+    // The account (moto) has no such bucket: it is listed as one to create.
+    t.wait_for("[x] onramp-pty-data");
+    let row = t.row_with("[x] onramp-pty-data").unwrap();
+    assert!(row.contains("new: not in the account yet"), "{row}");
+
+    enter(&mut t, OPTIONS);
+    // No ParallelCluster in the answers: Options leads to the review.
+    let review = enter(&mut t, REVIEW);
+    assert!(!review.contains("ParallelCluster"), "{review}");
+    let review = t.wait_for("+ new");
+    assert!(
+        review.contains(&format!("Plan for {id} in us-east-1")),
+        "{review}"
+    );
+
+    enter(&mut t, PREVIEW);
+    enter(&mut t, CONFIRM);
+    t.wait_for("Calls onramp will make");
+    t.send("y");
+    t.wait_for(APPLY);
+    let done = t.wait_for_within(
+        "done: everything is created as planned",
+        Duration::from_secs(90),
+    );
+    assert!(
+        done.contains(&format!("arn:aws:iam::{id}:role/ecsInstanceRole")),
+        "{done}"
+    );
+    let summary = enter(&mut t, SUMMARY);
+    assert!(summary.contains("ARNs to copy"), "{summary}");
+    assert!(
+        summary.contains(&format!(
+            "arn:aws:iam::{id}:instance-profile/ecsInstanceRole"
+        )),
+        "{summary}"
+    );
+
+    // The answers were not changed: q leaves without asking.
+    quit_cleanly(&mut t);
+
+    let iam = common::iam_client(&account);
+    runtime.block_on(async {
+        let role = iam
+            .get_role()
+            .role_name("ecsInstanceRole")
+            .send()
+            .await
+            .expect("the role exists")
+            .role
+            .expect("GetRole returns the role");
+        assert_eq!(role.arn, format!("arn:aws:iam::{id}:role/ecsInstanceRole"));
+
+        let profile = iam
+            .get_instance_profile()
+            .instance_profile_name("ecsInstanceRole")
+            .send()
+            .await
+            .expect("the instance profile exists")
+            .instance_profile
+            .expect("GetInstanceProfile returns the profile");
+        let roles: Vec<&str> = profile.roles.iter().map(|r| r.role_name.as_str()).collect();
+        assert_eq!(roles, ["ecsInstanceRole"]);
+
+        let tags = iam
+            .list_role_tags()
+            .role_name("ecsInstanceRole")
+            .send()
+            .await
+            .unwrap()
+            .tags;
+        assert!(
+            tags.iter()
+                .any(|t| t.key == "onramp:managed-by" && t.value == "onramp"),
+            "{tags:?}"
+        );
+    });
+    let journal = std::fs::read_to_string(dir.path().join("j.jsonl")).unwrap();
+    assert!(journal.contains("CreateInstanceProfile"), "{journal}");
+}
