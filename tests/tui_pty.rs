@@ -141,6 +141,15 @@ fn demo_full_flow_reaches_the_summary() {
         "{text}"
     );
 
+    // Logs go to the --log-file, never to the terminal.
+    let log = std::fs::read_to_string(dir.path().join("onramp.log")).expect("the log is written");
+    assert!(
+        log.contains("effect=\"apply\"") && log.contains("apply finished"),
+        "{log}"
+    );
+    let screen_bytes = String::from_utf8_lossy(&t.output()).into_owned();
+    assert!(!screen_bytes.contains("DEBUG") && !screen_bytes.contains(" INFO "));
+
     // Nothing was changed in the answers, so q does not ask.
     quit_cleanly(&mut t);
     assert!(
