@@ -71,16 +71,7 @@ fn in_progress(d: &Driver) -> Driver {
     copy.app = d.app.clone();
     copy.redact_from = Some(d.dir.path().display().to_string());
     let app = &mut copy.app;
-    let plan = app.derived.plan.clone().unwrap();
-    let changes: Vec<_> = app
-        .review
-        .observed
-        .ready()
-        .unwrap()
-        .iter()
-        .map(|o| o.change.clone())
-        .collect();
-    app.run.start(&plan, &changes, d.path("demo.journal.jsonl"));
+    let plan = tui_support::start_rows_by_hand(app, d.path("demo.journal.jsonl"));
     app.screen = Screen::Apply;
     let ids: Vec<_> = plan.resources.iter().map(|r| r.id()).collect();
     let mut feed = |event| {

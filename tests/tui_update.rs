@@ -549,17 +549,8 @@ fn ctrl_c_during_the_apply_asks_then_stops_after_the_calls_in_flight() {
 fn apply_events_update_the_rows_including_failures_and_retries() {
     let mut d = Driver::demo();
     d.enter_until(Screen::Confirm);
-    let plan = d.app.derived.plan.clone().unwrap();
-    let changes: Vec<_> = d
-        .app
-        .review
-        .observed
-        .ready()
-        .unwrap()
-        .iter()
-        .map(|o| o.change.clone())
-        .collect();
-    d.app.run.start(&plan, &changes, d.path("j.jsonl"));
+    let journal = d.path("j.jsonl");
+    let plan = tui_support::start_rows_by_hand(&mut d.app, journal);
     let id = plan.resources[2].id();
     use onramp::apply::run::Event;
     update(

@@ -215,6 +215,22 @@ impl Driver {
     }
 }
 
+/// Starts the apply screen's rows for what the review read, without running
+/// anything, so tests can feed progress events by hand; returns the plan.
+pub fn start_rows_by_hand(app: &mut App, journal: PathBuf) -> onramp::plan::Plan {
+    let plan = app.derived.plan.clone().unwrap();
+    let changes: Vec<_> = app
+        .review
+        .observed
+        .ready()
+        .unwrap()
+        .iter()
+        .map(|o| o.change.clone())
+        .collect();
+    app.run.start(&plan, &changes, journal);
+    plan
+}
+
 /// A buffer's text, one line per row, trailing spaces trimmed.
 pub fn text_of(buffer: &Buffer) -> String {
     let area = buffer.area;
