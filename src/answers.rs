@@ -765,6 +765,26 @@ impl ValidAnswers {
         Some((p, self.scheduler?))
     }
 
+    /// The region's partition must be the caller's: credentials of one
+    /// partition (say `aws`) cannot reach another (`aws-cn`).
+    pub fn check_caller_partition(
+        &self,
+        caller_partition: &str,
+        caller_arn: &str,
+    ) -> Result<(), FieldError> {
+        let planned = self.target.partition.as_str();
+        if caller_partition == planned {
+            return Ok(());
+        }
+        Err(FieldError {
+            field: "region".into(),
+            message: format!(
+                "{} is in partition {planned}, but your credentials ({caller_arn}) are for partition {caller_partition}",
+                self.target.region
+            ),
+        })
+    }
+
     /// The permissions boundary, if one is set.
     pub fn permissions_boundary(&self) -> Option<&str> {
         Some(self.answers.permissions_boundary.as_str()).filter(|b| !b.is_empty())

@@ -184,15 +184,9 @@ impl Context<'_> {
             .validate(&environment)
             .map_err(|errors| Failure::usage(errors.to_string()))?;
         if let Some(identity) = identity {
-            let planned = valid.target().partition.as_str();
-            if identity.partition != planned {
-                return Err(Failure::usage(format!(
-                    "region: {} is in partition {planned}, but your credentials ({}) are for partition {}",
-                    valid.target().region,
-                    identity.arn,
-                    identity.partition
-                )));
-            }
+            valid
+                .check_caller_partition(&identity.partition, &identity.arn)
+                .map_err(|e| Failure::usage(e.to_string()))?;
         }
         Ok(valid)
     }

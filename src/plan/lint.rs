@@ -274,7 +274,8 @@ fn check_role_pitfalls(
     }
 }
 
-fn trusted_services(trust: &Value) -> BTreeSet<String> {
+/// The services a trust policy lets assume the role (`ec2.amazonaws.com`, …).
+pub fn trusted_services(trust: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for st in statements(trust) {
         if let Some(service) = st.get("Principal").and_then(|p| p.get("Service")) {

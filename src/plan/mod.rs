@@ -104,6 +104,23 @@ impl Resource {
     }
 }
 
+impl Resource {
+    /// The document [`Resource::documents`] labels `label`, to change it.
+    pub fn document_mut(&mut self, label: &str) -> Option<&mut Value> {
+        match (&mut self.spec, label) {
+            (Spec::ManagedPolicy { document, .. }, "document") => Some(document),
+            (Spec::Role { trust_policy, .. }, "trust_policy") => Some(trust_policy),
+            (
+                Spec::Role {
+                    inline_policies, ..
+                },
+                label,
+            ) => inline_policies.get_mut(label.strip_prefix("inline_policies.")?),
+            _ => None,
+        }
+    }
+}
+
 impl Plan {
     pub fn get(&self, kind: EntityKind, name: &str) -> Option<&Resource> {
         self.resources

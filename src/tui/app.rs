@@ -14,7 +14,7 @@ use super::theme::Theme;
 use crate::answers::{Answers, Environment, FieldError, ValidAnswers, ValidationErrors};
 use crate::cloud::{Bucket, Identity};
 use crate::plan::lint::{self, Finding};
-use crate::plan::{self as planner, Plan, ResourceId, Spec};
+use crate::plan::{self as planner, Plan, ResourceId};
 
 /// The wizard's screens, in the order the console walkthrough takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -144,6 +144,7 @@ pub struct App {
     pub editor: Option<screens::editor::State>,
     pub confirm: screens::confirm::State,
     pub run: screens::apply::State,
+    pub summary: screens::summary::State,
     pub overlay: Option<Overlay>,
     /// A one-line message in the footer until the next key.
     pub flash: Option<String>,
@@ -198,6 +199,7 @@ impl App {
             editor: None,
             confirm: screens::confirm::State::default(),
             run: screens::apply::State::default(),
+            summary: screens::summary::State::default(),
             overlay: None,
             flash: None,
             tick: 0,
@@ -224,7 +226,8 @@ impl App {
     pub fn animating(&self) -> bool {
         matches!(self.identity, Loading::Loading)
             || matches!(self.account_buckets, Loading::Loading)
-            || matches!(self.review.observed, Loading::Loading)
+            || (self.review.observed_for.is_some()
+                && matches!(self.review.observed, Loading::Loading))
             || self.run.in_flight()
     }
 
@@ -245,19 +248,10 @@ impl App {
         let mut derived = Derived::default();
         match self.answers.validate(&environment) {
             Ok(valid) => {
-                if let Some(identity) = self.identity.ready() {
-                    let planned = valid.target().partition.as_str();
-                    if identity.partition != planned {
-                        derived.errors.push(FieldError {
-                            field: "region".into(),
-                            message: format!(
-                                "{} is in partition {planned}, but your credentials ({}) are for partition {}",
-                                valid.target().region,
-                                identity.arn,
-                                identity.partition
-                            ),
-                        });
-                    }
+                if let Some(identity) = self.identity.ready()
+                    && let Err(e) = valid.check_caller_partition(&identity.partition, &identity.arn)
+                {
+                    derived.errors.push(e);
                 }
                 match planner::plan(&valid) {
                     Ok(mut plan) => {
@@ -285,26 +279,12 @@ impl App {
             let Some(resource) = plan.resources.iter_mut().find(|r| r.id() == doc.id) else {
                 continue;
             };
-            match (&mut resource.spec, doc.label.as_str()) {
-                (Spec::ManagedPolicy { document, .. }, "document") => *document = value.clone(),
-                (Spec::Role { trust_policy, .. }, "trust_policy") => *trust_policy = value.clone(),
-                (
-                    Spec::Role {
-                        inline_policies, ..
-                    },
-                    label,
-                ) => {
-                    if let Some(name) = label.strip_prefix("inline_policies.")
-                        && let Some(slot) = inline_policies.get_mut(name)
-                    {
-                        *slot = value.clone();
-                    }
-                }
-                _ => {}
+            if let Some(document) = resource.document_mut(&doc.label) {
+                *document = value.clone();
+                resource
+                    .notes
+                    .push(format!("{} edited by hand in the wizard", doc.label));
             }
-            resource
-                .notes
-                .push(format!("{} edited by hand in the wizard", doc.label));
         }
     }
 
@@ -433,8 +413,9 @@ impl App {
 
 /// The pure transition: applies `action` to `app` and returns what to do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // Edits refresh where they are made (editor save, preview `x`); answers
+    // change in many places, so they are compared here once.
     let answers_before = app.answers.clone();
-    let edits_before = app.edits.len();
     let effects = match action {
         Action::Key(key) if key.kind == KeyEventKind::Press => {
             app.flash = None;
@@ -506,7 +487,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
     };
-    if app.answers != answers_before || app.edits.len() != edits_before {
+    if app.answers != answers_before {
         app.refresh();
     }
     effects

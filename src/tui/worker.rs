@@ -73,30 +73,31 @@ impl Worker {
         match effect {
             Effect::Connect => {
                 tokio::spawn(async move {
-                    let result = match worker.cloud().await {
-                        Ok(cloud) => cloud.identity().await.map_err(|e| e.to_string()),
-                        Err(e) => Err(e),
+                    let result = async {
+                        let cloud = worker.cloud().await?;
+                        cloud.identity().await.map_err(|e| e.to_string())
                     };
-                    worker.send(Action::Connected(result));
+                    worker.send(Action::Connected(result.await));
                 });
             }
             Effect::ListBuckets => {
                 tokio::spawn(async move {
-                    let result = match worker.cloud().await {
-                        Ok(cloud) => cloud.list_buckets().await.map_err(|e| e.to_string()),
-                        Err(e) => Err(e),
+                    let result = async {
+                        let cloud = worker.cloud().await?;
+                        cloud.list_buckets().await.map_err(|e| e.to_string())
                     };
-                    worker.send(Action::BucketsLoaded(result));
+                    worker.send(Action::BucketsLoaded(result.await));
                 });
             }
             Effect::Observe { generation, plan } => {
                 tokio::spawn(async move {
-                    let result = match worker.cloud().await {
-                        Ok(cloud) => observe::observations(cloud.as_ref(), &plan)
+                    let result = async {
+                        let cloud = worker.cloud().await?;
+                        observe::observations(cloud.as_ref(), &plan)
                             .await
-                            .map_err(|e| e.to_string()),
-                        Err(e) => Err(e),
+                            .map_err(|e| e.to_string())
                     };
+                    let result = result.await;
                     worker.send(Action::Observed { generation, result });
                 });
             }

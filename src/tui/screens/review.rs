@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{step, vertical};
 use crate::apply::diff::State as ChangeState;
-use crate::plan::lint::Level;
+use crate::plan::lint::{self, Level};
 use crate::plan::{Plan, Resource, Spec, limits};
 use crate::tui::action::{Effect, Observation};
 use crate::tui::app::{App, Loading, Screen};
@@ -149,25 +149,8 @@ fn children(resource: &Resource, theme: Theme) -> Vec<Line<'static>> {
             permissions_boundary,
             ..
         } => {
-            let principals: Vec<String> = trust_policy["Statement"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| {
-                    s["Principal"]["Service"]
-                        .as_str()
-                        .map(str::to_owned)
-                        .or_else(|| {
-                            s["Principal"]["Service"].as_array().map(|a| {
-                                a.iter()
-                                    .filter_map(|v| v.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            })
-                        })
-                })
-                .collect();
-            out.push(format!("trusts {}", principals.join(", ")));
+            let services: Vec<String> = lint::trusted_services(trust_policy).into_iter().collect();
+            out.push(format!("trusts {}", services.join(", ")));
             out.extend(
                 managed_policy_arns
                     .iter()

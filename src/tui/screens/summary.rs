@@ -15,9 +15,15 @@ use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::widgets::panel;
 
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// First line shown.
+    pub scroll: usize,
+}
+
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(delta) = vertical(&key) {
-        app.confirm.scroll = app.confirm.scroll.saturating_add_signed(delta);
+        app.summary.scroll = app.summary.scroll.saturating_add_signed(delta);
     }
     Vec::new()
 }
@@ -140,7 +146,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((u16::try_from(app.confirm.scroll).unwrap_or(u16::MAX), 0))
+            .scroll((u16::try_from(app.summary.scroll).unwrap_or(u16::MAX), 0))
             .block(panel("Summary", true, theme)),
         area,
     );
