@@ -512,9 +512,13 @@ fn location_to_region(location: Option<&str>) -> String {
     }
 }
 
-/// Whether a read failed only because the entity does not exist.
-fn is_no_such_entity(e: &CloudError) -> bool {
-    e.kind == ErrorKind::NoSuchEntity
+/// A read of one entity: a missing entity is `Ok(None)`, not an error.
+fn absent_as_none<T>(result: CloudResult<T>) -> CloudResult<Option<T>> {
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if e.kind == ErrorKind::NoSuchEntity => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn role_resource(name: &str) -> String {
@@ -627,14 +631,11 @@ impl Cloud for SdkCloud {
             .send()
             .await
             .map_err(self.iam_error(ACTION, &policy_resource(arn)));
-        match result {
-            Ok(out) => {
-                let policy = out.policy().ok_or_else(|| missing(ACTION, "policy"))?;
-                Ok(Some(policy_info(ACTION, policy)?))
-            }
-            Err(e) if is_no_such_entity(&e) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let Some(out) = absent_as_none(result)? else {
+            return Ok(None);
+        };
+        let policy = out.policy().ok_or_else(|| missing(ACTION, "policy"))?;
+        Ok(Some(policy_info(ACTION, policy)?))
     }
 
     async fn get_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<Value> {
@@ -785,14 +786,11 @@ impl Cloud for SdkCloud {
             .send()
             .await
             .map_err(self.iam_error(ACTION, &role_resource(name)));
-        match result {
-            Ok(out) => {
-                let role = out.role().ok_or_else(|| missing(ACTION, "role"))?;
-                Ok(Some(role_info(ACTION, role)?))
-            }
-            Err(e) if is_no_such_entity(&e) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let Some(out) = absent_as_none(result)? else {
+            return Ok(None);
+        };
+        let role = out.role().ok_or_else(|| missing(ACTION, "role"))?;
+        Ok(Some(role_info(ACTION, role)?))
     }
 
     async fn create_role(&self, role: NewRole<'_>) -> CloudResult<RoleInfo> {
@@ -1002,16 +1000,13 @@ impl Cloud for SdkCloud {
             .send()
             .await
             .map_err(self.iam_error(ACTION, &profile_resource(name)));
-        match result {
-            Ok(out) => {
-                let profile = out
-                    .instance_profile()
-                    .ok_or_else(|| missing(ACTION, "instance profile"))?;
-                Ok(Some(instance_profile_info(profile)))
-            }
-            Err(e) if is_no_such_entity(&e) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let Some(out) = absent_as_none(result)? else {
+            return Ok(None);
+        };
+        let profile = out
+            .instance_profile()
+            .ok_or_else(|| missing(ACTION, "instance profile"))?;
+        Ok(Some(instance_profile_info(profile)))
     }
 
     async fn create_instance_profile(
