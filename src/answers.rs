@@ -810,6 +810,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_callers_partition_must_be_the_regions() {
+        let valid = genomics_with(&["data-bucket"]).validate(&env()).unwrap();
+        assert!(
+            valid
+                .check_caller_partition("aws", "arn:aws:iam::1:user/a")
+                .is_ok()
+        );
+        let e = valid
+            .check_caller_partition("aws-cn", "arn:aws-cn:iam::1:user/a")
+            .unwrap_err();
+        assert_eq!(e.field, "region");
+        assert_eq!(
+            e.message,
+            "us-east-1 is in partition aws, but your credentials (arn:aws-cn:iam::1:user/a) are for partition aws-cn"
+        );
+    }
+
     fn genomics_with(buckets: &[&str]) -> Answers {
         Answers {
             genomics: Some(Genomics {

@@ -681,3 +681,103 @@ fn a_missing_region_is_shown_on_the_welcome_screen_and_blocks() {
     );
     assert!(d.screen(100, 30).contains("⚠ region"));
 }
+
+#[test]
+fn lint_errors_block_the_review() {
+    // Eleven managed policies on the job role: one more than IAM allows.
+    let extra: Vec<String> = (0..10)
+        .map(|i| format!("arn:aws:iam::aws:policy/Extra{i}"))
+        .collect();
+    let mut d = Driver::with(
+        |dir| {
+            let mut config = demo_config(dir, Theme::COLOR);
+            config
+                .answers
+                .genomics
+                .as_mut()
+                .unwrap()
+                .job_role_policy_arns = extra;
+            config
+        },
+        Arc::new(MemoryCloud::demo()),
+    );
+    d.enter_until(Screen::Review);
+    assert!(onramp::plan::lint::has_errors(&d.app.derived.findings));
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Review);
+    assert!(
+        d.app.flash.as_deref().unwrap().contains("error"),
+        "{:?}",
+        d.app.flash
+    );
+    assert!(d.screen(120, 40).contains("error   BatchJobRole"));
+}
+
+#[test]
+fn a_stopped_apply_leaves_a_journal_that_matches_the_account() {
+    use onramp::apply::journal::{self, Record};
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Confirm);
+    d.act_without_settling(Action::Key(crossterm::event::KeyEvent::from(
+        KeyCode::Char('y'),
+    )));
+    // Ctrl-C and `y` are handled before the apply's results are read, so the
+    // stop can land mid-way (the in-memory account may still be faster).
+    d.act_without_settling(Action::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    d.act_without_settling(Action::Key(crossterm::event::KeyEvent::from(
+        KeyCode::Char('y'),
+    )));
+    assert!(d.app.run.stopping);
+    d.settle();
+    assert!(!d.app.run.in_flight());
+    let entries = journal::read(&d.path("demo.journal.jsonl")).unwrap();
+    // Every intent has its outcome, and every recorded creation exists.
+    let intents = entries
+        .iter()
+        .filter(|e| matches!(e.record, Record::Intent(_)))
+        .count();
+    let outcomes = entries
+        .iter()
+        .filter(|e| matches!(e.record, Record::Done { .. } | Record::Failed { .. }))
+        .count();
+    assert_eq!(intents, outcomes);
+    block_on(async {
+        for e in &entries {
+            if let Record::Done { call, .. } = &e.record
+                && call.action == "CreateRole"
+            {
+                assert!(
+                    d.cloud.get_role(&call.name).await.unwrap().is_some(),
+                    "{call:?}"
+                );
+            }
+        }
+    });
+    // Going back and confirming again resumes to completion.
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Summary);
+    d.esc().enter_until(Screen::Confirm);
+    if d.app
+        .review
+        .observed
+        .ready()
+        .unwrap()
+        .iter()
+        .any(|o| !o.change.steps.is_empty())
+    {
+        d.key(KeyCode::Char('y'));
+        assert!(
+            matches!(d.app.run.result, Some(Ok(_))),
+            "{:?}",
+            d.app.run.result
+        );
+    }
+    assert!(
+        block_on(d.cloud.get_instance_profile("ecsInstanceRole"))
+            .unwrap()
+            .is_some()
+    );
+}
