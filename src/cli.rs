@@ -71,9 +71,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
-    /// Write the plan in a format other tools read
+    /// Write the plan as a CloudFormation template, an AWS CLI script or policy documents
     #[command(
-        after_help = "Example:\n  onramp export --answers examples/genomics.toml --format policies --out policies/"
+        after_help = "Examples:\n  onramp export --answers examples/everything.toml --format cloudformation --out onramp.cfn.yaml\n  onramp export --answers examples/genomics.toml --format cli --out onramp.sh\n  onramp export --answers examples/genomics.toml --format policies --out policies/\n\nWithout --out, the template and the script are written to standard output."
     )]
     Export {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
@@ -81,7 +81,7 @@ pub enum Command {
         answers: Option<PathBuf>,
         #[arg(long, value_enum)]
         format: ExportFormat,
-        /// Where to write: a directory for `policies`
+        /// Where to write: a file for `cloudformation` and `cli` (default: standard output), a directory for `policies`
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
@@ -135,8 +135,23 @@ pub enum PlanFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
+    /// A CloudFormation template (YAML), deployable to any account and, with StackSets, to many
+    Cloudformation,
+    /// A bash script of `aws iam` calls that creates what is missing; safe to run again
+    Cli,
     /// One JSON file per policy and trust document
     Policies,
+}
+
+impl ExportFormat {
+    /// The usual file name suffix of the format (`policies` is a directory).
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Cloudformation => "cfn.yaml",
+            ExportFormat::Cli => "sh",
+            ExportFormat::Policies => "policies",
+        }
+    }
 }
 
 /// The process environment that matters to onramp, read once by `main`.

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::example;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -65,15 +67,6 @@ on_both_clouds! {
 }
 
 // ---------------------------------------------------------------- helpers
-
-fn example(file: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(file),
-    )
-    .unwrap()
-}
 
 /// Plans answers for the cloud's account (examples name 123456789012).
 async fn plan_for(cloud: &dyn Cloud, toml: &str) -> Plan {

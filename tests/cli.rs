@@ -197,6 +197,78 @@ fn export_without_out_is_a_usage_error() {
 }
 
 #[test]
+fn cloudformation_export_of_everything_is_stable() {
+    let o = onramp(&[
+        "export",
+        "--answers",
+        "examples/everything.toml",
+        "--format",
+        "cloudformation",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let template = stdout(&o);
+    // Account neutral: the example's account id appears nowhere.
+    assert!(!template.contains("123456789012"), "{template}");
+    insta::assert_snapshot!("export_everything_cloudformation", template);
+}
+
+#[test]
+fn cli_export_of_everything_is_stable_and_valid_bash() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("onramp.sh");
+    let o = onramp(&[
+        "export",
+        "--answers",
+        "examples/everything.toml",
+        "--format",
+        "cli",
+        "--out",
+        script.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("wrote {}\n", script.display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "the script is executable: {mode:o}");
+    }
+    // bash -n parses the whole script without running it.
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert!(text.starts_with("#!/usr/bin/env bash\n"), "{text}");
+    assert!(text.contains("set -euo pipefail"), "{text}");
+    insta::assert_snapshot!("export_everything_cli", text);
+}
+
+#[test]
+fn a_failed_export_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("no-such-dir").join("onramp.cfn.yaml");
+    let o = onramp(&[
+        "export",
+        "--answers",
+        "examples/genomics.toml",
+        "--format",
+        "cloudformation",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!("cannot write {}", out.display())),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
 fn a_plan_with_lint_errors_exits_1_and_exports_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let answers = dir.path().join("answers.toml");

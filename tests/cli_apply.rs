@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::example;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -29,15 +31,6 @@ fn text(o: &Output) -> (String, String) {
         String::from_utf8(o.stdout.clone()).unwrap(),
         String::from_utf8(o.stderr.clone()).unwrap(),
     )
-}
-
-fn example(file: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(file),
-    )
-    .unwrap()
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{Context, Failure, plan_and_lint, write};
 use crate::answers::{Answers, ValidAnswers};
 use crate::cli::{ExportFormat, Outcome, PlanFormat};
-use crate::export::policies::policy_files;
+use crate::export;
 use crate::output;
 use crate::plan::Plan;
 use crate::plan::lint;
@@ -51,12 +51,11 @@ pub async fn export(
     out: Option<&Path>,
     stdout: &mut dyn Write,
 ) -> Result<Outcome, Failure> {
-    let ExportFormat::Policies = format;
-    let out = out.ok_or_else(|| {
-        Failure::usage(
+    if format == ExportFormat::Policies && out.is_none() {
+        return Err(Failure::usage(
             "export --format policies needs --out DIR, the directory to write the documents to",
-        )
-    })?;
+        ));
+    }
     let answers = ctx.answers(path)?;
     let valid = valid_answers(ctx, &answers).await?;
     let (plan, findings) = plan_and_lint(&valid)?;
@@ -66,24 +65,32 @@ pub async fn export(
             output::findings_text(&findings)
         )));
     }
-    export_policies(&plan, out, stdout)
+    match (format, out) {
+        (ExportFormat::Policies, Some(dir)) => export_policies(&plan, dir, stdout),
+        (_, out) => {
+            let text = export::render(&plan, format).map_err(Failure::failed)?;
+            match out {
+                Some(file) => {
+                    export::files::write_file(file, &text, format).map_err(Failure::failed)?;
+                    write(stdout, &format!("wrote {}\n", file.display()))?;
+                }
+                None => write(stdout, &text)?,
+            }
+            Ok(Outcome::Success)
+        }
+    }
 }
 
 fn export_policies(plan: &Plan, dir: &Path, stdout: &mut dyn Write) -> Result<Outcome, Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
-    let files = policy_files(plan);
-    for f in &files {
-        let path = dir.join(&f.file_name);
-        std::fs::write(&path, &f.contents)
-            .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
+    let written = export::files::write_policies(plan, dir).map_err(Failure::failed)?;
+    for path in &written {
         write(stdout, &format!("{}\n", path.display()))?;
     }
     write(
         stdout,
         &format!(
             "wrote {} policy documents to {}\n",
-            files.len(),
+            written.len(),
             dir.display()
         ),
     )?;

@@ -27,11 +27,14 @@ fn json(value: &Value) -> String {
     quote(&serde_json::to_string(value).unwrap_or_default())
 }
 
+/// Tags as the JSON list form, which (unlike `Key=k,Value=v`) survives
+/// commas, spaces and equals signs in keys and values.
 fn tags(tags: &BTreeMap<String, String>) -> String {
-    tags.iter()
-        .map(|(k, v)| quote(&format!("Key={k},Value={v}")))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let list: Vec<Value> = tags
+        .iter()
+        .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
+        .collect();
+    json(&Value::Array(list))
 }
 
 /// The command for one step of `resource`.
@@ -160,5 +163,22 @@ mod tests {
         assert_eq!(quote("it's"), r"'it'\''s'");
         assert_eq!(quote(""), "''");
         assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
+    }
+
+    #[test]
+    fn tags_with_commas_and_quotes_stay_one_json_word() {
+        let tags = BTreeMap::from([("Team".to_owned(), "a,b='c' d".to_owned())]);
+        let word = super::tags(&tags);
+        // One single-quoted shell word holding the JSON list.
+        let inner = word
+            .strip_prefix('\'')
+            .and_then(|w| w.strip_suffix('\''))
+            .unwrap_or_default()
+            .replace(r"'\''", "'");
+        let parsed: Value = serde_json::from_str(&inner).unwrap_or_default();
+        assert_eq!(
+            parsed,
+            serde_json::json!([{"Key": "Team", "Value": "a,b='c' d"}])
+        );
     }
 }

@@ -50,20 +50,38 @@ pub fn moto_endpoint() -> String {
 /// The moto server this process started, kept so that its pipe stays open.
 static MOTO: OnceLock<Child> = OnceLock::new();
 
+/// The text of an answers file in `examples/`.
+pub fn example(file: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(file),
+    )
+    .unwrap()
+}
+
+/// A program that `bash .ci/run` installs into `.venv/bin/` (moto_server,
+/// aws, cfn-lint, python).
+pub fn venv_bin(name: &str) -> std::path::PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/bin")
+        .join(name);
+    if !path.exists() {
+        panic!(
+            "{} is needed: run `bash .ci/run` once, which installs it",
+            path.display()
+        );
+    }
+    path
+}
+
 /// Starts `.venv/bin/moto_server` on a free loopback port.
 ///
 /// It runs under a small shell that kills it when its standard input closes,
 /// which happens when this test process exits, however it exits: statics
 /// are never dropped, so there is no other hook for "at exit".
 fn start_moto() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let server = root.join(".venv/bin/moto_server");
-    if !server.exists() {
-        panic!(
-            "the moto server is needed: run `bash .ci/run` once (it installs and starts moto), \
-             or set ONRAMP_TEST_ENDPOINT"
-        );
-    }
+    let server = venv_bin("moto_server");
     let port = free_port();
     let log = std::env::temp_dir().join(format!("onramp-moto-{}.log", std::process::id()));
     let child = Command::new("sh")
