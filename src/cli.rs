@@ -133,26 +133,7 @@ pub enum PlanFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// A CloudFormation template (YAML), deployable to any account and, with StackSets, to many
-    Cloudformation,
-    /// A bash script of `aws iam` calls that creates what is missing; safe to run again
-    Cli,
-    /// One JSON file per policy and trust document
-    Policies,
-}
-
-impl ExportFormat {
-    /// The usual file name suffix of the format (`policies` is a directory).
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Cloudformation => "cfn.yaml",
-            ExportFormat::Cli => "sh",
-            ExportFormat::Policies => "policies",
-        }
-    }
-}
+pub use crate::export::Format as ExportFormat;
 
 /// The process environment that matters to onramp, read once by `main`.
 #[derive(Debug, Clone, Default)]

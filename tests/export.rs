@@ -90,6 +90,29 @@ fn onramp(home: &Path, args: &[&str]) -> String {
     succeeded(&format!("onramp {args:?}"), o)
 }
 
+/// `onramp export --answers FILE --format FORMAT --out OUT`.
+fn export(home: &Path, answers: &Path, format: &str, out: &Path) {
+    onramp(
+        home,
+        &[
+            "export",
+            "--answers",
+            answers.to_str().unwrap(),
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+}
+
+/// An example answers file's path.
+fn example_path(file: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(file)
+}
+
 /// `aws ARGS` on the account.
 fn aws(account: &TestAccount, home: &Path, args: &[&str]) -> String {
     let o = as_account(&mut isolated(&common::venv_bin("aws"), home), account)
@@ -356,22 +379,8 @@ fn every_template_passes_cfn_lint_without_errors_or_warnings() {
         "parallelcluster-awsbatch.toml",
         "everything.toml",
     ] {
-        let answers = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(file);
         let out = dir.path().join(file.replace(".toml", ".yaml"));
-        onramp(
-            dir.path(),
-            &[
-                "export",
-                "--answers",
-                answers.to_str().unwrap(),
-                "--format",
-                "cloudformation",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
+        export(dir.path(), &example_path(file), "cloudformation", &out);
         files.push(out);
     }
     // The demo's answers too, through --demo.
@@ -413,20 +422,11 @@ async fn stack_matches_apply(file: &str) {
     prepare(&account, &example(file)).await;
     let home = tempfile::tempdir().unwrap();
     let template = home.path().join("onramp.cfn.yaml");
-    let answers = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(file);
-    onramp(
+    export(
         home.path(),
-        &[
-            "export",
-            "--answers",
-            answers.to_str().unwrap(),
-            "--format",
-            "cloudformation",
-            "--out",
-            template.to_str().unwrap(),
-        ],
+        &example_path(file),
+        "cloudformation",
+        &template,
     );
     // The stack goes to the example's region, as the apply did.
     let region = plan_of(&example(file)).target.region;
@@ -533,18 +533,7 @@ async fn cli_script_on_moto_matches_apply_and_converges() {
     let answers = home.path().join("answers.toml");
     std::fs::write(&answers, &toml).unwrap();
     let script = home.path().join("onramp.sh");
-    onramp(
-        home.path(),
-        &[
-            "export",
-            "--answers",
-            answers.to_str().unwrap(),
-            "--format",
-            "cli",
-            "--out",
-            script.to_str().unwrap(),
-        ],
-    );
+    export(home.path(), &answers, "cli", &script);
     let run = |account: &TestAccount| {
         as_account(&mut isolated(Path::new("bash"), home.path()), account)
             .arg(&script)

@@ -375,6 +375,32 @@ fn saving_answers_writes_a_replayable_file() {
 }
 
 #[test]
+fn exporting_from_the_review_writes_the_template_and_shows_where() {
+    let dir = tempfile::tempdir().unwrap();
+    // The demo writes its exports to the temporary directory.
+    let mut t = Onramp::demo(dir.path()).env("TMPDIR", dir.path()).spawn();
+    connected(&t, DEMO_ACCOUNT);
+    to_buckets(&mut t);
+    buckets_to_review(&mut t);
+    t.send("x");
+    t.wait_for("CloudFormation template");
+    t.send("c");
+    t.wait_for("✓ wrote the CloudFormation template");
+    let template = dir.path().join("onramp-123456789012-us-east-1.cfn.yaml");
+    let text = std::fs::read_to_string(&template).expect("the template is written");
+    assert!(
+        text.starts_with("AWSTemplateFormatVersion: \"2010-09-09\""),
+        "{text}"
+    );
+    t.assert_shows("onramp-123456789012-us-east-1.cfn.yaml");
+    // Any key closes the message; the wizard is still on the review.
+    t.send(keys::ENTER);
+    t.wait_gone("✓ wrote the");
+    t.assert_shows(REVIEW);
+    quit_cleanly(&mut t);
+}
+
+#[test]
 fn full_flow_against_moto_creates_the_resources() {
     // Starting moto must not overlap with another test opening its terminal.
     {

@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Every wizard screen drawn on a TestBackend at 80×24 and 120×40 (text
+//! Every wizard screen (and the export overlays) drawn on a TestBackend at 80×24 and 120×40 (text
 //! snapshots), style snapshots of the preview, review and apply screens, the
 //! monochrome theme, and sizes from 0×0 up that must never panic.
 
@@ -32,6 +32,11 @@ fn screens() -> Vec<(&'static str, Driver)> {
     out.push(("parallelcluster", clone_at(&mut d)));
     d.enter();
     out.push(("review", clone_at(&mut d)));
+    d.key(KeyCode::Char('x'));
+    out.push(("export_menu", clone_at(&mut d)));
+    d.key(KeyCode::Char('c'));
+    out.push(("exported", clone_at(&mut d)));
+    d.key(KeyCode::Enter);
     d.enter();
     out.push(("preview", clone_at(&mut d)));
     d.key(KeyCode::Char('e'))
@@ -124,7 +129,7 @@ impl Driver {
 #[test]
 fn every_screen_at_80x24_and_120x40() {
     let all = screens();
-    assert_eq!(all.len(), 14);
+    assert_eq!(all.len(), 16);
     for (name, d) in &all {
         for (w, h) in [(80, 24), (120, 40)] {
             let text = d.snapshot_text(w, h);

@@ -711,6 +711,123 @@ fn lint_errors_block_the_review() {
         d.app.flash
     );
     assert!(d.screen(120, 40).contains("error   BatchJobRole"));
+    // Nor can such a plan be exported.
+    d.key(KeyCode::Char('x'));
+    assert_eq!(d.app.overlay, None);
+    assert!(
+        d.app.flash.as_deref().unwrap().contains("plan with errors"),
+        "{:?}",
+        d.app.flash
+    );
+}
+
+#[test]
+fn the_review_exports_every_format_with_edits_and_shows_the_full_path() {
+    let mut d = Driver::demo();
+    // An edit first: the export is the plan as it stands.
+    d.enter_until(Screen::Preview);
+    d.key(KeyCode::Char('e'));
+    d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::End]);
+    d.key(KeyCode::Enter)
+        .type_text("\"Sid\": \"EditedByHand\",");
+    d.ctrl('s');
+    assert_eq!(d.app.edits.len(), 1);
+    d.esc();
+    assert_eq!(d.app.screen, Screen::Review);
+
+    d.key(KeyCode::Char('x'));
+    assert_eq!(d.app.overlay, Some(Overlay::Export));
+    let menu = d.screen(100, 30);
+    assert!(menu.contains("CloudFormation template"), "{menu}");
+    assert!(
+        menu.contains("onramp-123456789012-us-east-1.cfn.yaml"),
+        "{menu}"
+    );
+    // Esc closes the menu and writes nothing.
+    d.esc();
+    assert_eq!(d.app.overlay, None);
+    assert_eq!(d.app.screen, Screen::Review);
+    assert!(!d.path("onramp-123456789012-us-east-1.cfn.yaml").exists());
+
+    let plan = d.app.derived.plan.clone().unwrap();
+    for (key, file, format) in [
+        (
+            'c',
+            "onramp-123456789012-us-east-1.cfn.yaml",
+            onramp::export::Format::Cloudformation,
+        ),
+        (
+            'l',
+            "onramp-123456789012-us-east-1.sh",
+            onramp::export::Format::Cli,
+        ),
+    ] {
+        d.key(KeyCode::Char('x')).key(KeyCode::Char(key));
+        assert_eq!(d.app.overlay, Some(Overlay::Exported));
+        let written = std::fs::read_to_string(d.path(file)).unwrap();
+        assert_eq!(written, onramp::export::render(&plan, format).unwrap());
+        assert!(written.contains("EditedByHand"), "the edit is exported");
+        let shown = d.screen(100, 30);
+        assert!(shown.contains("✓ wrote the"), "{shown}");
+        assert!(shown.contains(file), "{shown}");
+        // Any key closes the message and stays on the review.
+        d.key(KeyCode::Char('z'));
+        assert_eq!(d.app.overlay, None);
+        assert_eq!(d.app.screen, Screen::Review);
+    }
+    d.key(KeyCode::Char('x')).key(KeyCode::Char('p'));
+    let dir = d.path("onramp-123456789012-us-east-1-policies");
+    assert!(dir.join("ecsInstanceRole.trust.json").exists());
+    assert_eq!(d.app.exports.len(), 3);
+    // Nothing was created by exporting.
+    assert!(
+        block_on(d.cloud.get_role("ecsInstanceRole"))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn the_summary_exports_and_lists_what_was_written() {
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Confirm).key(KeyCode::Char('y'));
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Summary);
+    d.key(KeyCode::Char('x')).key(KeyCode::Char('c'));
+    let path = d.path("onramp-123456789012-us-east-1.cfn.yaml");
+    assert!(path.exists());
+    d.key(KeyCode::Enter);
+    let summary = d.screen(120, 40);
+    assert!(summary.contains("CloudFormation template:"), "{summary}");
+    assert!(
+        summary.contains("onramp-123456789012-us-east-1.cfn.yaml"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_failed_export_says_why_and_keeps_the_wizard_going() {
+    let mut d = Driver::with(
+        |dir| {
+            let mut config = demo_config(dir, Theme::COLOR);
+            config.export_dir = Some(dir.join("no-such-directory"));
+            config
+        },
+        Arc::new(MemoryCloud::demo()),
+    );
+    d.enter_until(Screen::Review);
+    d.key(KeyCode::Char('x')).key(KeyCode::Char('l'));
+    assert_eq!(d.app.overlay, Some(Overlay::Exported));
+    assert!(d.app.exports.is_empty());
+    let shown = d.screen(100, 30);
+    assert!(
+        shown.contains("✗ could not write the AWS CLI script"),
+        "{shown}"
+    );
+    assert!(shown.contains("no-such-directory"), "{shown}");
+    d.enter();
+    assert_eq!(d.app.overlay, None);
+    assert_eq!(d.app.screen, Screen::Review);
 }
 
 #[test]

@@ -42,6 +42,8 @@ pub async fn wizard(ctx: &Context<'_>) -> Result<Outcome, Failure> {
             })
         }),
         endpoint_url: ctx.cli.endpoint_url.clone(),
+        // Exports of the demo are scratch like its journal; the rest go here.
+        export_dir: ctx.cli.demo.then(std::env::temp_dir),
         theme: Theme::from_env(ctx.env.no_color.as_deref()),
     };
     let code = crate::tui::terminal::run(config, connector)

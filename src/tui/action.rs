@@ -9,6 +9,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::apply::run::{Event, Report};
 use crate::cloud::{Bucket, Identity};
+use crate::export::Format as ExportFormat;
 use crate::plan::Plan;
 
 pub use crate::apply::observe::Observation;
@@ -36,6 +37,11 @@ pub enum Action {
     Applied(Result<Report, String>),
     /// The answers file was written (its path), or why not.
     Saved(Result<PathBuf, String>),
+    /// An export was written (its full path), or why not.
+    Exported {
+        format: ExportFormat,
+        result: Result<PathBuf, String>,
+    },
 }
 
 /// Something `update` wants done outside the pure state.
@@ -57,6 +63,12 @@ pub enum Effect {
     StopApply,
     /// Write the answers file.
     SaveAnswers { path: PathBuf, text: String },
+    /// Write the plan as a template, a script or policy files to `path`.
+    Export {
+        format: ExportFormat,
+        plan: Box<Plan>,
+        path: PathBuf,
+    },
     /// Ctrl-Z: give the terminal back to the shell until resumed.
     Suspend,
     /// Leave the wizard with this exit code.
@@ -73,6 +85,7 @@ impl Effect {
             Effect::Apply { .. } => "apply",
             Effect::StopApply => "stop-apply",
             Effect::SaveAnswers { .. } => "save-answers",
+            Effect::Export { .. } => "export",
             Effect::Suspend => "suspend",
             Effect::Quit(_) => "quit",
         }

@@ -13,6 +13,7 @@ use super::screens;
 use super::theme::Theme;
 use crate::answers::{Answers, Environment, FieldError, ValidAnswers, ValidationErrors};
 use crate::cloud::{Bucket, Identity};
+use crate::export::Format as ExportFormat;
 use crate::plan::lint::{self, Finding};
 use crate::plan::{self as planner, Plan, ResourceId};
 
@@ -106,6 +107,8 @@ pub struct Config {
     pub journal: Option<PathBuf>,
     /// The endpoint in use when it is not AWS's own, to show on the welcome screen.
     pub endpoint_url: Option<String>,
+    /// Where exports are written; else the current directory.
+    pub export_dir: Option<PathBuf>,
     pub theme: Theme,
 }
 
@@ -119,6 +122,10 @@ pub enum Overlay {
     ConfirmStop,
     /// Esc in the editor with changes: discard them?
     DiscardEdit,
+    /// `x` on the review or summary: which format to export?
+    Export,
+    /// Where the export went, or why it failed.
+    Exported,
 }
 
 /// Everything the wizard knows.
@@ -148,6 +155,10 @@ pub struct App {
     pub overlay: Option<Overlay>,
     /// A one-line message in the footer until the next key.
     pub flash: Option<String>,
+    /// Exports written in this session, for the summary.
+    pub exports: Vec<(ExportFormat, PathBuf)>,
+    /// The last export's result, for its overlay.
+    pub export_outcome: Option<(ExportFormat, Result<PathBuf, String>)>,
     /// Animation frame for spinners.
     pub tick: usize,
     /// The terminal's size, as last reported.
@@ -202,6 +213,8 @@ impl App {
             summary: screens::summary::State::default(),
             overlay: None,
             flash: None,
+            exports: Vec::new(),
+            export_outcome: None,
             tick: 0,
             size: (0, 0),
             exit: None,
@@ -476,6 +489,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Exported { format, result } => {
+            super::export::finished(app, format, result);
+            Vec::new()
+        }
         Action::Saved(result) => {
             match result {
                 Ok(path) => {
@@ -598,6 +615,11 @@ fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect>
             } else {
                 Vec::new()
             }
+        }
+        Overlay::Export => super::export::on_menu_key(app, key),
+        Overlay::Exported => {
+            app.overlay = None;
+            Vec::new()
         }
         Overlay::DiscardEdit if yes => {
             app.overlay = None;

@@ -59,6 +59,10 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'
             ("↑↓ / j k", "move between resources"),
             ("p", "preview the selected resource's documents"),
             ("r", "read the account again"),
+            (
+                "x",
+                "export: CloudFormation template, AWS CLI script or policy files",
+            ),
             ("Enter", "go on to the policy preview"),
         ],
         Screen::Preview => &[
@@ -83,6 +87,10 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'
         ],
         Screen::Summary => &[
             ("↑↓", "scroll"),
+            (
+                "x",
+                "export: CloudFormation template, AWS CLI script or policy files",
+            ),
             ("Esc", "back to the review (reads the account again)"),
             ("q", "quit"),
         ],
@@ -105,7 +113,12 @@ pub fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Options | Screen::ParallelCluster => {
             vec![("↑↓", "move"), ("Space", "toggle"), ("Enter", "next")]
         }
-        Screen::Review => vec![("↑↓", "move"), ("p", "preview"), ("Enter", "next")],
+        Screen::Review => vec![
+            ("↑↓", "move"),
+            ("p", "preview"),
+            ("x", "export"),
+            ("Enter", "next"),
+        ],
         Screen::Preview => vec![
             ("Tab", "next doc"),
             ("e", "edit"),
@@ -118,7 +131,7 @@ pub fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Confirm => vec![("y", "create all"), ("t", "step through"), ("c", "aws cli")],
         Screen::Apply if app.run.in_flight() => vec![("Ctrl-C", "stop")],
         Screen::Apply => vec![("Enter", "summary")],
-        Screen::Summary => vec![("↑↓", "scroll")],
+        Screen::Summary => vec![("↑↓", "scroll"), ("x", "export")],
     };
     if app.screen != Screen::Welcome && app.screen != Screen::Apply {
         hints.push(("Esc", "back"));

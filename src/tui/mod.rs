@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod export;
 pub mod field;
 pub mod keymap;
 pub mod runtime;

@@ -122,6 +122,12 @@ impl Worker {
                     worker.send(Action::Saved(result));
                 });
             }
+            Effect::Export { format, plan, path } => {
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::export::files::write_export(&plan, format, &path);
+                    worker.send(Action::Exported { format, result });
+                });
+            }
             Effect::Suspend | Effect::Quit(_) => {}
         }
     }

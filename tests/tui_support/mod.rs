@@ -35,6 +35,7 @@ pub fn demo_config(dir: &Path, theme: Theme) -> Config {
         answers_path: Some(dir.join("answers.toml")),
         journal: Some(dir.join("demo.journal.jsonl")),
         endpoint_url: None,
+        export_dir: Some(dir.to_path_buf()),
         theme,
     }
 }
@@ -133,6 +134,7 @@ impl Driver {
                     | Action::Observed { .. }
                     | Action::Applied(_)
                     | Action::Saved(_)
+                    | Action::Exported { .. }
             ) {
                 self.outstanding -= 1;
             }

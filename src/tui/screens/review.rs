@@ -79,6 +79,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     match key.code {
+        KeyCode::Char('x') => crate::tui::export::open(app),
         KeyCode::Char('r') => {
             app.review.observed_for = None;
             app.observe_if_stale()

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::vertical;
 use crate::names::{EntityKind, Slot};
@@ -24,6 +24,9 @@ pub struct State {
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(delta) = vertical(&key) {
         app.summary.scroll = app.summary.scroll.saturating_add_signed(delta);
+    }
+    if key.code == KeyCode::Char('x') {
+        return crate::tui::export::open(app);
     }
     Vec::new()
 }
@@ -132,6 +135,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(
         "  resume: run onramp again with the same answers; finished steps are skipped",
     ));
+    if !app.exports.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Exported", theme.title())));
+        for (format, path) in &app.exports {
+            lines.push(Line::from(format!(
+                "  {}: {}",
+                format.noun(),
+                path.display()
+            )));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Next steps", theme.title())));
     lines.push(Line::from(
@@ -142,6 +156,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ));
     lines.push(Line::from(
         "  • Press s to save these answers and replay them with onramp --answers FILE.",
+    ));
+    lines.push(Line::from(
+        "  • Press x to export the set-up as a CloudFormation template (for StackSets) or a script.",
     ));
     frame.render_widget(
         Paragraph::new(lines)

@@ -115,6 +115,8 @@ pub fn overlay(app: &App, frame: &mut Frame, area: Rect) {
                 hints(&[("y / Ctrl-C", "stop"), ("n / Esc", "keep going")], theme),
             ],
         ),
+        Overlay::Export => ("Export", crate::tui::export::menu_lines(app, theme)),
+        Overlay::Exported => ("Export", crate::tui::export::outcome_lines(app, theme)),
         Overlay::DiscardEdit => (
             "Discard your changes?",
             vec![
@@ -124,12 +126,29 @@ pub fn overlay(app: &App, frame: &mut Frame, area: Rect) {
             ],
         ),
     };
-    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 4;
-    let height = lines.len() as u16 + 2;
-    let popup = centered(area, width.max(30), height);
+    // As wide as the longest line allows; longer lines (a full path) wrap,
+    // and the height counts the wrapped rows.
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = u16::try_from(widest + 4)
+        .unwrap_or(u16::MAX)
+        .clamp(30, area.width.saturating_sub(2).max(30));
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    // Word wrapping can break a little earlier than the width: one spare
+    // row per wrapped line.
+    let rows: usize = lines
+        .iter()
+        .map(|l| match l.width() {
+            w if w <= inner => 1,
+            w => w.div_ceil(inner) + 1,
+        })
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(panel(title, true, theme)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(panel(title, true, theme)),
         popup,
     );
 }

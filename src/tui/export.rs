@@ -1,0 +1,171 @@
+//! Export from the review and the summary: `x` opens a menu of the three
+//! formats, the worker writes the file, and the wizard shows its full path.
+//! What is exported is the plan as it stands, hand-edited documents included.
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::text::{Line, Span};
+
+use super::action::Effect;
+use super::app::{App, Overlay};
+use super::theme::Theme;
+use super::widgets::hints;
+use crate::export::Format;
+use crate::plan::Plan;
+use crate::plan::lint;
+
+/// The menu's keys, in the order shown.
+pub const CHOICES: [(char, Format); 3] = [
+    ('c', Format::Cloudformation),
+    ('l', Format::Cli),
+    ('p', Format::Policies),
+];
+
+/// `x`: opens the menu, or says why there is nothing to export.
+pub fn open(app: &mut App) -> Vec<Effect> {
+    match exportable(app) {
+        Ok(_) => app.overlay = Some(Overlay::Export),
+        Err(why) => app.flash = Some(why),
+    }
+    Vec::new()
+}
+
+/// The plan, if it can be exported: it exists and lint found no error (the
+/// same rule as `onramp export`).
+fn exportable(app: &App) -> Result<&Plan, String> {
+    let Some(plan) = &app.derived.plan else {
+        return Err(match app.derived.errors.first() {
+            Some(e) => format!("nothing to export yet: {}: {}", e.field, e.message),
+            None => "nothing to export yet".into(),
+        });
+    };
+    if lint::has_errors(&app.derived.findings) {
+        return Err("nothing is exported from a plan with errors; the review lists them".into());
+    }
+    Ok(plan)
+}
+
+/// Where an export of `plan` in `format` goes.
+pub fn destination(app: &App, plan: &Plan, format: Format) -> PathBuf {
+    let dir = app.config.export_dir.clone().unwrap_or_default();
+    dir.join(format.file_name(&plan.target.account_id, &plan.target.region))
+}
+
+/// A key while the menu is open.
+pub fn on_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let chosen = CHOICES
+        .iter()
+        .find(|(c, _)| key.code == KeyCode::Char(*c))
+        .map(|(_, format)| *format);
+    match chosen {
+        Some(format) => {
+            app.overlay = None;
+            match exportable(app) {
+                Ok(plan) => vec![Effect::Export {
+                    format,
+                    path: destination(app, plan, format),
+                    plan: Box::new(plan.clone()),
+                }],
+                Err(why) => {
+                    app.flash = Some(why);
+                    Vec::new()
+                }
+            }
+        }
+        None if matches!(key.code, KeyCode::Esc | KeyCode::Char('n' | 'q')) => {
+            app.overlay = None;
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// The export finished: remember it and show where it went.
+pub fn finished(app: &mut App, format: Format, result: Result<PathBuf, String>) {
+    if let Ok(path) = &result {
+        app.exports.push((format, path.clone()));
+    }
+    app.export_outcome = Some((format, result));
+    app.overlay = Some(Overlay::Exported);
+}
+
+/// The menu's lines.
+pub fn menu_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+    let Ok(plan) = exportable(app) else {
+        return vec![Line::from("nothing to export")];
+    };
+    let mut lines = vec![
+        Line::from("The plan as it stands, your edits included, as:"),
+        Line::from(""),
+    ];
+    for (key, format) in CHOICES {
+        let name = destination(app, plan, format);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {key}  "), theme.key()),
+            Span::raw(format!("{:<24}", format.noun())),
+            Span::styled(file_name(&name), theme.dim()),
+        ]));
+    }
+    let dir = app.config.export_dir.clone().unwrap_or_default();
+    lines.push(Line::from(""));
+    lines.push(Line::from(format!("written to {}", shown_dir(&dir))));
+    lines.push(hints(&[("c / l / p", "export"), ("Esc", "cancel")], theme));
+    lines
+}
+
+/// The lines after an export: the full path and what to do with the file.
+pub fn outcome_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+    let Some((format, result)) = &app.export_outcome else {
+        return Vec::new();
+    };
+    let mut lines = match result {
+        Ok(path) => {
+            let shown = path.display().to_string();
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    format!("✓ wrote the {}", format.noun()),
+                    theme.ok(),
+                )),
+                Line::from(format!("  {shown}")),
+                Line::from(""),
+            ];
+            let next = match format {
+                Format::Cloudformation => format!(
+                    "deploy it: aws cloudformation deploy --template-file {shown} --stack-name onramp --capabilities CAPABILITY_NAMED_IAM"
+                ),
+                Format::Cli => format!("run it: bash {shown} (safe to run again)"),
+                Format::Policies => "one JSON file per policy and trust document".to_owned(),
+            };
+            lines.push(Line::from(Span::styled(next, theme.dim())));
+            lines
+        }
+        Err(why) => vec![Line::from(Span::styled(
+            format!("✗ could not write the {}: {why}", format.noun()),
+            theme.error(),
+        ))],
+    };
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("any key closes this", theme.dim())));
+    lines
+}
+
+fn file_name(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if path.extension().is_none() && name.ends_with("-policies") {
+        format!("{name}/")
+    } else {
+        name
+    }
+}
+
+fn shown_dir(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        "the current directory".into()
+    } else {
+        dir.display().to_string()
+    }
+}
