@@ -16,7 +16,8 @@ Examples:
   onramp --answers examples/genomics.toml         the wizard, starting from an answers file
   onramp plan --answers examples/genomics.toml    what would be created, as a tree
   onramp plan --answers examples/everything.toml --format json
-  onramp export --answers examples/genomics.toml --format policies --out policies/";
+  onramp export --answers examples/everything.toml --format cloudformation --out onramp.cfn.yaml
+  onramp export --answers examples/genomics.toml --format cli --out onramp.sh";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -413,6 +413,46 @@ fn every_template_passes_cfn_lint_without_errors_or_warnings() {
     assert_eq!(text(&o.stdout), "");
 }
 
+/// What a stack made from `template` holds in `account`, read back as
+/// [`read_back`] does, with the one property moto cannot show taken from
+/// the template instead.
+async fn deployed_read_back(
+    account: &TestAccount,
+    file: &str,
+    template: &Path,
+    region: &str,
+) -> BTreeMap<String, Value> {
+    // The plan, as it is for the account the stack went to.
+    let plan = plan_of(&answers_for(file, &account.account_id));
+    let mut deployed = read_back(account, &plan).await;
+    let attachments = template_attachments(&yaml_as_json(template), region, &account.account_id);
+    for (key, value) in deployed.iter_mut() {
+        if let Some(role) = key.strip_prefix("role ") {
+            // moto's CloudFormation ignores AWS::IAM::Role.ManagedPolicyArns
+            // (it attaches nothing), so the attachments come from the
+            // template, resolved for this account, instead of moto.
+            let arns = attachments.get(role).cloned().unwrap_or_default();
+            value
+                .as_object_mut()
+                .unwrap()
+                .insert("attached".into(), neutral(json!(arns), &account.account_id));
+        }
+    }
+    without_untaggable_tags(deployed)
+}
+
+/// CloudFormation cannot tag managed policies or instance profiles (neither
+/// resource type has a Tags property), so their tags are left out of a
+/// comparison with a stack.
+fn without_untaggable_tags(mut read_back: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    for (key, value) in read_back.iter_mut() {
+        if !key.starts_with("role ") {
+            value.as_object_mut().unwrap().remove("tags");
+        }
+    }
+    read_back
+}
+
 /// Deploys the example's template (written for the example's account) into
 /// a fresh moto account and compares the stack with `onramp apply`.
 async fn stack_matches_apply(file: &str) {
@@ -439,31 +479,9 @@ async fn stack_matches_apply(file: &str) {
     stack.create(&template);
     let outputs = stack.created();
 
-    // The plan, as it is for the account the stack went to.
     let plan = plan_of(&answers_for(file, &account.account_id));
-    let mut deployed = read_back(&account, &plan).await;
-    let attachments = template_attachments(&yaml_as_json(&template), &region, &account.account_id);
-    for (key, value) in deployed.iter_mut() {
-        let fields = value.as_object_mut().unwrap();
-        if let Some(role) = key.strip_prefix("role ") {
-            // moto's CloudFormation ignores AWS::IAM::Role.ManagedPolicyArns
-            // (it attaches nothing), so the attachments come from the
-            // template, resolved for this account, instead of moto.
-            let arns = attachments.get(role).cloned().unwrap_or_default();
-            fields.insert("attached".into(), neutral(json!(arns), &account.account_id));
-        } else {
-            // CloudFormation cannot tag managed policies or instance
-            // profiles: neither resource type has a Tags property.
-            fields.remove("tags");
-        }
-    }
-    let mut reference = reference;
-    for (key, value) in reference.iter_mut() {
-        if !key.starts_with("role ") {
-            value.as_object_mut().unwrap().remove("tags");
-        }
-    }
-    assert_same("the stack", &deployed, &reference);
+    let deployed = deployed_read_back(&account, file, &template, &region).await;
+    assert_same("the stack", &deployed, &without_untaggable_tags(reference));
 
     // Every resource's ARN is an output, and it is the real one.
     assert_eq!(outputs.len(), plan.resources.len(), "{outputs:?}");
@@ -472,6 +490,93 @@ async fn stack_matches_apply(file: &str) {
     let mut planned: Vec<&String> = plan.resources.iter().map(|r| &r.arn).collect();
     planned.sort();
     assert_eq!(arns, planned);
+}
+
+/// The StackSets roll-out of the README (self-managed: the accounts are
+/// named): one stack set, stack instances in two fresh accounts, and each
+/// account ends up as `onramp apply` leaves one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stack_set_rolls_the_template_out_to_every_account() {
+    let file = "genomics.toml";
+    let reference = without_untaggable_tags(applied_by_onramp(file).await);
+    let admin = common::fresh_account().await;
+    let targets = [common::fresh_account().await, common::fresh_account().await];
+    let home = tempfile::tempdir().unwrap();
+    let template = home.path().join("onramp.cfn.yaml");
+    export(
+        home.path(),
+        &example_path(file),
+        "cloudformation",
+        &template,
+    );
+    let body = format!("file://{}", template.display());
+    aws(
+        &admin,
+        home.path(),
+        &[
+            "cloudformation",
+            "create-stack-set",
+            "--stack-set-name",
+            "onramp-iam",
+            "--template-body",
+            &body,
+            "--capabilities",
+            "CAPABILITY_NAMED_IAM",
+        ],
+    );
+    let operation: Value = serde_json::from_str(&aws(
+        &admin,
+        home.path(),
+        &[
+            "cloudformation",
+            "create-stack-instances",
+            "--stack-set-name",
+            "onramp-iam",
+            "--accounts",
+            &targets[0].account_id,
+            &targets[1].account_id,
+            "--regions",
+            "us-east-1",
+            "--operation-preferences",
+            "MaxConcurrentPercentage=25,FailureTolerancePercentage=0",
+        ],
+    ))
+    .unwrap();
+    let id = operation["OperationId"].as_str().unwrap();
+    let started = Instant::now();
+    loop {
+        let status = aws(
+            &admin,
+            home.path(),
+            &[
+                "cloudformation",
+                "describe-stack-set-operation",
+                "--stack-set-name",
+                "onramp-iam",
+                "--operation-id",
+                id,
+                "--query",
+                "StackSetOperation.Status",
+                "--output",
+                "text",
+            ],
+        );
+        match status.trim() {
+            "SUCCEEDED" => break,
+            "RUNNING" | "QUEUED" if started.elapsed() < Duration::from_secs(60) => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            other => panic!("the stack set operation is {other}"),
+        }
+    }
+    for target in &targets {
+        let deployed = deployed_read_back(target, file, &template, "us-east-1").await;
+        assert_same(
+            &format!("the stack instance in {}", target.account_id),
+            &deployed,
+            &reference,
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
