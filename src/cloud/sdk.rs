@@ -1240,9 +1240,9 @@ mod tests {
     }
 }
 
-/// An SDK interceptor that tells an observer when an IAM call is attempted
-/// again: the SDK's standard retry mode retries throttling, transient errors
-/// and timeouts on its own, silently.
+/// An SDK interceptor that logs every IAM request and tells an observer when
+/// a call is attempted again: the SDK's standard retry mode retries
+/// throttling, transient errors and timeouts on its own, silently.
 #[derive(Clone, Default)]
 struct RetryReporter {
     observer: Arc<std::sync::Mutex<Option<RetryObserver>>>,
@@ -1268,10 +1268,13 @@ impl aws_sdk_iam::config::Intercept for RetryReporter {
         let attempt = cfg
             .load::<aws_smithy_runtime_api::client::retries::RequestAttempts>()
             .map_or(1, |a| a.attempts());
+        let action = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map_or_else(|| "call".to_owned(), |m| m.name().to_owned());
+        // One line per request sent, for `--log-file`: how many calls a run
+        // really made (bench/apply_vs_cli.sh counts them).
+        tracing::debug!(target: "onramp::iam", action = %action, attempt, "iam request");
         if attempt > 1 {
-            let action = cfg
-                .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
-                .map_or_else(|| "call".to_owned(), |m| m.name().to_owned());
             let observer = self.observer.lock().ok().and_then(|o| o.clone());
             if let Some(observer) = observer {
                 observer(Retry { action, attempt });
