@@ -20,7 +20,6 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use onramp::apply::run::Event;
 use onramp::tui::action::Action;
 use onramp::tui::app::{App, Overlay, Screen, update};
 use onramp::tui::screens::buckets::Focus;
@@ -91,36 +90,7 @@ fn screens() -> (Driver, Vec<(&'static str, App)>) {
 /// fed events by hand from the confirm screen's state.
 fn apply_running(d: &Driver) -> App {
     let mut app = d.app.clone();
-    let plan = tui_support::start_rows_by_hand(&mut app, d.path("bench.journal.jsonl"));
-    app.screen = Screen::Apply;
-    let ids: Vec<_> = plan.resources.iter().map(|r| r.id()).collect();
-    let mut feed = |event| {
-        update(&mut app, Action::Progress(event));
-    };
-    for (id, resource) in ids.iter().zip(&plan.resources).take(2) {
-        feed(Event::Started {
-            id: id.clone(),
-            action: "CreatePolicy",
-        });
-        feed(Event::Done {
-            id: id.clone(),
-            action: "CreatePolicy",
-            detail: None,
-            arn: Some(resource.arn.clone()),
-        });
-    }
-    feed(Event::Started {
-        id: ids[2].clone(),
-        action: "CreateRole",
-    });
-    feed(Event::Retried {
-        action: "CreateRole".into(),
-        attempt: 2,
-    });
-    feed(Event::Started {
-        id: ids[3].clone(),
-        action: "AttachRolePolicy",
-    });
+    tui_support::apply_mid_way(&mut app, d.path("bench.journal.jsonl"));
     app
 }
 

@@ -6,9 +6,7 @@
 mod tui_support;
 
 use crossterm::event::KeyCode;
-use onramp::apply::run::Event;
-use onramp::tui::action::Action;
-use onramp::tui::app::{Screen, update};
+use onramp::tui::app::Screen;
 use onramp::tui::theme::Theme;
 use ratatui::style::{Color, Modifier};
 use tui_support::{Driver, demo_config, styles_of};
@@ -75,44 +73,7 @@ fn in_progress(d: &Driver) -> Driver {
     let mut copy = Driver::demo();
     copy.app = d.app.clone();
     copy.redact_from = Some(d.dir.path().display().to_string());
-    let app = &mut copy.app;
-    let plan = tui_support::start_rows_by_hand(app, d.path("demo.journal.jsonl"));
-    app.screen = Screen::Apply;
-    let ids: Vec<_> = plan.resources.iter().map(|r| r.id()).collect();
-    let mut feed = |event| {
-        update(app, Action::Progress(event));
-    };
-    for id in &ids[..2] {
-        feed(Event::Started {
-            id: id.clone(),
-            action: "CreatePolicy",
-        });
-        feed(Event::Done {
-            id: id.clone(),
-            action: "CreatePolicy",
-            detail: None,
-            arn: Some(
-                plan.resources
-                    .iter()
-                    .find(|r| r.id() == *id)
-                    .unwrap()
-                    .arn
-                    .clone(),
-            ),
-        });
-    }
-    feed(Event::Started {
-        id: ids[2].clone(),
-        action: "CreateRole",
-    });
-    feed(Event::Retried {
-        action: "CreateRole".into(),
-        attempt: 2,
-    });
-    feed(Event::Started {
-        id: ids[3].clone(),
-        action: "AttachRolePolicy",
-    });
+    tui_support::apply_mid_way(&mut copy.app, d.path("demo.journal.jsonl"));
     copy
 }
 

@@ -233,6 +233,43 @@ pub fn start_rows_by_hand(app: &mut App, journal: PathBuf) -> onramp::plan::Plan
     plan
 }
 
+/// The apply screen mid-way, fed events by hand so that the picture is
+/// stable: two resources done, a retry, two in flight. `app` is at the
+/// confirm screen with the account read.
+pub fn apply_mid_way(app: &mut App, journal: PathBuf) {
+    use onramp::apply::run::Event;
+    let plan = start_rows_by_hand(app, journal);
+    app.screen = Screen::Apply;
+    let ids: Vec<_> = plan.resources.iter().map(|r| r.id()).collect();
+    let mut feed = |event| {
+        update(app, Action::Progress(event));
+    };
+    for (id, resource) in ids.iter().zip(&plan.resources).take(2) {
+        feed(Event::Started {
+            id: id.clone(),
+            action: "CreatePolicy",
+        });
+        feed(Event::Done {
+            id: id.clone(),
+            action: "CreatePolicy",
+            detail: None,
+            arn: Some(resource.arn.clone()),
+        });
+    }
+    feed(Event::Started {
+        id: ids[2].clone(),
+        action: "CreateRole",
+    });
+    feed(Event::Retried {
+        action: "CreateRole".into(),
+        attempt: 2,
+    });
+    feed(Event::Started {
+        id: ids[3].clone(),
+        action: "AttachRolePolicy",
+    });
+}
+
 /// A buffer's text, one line per row, trailing spaces trimmed.
 pub fn text_of(buffer: &Buffer) -> String {
     let area = buffer.area;
