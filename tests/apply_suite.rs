@@ -12,15 +12,13 @@ use common::example;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
 
 use onramp::answers::{Answers, Environment};
 use onramp::apply::compare::same_document;
 use onramp::apply::destroy::destroy;
 use onramp::apply::diff::{Change, State};
 use onramp::apply::journal::{Journal, Record};
-use onramp::apply::observe::changes;
-use onramp::apply::run::{ApplyError, Report, apply};
+use onramp::apply::run::{ApplyError, Report};
 use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::sdk::SdkCloud;
@@ -102,17 +100,7 @@ struct Run {
 }
 
 async fn apply_plan(cloud: &dyn Cloud, plan: &Plan, journal: &Path) -> Run {
-    let changes = changes(cloud, plan).await.unwrap();
-    let journal = Mutex::new(Journal::open(journal).unwrap());
-    let result = apply(
-        cloud,
-        plan,
-        &changes,
-        &journal,
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .await;
+    let (changes, result) = common::observe_and_apply(cloud, plan, journal).await;
     Run { changes, result }
 }
 

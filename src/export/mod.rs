@@ -1,6 +1,8 @@
 //! Exports of a plan to formats other tools read: CloudFormation, an AWS
-//! CLI script, and plain policy documents.
+//! CLI script, plain policy documents, and the policy whoever runs onramp
+//! needs for the plan.
 
+pub mod admin_policy;
 pub mod aws_cli;
 pub mod cli_script;
 pub mod cloudformation;
@@ -9,12 +11,13 @@ pub mod policies;
 
 use crate::plan::Plan;
 
-/// The text of a single-file export (`cloudformation` or `cli`).
+/// The text of a single-file export (`cloudformation`, `cli` or `admin-policy`).
 pub fn render(plan: &Plan, format: Format) -> Result<String, String> {
     match format {
         Format::Cloudformation => cloudformation::template(plan)
             .map_err(|e| format!("internal error: cannot write the template as YAML: {e}")),
         Format::Cli => Ok(cli_script::script(plan)),
+        Format::AdminPolicy => admin_policy::render(plan),
         Format::Policies => Err("policies are a directory of files, not one text".into()),
     }
 }
@@ -28,16 +31,20 @@ pub enum Format {
     Cli,
     /// One JSON file per policy and trust document
     Policies,
+    /// The IAM policy (JSON) that whoever runs onramp needs to apply, check and destroy this plan
+    AdminPolicy,
 }
 
 impl Format {
     /// The file (or, for policies, directory) name of the export for an
-    /// account and region: `onramp-ACCOUNT-REGION.cfn.yaml`, `….sh`, `…-policies`.
+    /// account and region: `onramp-ACCOUNT-REGION.cfn.yaml`, `….sh`, `…-policies`,
+    /// `….admin-policy.json`.
     pub fn file_name(self, account_id: &str, region: &str) -> String {
         let suffix = match self {
             Format::Cloudformation => ".cfn.yaml",
             Format::Cli => ".sh",
             Format::Policies => "-policies",
+            Format::AdminPolicy => ".admin-policy.json",
         };
         format!("onramp-{account_id}-{region}{suffix}")
     }
@@ -48,6 +55,7 @@ impl Format {
             Format::Cloudformation => "CloudFormation template",
             Format::Cli => "AWS CLI script",
             Format::Policies => "policy documents",
+            Format::AdminPolicy => "admin policy",
         }
     }
 }

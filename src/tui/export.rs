@@ -1,4 +1,4 @@
-//! Export from the review and the summary: `x` opens a menu of the three
+//! Export from the review and the summary: `x` opens a menu of the four
 //! formats, the worker writes the file, and the wizard shows its full path.
 //! What is exported is the plan as it stands, hand-edited documents included.
 
@@ -16,10 +16,11 @@ use crate::plan::Plan;
 use crate::plan::lint;
 
 /// The menu's keys, in the order shown.
-pub const CHOICES: [(char, Format); 3] = [
+pub const CHOICES: [(char, Format); 4] = [
     ('c', Format::Cloudformation),
     ('l', Format::Cli),
     ('p', Format::Policies),
+    ('a', Format::AdminPolicy),
 ];
 
 /// `x`: opens the menu, or says why there is nothing to export.
@@ -110,7 +111,10 @@ pub fn menu_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     let dir = app.config.export_dir.clone().unwrap_or_default();
     lines.push(Line::from(""));
     lines.push(Line::from(format!("written to {}", shown_dir(&dir))));
-    lines.push(hints(&[("c / l / p", "export"), ("Esc", "cancel")], theme));
+    lines.push(hints(
+        &[("c / l / p / a", "export"), ("Esc", "cancel")],
+        theme,
+    ));
     lines
 }
 
@@ -136,6 +140,9 @@ pub fn outcome_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
                 ),
                 Format::Cli => format!("run it: bash {shown} (safe to run again)"),
                 Format::Policies => "one JSON file per policy and trust document".to_owned(),
+                Format::AdminPolicy => format!(
+                    "attach it to whoever runs onramp: aws iam create-policy --policy-name onramp-operator --policy-document file://{shown}"
+                ),
             };
             lines.push(Line::from(Span::styled(next, theme.dim())));
             lines

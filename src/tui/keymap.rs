@@ -61,7 +61,7 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'
             ("r", "read the account again"),
             (
                 "x",
-                "export: CloudFormation template, AWS CLI script or policy files",
+                "export: CloudFormation template, AWS CLI script, policy files or the runner's admin policy",
             ),
             ("Enter", "go on to the policy preview"),
         ],
@@ -89,7 +89,7 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'
             ("↑↓", "scroll"),
             (
                 "x",
-                "export: CloudFormation template, AWS CLI script or policy files",
+                "export: CloudFormation template, AWS CLI script, policy files or the runner's admin policy",
             ),
             ("Esc", "back to the review (reads the account again)"),
             ("q", "quit"),

@@ -305,3 +305,28 @@ pub fn bare_environment(home: &Path) -> Vec<(&'static str, String)> {
         ("AWS_REGION", "us-east-1".to_owned()),
     ]
 }
+
+/// Observes what exists and applies `plan` over it with a journal at
+/// `journal`, as `onramp apply --yes` does: the changes it saw and how it
+/// ended.
+pub async fn observe_and_apply(
+    cloud: &dyn onramp::cloud::Cloud,
+    plan: &onramp::plan::Plan,
+    journal: &Path,
+) -> (
+    Vec<onramp::apply::diff::Change>,
+    Result<onramp::apply::run::Report, onramp::apply::run::ApplyError>,
+) {
+    let changes = onramp::apply::observe::changes(cloud, plan).await.unwrap();
+    let journal = std::sync::Mutex::new(onramp::apply::journal::Journal::open(journal).unwrap());
+    let result = onramp::apply::run::apply(
+        cloud,
+        plan,
+        &changes,
+        &journal,
+        &|_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .await;
+    (changes, result)
+}

@@ -1,0 +1,617 @@
+//! `export --format admin-policy`: the IAM identity policy that whoever runs
+//! onramp needs to apply, check (`status`), resume and `destroy` this plan,
+//! scoped to the plan's own ARNs, so that an administrator can attach it to
+//! the operator before the first run instead of handing out `IAMFullAccess`.
+//!
+//! The actions are the ones `cloud::sdk` sends for the steps of
+//! `apply::observe`, `apply::run` and `apply::destroy`, grouped by the kind of
+//! entity they act on (IAM authorizes each against that entity's ARN, path
+//! included). `tests/admin_policy.rs` runs every command against a cloud
+//! that records what each call needs authorized, and checks both that the
+//! policy allows every call and that dropping any statement, action,
+//! resource or condition value from it denies one.
+//!
+//! What the policy cannot prevent, by the nature of delegating role creation:
+//! an operator who may create a planned role chooses its trust policy (IAM
+//! has no condition key on it) and may attach the planned policies to it;
+//! `iam:PassRole` on the instance roles also lets them hand those roles to
+//! EC2 wherever they may launch instances. Set a permissions boundary in the
+//! answers to cap what such a role can do: the policy then only lets roles
+//! be created with that boundary.
+//!
+//! Pure: a function of the plan, no I/O. The partition and account come from
+//! the plan's own ARNs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+
+use crate::plan::limits::{MANAGED_POLICY_SIZE, policy_size};
+use crate::plan::{Plan, Resource, Spec};
+
+/// Managed policies, by ARN (so the plan's path is always known): `observe`
+/// reads the policy and its default version, and lists the versions when
+/// the document differs; an update creates a new default version
+/// (`SetAsDefault`, so no `SetDefaultPolicyVersion`), pruning the oldest at
+/// five; `destroy` deletes the other versions, then the policy. `TagPolicy`
+/// is also what IAM checks for the tags `CreatePolicy` sets.
+const POLICY_ACTIONS: [&str; 8] = [
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListPolicyVersions",
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:TagPolicy",
+    "iam:DeletePolicy",
+];
+
+/// Reads of roles by name: `observe` (and the wait after a create) reads
+/// the role, its attachments and each inline policy it has. A read by name
+/// tells IAM no path, and names are unique in the account whatever the
+/// path, so these are granted on the name at any path: the path-less ARN
+/// (`role/NAME`) for a name that does not exist yet, whose path IAM cannot
+/// know, and `role/*/NAME` for the plan's path as well as for someone
+/// else's role of that name elsewhere, which onramp must read to report it
+/// as a conflict rather than fail with "access denied".
+const ROLE_READS: [&str; 4] = [
+    "iam:GetRole",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+];
+
+/// Changes to roles, only at the plan's ARNs: an owned role that drifted
+/// gets its trust policy, tags, stray attachments and stray inline policies
+/// put right; `destroy` detaches everything attached (someone else's
+/// attachments too, or `DeleteRole` fails) and deletes the role. Detaching
+/// is not limited to the planned policies: it only takes permissions away
+/// from a role this policy may delete anyway. `TagRole` is also what IAM
+/// checks for the tags `CreateRole` sets.
+const ROLE_CHANGES: [&str; 5] = [
+    "iam:UpdateAssumeRolePolicy",
+    "iam:TagRole",
+    "iam:DetachRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteRole",
+];
+
+/// Changes to instance profiles, only at the plan's ARNs: create (tags
+/// included), add the planned role, remove someone else's, and on `destroy`
+/// empty and delete. Reading one by name is granted like a role's.
+const PROFILE_CHANGES: [&str; 5] = [
+    "iam:CreateInstanceProfile",
+    "iam:TagInstanceProfile",
+    "iam:AddRoleToInstanceProfile",
+    "iam:RemoveRoleFromInstanceProfile",
+    "iam:DeleteInstanceProfile",
+];
+
+/// The wizard's bucket list (`s3:ListBuckets`, and `GetBucketLocation` for
+/// buckets it does not give a region for). The headless commands never call
+/// S3; `sts:GetCallerIdentity` needs no permission at all.
+const BUCKET_LIST_ACTIONS: [&str; 2] = ["s3:ListAllMyBuckets", "s3:GetBucketLocation"];
+
+/// The admin policy of `plan`, as JSON text ending in a newline. Fails only
+/// if even the path-scoped fallback (see [`document`]) is over IAM's size
+/// limit for a managed policy.
+pub fn render(plan: &Plan) -> Result<String, String> {
+    let doc = document(plan);
+    let size = policy_size(&doc);
+    if size > MANAGED_POLICY_SIZE {
+        return Err(format!(
+            "the admin policy would be {size} characters, over IAM's {MANAGED_POLICY_SIZE} for a managed policy"
+        ));
+    }
+    let mut text = serde_json::to_string_pretty(&doc)
+        .map_err(|e| format!("internal error: cannot write the admin policy: {e}"))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The admin policy of `plan`: every planned entity by its exact ARN. If
+/// that would not fit IAM's limit for a managed policy (a plan far larger
+/// than any of the examples), each kind is scoped instead to a wildcard of
+/// the plan's path and the names' common prefix
+/// (`arn:…:role/PATH/PREFIX*`), which is wider, so it is only a fallback.
+pub fn document(plan: &Plan) -> Value {
+    let exact = build(plan, Scope::Exact);
+    if policy_size(&exact) <= MANAGED_POLICY_SIZE {
+        exact
+    } else {
+        build(plan, Scope::PathWildcard)
+    }
+}
+
+/// How planned entities are named in `Resource`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Exact,
+    PathWildcard,
+}
+
+fn build(plan: &Plan, scope: Scope) -> Value {
+    let policies = of_kind(plan, |s| matches!(s, Spec::ManagedPolicy { .. }));
+    let roles = of_kind(plan, |s| matches!(s, Spec::Role { .. }));
+    let profiles = of_kind(plan, |s| matches!(s, Spec::InstanceProfile { .. }));
+    let mut statements = Vec::new();
+
+    if !policies.is_empty() {
+        statements.push(statement(
+            "ManagedPolicies",
+            &POLICY_ACTIONS,
+            resources(&policies, scope),
+            None,
+        ));
+    }
+
+    let mut reads: Vec<&str> = Vec::new();
+    if !roles.is_empty() {
+        reads.extend(ROLE_READS);
+    }
+    if !profiles.is_empty() {
+        reads.push("iam:GetInstanceProfile");
+    }
+    if !reads.is_empty() {
+        let mut names = by_name(&roles, scope);
+        names.extend(by_name(&profiles, scope));
+        statements.push(statement("ReadByNameAtAnyPath", &reads, names, None));
+    }
+
+    if !roles.is_empty() {
+        role_statements(&roles, scope, &mut statements);
+    }
+
+    if !profiles.is_empty() {
+        statements.push(statement(
+            "ChangeInstanceProfiles",
+            &PROFILE_CHANGES,
+            resources(&profiles, scope),
+            None,
+        ));
+        // AddRoleToInstanceProfile also needs iam:PassRole on the role. No
+        // condition: `iam:PassedToService` is not documented for this call.
+        let passed = held_roles(plan, &profiles);
+        if !passed.is_empty() {
+            statements.push(statement(
+                "PassRolesToTheirInstanceProfiles",
+                &["iam:PassRole"],
+                passed,
+                None,
+            ));
+        }
+    }
+
+    let mut bucket_list = statement(
+        "OnlyForTheWizardsBucketList",
+        &BUCKET_LIST_ACTIONS,
+        Vec::new(),
+        None,
+    );
+    bucket_list.insert("Resource".into(), json!("*"));
+    statements.push(bucket_list);
+
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The statements that change roles: the changes every role may need; its
+/// creation, with its planned boundary or without one; and attaching
+/// exactly the planned policies.
+fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<Map<String, Value>>) {
+    // A role planned without a boundary is created plainly, and an owned
+    // one that has a boundary loses it; a role planned with one may only be
+    // created, or given a boundary, with exactly that one
+    // (`iam:PermissionsBoundary` is the boundary the request sets).
+    let mut by_boundary: BTreeMap<Option<&str>, Vec<&Resource>> = BTreeMap::new();
+    for r in roles {
+        by_boundary.entry(boundary(r)).or_default().push(r);
+    }
+    let unbounded_only = by_boundary.keys().all(Option::is_none);
+    let mut changes: Vec<&str> = ROLE_CHANGES.to_vec();
+    if roles.iter().any(|r| has_inline(r)) {
+        changes.push("iam:PutRolePolicy");
+    }
+    if unbounded_only {
+        changes.extend(["iam:CreateRole", "iam:DeleteRolePermissionsBoundary"]);
+    }
+    statements.push(statement(
+        "ChangeRoles",
+        &changes,
+        resources(roles, scope),
+        None,
+    ));
+    if !unbounded_only {
+        let bounded = by_boundary.keys().filter(|b| b.is_some()).count();
+        for (index, (boundary, group)) in by_boundary.iter().enumerate() {
+            let arns = resources(group, scope);
+            match boundary {
+                None => statements.push(statement(
+                    "CreateRolesWithoutABoundary",
+                    &["iam:CreateRole", "iam:DeleteRolePermissionsBoundary"],
+                    arns,
+                    None,
+                )),
+                Some(arn) => {
+                    let sid = if bounded == 1 {
+                        "CreateRolesOnlyWithTheBoundary".to_owned()
+                    } else {
+                        format!("CreateRolesOnlyWithBoundary{index}")
+                    };
+                    statements.push(statement(
+                        &sid,
+                        &["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+                        arns,
+                        Some(json!({"StringEquals": {"iam:PermissionsBoundary": arn}})),
+                    ));
+                }
+            }
+        }
+    }
+    // One list for all roles (a role may be given any planned policy):
+    // per-role statements would repeat every role's ARN once more.
+    let attaching: Vec<&Resource> = roles
+        .iter()
+        .copied()
+        .filter(|r| !attached(r).is_empty())
+        .collect();
+    let policies: BTreeSet<&str> = attaching
+        .iter()
+        .flat_map(|r| attached(r))
+        .map(String::as_str)
+        .collect();
+    if !attaching.is_empty() {
+        statements.push(statement(
+            "AttachOnlyThePlannedPolicies",
+            &["iam:AttachRolePolicy"],
+            resources(&attaching, scope),
+            Some(json!({"ArnEquals": {"iam:PolicyARN": policies}})),
+        ));
+    }
+}
+
+fn attached(role: &Resource) -> &[String] {
+    match &role.spec {
+        Spec::Role {
+            managed_policy_arns,
+            ..
+        } => managed_policy_arns,
+        _ => &[],
+    }
+}
+
+fn of_kind(plan: &Plan, kind: fn(&Spec) -> bool) -> Vec<&Resource> {
+    plan.resources.iter().filter(|r| kind(&r.spec)).collect()
+}
+
+fn boundary(role: &Resource) -> Option<&str> {
+    match &role.spec {
+        Spec::Role {
+            permissions_boundary,
+            ..
+        } => permissions_boundary.as_deref(),
+        _ => None,
+    }
+}
+
+fn has_inline(role: &Resource) -> bool {
+    matches!(&role.spec, Spec::Role { inline_policies, .. } if !inline_policies.is_empty())
+}
+
+/// One `Allow` statement; keys in the order people read them.
+fn statement(
+    sid: &str,
+    actions: &[&str],
+    resources: Vec<String>,
+    condition: Option<Value>,
+) -> Map<String, Value> {
+    let mut s = Map::new();
+    s.insert("Sid".into(), json!(sid));
+    s.insert("Effect".into(), json!("Allow"));
+    s.insert("Action".into(), json!(actions));
+    s.insert("Resource".into(), json!(resources));
+    if let Some(condition) = condition {
+        s.insert("Condition".into(), condition);
+    }
+    s
+}
+
+/// The `Resource` list for planned entities of one kind, in plan order.
+fn resources(entities: &[&Resource], scope: Scope) -> Vec<String> {
+    match scope {
+        Scope::Exact => entities.iter().map(|r| r.arn.clone()).collect(),
+        Scope::PathWildcard => {
+            let mut out: Vec<String> = Vec::new();
+            // Per path (a plan has one, but nothing here relies on it).
+            let mut by_path: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
+            for r in entities {
+                by_path.entry(r.path.as_str()).or_default().push(r);
+            }
+            for group in by_path.values() {
+                let prefix = common_prefix(group.iter().map(|r| r.name.as_str()));
+                for r in group {
+                    let arn = match r.arn.strip_suffix(&r.name) {
+                        // A lone entity needs no wildcard.
+                        Some(base) if group.len() > 1 => format!("{base}{prefix}*"),
+                        _ => r.arn.clone(),
+                    };
+                    if !out.contains(&arn) {
+                        out.push(arn);
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> &'a str {
+    let Some(first) = names.next() else {
+        return "";
+    };
+    names.fold(first, |prefix, name| {
+        let len = prefix
+            .char_indices()
+            .zip(name.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8());
+        &prefix[..len]
+    })
+}
+
+/// The ARNs of the entities' names at the root path (`arn:…:role/NAME`) and
+/// at any other (`arn:…:role/*/NAME`, which `*` lets cross `/`); or, as a
+/// fallback, the same with a wildcard of the names' common prefix.
+fn by_name(entities: &[&Resource], scope: Scope) -> Vec<String> {
+    let named: Vec<(&Resource, &str)> = entities
+        .iter()
+        .filter_map(|r| Some((*r, kind_part(r)?)))
+        .collect();
+    let prefix = common_prefix(named.iter().map(|(r, _)| r.name.as_str()));
+    let mut out: Vec<String> = Vec::new();
+    for (r, kind) in &named {
+        let name = match scope {
+            Scope::PathWildcard if named.len() > 1 => format!("{prefix}*"),
+            _ => r.name.clone(),
+        };
+        for arn in [format!("{kind}/{name}"), format!("{kind}/*/{name}")] {
+            if !out.contains(&arn) {
+                out.push(arn);
+            }
+        }
+    }
+    out
+}
+
+/// An entity's ARN up to its path: `arn:aws:iam::123456789012:role`.
+fn kind_part(r: &Resource) -> Option<&str> {
+    r.arn.strip_suffix(&format!("{}{}", r.path, r.name))
+}
+
+/// The ARNs of the roles the instance profiles are planned to hold, always
+/// exact (passing a role is what lets it reach an instance): a planned
+/// role's own, or for a role outside the plan, its name at the profile's
+/// path.
+fn held_roles(plan: &Plan, profiles: &[&Resource]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for profile in profiles {
+        let Spec::InstanceProfile { roles } = &profile.spec else {
+            continue;
+        };
+        for name in roles {
+            let role = plan
+                .resources
+                .iter()
+                .find(|r| matches!(r.spec, Spec::Role { .. }) && r.name.eq_ignore_ascii_case(name));
+            let arn = match role {
+                Some(role) => Some(role.arn.clone()),
+                None => kind_part(profile).and_then(|k| {
+                    let head = k.strip_suffix(":instance-profile")?;
+                    Some(format!("{head}:role{}{name}", profile.path))
+                }),
+            };
+            if let Some(arn) = arn.filter(|a| !out.contains(a)) {
+                out.push(arn);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::{Answers, Environment};
+
+    fn plan_of(toml: &str) -> Plan {
+        let answers = Answers::from_toml(toml).unwrap_or_else(|e| unreachable!("{e}"));
+        let valid = answers
+            .validate(&Environment::default())
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        crate::plan::plan(&valid).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn sids(doc: &Value) -> Vec<&str> {
+        doc["Statement"]
+            .as_array()
+            .map(|s| s.iter().filter_map(|s| s["Sid"].as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    fn find<'a>(doc: &'a Value, sid: &str) -> &'a Value {
+        doc["Statement"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["Sid"] == sid))
+            .unwrap_or(&Value::Null)
+    }
+
+    const GENOMICS: &str = "region = \"us-east-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [\"b-data\"]\nspot = false\njob_role = false\n";
+
+    #[test]
+    fn a_plan_at_the_root_path_without_a_boundary() {
+        let doc = document(&plan_of(GENOMICS));
+        assert_eq!(doc["Version"], "2012-10-17");
+        assert_eq!(
+            sids(&doc),
+            [
+                "ManagedPolicies",
+                "ReadByNameAtAnyPath",
+                "ChangeRoles",
+                "AttachOnlyThePlannedPolicies",
+                "ChangeInstanceProfiles",
+                "PassRolesToTheirInstanceProfiles",
+                "OnlyForTheWizardsBucketList"
+            ]
+        );
+        let actions = find(&doc, "ChangeRoles")["Action"].to_string();
+        assert!(actions.contains("\"iam:CreateRole\""), "{actions}");
+        assert!(actions.contains("\"iam:DeleteRolePermissionsBoundary\""));
+        assert!(!actions.contains("PutRolePolicy") && !actions.contains("PutRolePermissions"));
+        assert_eq!(
+            find(&doc, "PassRolesToTheirInstanceProfiles")["Resource"],
+            json!(["arn:aws:iam::123456789012:role/ecsInstanceRole"])
+        );
+    }
+
+    #[test]
+    fn no_profile_statements_without_a_profile() {
+        let mut plan = plan_of(GENOMICS);
+        plan.resources
+            .retain(|r| !matches!(r.spec, Spec::InstanceProfile { .. }));
+        let doc = document(&plan);
+        assert!(!sids(&doc).contains(&"ChangeInstanceProfiles"));
+        assert!(!doc.to_string().contains("PassRole"));
+        assert!(!doc.to_string().contains("InstanceProfile"));
+    }
+
+    #[test]
+    fn inline_policies_add_put_role_policy() {
+        let mut plan = plan_of(GENOMICS);
+        assert!(!document(&plan).to_string().contains("iam:PutRolePolicy"));
+        if let Some(Spec::Role {
+            inline_policies, ..
+        }) = plan
+            .resources
+            .iter_mut()
+            .map(|r| &mut r.spec)
+            .find(|s| matches!(s, Spec::Role { .. }))
+        {
+            inline_policies.insert("extra".into(), json!({}));
+        }
+        assert!(document(&plan).to_string().contains("iam:PutRolePolicy"));
+    }
+
+    #[test]
+    fn a_boundary_conditions_role_creation() {
+        let doc = document(&plan_of(&format!(
+            "permissions_boundary = \"arn:aws:iam::123456789012:policy/b\"\n{GENOMICS}"
+        )));
+        let bounded = find(&doc, "CreateRolesOnlyWithTheBoundary");
+        assert_eq!(
+            bounded["Condition"],
+            json!({"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/b"}})
+        );
+        assert_eq!(
+            bounded["Action"],
+            json!(["iam:CreateRole", "iam:PutRolePermissionsBoundary"])
+        );
+        let roles = find(&doc, "ChangeRoles")["Action"].to_string();
+        assert!(!roles.contains("CreateRole") && !roles.contains("RolePermissionsBoundary"));
+    }
+
+    #[test]
+    fn roles_with_and_without_a_boundary_get_a_statement_each() {
+        let mut plan = plan_of(&format!(
+            "permissions_boundary = \"arn:aws:iam::123456789012:policy/b\"\n{GENOMICS}"
+        ));
+        if let Some(Spec::Role {
+            permissions_boundary,
+            ..
+        }) = plan
+            .resources
+            .iter_mut()
+            .map(|r| &mut r.spec)
+            .find(|s| matches!(s, Spec::Role { .. }))
+        {
+            *permissions_boundary = None;
+        }
+        let doc = document(&plan);
+        let ids = sids(&doc);
+        assert!(ids.contains(&"CreateRolesWithoutABoundary"), "{ids:?}");
+        assert!(ids.contains(&"CreateRolesOnlyWithTheBoundary"), "{ids:?}");
+    }
+
+    #[test]
+    fn names_are_read_at_any_path_and_changed_at_the_plans() {
+        let doc = document(&plan_of(&format!("path = \"/p/\"\n{GENOMICS}")));
+        assert_eq!(
+            find(&doc, "ReadByNameAtAnyPath")["Resource"],
+            json!([
+                "arn:aws:iam::123456789012:role/AWSBatchServiceRole",
+                "arn:aws:iam::123456789012:role/*/AWSBatchServiceRole",
+                "arn:aws:iam::123456789012:role/ecsInstanceRole",
+                "arn:aws:iam::123456789012:role/*/ecsInstanceRole",
+                "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole",
+                "arn:aws:iam::123456789012:instance-profile/*/ecsInstanceRole"
+            ])
+        );
+        assert_eq!(
+            find(&doc, "ChangeRoles")["Resource"],
+            json!([
+                "arn:aws:iam::123456789012:role/p/AWSBatchServiceRole",
+                "arn:aws:iam::123456789012:role/p/ecsInstanceRole"
+            ])
+        );
+        assert_eq!(
+            find(&doc, "PassRolesToTheirInstanceProfiles")["Resource"],
+            json!(["arn:aws:iam::123456789012:role/p/ecsInstanceRole"])
+        );
+    }
+
+    #[test]
+    fn too_large_a_plan_falls_back_to_path_wildcards() {
+        let mut plan = plan_of(&format!(
+            "path = \"/p/\"\nname_prefix = \"lab-\"\n{GENOMICS}"
+        ));
+        let role = plan
+            .resources
+            .iter()
+            .find(|r| matches!(r.spec, Spec::Role { .. }))
+            .cloned()
+            .unwrap_or_else(|| unreachable!());
+        for i in 0..100 {
+            let mut extra = role.clone();
+            extra.name = format!("lab-Extra{i}");
+            extra.arn = format!("arn:aws:iam::123456789012:role/p/lab-Extra{i}");
+            plan.resources.push(extra);
+        }
+        assert!(policy_size(&build(&plan, Scope::Exact)) > MANAGED_POLICY_SIZE);
+        let doc = document(&plan);
+        assert_eq!(
+            find(&doc, "ChangeRoles")["Resource"],
+            json!(["arn:aws:iam::123456789012:role/p/lab-*"])
+        );
+        assert_eq!(
+            find(&doc, "ReadByNameAtAnyPath")["Resource"],
+            json!([
+                "arn:aws:iam::123456789012:role/lab-*",
+                "arn:aws:iam::123456789012:role/*/lab-*",
+                "arn:aws:iam::123456789012:instance-profile/lab-ecsInstanceRole",
+                "arn:aws:iam::123456789012:instance-profile/*/lab-ecsInstanceRole"
+            ])
+        );
+        assert!(render(&plan).is_ok());
+    }
+
+    #[test]
+    fn common_prefixes() {
+        assert_eq!(
+            common_prefix(["lab-a", "lab-b", "lab-"].into_iter()),
+            "lab-"
+        );
+        assert_eq!(common_prefix(["a", "b"].into_iter()), "");
+        assert_eq!(common_prefix(std::iter::empty()), "");
+        assert_eq!(common_prefix(["same"].into_iter()), "same");
+        assert_eq!(common_prefix(["é1", "é2"].into_iter()), "é");
+    }
+}
