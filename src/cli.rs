@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum, ValueHint};
 
 /// The account id of the built-in demo account.
 pub const DEMO_ACCOUNT_ID: &str = "123456789012";
@@ -17,7 +17,31 @@ Examples:
   onramp plan --answers examples/genomics.toml    what would be created, as a tree
   onramp plan --answers examples/everything.toml --format json
   onramp export --answers examples/everything.toml --format cloudformation --out onramp.cfn.yaml
-  onramp export --answers examples/genomics.toml --format cli --out onramp.sh";
+  onramp export --answers examples/genomics.toml --format cli --out onramp.sh
+  onramp completions bash > ~/.local/share/bash-completion/completions/onramp
+  onramp man --out ~/.local/share/man/man1        then `man onramp`";
+
+/// `onramp completions --help`: where each shell looks for the script.
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  onramp completions bash > ~/.local/share/bash-completion/completions/onramp
+  onramp completions zsh > ~/.zfunc/_onramp
+  onramp completions fish > ~/.config/fish/completions/onramp.fish
+  onramp completions elvish >> ~/.config/elvish/rc.elv
+  onramp completions powershell >> $PROFILE
+
+Create the directory first if it does not exist; a new shell picks the
+completions up. For zsh, ~/.zfunc must be on fpath before compinit runs: put
+`fpath=(~/.zfunc $fpath)` above `compinit` in ~/.zshrc.";
+
+/// `onramp man --help`: installing the pages, or reading one without installing.
+const MAN_HELP: &str = "\
+Examples:
+  onramp man --out ~/.local/share/man/man1       then `man onramp`, `man onramp-plan`, ...
+  onramp man | man -l -                          read onramp(1) without installing it
+
+man finds ~/.local/share/man when ~/.local/bin is on PATH; otherwise add the
+directory above man1 to MANPATH.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,19 +64,19 @@ pub struct Cli {
     pub profile: Option<String>,
 
     /// Send AWS calls to this endpoint instead of AWS (else AWS_ENDPOINT_URL), e.g. an emulator
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_hint = ValueHint::Url)]
     pub endpoint_url: Option<String>,
 
     /// Wizard: start from this answers file (TOML); `s` in the wizard saves back to it
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub answers: Option<PathBuf>,
 
     /// Wizard: the journal file (default: onramp-ACCOUNT-REGION.journal.jsonl here)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub journal: Option<PathBuf>,
 
     /// Write a log (tracing) to this file; nothing is ever logged to the terminal
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub log_file: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -67,23 +91,23 @@ pub enum Command {
     )]
     Plan {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         answers: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
-    /// Write the plan as a CloudFormation template, an AWS CLI script or policy documents
+    /// Write the plan as a CloudFormation template, an AWS CLI script, policy documents, or the policy its runner needs
     #[command(
-        after_help = "Examples:\n  onramp export --answers examples/everything.toml --format cloudformation --out onramp.cfn.yaml\n  onramp export --answers examples/genomics.toml --format cli --out onramp.sh\n  onramp export --answers examples/genomics.toml --format policies --out policies/\n\nWithout --out, the template and the script are written to standard output."
+        after_help = "Examples:\n  onramp export --answers examples/everything.toml --format cloudformation --out onramp.cfn.yaml\n  onramp export --answers examples/genomics.toml --format cli --out onramp.sh\n  onramp export --answers examples/genomics.toml --format policies --out policies/\n  onramp export --answers examples/genomics.toml --format admin-policy --out onramp-admin-policy.json\n\nWithout --out, every format but policies is written to standard output."
     )]
     Export {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         answers: Option<PathBuf>,
         #[arg(long, value_enum)]
         format: ExportFormat,
-        /// Where to write: a file for `cloudformation` and `cli` (default: standard output), a directory for `policies`
-        #[arg(long, value_name = "PATH")]
+        /// Where to write: a directory for `policies`, else a file (default: standard output)
+        #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath)]
         out: Option<PathBuf>,
     },
     /// Create the planned resources (headless); without --yes, only shows what would change
@@ -92,13 +116,13 @@ pub enum Command {
     )]
     Apply {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         answers: Option<PathBuf>,
         /// Make the changes; without it nothing is changed and the exit code is 2
         #[arg(long)]
         yes: bool,
         /// The journal file (default: onramp-ACCOUNT-REGION.journal.jsonl here)
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         journal: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
@@ -107,7 +131,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  onramp status --answers examples/genomics.toml")]
     Status {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         answers: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
@@ -118,11 +142,25 @@ pub enum Command {
     )]
     Destroy {
         /// The journal of the runs to undo
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         journal: PathBuf,
         /// Make the changes; without it nothing is changed and the exit code is 2
         #[arg(long)]
         yes: bool,
+    },
+    /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages: onramp(1) and one page per command
+    #[command(after_help = MAN_HELP)]
+    Man {
+        /// The directory to write onramp.1, onramp-plan.1, ... into (created if missing); without it, onramp.1 goes to standard output
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+        out: Option<PathBuf>,
     },
 }
 

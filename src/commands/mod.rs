@@ -5,6 +5,7 @@
 
 mod apply;
 mod destroy;
+mod docs;
 mod plan;
 mod wizard;
 
@@ -21,18 +22,14 @@ use crate::plan::{self as planner, Plan};
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli, env: &ProcessEnv, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Outcome {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let _ = writeln!(stderr, "onramp: cannot start the async runtime: {e}");
-            return Outcome::Failure;
-        }
+    let result = match &cli.command {
+        // Documentation only: answered before the runtime starts, so they
+        // work anywhere (no AWS, no terminal, no threads).
+        Some(Command::Completions { shell }) => docs::completions(*shell, stdout),
+        Some(Command::Man { out }) => docs::man(out.as_deref(), stdout),
+        _ => Context { cli, env }.block_on(stdout, stderr),
     };
-    let ctx = Context { cli, env };
-    match runtime.block_on(ctx.execute(stdout, stderr)) {
+    match result {
         Ok(outcome) => outcome,
         Err(failure) => {
             let _ = writeln!(stderr, "onramp: {}", failure.message.trim_end());
@@ -75,6 +72,15 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// Runs the command on a fresh async runtime.
+    fn block_on(&self, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<Outcome, Failure> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
+        runtime.block_on(self.execute(stdout, stderr))
+    }
+
     async fn execute(
         &self,
         stdout: &mut dyn Write,
@@ -113,6 +119,9 @@ impl Context<'_> {
             Some(Command::Destroy { journal, yes }) => {
                 destroy::destroy(self, journal, *yes, stdout, stderr).await
             }
+            // `run` answers these without a runtime; the same here, for completeness.
+            Some(Command::Completions { shell }) => docs::completions(*shell, stdout),
+            Some(Command::Man { out }) => docs::man(out.as_deref(), stdout),
         }
     }
 
@@ -212,7 +221,12 @@ pub(crate) fn load_answers(path: &Path) -> Result<Answers, Failure> {
 
 /// Writes text to a stream, as a failure if the stream is gone.
 pub(crate) fn write(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
-    out.write_all(text.as_bytes())
+    write_bytes(out, text.as_bytes())
+}
+
+/// Writes bytes to a stream, as a failure if the stream is gone.
+pub(crate) fn write_bytes(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Failure> {
+    out.write_all(bytes)
         .and_then(|()| out.flush())
         .map_err(|e| Failure::failed(format!("cannot write output: {e}")))
 }
