@@ -5,77 +5,10 @@
 
 mod tui_support;
 
-use crossterm::event::KeyCode;
 use onramp::tui::app::Screen;
 use onramp::tui::theme::Theme;
 use ratatui::style::{Color, Modifier};
-use tui_support::{Driver, demo_config, styles_of};
-
-/// The demo driven to each screen, with a name for the snapshot.
-fn screens() -> Vec<(&'static str, Driver)> {
-    let mut out = Vec::new();
-    let mut d = Driver::demo();
-    out.push(("welcome", clone_at(&mut d)));
-    d.enter();
-    out.push(("scope", clone_at(&mut d)));
-    d.enter();
-    d.key(KeyCode::Char('a')).type_text("Bad_Name");
-    out.push(("buckets", clone_at(&mut d)));
-    for _ in 0..8 {
-        d.key(KeyCode::Backspace);
-    }
-    d.key(KeyCode::Tab).enter();
-    out.push(("options", clone_at(&mut d)));
-    d.enter();
-    out.push(("parallelcluster", clone_at(&mut d)));
-    d.enter();
-    out.push(("review", clone_at(&mut d)));
-    d.key(KeyCode::Char('x'));
-    out.push(("export_menu", clone_at(&mut d)));
-    d.key(KeyCode::Char('c'));
-    out.push(("exported", clone_at(&mut d)));
-    d.key(KeyCode::Enter);
-    d.enter();
-    out.push(("preview", clone_at(&mut d)));
-    d.key(KeyCode::Char('e'))
-        .keys(&[KeyCode::Down, KeyCode::End])
-        .type_text("oops");
-    out.push(("editor_error", clone_at(&mut d)));
-    d.esc().key(KeyCode::Char('y'));
-    d.key(KeyCode::Char('?'));
-    out.push(("help", clone_at(&mut d)));
-    d.key(KeyCode::Esc);
-    d.enter();
-    out.push(("confirm", clone_at(&mut d)));
-    d.key(KeyCode::Char('c'));
-    out.push(("confirm_cli", clone_at(&mut d)));
-    d.key(KeyCode::Char('c'));
-    out.push(("apply_in_progress", in_progress(&d)));
-    d.key(KeyCode::Char('y'));
-    out.push(("apply_done", clone_at(&mut d)));
-    d.enter();
-    out.push(("summary", clone_at(&mut d)));
-    out
-}
-
-/// A driver showing the same state (the original goes on).
-fn clone_at(d: &mut Driver) -> Driver {
-    let mut copy = Driver::demo();
-    copy.app = d.app.clone();
-    copy.dir = tempfile::tempdir().unwrap();
-    copy.app.config = d.app.config.clone();
-    copy.redact_from = Some(d.dir.path().display().to_string());
-    copy
-}
-
-/// The apply screen mid-way, fed events by hand so the picture is stable.
-fn in_progress(d: &Driver) -> Driver {
-    let mut copy = Driver::demo();
-    copy.app = d.app.clone();
-    copy.redact_from = Some(d.dir.path().display().to_string());
-    tui_support::apply_mid_way(&mut copy.app, d.path("demo.journal.jsonl"));
-    copy
-}
+use tui_support::{Driver, demo_config, demo_screens, styles_of};
 
 impl Driver {
     fn snapshot_text(&self, width: u16, height: u16) -> String {
@@ -89,7 +22,7 @@ impl Driver {
 
 #[test]
 fn every_screen_at_80x24_and_120x40() {
-    let all = screens();
+    let all = demo_screens();
     assert_eq!(all.len(), 16);
     for (name, d) in &all {
         for (w, h) in [(80, 24), (120, 40)] {
@@ -101,7 +34,7 @@ fn every_screen_at_80x24_and_120x40() {
 
 #[test]
 fn styles_of_the_preview_review_and_apply_screens() {
-    for (name, d) in screens() {
+    for (name, d) in demo_screens() {
         if ["review", "preview", "apply_in_progress"].contains(&name) {
             insta::assert_snapshot!(format!("{name}_styles"), styles_of(&d.buffer(80, 24)));
         }
@@ -110,7 +43,7 @@ fn styles_of_the_preview_review_and_apply_screens() {
 
 #[test]
 fn every_screen_survives_any_size_and_small_ones_say_so() {
-    for (name, d) in screens() {
+    for (name, d) in demo_screens() {
         for (w, h) in [
             (0, 0),
             (1, 1),

@@ -217,6 +217,74 @@ impl Driver {
     }
 }
 
+/// The demo driven to each screen, with a name for each: the text and style
+/// snapshots (`tui_snapshots`) and the PNG screenshots (`screenshots`) show
+/// these same states, so a picture never drifts from what the tests check.
+pub fn demo_screens() -> Vec<(&'static str, Driver)> {
+    let mut out = Vec::new();
+    let mut d = Driver::demo();
+    out.push(("welcome", clone_at(&mut d)));
+    d.enter();
+    out.push(("scope", clone_at(&mut d)));
+    d.enter();
+    d.key(KeyCode::Char('a')).type_text("Bad_Name");
+    out.push(("buckets", clone_at(&mut d)));
+    for _ in 0..8 {
+        d.key(KeyCode::Backspace);
+    }
+    d.key(KeyCode::Tab).enter();
+    out.push(("options", clone_at(&mut d)));
+    d.enter();
+    out.push(("parallelcluster", clone_at(&mut d)));
+    d.enter();
+    out.push(("review", clone_at(&mut d)));
+    d.key(KeyCode::Char('x'));
+    out.push(("export_menu", clone_at(&mut d)));
+    d.key(KeyCode::Char('c'));
+    out.push(("exported", clone_at(&mut d)));
+    d.key(KeyCode::Enter);
+    d.enter();
+    out.push(("preview", clone_at(&mut d)));
+    d.key(KeyCode::Char('e'))
+        .keys(&[KeyCode::Down, KeyCode::End])
+        .type_text("oops");
+    out.push(("editor_error", clone_at(&mut d)));
+    d.esc().key(KeyCode::Char('y'));
+    d.key(KeyCode::Char('?'));
+    out.push(("help", clone_at(&mut d)));
+    d.key(KeyCode::Esc);
+    d.enter();
+    out.push(("confirm", clone_at(&mut d)));
+    d.key(KeyCode::Char('c'));
+    out.push(("confirm_cli", clone_at(&mut d)));
+    d.key(KeyCode::Char('c'));
+    out.push(("apply_in_progress", in_progress(&d)));
+    d.key(KeyCode::Char('y'));
+    out.push(("apply_done", clone_at(&mut d)));
+    d.enter();
+    out.push(("summary", clone_at(&mut d)));
+    out
+}
+
+/// A driver showing the same state (the original goes on).
+fn clone_at(d: &mut Driver) -> Driver {
+    let mut copy = Driver::demo();
+    copy.app = d.app.clone();
+    copy.dir = tempfile::tempdir().unwrap();
+    copy.app.config = d.app.config.clone();
+    copy.redact_from = Some(d.dir.path().display().to_string());
+    copy
+}
+
+/// The apply screen mid-way, fed events by hand so the picture is stable.
+fn in_progress(d: &Driver) -> Driver {
+    let mut copy = Driver::demo();
+    copy.app = d.app.clone();
+    copy.redact_from = Some(d.dir.path().display().to_string());
+    apply_mid_way(&mut copy.app, d.path("demo.journal.jsonl"));
+    copy
+}
+
 /// Starts the apply screen's rows for what the review read, without running
 /// anything, so tests can feed progress events by hand; returns the plan.
 pub fn start_rows_by_hand(app: &mut App, journal: PathBuf) -> onramp::plan::Plan {
