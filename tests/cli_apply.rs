@@ -115,16 +115,23 @@ fn apply_status_destroy_on_moto() {
     )
     .unwrap();
     let journal = home.path().join("run.jsonl");
+    let log = home.path().join("onramp.log");
+    // Everything the runs print, for the credentials check at the end.
+    let printed = std::cell::RefCell::new(Vec::<u8>::new());
     let run = |args: &[&str]| {
         let c = &account.credentials;
         let o = onramp(home.path())
             .args(args)
             .args(["--endpoint-url", &account.endpoint])
+            .arg("--log-file")
+            .arg(&log)
             .env("AWS_ACCESS_KEY_ID", c.access_key_id())
             .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
             .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
             .output()
             .unwrap();
+        printed.borrow_mut().extend_from_slice(&o.stdout);
+        printed.borrow_mut().extend_from_slice(&o.stderr);
         let (out, err) = text(&o);
         (o.status.code(), out, err)
     };
@@ -170,6 +177,24 @@ fn apply_status_destroy_on_moto() {
     assert!(
         out.contains("7 to create"),
         "everything is gone again: {out}"
+    );
+
+    // The credentials were in the environment of every run; none of them
+    // reached the terminal, the journal or the debug log (which logs every
+    // IAM request).
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log_text.contains("iam request"),
+        "the log is at debug level"
+    );
+    let searched = common::assert_no_credentials(
+        &account.credentials,
+        &[("the output", &printed.borrow())],
+        home.path(),
+    );
+    assert!(
+        searched > log_text.len(),
+        "the journal and the log were read"
     );
 }
 

@@ -485,6 +485,15 @@ fn full_flow_against_moto_creates_the_resources() {
     // The answers were not changed: q leaves without asking.
     quit_cleanly(&mut t);
 
+    // Neither the screen nor any file the wizard wrote (journal, debug log)
+    // holds the credentials it was given.
+    let searched =
+        common::assert_no_credentials(credentials, &[("the terminal", &t.output())], dir.path());
+    assert!(
+        searched > t.output().len(),
+        "the journal and the log were read"
+    );
+
     let iam = common::iam_client(&account);
     runtime.block_on(async {
         let role = iam
