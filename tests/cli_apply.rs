@@ -303,3 +303,50 @@ fn lint_errors_block_apply_before_any_call() {
         "only the answers file: no journal"
     );
 }
+
+/// Durability, seen from the system calls: a new journal's directory is
+/// synced once after the file is created, and the file is synced after every
+/// entry. Needs `strace`; where it is missing, only that is said.
+#[test]
+fn the_journal_and_its_new_directory_entry_are_synced() {
+    let Ok(strace) = Command::new("strace").arg("-V").output() else {
+        eprintln!("note: strace is not installed; journal syncing not checked");
+        return;
+    };
+    assert!(strace.status.success());
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("j.jsonl");
+    let trace = home.path().join("trace");
+    let o = Command::new("strace")
+        .args(["-f", "-e", "trace=openat,fsync,fdatasync", "-o"])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_onramp"))
+        .args(["apply", "--demo", "--yes", "--journal"])
+        .arg(&journal)
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    // `PID  openat(AT_FDCWD, "PATH", FLAGS…) = FD` → FD
+    let fd_of = |path: &Path| -> String {
+        let quoted = format!("\"{}\"", path.display());
+        let line = trace
+            .lines()
+            .find(|l| l.contains("openat(") && l.contains(&quoted))
+            .unwrap_or_else(|| panic!("{} was never opened:\n{trace}", path.display()));
+        line.rsplit("= ").next().unwrap().trim().to_owned()
+    };
+    let calls = |call: &str, fd: &str| {
+        trace
+            .lines()
+            .filter(|l| l.contains(&format!("{call}({fd})")))
+            .count()
+    };
+    let file = fd_of(&journal);
+    let directory = fd_of(home.path());
+    assert_eq!(calls("fsync", &directory), 1, "{trace}");
+    let entries = std::fs::read_to_string(&journal).unwrap().lines().count();
+    assert!(entries > 20, "the demo apply wrote {entries} entries");
+    assert_eq!(calls("fdatasync", &file), entries, "one sync per entry");
+}

@@ -102,11 +102,8 @@ pub struct Journal {
 impl Journal {
     /// Opens (or creates) a journal, reading and checking every line first.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let entries = if path.exists() {
-            read(path)?
-        } else {
-            Vec::new()
-        };
+        let existed = path.exists();
+        let entries = if existed { read(path)? } else { Vec::new() };
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -115,6 +112,12 @@ impl Journal {
                 path: path.to_owned(),
                 source,
             })?;
+        if !existed {
+            sync_directory_of(path).map_err(|source| JournalError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
         Ok(Journal {
             path: path.to_owned(),
             file,
@@ -201,6 +204,25 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
 /// The default journal file for an account and region, in the current directory.
 pub fn default_path(account_id: &str, region: &str) -> PathBuf {
     PathBuf::from(format!("onramp-{account_id}-{region}.journal.jsonl"))
+}
+
+/// Makes a new journal's directory entry durable: syncing the file's data
+/// is not enough for the file itself to survive a power cut on Linux
+/// filesystems until its directory is synced too.
+#[cfg(unix)]
+fn sync_directory_of(path: &Path) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
+}
+
+/// Directories cannot be opened as files on other systems; their
+/// filesystems order metadata differently.
+#[cfg(not(unix))]
+fn sync_directory_of(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]
