@@ -14,21 +14,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use onramp::answers::Answers;
+use pty::screens::*;
 use pty::{Onramp, Tui, keys};
-
-const WELCOME: &str = "step 1/10 · Welcome";
-const SCOPE: &str = "step 2/10 · What to set up";
-const BUCKETS: &str = "step 3/10 · Buckets";
-const OPTIONS: &str = "step 4/10 · Options";
-const CLUSTER: &str = "step 5/10 · ParallelCluster";
-const REVIEW: &str = "step 6/10 · Review";
-const PREVIEW: &str = "step 7/10 · Policy preview";
-const CONFIRM: &str = "step 8/10 · Confirm";
-const APPLY: &str = "step 9/10 · Apply";
-const SUMMARY: &str = "step 10/10 · Summary";
-
-/// The demo account's id, as the welcome screen shows it once connected.
-const DEMO_ACCOUNT: &str = "account  123456789012";
 
 /// Waits for the welcome screen to show the connected account, and checks
 /// that the wizard has taken the terminal.

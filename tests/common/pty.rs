@@ -58,6 +58,22 @@ pub fn spawn_guard() -> std::sync::MutexGuard<'static, ()> {
     lock(&SPAWNING)
 }
 
+/// What the wizard's screens show, to wait for: each screen's header, and
+/// the demo account once the welcome screen has connected.
+pub mod screens {
+    pub const WELCOME: &str = "step 1/10 · Welcome";
+    pub const SCOPE: &str = "step 2/10 · What to set up";
+    pub const BUCKETS: &str = "step 3/10 · Buckets";
+    pub const OPTIONS: &str = "step 4/10 · Options";
+    pub const CLUSTER: &str = "step 5/10 · ParallelCluster";
+    pub const REVIEW: &str = "step 6/10 · Review";
+    pub const PREVIEW: &str = "step 7/10 · Policy preview";
+    pub const CONFIRM: &str = "step 8/10 · Confirm";
+    pub const APPLY: &str = "step 9/10 · Apply";
+    pub const SUMMARY: &str = "step 10/10 · Summary";
+    pub const DEMO_ACCOUNT: &str = "account  123456789012";
+}
+
 /// The bytes a terminal sends for some keys.
 pub mod keys {
     pub const ENTER: &str = "\r";
@@ -82,6 +98,10 @@ pub struct Onramp {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     journal: Option<PathBuf>,
+    /// Rows and columns of the terminal.
+    size: (u16, u16),
+    /// A program (with its arguments) that runs onramp, such as GNU time.
+    wrapper: Vec<OsString>,
 }
 
 impl Onramp {
@@ -94,6 +114,8 @@ impl Onramp {
             args: Vec::new(),
             env: Vec::new(),
             journal: Some(dir.join("j.jsonl")),
+            size: (ROWS, COLS),
+            wrapper: Vec::new(),
         }
     }
 
@@ -121,6 +143,22 @@ impl Onramp {
         self
     }
 
+    /// A terminal of `rows`×`cols` instead of [`ROWS`]×[`COLS`].
+    pub fn size(mut self, rows: u16, cols: u16) -> Onramp {
+        self.size = (rows, cols);
+        self
+    }
+
+    /// Runs onramp under `program args…` (e.g. `/usr/bin/time -v -o FILE`).
+    pub fn wrapped_in<I, S>(mut self, program_and_args: I) -> Onramp
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.wrapper = program_and_args.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The journal to pass with `--journal` (default `DIR/j.jsonl`).
     pub fn journal(mut self, path: &Path) -> Onramp {
         self.journal = Some(path.to_owned());
@@ -142,14 +180,23 @@ impl Onramp {
         let guard = spawn_guard();
         let pair = native_pty_system()
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows: self.size.0,
+                cols: self.size.1,
                 pixel_width: 0,
                 pixel_height: 0,
             })
             .expect("cannot open a pseudo-terminal");
 
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_onramp"));
+        let onramp = OsString::from(env!("CARGO_BIN_EXE_onramp"));
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = CommandBuilder::new(program);
+                cmd.args(args);
+                cmd.arg(onramp);
+                cmd
+            }
+            None => CommandBuilder::new(onramp),
+        };
         cmd.cwd(&self.dir);
         cmd.env_clear();
         if let Some(path) = std::env::var_os("PATH") {
@@ -174,6 +221,7 @@ impl Onramp {
         cmd.arg("--log-file");
         cmd.arg(self.log_path());
 
+        let started = Instant::now();
         let child = pair
             .slave
             .spawn_command(cmd)
@@ -183,7 +231,7 @@ impl Onramp {
         drop(pair.slave);
         drop(guard);
 
-        let term = Arc::new(Mutex::new(Term::new()));
+        let term = Arc::new(Mutex::new(Term::new(self.size)));
         let mut reader = pair.master.try_clone_reader().unwrap();
         let writer = pair.master.take_writer().unwrap();
         let (done_tx, done) = mpsc::channel();
@@ -195,7 +243,7 @@ impl Onramp {
                     match reader.read(&mut buf) {
                         // EOF, or EIO once the child has exited (Linux).
                         Ok(0) | Err(_) => break,
-                        Ok(n) => lock(&term).feed(&buf[..n]),
+                        Ok(n) => lock(&term).feed(&buf[..n], Instant::now()),
                     }
                 }
                 lock(&term).finish();
@@ -211,6 +259,7 @@ impl Onramp {
             output_complete: false,
             exit_code: None,
             log: self.log_path(),
+            started,
         }
     }
 }
@@ -225,7 +274,8 @@ struct Term {
     processed: usize,
     /// The screen when the last frame was complete.
     frame: Option<vt100::Screen>,
-    frames: u64,
+    /// When each complete frame was read, and its text.
+    frame_log: Vec<(Instant, String)>,
 }
 
 impl Term {
@@ -233,19 +283,20 @@ impl Term {
     /// (then move it into a text field).
     const FRAME_ENDS: [&'static [u8]; 2] = [b"\x1b[?25l", b"\x1b[?25h"];
 
-    fn new() -> Term {
+    fn new((rows, cols): (u16, u16)) -> Term {
         Term {
-            parser: vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0),
+            parser: vt100::Parser::new(nonzero(rows), nonzero(cols), 0),
             output: Vec::new(),
             processed: 0,
             frame: None,
-            frames: 0,
+            frame_log: Vec::new(),
         }
     }
 
     /// Takes bytes from the terminal, keeping the screen as of each frame
-    /// that ends in them.
-    fn feed(&mut self, bytes: &[u8]) {
+    /// that ends in them, with `read_at` (when the bytes were read) as the
+    /// time of those frames.
+    fn feed(&mut self, bytes: &[u8], read_at: Instant) {
         self.output.extend_from_slice(bytes);
         // A frame end may have begun in the previous chunk.
         let from = self.processed.saturating_sub(Self::FRAME_ENDS[0].len() - 1);
@@ -261,8 +312,9 @@ impl Term {
         for end in ends {
             self.parser.process(&self.output[self.processed..end]);
             self.processed = end;
-            self.frame = Some(self.parser.screen().clone());
-            self.frames += 1;
+            let screen = self.parser.screen().clone();
+            self.frame_log.push((read_at, screen.contents()));
+            self.frame = Some(screen);
         }
         self.parser.process(&self.output[self.processed..]);
         self.processed = self.output.len();
@@ -292,6 +344,8 @@ pub struct Tui {
     output_complete: bool,
     exit_code: Option<u32>,
     log: PathBuf,
+    /// Just before the process was spawned.
+    started: Instant,
 }
 
 impl Tui {
@@ -309,7 +363,7 @@ impl Tui {
     /// How many complete frames the wizard has drawn: to wait for a redraw
     /// after a key whose effect does not show in the text.
     pub fn frames(&self) -> u64 {
-        lock(&self.term).frames
+        lock(&self.term).frame_log.len() as u64
     }
 
     /// The first row of the screen that contains `text`.
@@ -342,6 +396,26 @@ impl Tui {
             "send Esc on its own with send(keys::ESC), then wait for its effect"
         );
         self.send(text);
+    }
+
+    /// When the process was spawned (just before).
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Waits for the first complete frame that shows `text`; returns the
+    /// time from just before the spawn until that frame was read (not until
+    /// this wait noticed it).
+    #[track_caller]
+    pub fn time_to_first_frame_showing(&self, text: &str) -> Duration {
+        self.wait_for(text);
+        let term = lock(&self.term);
+        let (read_at, _) = term
+            .frame_log
+            .iter()
+            .find(|(_, contents)| contents.contains(text))
+            .expect("wait_for saw a frame with the text");
+        read_at.duration_since(self.started)
     }
 
     /// Waits until the screen contains `text`; returns the screen then.
