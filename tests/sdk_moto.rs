@@ -771,6 +771,7 @@ async fn default_chain_reads_the_environment() {
         profile: None,
         region: Some("ap-south-1".to_owned()),
         endpoint_url: Some("http://127.0.0.1:9".to_owned()),
+        ..ConnectOptions::default()
     };
     let cloud = SdkCloud::connect(&options).await.unwrap();
     assert_eq!(cloud.endpoint(), Some("http://127.0.0.1:9"));

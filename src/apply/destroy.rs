@@ -77,11 +77,15 @@ pub fn pending(entries: &[Entry]) -> Vec<String> {
 }
 
 /// What the journal's entries ask to undo, newest first.
+///
+/// A create recorded as failed is still undone if the entity carries
+/// onramp's tag: "failed" may mean only that the answer was lost (a reset
+/// connection, a timeout) after IAM had made the entity.
 fn undo_list(entries: &[Entry]) -> Vec<Undo> {
     let done: BTreeSet<(String, EntityKind, String, Option<String>)> = entries
         .iter()
         .filter_map(|e| match &e.record {
-            Record::Done { call, .. } | Record::Failed { call, .. } => Some(key(call)),
+            Record::Done { call, .. } => Some(key(call)),
             _ => None,
         })
         .collect();
@@ -107,14 +111,14 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
                     certain: false,
                 });
             }
-            Record::Done { call, .. }
-                if [
-                    "AttachRolePolicy",
-                    "PutRolePolicy",
-                    "AddRoleToInstanceProfile",
-                ]
-                .contains(&call.action.as_str())
-                    && !created.contains(&(call.kind, call.name.to_lowercase())) =>
+            // A change is undone once, from its intent: one recorded as
+            // failed may have been made all the same, and undoing one that
+            // was not finds nothing to undo and skips it. Planned changes
+            // were not in place before, so nobody else's is undone.
+            Record::Intent(call)
+                if is_change(&call.action)
+                    && !created.contains(&(call.kind, call.name.to_lowercase()))
+                    && !list.contains(&Undo::Change(call.clone())) =>
             {
                 list.push(Undo::Change(call.clone()));
             }
@@ -163,6 +167,16 @@ fn undoes(action: &str) -> Option<&'static str> {
         "DeleteInstanceProfile" => "CreateInstanceProfile",
         _ => return None,
     })
+}
+
+/// A change to an entity that destroy reverts on its own.
+fn is_change(action: &str) -> bool {
+    [
+        "AttachRolePolicy",
+        "PutRolePolicy",
+        "AddRoleToInstanceProfile",
+    ]
+    .contains(&action)
 }
 
 fn is_create(action: &str) -> bool {

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::stream::{self, StreamExt};
 
-use super::diff::{Change, State, Step};
+use super::diff::{self, Change, State, Step};
 use super::journal::{Call, Journal, JournalError, Record, lock};
-use crate::cloud::{Cloud, CloudError, NewPolicy, NewRole, WaitFor};
+use super::observe;
+use crate::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole, WaitFor};
 use crate::names::EntityKind;
 use crate::plan::{Plan, Resource, ResourceId, Spec};
 
@@ -252,7 +253,7 @@ async fn run_resource(
             &id,
             step.action(),
             detail,
-            execute(cloud, resource, step),
+            execute_confirmed(cloud, resource, step),
         )
         .await?;
         if step.creates() {
@@ -349,6 +350,49 @@ pub(crate) async fn journaled(
             })
         }
     }
+}
+
+/// Makes a step's call; when IAM answers that it is done already, checks
+/// whether that is so before reporting a failure.
+///
+/// The SDK retries a call whose answer was lost (a reset connection, an
+/// answer past the attempt timeout), and IAM may have carried out the first
+/// attempt: the retry of `CreateRole` then fails with `EntityAlreadyExists`,
+/// that of `AddRoleToInstanceProfile` with `LimitExceeded`. If reading the
+/// resource back shows the step's effect in place on a resource onramp owns,
+/// the step is done, and stopping the whole apply over it would only make
+/// the admin run it again.
+async fn execute_confirmed(
+    cloud: &dyn Cloud,
+    resource: &Resource,
+    step: &Step,
+) -> Result<Option<String>, CloudError> {
+    let error = match execute(cloud, resource, step).await {
+        Err(error)
+            if matches!(
+                error.kind,
+                ErrorKind::AlreadyExists | ErrorKind::LimitExceeded
+            ) =>
+        {
+            error
+        }
+        other => return other,
+    };
+    let Ok(observed) = observe::observe(cloud, resource).await else {
+        return Err(error);
+    };
+    let now = diff::diff(resource, &observed);
+    let in_place =
+        now.state != State::Conflict && (now.owned || !step.creates()) && !now.steps.contains(step);
+    if !in_place {
+        return Err(error);
+    }
+    tracing::info!(
+        action = step.action(),
+        resource = %resource.name,
+        "already in place: an earlier attempt of this call succeeded"
+    );
+    Ok(step.creates().then(|| resource.arn.clone()))
 }
 
 async fn execute(
@@ -459,7 +503,7 @@ async fn execute(
             .map(|()| None),
         (_, step) => Err(CloudError::new(
             step.action(),
-            crate::cloud::ErrorKind::Other,
+            ErrorKind::Other,
             format!(
                 "internal error: step {} does not apply to {} {}",
                 step.action(),

@@ -40,6 +40,8 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(40);
 /// off exponentially with jitter between them, which rides out throttling and
 /// brief network trouble.
 pub const MAX_ATTEMPTS: u32 = 5;
+/// The standard retry mode's first back-off (its own default).
+pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 /// How long [`Cloud::wait_until_exists`] waits for IAM's eventual consistency
 /// before giving up; new entities are normally visible within seconds.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -64,11 +66,41 @@ pub struct ConnectOptions {
     /// `--endpoint-url`; else `AWS_ENDPOINT_URL` or the profile's
     /// `endpoint_url`; else the real AWS endpoints. For emulators such as moto.
     pub endpoint_url: Option<String>,
+    /// Timeouts and retries; the defaults are onramp's policy.
+    pub patience: Patience,
+}
+
+/// How long calls may take and how they are retried. Only tests change it:
+/// the fault tests need every timeout and back-off in milliseconds to run a
+/// few hundred faulty applies in reasonable time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patience {
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub max_attempts: u32,
+    /// The first back-off before a retry; later ones grow exponentially
+    /// (with jitter) up to the SDK's cap.
+    pub initial_backoff: Duration,
+}
+
+impl Default for Patience {
+    fn default() -> Patience {
+        Patience {
+            connect_timeout: CONNECT_TIMEOUT,
+            attempt_timeout: ATTEMPT_TIMEOUT,
+            operation_timeout: OPERATION_TIMEOUT,
+            max_attempts: MAX_ATTEMPTS,
+            initial_backoff: INITIAL_BACKOFF,
+        }
+    }
 }
 
 /// A [`Cloud`] backed by the AWS SDK.
 #[derive(Debug, Clone)]
 pub struct SdkCloud {
+    /// The timeouts and retries it was made with, for messages.
+    patience: Patience,
     /// Where the IAM client reports its retries.
     retries: RetryReporter,
     iam: aws_sdk_iam::Client,
@@ -108,8 +140,8 @@ impl SdkCloud {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let config = bounded(loader).load().await;
-        Ok(SdkCloud::from_config(&config))
+        let config = bounded(loader, &options.patience).load().await;
+        Ok(SdkCloud::from_config(&config, options.patience))
     }
 
     /// Connects with the given static credentials and nothing from the
@@ -133,11 +165,11 @@ impl SdkCloud {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let config = bounded(loader).load().await;
-        Ok(SdkCloud::from_config(&config))
+        let config = bounded(loader, &options.patience).load().await;
+        Ok(SdkCloud::from_config(&config, options.patience))
     }
 
-    fn from_config(config: &SdkConfig) -> SdkCloud {
+    fn from_config(config: &SdkConfig, patience: Patience) -> SdkCloud {
         // Without any configured region STS and S3 refuse to build a request;
         // see FALLBACK_REGION for why a default is harmless here.
         let config = if config.region().is_none() {
@@ -159,6 +191,7 @@ impl SdkCloud {
             .interceptor(retries.clone())
             .build();
         SdkCloud {
+            patience,
             retries,
             // IAM is global, but an explicit endpoint (moto, LocalStack, a
             // VPC endpoint) applies to it like to every other service.
@@ -231,30 +264,33 @@ impl SdkCloud {
                 action,
                 ErrorKind::Network,
                 format!(
-                    "{} did not answer in time (each attempt may take {} s, the whole call {} s)",
+                    "{} did not answer in time (each attempt may take {}, the whole call {})",
                     self.endpoint_of(service),
-                    ATTEMPT_TIMEOUT.as_secs(),
-                    OPERATION_TIMEOUT.as_secs()
+                    seconds(self.patience.attempt_timeout),
+                    seconds(self.patience.operation_timeout)
                 ),
             ),
             SdkError::DispatchFailure(failure) => {
                 let url = self.endpoint_of(service);
+                let p = &self.patience;
                 let message = if failure.is_timeout() {
                     format!(
                         "could not reach {url}: no connection or answer within the timeout \
-                         (connect {} s, attempt {} s), {MAX_ATTEMPTS} attempts",
-                        CONNECT_TIMEOUT.as_secs(),
-                        ATTEMPT_TIMEOUT.as_secs()
+                         (connect {}, attempt {}), {} attempts",
+                        seconds(p.connect_timeout),
+                        seconds(p.attempt_timeout),
+                        p.max_attempts
                     )
                 } else {
                     format!(
-                        "could not reach {url} ({}) after {MAX_ATTEMPTS} attempts \
-                         (timeouts: connect {} s, attempt {} s, call {} s); check the network, \
+                        "could not reach {url} ({}) after {} attempts \
+                         (timeouts: connect {}, attempt {}, call {}); check the network, \
                          --endpoint-url / AWS_ENDPOINT_URL and --region",
                         root_cause(&err),
-                        CONNECT_TIMEOUT.as_secs(),
-                        ATTEMPT_TIMEOUT.as_secs(),
-                        OPERATION_TIMEOUT.as_secs()
+                        p.max_attempts,
+                        seconds(p.connect_timeout),
+                        seconds(p.attempt_timeout),
+                        seconds(p.operation_timeout)
                     )
                 };
                 CloudError::new(action, ErrorKind::Network, message)
@@ -289,15 +325,28 @@ impl SdkCloud {
     }
 }
 
+/// A duration for messages: whole seconds as `10 s`, shorter ones in ms.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
 /// Applies onramp's retry and timeout policy to a config loader.
-fn bounded(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+fn bounded(loader: aws_config::ConfigLoader, patience: &Patience) -> aws_config::ConfigLoader {
     loader
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(patience.max_attempts)
+                .with_initial_backoff(patience.initial_backoff),
+        )
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
+                .connect_timeout(patience.connect_timeout)
+                .operation_attempt_timeout(patience.attempt_timeout)
+                .operation_timeout(patience.operation_timeout)
                 .build(),
         )
 }

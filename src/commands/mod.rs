@@ -158,6 +158,7 @@ impl Context<'_> {
             profile: self.cli.profile.clone(),
             region: self.region_hint(answers),
             endpoint_url: self.cli.endpoint_url.clone(),
+            ..ConnectOptions::default()
         }
     }
 

@@ -228,6 +228,7 @@ pub async fn connect(account: &TestAccount, endpoint: &str) -> SdkCloud {
         profile: None,
         region: Some("us-east-1".to_owned()),
         endpoint_url: Some(endpoint.to_owned()),
+        ..ConnectOptions::default()
     };
     SdkCloud::connect_isolated(&options, account.credentials.clone())
         .await

@@ -1,0 +1,187 @@
+//! What an apply made, seen two ways: as the journal records it and as moto
+//! holds it, for the tests of interrupted and faulty runs to compare; and
+//! the everything example they apply.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use onramp::answers::{Answers, Environment};
+use onramp::apply::diff::State;
+use onramp::apply::journal::{self, Record};
+use onramp::apply::observe;
+use onramp::cloud::{Cloud, NewPolicy, Tags};
+use onramp::names::EntityKind;
+use onramp::plan::{Plan, Spec, plan};
+use serde_json::json;
+
+/// The everything example written for `account_id` (its answers and plan),
+/// after creating in the account the permissions boundary it names.
+pub async fn everything_example(cloud: &dyn Cloud, account_id: &str) -> (String, Plan) {
+    let toml = crate::common::example("everything.toml").replace("123456789012", account_id);
+    let valid = Answers::from_toml(&toml)
+        .unwrap()
+        .validate(&Environment::default())
+        .unwrap();
+    let plan = plan(&valid).unwrap();
+    let everything = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    cloud
+        .create_policy(NewPolicy {
+            name: "lab-boundary",
+            path: "/",
+            description: "boundary",
+            document: &everything,
+            tags: &Tags::new(),
+        })
+        .await
+        .unwrap();
+    (toml, plan)
+}
+
+/// Fails unless the account holds the plan exactly: nothing left to do, and
+/// nothing twice (one version per policy).
+pub async fn assert_complete(cloud: &dyn Cloud, plan: &Plan, what: &str) {
+    let changes = observe::changes(cloud, plan).await.unwrap();
+    let pending: Vec<_> = changes
+        .iter()
+        .filter(|c| c.state != State::Unchanged)
+        .map(|c| format!("{} {}: {:?} {:?}", c.kind.noun(), c.name, c.state, c.steps))
+        .collect();
+    assert!(pending.is_empty(), "{what}: not complete: {pending:?}");
+    for r in &plan.resources {
+        if let Spec::ManagedPolicy { .. } = r.spec {
+            let versions = cloud.list_policy_versions(&r.arn).await.unwrap();
+            assert_eq!(versions.len(), 1, "{what}: {} has {versions:?}", r.name);
+        }
+    }
+}
+
+/// Something onramp makes exist: an entity, or a link between two.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fact {
+    Entity(EntityKind, String),
+    Attached { role: String, policy_arn: String },
+    Inline { role: String, name: String },
+    InProfile { profile: String, role: String },
+}
+
+/// The facts a journal call brings about, if it is one that creates.
+fn fact_of(action: &str, kind: EntityKind, name: &str, detail: Option<&str>) -> Option<Fact> {
+    let detail = || detail.unwrap_or_default().to_owned();
+    match action {
+        "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" => {
+            Some(Fact::Entity(kind, name.to_owned()))
+        }
+        "AttachRolePolicy" => Some(Fact::Attached {
+            role: name.to_owned(),
+            policy_arn: detail(),
+        }),
+        "PutRolePolicy" => Some(Fact::Inline {
+            role: name.to_owned(),
+            name: detail(),
+        }),
+        "AddRoleToInstanceProfile" => Some(Fact::InProfile {
+            profile: name.to_owned(),
+            role: detail(),
+        }),
+        _ => None,
+    }
+}
+
+/// What the journal says certainly exists (a create recorded as done) and
+/// what may exist (any create that was started, whatever its result).
+pub fn journal_facts(path: &Path) -> (BTreeSet<Fact>, BTreeSet<Fact>) {
+    let mut certain = BTreeSet::new();
+    let mut possible = BTreeSet::new();
+    for entry in journal::read(path).unwrap() {
+        match entry.record {
+            Record::Intent(call) => {
+                possible.extend(fact_of(
+                    &call.action,
+                    call.kind,
+                    &call.name,
+                    call.detail.as_deref(),
+                ));
+            }
+            Record::Done { call, .. } => {
+                certain.extend(fact_of(
+                    &call.action,
+                    call.kind,
+                    &call.name,
+                    call.detail.as_deref(),
+                ));
+            }
+            Record::Failed { .. } | Record::Run { .. } => {}
+        }
+    }
+    (certain, possible)
+}
+
+/// What moto holds of the plan's resources, read directly.
+pub async fn moto_facts(cloud: &dyn Cloud, plan: &Plan) -> BTreeSet<Fact> {
+    let mut facts = BTreeSet::new();
+    for r in &plan.resources {
+        let kind = r.kind();
+        let exists = match &r.spec {
+            Spec::ManagedPolicy { .. } => cloud.get_policy(&r.arn).await.unwrap().is_some(),
+            Spec::Role { .. } => {
+                let exists = cloud.get_role(&r.name).await.unwrap().is_some();
+                if exists {
+                    for arn in cloud.list_attached_role_policies(&r.name).await.unwrap() {
+                        facts.insert(Fact::Attached {
+                            role: r.name.clone(),
+                            policy_arn: arn,
+                        });
+                    }
+                    for name in cloud.list_role_policies(&r.name).await.unwrap() {
+                        facts.insert(Fact::Inline {
+                            role: r.name.clone(),
+                            name,
+                        });
+                    }
+                }
+                exists
+            }
+            Spec::InstanceProfile { .. } => {
+                match cloud.get_instance_profile(&r.name).await.unwrap() {
+                    Some(profile) => {
+                        for role in profile.roles {
+                            facts.insert(Fact::InProfile {
+                                profile: r.name.clone(),
+                                role,
+                            });
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            }
+        };
+        if exists {
+            facts.insert(Fact::Entity(kind, r.name.clone()));
+        }
+    }
+    facts
+}
+
+/// Fails unless the journal accounts for moto: everything it records as done
+/// exists, and everything that exists was at least started according to it.
+pub async fn assert_journal_matches(cloud: &dyn Cloud, plan: &Plan, journal: &Path, what: &str) {
+    let (certain, possible) = journal_facts(journal);
+    let held = moto_facts(cloud, plan).await;
+    let missing: Vec<_> = certain.difference(&held).collect();
+    assert!(
+        missing.is_empty(),
+        "{what}: the journal says these were made, moto lacks them: {missing:?}"
+    );
+    let unrecorded: Vec<_> = held.difference(&possible).collect();
+    assert!(
+        unrecorded.is_empty(),
+        "{what}: moto holds these, the journal never mentions them: {unrecorded:?}"
+    );
+    assert!(
+        !possible.is_empty() || held.is_empty(),
+        "{what}: the journal records no create"
+    );
+}

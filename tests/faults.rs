@@ -1,0 +1,232 @@
+//! Faults on the way to IAM: the everything example applied to moto through
+//! a proxy that throttles, fails with HTTP 500, resets connections (before
+//! and after IAM acts) or answers too late, on each mutating call of the
+//! plan in turn (see `common/fault_proxy.rs`).
+//!
+//! For every fault mode and every step, twice: once as a blip (one request
+//! faulted; the SDK's retry must ride it out, and onramp must cope with the
+//! retry of a call whose first attempt IAM did carry out) and once as an
+//! outage of that call (every attempt faulted; apply must stop with an error
+//! naming the step). Either way the journal must then account for exactly
+//! what moto holds, a second apply must finish the job without duplicates,
+//! and destroy must leave nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+#[path = "common/facts.rs"]
+mod facts;
+#[path = "common/fault_proxy.rs"]
+mod fault_proxy;
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use fault_proxy::{Fault, FaultProxy, Schedule};
+use onramp::apply::destroy::destroy;
+use onramp::apply::journal::Journal;
+use onramp::apply::run::ApplyError;
+use onramp::cloud::ErrorKind;
+use onramp::cloud::sdk::{ConnectOptions, Patience, SdkCloud};
+use onramp::plan::Plan;
+
+/// Timeouts and back-off in milliseconds, so that hundreds of faulty calls
+/// take seconds; the attempts are onramp's own.
+fn patience() -> Patience {
+    Patience {
+        connect_timeout: Duration::from_secs(2),
+        attempt_timeout: Duration::from_millis(400),
+        operation_timeout: Duration::from_secs(10),
+        initial_backoff: Duration::from_millis(5),
+        ..Patience::default()
+    }
+}
+
+/// Longer than an attempt may take.
+const LATE: Duration = Duration::from_millis(700);
+
+/// A fresh account with the everything example's plan and what it assumes
+/// exists (its permissions boundary).
+struct Setup {
+    account: common::TestAccount,
+    plan: Plan,
+    /// Straight to moto, to see what really exists.
+    direct: SdkCloud,
+    /// Through the proxy.
+    proxied: SdkCloud,
+}
+
+async fn setup(proxy: &FaultProxy) -> Setup {
+    let account = common::fresh_account().await;
+    let direct = common::connect(&account, &account.endpoint).await;
+    let options = ConnectOptions {
+        region: Some("us-east-1".to_owned()),
+        endpoint_url: Some(proxy.url().to_owned()),
+        patience: patience(),
+        ..ConnectOptions::default()
+    };
+    let proxied = SdkCloud::connect_isolated(&options, account.credentials.clone())
+        .await
+        .unwrap();
+    let (_, plan) = facts::everything_example(&direct, &account.account_id).await;
+    Setup {
+        account,
+        plan,
+        direct,
+        proxied,
+    }
+}
+
+async fn assert_journal_matches_moto(s: &Setup, journal: &Path, what: &str) {
+    facts::assert_journal_matches(&s.direct, &s.plan, journal, what).await;
+}
+
+async fn assert_complete(s: &Setup, what: &str) {
+    facts::assert_complete(&s.direct, &s.plan, what).await;
+}
+
+/// Applies through the proxy with a journal.
+async fn apply(s: &Setup, journal: &Path) -> Result<(), ApplyError> {
+    let (_, result) = common::observe_and_apply(&s.proxied, &s.plan, journal).await;
+    result.map(|_| ())
+}
+
+/// Destroys through the proxy and checks that moto holds nothing of the plan.
+async fn destroy_all(s: &Setup, journal_path: &Path, what: &str) {
+    let journal = Mutex::new(Journal::open(journal_path).unwrap());
+    let report = destroy(
+        &s.proxied,
+        &journal,
+        &s.account.account_id,
+        "us-east-1",
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.failed.is_empty(), "{what}: {:?}", report.failed);
+    let left = facts::moto_facts(&s.direct, &s.plan).await;
+    assert!(left.is_empty(), "{what}: destroy left {left:?}");
+}
+
+/// The number of mutating calls of a clean apply of the plan.
+async fn steps_of_a_clean_apply(s: &Setup, proxy: &FaultProxy) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("clean.jsonl");
+    proxy.schedule(None);
+    apply(s, &journal).await.unwrap();
+    let steps = proxy.seen().iter().filter(|r| r.mutating()).count();
+    assert!(steps > 20, "the everything plan has {steps} steps");
+    assert_complete(s, "clean").await;
+    destroy_all(s, &journal, "clean").await;
+    steps
+}
+
+/// The kind of error an outage of `fault` must end in.
+fn expected_kind(fault: Fault) -> ErrorKind {
+    match fault {
+        Fault::Throttle => ErrorKind::Throttled,
+        Fault::ServiceFailure => ErrorKind::Other,
+        Fault::ResetBefore | Fault::ResetAfter | Fault::Delay(_) => ErrorKind::Network,
+    }
+}
+
+/// One fault on one step: a blip (`times` 1) or an outage (every attempt).
+/// Starts and ends with none of the plan in the account.
+async fn one_fault(s: &Setup, proxy: &FaultProxy, fault: Fault, step: usize, outage: bool) {
+    let what = format!(
+        "{fault:?} {} on step {step}",
+        if outage { "outage" } else { "blip" }
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("run.jsonl");
+    let times = if outage { usize::MAX } else { 1 };
+    proxy.schedule(Some(Schedule {
+        fault,
+        nth_mutating: step,
+        times,
+    }));
+    let result = apply(s, &journal).await;
+    let target = proxy.target_action();
+    let faulted = proxy.faulted();
+    proxy.schedule(None);
+    let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached"));
+    if outage {
+        let Err(ApplyError::Call {
+            action,
+            name,
+            error,
+            ..
+        }) = &result
+        else {
+            panic!("{what}: apply must stop with the failed step, got {result:?}");
+        };
+        assert_eq!(*action, target, "{what}: the error names the faulted call");
+        assert_eq!(error.kind, expected_kind(fault), "{what}: {error}");
+        assert!(
+            s.plan.resources.iter().any(|r| &r.name == name),
+            "{what}: the error names a planned resource: {name}"
+        );
+        assert!(
+            faulted >= 2,
+            "{what}: the SDK retried before giving up ({faulted} faulted)"
+        );
+    } else {
+        assert!(
+            result.is_ok(),
+            "{what}: a single fault is retried, got {:?}",
+            result.err().map(|e| e.to_string())
+        );
+        assert_eq!(faulted, 1, "{what}");
+    }
+    assert_journal_matches_moto(s, &journal, &what).await;
+
+    // The same journal again: resumes to completion.
+    let again = apply(s, &journal).await;
+    assert!(
+        again.is_ok(),
+        "{what}: the re-run completes: {:?}",
+        again.err().map(|e| e.to_string())
+    );
+    assert_complete(s, &what).await;
+    assert_journal_matches_moto(s, &journal, &format!("{what}, re-run")).await;
+    destroy_all(s, &journal, &what).await;
+}
+
+/// Every step of the plan, as a blip and as an outage.
+async fn every_step(fault: Fault) {
+    let proxy = FaultProxy::start(&common::moto_endpoint());
+    // One account for all runs: each destroys what it made, as checked.
+    let s = setup(&proxy).await;
+    let steps = steps_of_a_clean_apply(&s, &proxy).await;
+    for step in 1..=steps {
+        one_fault(&s, &proxy, fault, step, false).await;
+        one_fault(&s, &proxy, fault, step, true).await;
+    }
+    eprintln!("{fault:?}: {steps} steps, each as a blip and as an outage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_on_every_step() {
+    every_step(Fault::Throttle).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_failure_on_every_step() {
+    every_step(Fault::ServiceFailure).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_before_iam_on_every_step() {
+    every_step(Fault::ResetBefore).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_lost_after_iam_acted_on_every_step() {
+    every_step(Fault::ResetAfter).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_past_the_timeout_on_every_step() {
+    every_step(Fault::Delay(LATE)).await;
+}
