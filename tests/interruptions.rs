@@ -1,0 +1,301 @@
+//! The real binary killed with SIGKILL in the middle of `apply` against moto,
+//! at points spread over the whole run, then run again with the same
+//! journal: it must finish, the journal must account for everything moto
+//! holds, and `destroy` must leave nothing. And journals that were cut off
+//! or damaged: a clear error naming the line, with nothing changed.
+//!
+//! The kill points are random (seeded; the seed is printed, and
+//! `ONRAMP_KILL_SEED=N` replays a run): after the journal reaches a given
+//! number of lines, plus a random few hundred microseconds, so that some
+//! kills land between an intent and its result, with the call in flight.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+#[path = "common/facts.rs"]
+mod facts;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use onramp::apply::journal::{self, Record};
+use onramp::cloud::sdk::SdkCloud;
+use onramp::plan::Plan;
+
+/// How many kills must land while apply is running.
+const KILLS: usize = 20;
+
+/// A small deterministic generator (xorshift), so that a run can be replayed.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn seed() -> u64 {
+    std::env::var("ONRAMP_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        })
+}
+
+/// A moto account with the everything example written for it.
+struct Setup {
+    account: common::TestAccount,
+    plan: Plan,
+    direct: SdkCloud,
+    home: tempfile::TempDir,
+    answers: PathBuf,
+}
+
+async fn setup() -> Setup {
+    let account = common::fresh_account().await;
+    let direct = common::connect(&account, &account.endpoint).await;
+    let (toml, plan) = facts::everything_example(&direct, &account.account_id).await;
+    let home = tempfile::tempdir().unwrap();
+    let answers = home.path().join("answers.toml");
+    std::fs::write(&answers, toml).unwrap();
+    Setup {
+        account,
+        plan,
+        direct,
+        home,
+        answers,
+    }
+}
+
+impl Setup {
+    fn onramp(&self, args: &[&str]) -> Command {
+        let c = &self.account.credentials;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_onramp"));
+        command
+            .args(args)
+            .args(["--endpoint-url", &self.account.endpoint])
+            .current_dir(self.home.path())
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", self.home.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.home.path().join("none"))
+            .env("AWS_ACCESS_KEY_ID", c.access_key_id())
+            .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
+            .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn apply(&self, journal: &Path) -> Command {
+        self.onramp(&[
+            "apply",
+            "--answers",
+            self.answers.to_str().unwrap(),
+            "--yes",
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
+    }
+
+    fn destroy(&self, journal: &Path) -> Output {
+        self.onramp(&["destroy", "--journal", journal.to_str().unwrap(), "--yes"])
+            .output()
+            .unwrap()
+    }
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read(path)
+        .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+        .unwrap_or(0)
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\n{}{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Starts apply and kills it once the journal has `after_lines` lines and
+/// `extra` more has passed. Returns whether it was still running then.
+fn kill_during(mut child: Child, journal: &Path, after_lines: usize, extra: Duration) -> bool {
+    let started = Instant::now();
+    while lines(journal) < after_lines {
+        if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(60) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(100));
+    }
+    std::thread::sleep(extra);
+    let running = child.try_wait().unwrap().is_none();
+    // SIGKILL: no handler runs, nothing is flushed or cleaned up.
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    running && status.code().is_none()
+}
+
+async fn assert_complete(s: &Setup, what: &str) {
+    facts::assert_complete(&s.direct, &s.plan, what).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_apply_then_resume_completes() {
+    let seed = seed();
+    eprintln!("ONRAMP_KILL_SEED={seed}");
+    let mut random = Random(seed);
+    let s = setup().await;
+
+    // A clean run, to know how long the journal of a whole apply is.
+    let clean = s.home.path().join("clean.jsonl");
+    let o = s.apply(&clean).output().unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    let total = lines(&clean);
+    assert!(total > 30, "a whole apply writes {total} lines");
+    let o = s.destroy(&clean);
+    assert!(o.status.success(), "{}", show(&o));
+    assert!(facts::moto_facts(&s.direct, &s.plan).await.is_empty());
+
+    let mut landed = 0;
+    let mut attempt = 0;
+    let mut in_flight = 0;
+    while landed < KILLS {
+        attempt += 1;
+        assert!(attempt < KILLS * 3, "only {landed} kills landed mid-apply");
+        let journal = s.home.path().join(format!("kill-{attempt}.jsonl"));
+        // Spread over the run: the n-th kill in the n-th slice of the journal.
+        let slice = (total - 1) / KILLS;
+        let after = 1 + landed * slice + random.below(slice as u64 + 1) as usize;
+        let extra = Duration::from_micros(random.below(1500));
+        let what = format!("kill {attempt} after line {after} + {extra:?} (seed {seed})");
+        let child = s
+            .apply(&journal)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if kill_during(child, &journal, after, extra) {
+            landed += 1;
+            let entries = journal::read(&journal)
+                .unwrap_or_else(|e| panic!("{what}: the journal stays readable: {e}"));
+            let open_intent = entries
+                .last()
+                .is_some_and(|e| matches!(e.record, Record::Intent(_)));
+            if open_intent {
+                in_flight += 1;
+            }
+            facts::assert_journal_matches(&s.direct, &s.plan, &journal, &what).await;
+        }
+        // Resume with the same journal, whether or not the kill landed.
+        let o = s.apply(&journal).output().unwrap();
+        assert!(o.status.success(), "{what}: resume: {}", show(&o));
+        assert_complete(&s, &what).await;
+        facts::assert_journal_matches(&s.direct, &s.plan, &journal, &format!("{what}, resumed"))
+            .await;
+        let o = s.destroy(&journal);
+        assert!(o.status.success(), "{what}: destroy: {}", show(&o));
+        let left = facts::moto_facts(&s.direct, &s.plan).await;
+        assert!(left.is_empty(), "{what}: destroy left {left:?}");
+    }
+    eprintln!(
+        "{landed} kills mid-apply in {attempt} attempts, {in_flight} with a call in flight (journal of {total} lines)"
+    );
+    assert!(
+        in_flight > 0,
+        "no kill landed between an intent and its result (seed {seed})"
+    );
+}
+
+/// Journals whose lines were cut off or damaged, for `account`: what is
+/// wrong, the bytes, and the line to be named.
+fn damaged_journals(account: &str) -> Vec<(&'static str, Vec<u8>, usize)> {
+    let run = format!(
+        r#"{{"seq":1,"unix_ms":1,"event":"run","command":"apply","account_id":"{account}","region":"us-east-1","onramp_version":"0.1.0"}}"#
+    );
+    let intent = r#"{"seq":2,"unix_ms":2,"event":"intent","action":"CreateRole","kind":"role","name":"lab-ecsInstanceRole"}"#;
+    let done = format!(
+        r#"{{"seq":3,"unix_ms":3,"event":"done","action":"CreateRole","kind":"role","name":"lab-ecsInstanceRole","arn":"arn:aws:iam::{account}:role/onramp/lab-ecsInstanceRole"}}"#
+    );
+    let cut = &done[..done.len() / 2];
+    vec![
+        (
+            "cut off in the last line",
+            format!("{run}\n{intent}\n{cut}").into_bytes(),
+            3,
+        ),
+        (
+            "garbage in the middle",
+            format!("{run}\nnot json at all\n{done}\n").into_bytes(),
+            2,
+        ),
+        (
+            "entries out of order",
+            format!("{run}\n{done}\n{intent}\n").into_bytes(),
+            3,
+        ),
+        (
+            "an unknown event",
+            format!("{run}\n{}\n", intent.replace("intent", "maybe")).into_bytes(),
+            2,
+        ),
+        (
+            "bytes that are not UTF-8",
+            [format!("{run}\n").as_bytes(), b"\xff\xfe{}\n"].concat(),
+            2,
+        ),
+        (
+            "a line cut to a lone brace",
+            format!("{run}\n{{\n").into_bytes(),
+            2,
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_journals_are_refused_naming_the_line() {
+    let s = setup().await;
+    for (what, bytes, line) in damaged_journals(&s.account.account_id) {
+        let journal = s.home.path().join("damaged.jsonl");
+        std::fs::write(&journal, &bytes).unwrap();
+        for (command, output) in [
+            ("apply", s.apply(&journal).output().unwrap()),
+            ("destroy", s.destroy(&journal)),
+        ] {
+            let err = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{what}, {command}: {}",
+                show(&output)
+            );
+            assert!(
+                err.contains(&format!("damaged at line {line}")),
+                "{what}, {command}: names line {line}: {err}"
+            );
+            assert_eq!(
+                std::fs::read(&journal).unwrap(),
+                bytes,
+                "{what}, {command}: the journal is left as it was"
+            );
+        }
+        let held = facts::moto_facts(&s.direct, &s.plan).await;
+        assert!(held.is_empty(), "{what}: nothing was created: {held:?}");
+    }
+}
