@@ -520,6 +520,13 @@ fn assert_matches_seed(
 // documents"), each applied to a fixture explicitly.
 
 const S3_PUT_OBJ_SID: &str = "S3PutObj";
+const CLOUDFORMATION_SID: &str = "CloudFormation";
+const CLOUDFORMATION_LIST_SID: &str = "CloudFormationList";
+const IAM_ROLE_SID: &str = "IAMRole";
+const IAM_INSTANCE_PROFILE_SID: &str = "IAMInstanceProfile";
+/// Lowercase, as [`Normalized`] keeps actions.
+const LIST_STACKS: &str = "cloudformation:liststacks";
+const PASS_ROLE: &str = "iam:passrole";
 
 #[derive(Debug, Clone)]
 enum Improvement {
@@ -533,6 +540,13 @@ enum Improvement {
     /// ParallelCluster SGE/Slurm/Torque instance policy: without a resources
     /// bucket, S3PutObj is left out.
     NoResourcesBucketNoS3PutObj,
+    /// ParallelCluster awsbatch user policy: `cloudformation:ListStacks` moves
+    /// from the stack-scoped CloudFormation statement to a statement of its
+    /// own on `"*"`.
+    ListStacksOnStar,
+    /// ParallelCluster awsbatch user policy: `iam:PassRole` is dropped from
+    /// the IAMInstanceProfile statement (instance-profile ARNs).
+    NoPassRoleOnInstanceProfiles,
 }
 
 impl Improvement {
@@ -545,6 +559,12 @@ impl Improvement {
             }
             Improvement::NoResourcesBucketNoS3PutObj => {
                 "parallelcluster instance policy: S3PutObj left out without a resources bucket"
+            }
+            Improvement::ListStacksOnStar => {
+                "parallelcluster awsbatch user policy: cloudformation:ListStacks moves to its own statement on \"*\""
+            }
+            Improvement::NoPassRoleOnInstanceProfiles => {
+                "parallelcluster awsbatch user policy: iam:PassRole left out of IAMInstanceProfile"
             }
         }
     }
@@ -562,6 +582,12 @@ impl Improvement {
             }
             Improvement::NoResourcesBucketNoS3PutObj => {
                 "`arn:aws:s3:::NONE/batch/*` can match no bucket (bucket names are lowercase), so the statement grants nothing"
+            }
+            Improvement::ListStacksOnStar => {
+                "cloudformation:ListStacks has no resource-level permissions (only \"Resource\": \"*\"), so the seed's grant on stack/parallelcluster-* allows nothing and `pcluster list` is denied"
+            }
+            Improvement::NoPassRoleOnInstanceProfiles => {
+                "iam:PassRole is authorized against the passed role's ARN, so a grant on instance-profile/* matches nothing; IAMRole already grants PassRole on role/parallelcluster-*"
             }
         }
     }
@@ -626,8 +652,83 @@ impl Improvement {
                 statements_mut(document)
                     .retain(|s| s.get("Sid").and_then(Value::as_str) != Some(S3_PUT_OBJ_SID));
             }
+            Improvement::ListStacksOnStar => {
+                // No statement of the seed grants ListStacks on "*" yet.
+                for s in raw_statements(document) {
+                    let n = normalize(&s, "seed statement");
+                    assert!(
+                        !(n.actions.contains(LIST_STACKS) && n.resources.contains("*")),
+                        "the seed already grants {LIST_STACKS} on \"*\": {s}"
+                    );
+                }
+                let statement = statement_by_sid(document, CLOUDFORMATION_SID);
+                let resources = string_set(statement.get("Resource"), CLOUDFORMATION_SID);
+                assert!(
+                    !resources.is_empty()
+                        && resources
+                            .iter()
+                            .all(|r| r.contains(":cloudformation:") && r.contains(":stack/")),
+                    "{CLOUDFORMATION_SID} of the seed is scoped to stack ARNs only, found {resources:?}"
+                );
+                assert_eq!(
+                    remove_action(statement, LIST_STACKS),
+                    1,
+                    "{CLOUDFORMATION_SID} of the seed lists {LIST_STACKS} once"
+                );
+                statements_mut(document).push(serde_json::json!({
+                    "Sid": CLOUDFORMATION_LIST_SID,
+                    "Action": ["cloudformation:ListStacks"],
+                    "Effect": "Allow",
+                    "Resource": "*",
+                }));
+            }
+            Improvement::NoPassRoleOnInstanceProfiles => {
+                // The reason holds: IAMRole grants PassRole on role ARNs.
+                let role_statement = statement_by_sid(document, IAM_ROLE_SID).clone();
+                let role = normalize(&role_statement, IAM_ROLE_SID);
+                assert!(
+                    role.actions.contains(PASS_ROLE)
+                        && !role.resources.is_empty()
+                        && role
+                            .resources
+                            .iter()
+                            .all(|r| r.contains(":iam::") && r.contains(":role/parallelcluster-")),
+                    "{IAM_ROLE_SID} of the seed grants {PASS_ROLE} on role/parallelcluster-*: {role_statement}"
+                );
+                let statement = statement_by_sid(document, IAM_INSTANCE_PROFILE_SID);
+                let resources = string_set(statement.get("Resource"), IAM_INSTANCE_PROFILE_SID);
+                assert!(
+                    !resources.is_empty()
+                        && resources
+                            .iter()
+                            .all(|r| r.contains(":iam::") && r.contains(":instance-profile/")),
+                    "{IAM_INSTANCE_PROFILE_SID} of the seed is scoped to instance profiles only, found {resources:?}"
+                );
+                assert_eq!(
+                    remove_action(statement, PASS_ROLE),
+                    1,
+                    "{IAM_INSTANCE_PROFILE_SID} of the seed lists {PASS_ROLE} once"
+                );
+            }
         }
     }
+}
+
+/// Removes `action` (case-insensitively) from a statement's `Action` list;
+/// returns how many entries were removed. The list must keep other actions.
+fn remove_action(statement: &mut Value, action: &str) -> usize {
+    let actions = statement
+        .get_mut("Action")
+        .and_then(Value::as_array_mut)
+        .expect("the statement lists its actions");
+    let before = actions.len();
+    actions.retain(|a| !a.as_str().is_some_and(|a| a.eq_ignore_ascii_case(action)));
+    let removed = before - actions.len();
+    assert!(
+        !actions.is_empty(),
+        "removing {action} would leave the statement without actions"
+    );
+    removed
 }
 
 /// Bucket access: onramp makes one policy with one statement whose Resource
@@ -1054,6 +1155,14 @@ fn parallelcluster_awsbatch_instance_policy_equals_the_seed() {
     }
 }
 
+/// The documented improvements of the awsbatch ParallelClusterUserPolicy.
+fn awsbatch_user_improvements() -> [Improvement; 2] {
+    [
+        Improvement::ListStacksOnStar,
+        Improvement::NoPassRoleOnInstanceProfiles,
+    ]
+}
+
 #[test]
 fn parallelcluster_user_policies_equal_the_seeds() {
     for region in [REGION, CHINA_REGION] {
@@ -1067,7 +1176,9 @@ fn parallelcluster_user_policies_equal_the_seeds() {
                     scheduler,
                     resources_bucket,
                 ));
+                let mut improvements = partition_improvement(region);
                 let seed = if scheduler == "awsbatch" {
+                    improvements.extend(awsbatch_user_improvements());
                     PC_USER_AWSBATCH_SEED
                 } else {
                     PC_USER_TRADITIONAL_SEED
@@ -1079,7 +1190,7 @@ fn parallelcluster_user_policies_equal_the_seeds() {
                     policy_document(&plan, PC_USER_POLICY),
                     seed,
                     fixture(seed, &Fill::new(region)),
-                    &partition_improvement(region),
+                    &improvements,
                 );
             }
         }
@@ -1591,5 +1702,131 @@ fn the_comparison_catches_a_changed_action_resource_effect_or_condition() {
             statement_differences(&changed, &seed).is_some(),
             "the comparison misses {what}"
         );
+    }
+}
+
+#[test]
+fn the_awsbatch_user_policy_improvements_are_needed_and_change_nothing_else() {
+    let plan = plan_of(&parallelcluster_answers(
+        REGION,
+        "awsbatch",
+        Some(RESOURCES_BUCKET),
+    ));
+    let generated = policy_document(&plan, PC_USER_POLICY).clone();
+    let seed = fixture(PC_USER_AWSBATCH_SEED, &Fill::new(REGION));
+
+    // The seed as published differs, in the three statements concerned.
+    let report = statement_differences(&generated, &seed)
+        .expect("the generated policy must differ from the seed as published");
+    for sid in [
+        CLOUDFORMATION_SID,
+        CLOUDFORMATION_LIST_SID,
+        IAM_INSTANCE_PROFILE_SID,
+    ] {
+        assert!(report.contains(sid), "the report names {sid}:\n{report}");
+    }
+
+    // Neither improvement alone is enough; both together are.
+    for only in awsbatch_user_improvements() {
+        let mut fixture = seed.clone();
+        only.apply(&mut fixture);
+        assert!(
+            statement_differences(&generated, &fixture).is_some(),
+            "`{}` alone must not make the documents equal",
+            only.name()
+        );
+    }
+    let mut improved = seed.clone();
+    for improvement in awsbatch_user_improvements() {
+        improvement.apply(&mut improved);
+    }
+    assert!(
+        statement_differences(&generated, &improved).is_none(),
+        "{:?}",
+        statement_differences(&generated, &improved)
+    );
+
+    // Anything else that differs still fails, in and around those statements.
+    type Change = (&'static str, fn(&mut Value));
+    let changes: [Change; 7] = [
+        ("ListStacks also kept in CloudFormation", |d| {
+            statement_by_sid(d, CLOUDFORMATION_SID)["Action"]
+                .as_array_mut()
+                .expect("list")
+                .push(Value::String("cloudformation:ListStacks".into()));
+        }),
+        ("ListStacks on the stack ARN", |d| {
+            let stack = statement_by_sid(d, CLOUDFORMATION_SID)["Resource"].clone();
+            statement_by_sid(d, CLOUDFORMATION_LIST_SID)["Resource"] = stack;
+        }),
+        ("another action beside ListStacks", |d| {
+            statement_by_sid(d, CLOUDFORMATION_LIST_SID)["Action"]
+                .as_array_mut()
+                .expect("list")
+                .push(Value::String("cloudformation:ListExports".into()));
+        }),
+        ("CloudFormationList left out", |d| {
+            statements_mut(d)
+                .retain(|s| s.get("Sid").and_then(Value::as_str) != Some(CLOUDFORMATION_LIST_SID));
+        }),
+        ("PassRole still on instance-profile/*", |d| {
+            statement_by_sid(d, IAM_INSTANCE_PROFILE_SID)["Action"]
+                .as_array_mut()
+                .expect("list")
+                .push(Value::String("iam:PassRole".into()));
+        }),
+        ("IAMInstanceProfile on \"*\"", |d| {
+            statement_by_sid(d, IAM_INSTANCE_PROFILE_SID)["Resource"] = Value::String("*".into());
+        }),
+        ("PassRole dropped from IAMRole too", |d| {
+            remove_action(statement_by_sid(d, IAM_ROLE_SID), PASS_ROLE);
+        }),
+    ];
+    for (what, change) in changes {
+        let mut changed = generated.clone();
+        change(&mut changed);
+        assert_ne!(changed, generated, "{what}: the change changed nothing");
+        assert!(
+            statement_differences(&changed, &improved).is_some(),
+            "the comparison misses {what}"
+        );
+    }
+}
+
+#[test]
+fn parallelcluster_user_policies_list_stacks_on_star_and_pass_only_roles() {
+    for region in [REGION, CHINA_REGION] {
+        for scheduler in ALL_SCHEDULERS {
+            let plan = plan_of(&parallelcluster_answers(
+                region,
+                scheduler,
+                Some(RESOURCES_BUCKET),
+            ));
+            let all = statements(policy_document(&plan, PC_USER_POLICY));
+            assert!(
+                all.iter().any(|s| s.statement.effect == "Allow"
+                    && s.statement.actions.contains(LIST_STACKS)
+                    && s.statement.resources.contains("*")),
+                "{scheduler} ({region}): {LIST_STACKS} must be allowed on \"*\""
+            );
+            for s in &all {
+                if s.statement.actions.contains(LIST_STACKS) {
+                    assert_eq!(
+                        s.statement.resources,
+                        BTreeSet::from(["*".to_owned()]),
+                        "{scheduler} ({region}) {}: {LIST_STACKS} only on \"*\"",
+                        s.label
+                    );
+                }
+                if s.statement.actions.contains(PASS_ROLE) {
+                    assert!(
+                        s.statement.resources.iter().all(|r| r.contains(":role/")),
+                        "{scheduler} ({region}) {}: {PASS_ROLE} only on role ARNs: {:?}",
+                        s.label,
+                        s.statement.resources
+                    );
+                }
+            }
+        }
     }
 }

@@ -80,14 +80,27 @@ pub fn add(
     );
 
     let user_doc = policy::fill(user_template, &vars)?;
+    let mut user_notes = vec![format!(
+        "The {} variant. Attach it to the IAM users or group who run `pcluster`; onramp attaches it to no one.",
+        if awsbatch {
+            "awsbatch"
+        } else {
+            "SGE/Slurm/Torque"
+        }
+    )];
+    if awsbatch {
+        user_notes.push(
+            "Statement CloudFormationList: `cloudformation:ListStacks` supports only `\"Resource\": \"*\"`, so the document's grant of it in statement CloudFormation (on `stack/parallelcluster-*`) allows nothing and `pcluster list` is denied; onramp grants it on `*` in a statement of its own.".into(),
+        );
+        user_notes.push(
+            "Statement IAMInstanceProfile: the document also grants `iam:PassRole` there, on `instance-profile/*`; PassRole is checked against role ARNs, so that grant matches nothing. onramp leaves it out: statement IAMRole grants PassRole on `role/parallelcluster-*`.".into(),
+        );
+    }
     b.add_policy(
         b.answers.name(Slot::ParallelClusterUserPolicy),
         "Permissions to create and manage AWS ParallelCluster 2 clusters with the pcluster CLI",
         user_doc,
-        vec![format!(
-            "The {} variant. Attach it to the IAM users or group who run `pcluster`; onramp attaches it to no one.",
-            if awsbatch { "awsbatch" } else { "SGE/Slurm/Torque" }
-        )],
+        user_notes,
     );
     Ok(())
 }
