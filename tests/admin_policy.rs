@@ -32,8 +32,8 @@ use onramp::apply::run::{ApplyError, Report};
 use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::{
-    Bucket, Cloud, CloudResult, Identity, InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo,
-    PolicyVersion, RetryObserver, RoleInfo, Tags, WaitFor,
+    Bucket, Cloud, CloudResult, ContextEntry, Identity, InstanceProfileInfo, NewPolicy, NewRole,
+    PolicyInfo, PolicyVersion, RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
 };
 use onramp::export::admin_policy;
 use onramp::plan::limits::MANAGED_POLICY_SIZE;
@@ -360,6 +360,20 @@ impl<C: Cloud> Cloud for Recording<C> {
 
     /// The SDK backend waits with IAM's waiters, which poll the entity's
     /// `Get*` call.
+    /// The preflight's read; not part of what the plan's commands need
+    /// (the admin policy cannot know its caller), so not recorded.
+    async fn simulate_principal_policy(
+        &self,
+        source_arn: &str,
+        actions: &[String],
+        resources: &[String],
+        context: &[ContextEntry],
+    ) -> CloudResult<Vec<SimulationResult>> {
+        self.inner
+            .simulate_principal_policy(source_arn, actions, resources, context)
+            .await
+    }
+
     async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
         match kind {
             WaitFor::Role => self.iam("GetRole", self.role_arn(id).await),

@@ -1,9 +1,12 @@
-//! From plan to account: observe what exists, diff, apply with a journal, and
-//! destroy what a journal says onramp created.
+//! From plan to account: check the caller's permissions, observe what
+//! exists, diff, apply with a journal, and destroy what a journal says
+//! onramp created.
 
 pub mod compare;
 pub mod destroy;
 pub mod diff;
 pub mod journal;
 pub mod observe;
+pub mod permissions;
+pub mod preflight;
 pub mod run;

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::{
-    Bucket, Cloud, CloudError, CloudResult, ErrorKind, Identity, InstanceProfileInfo, NewPolicy,
-    NewRole, PolicyInfo, PolicyVersion, RoleInfo, Tags, WaitFor,
+    Bucket, Cloud, CloudError, CloudResult, ContextEntry, ErrorKind, Identity, InstanceProfileInfo,
+    NewPolicy, NewRole, PolicyInfo, PolicyVersion, RoleInfo, SimulationResult, Tags, WaitFor,
 };
 
 /// Counts every call it forwards to the inner cloud.
@@ -171,4 +171,6 @@ counting_cloud! {
         "RemoveRoleFromInstanceProfile" => fn remove_role_from_instance_profile(&self, profile: &str, role: &str) -> ();
         "DeleteInstanceProfile" => fn delete_instance_profile(&self, name: &str) -> ();
         "Wait" => fn wait_until_exists(&self, kind: WaitFor, id: &str) -> ();
+        // A read: the permission preflight, which changes nothing.
+        "SimulatePrincipalPolicy" => fn simulate_principal_policy(&self, source_arn: &str, actions: &[String], resources: &[String], context: &[ContextEntry]) -> Vec<SimulationResult>;
 }

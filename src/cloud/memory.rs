@@ -16,8 +16,9 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 use super::{
-    Bucket, Cloud, CloudError, CloudResult, ErrorKind, Identity, InstanceProfileInfo, NewPolicy,
-    NewRole, PolicyInfo, PolicyVersion, RoleInfo, Tags, WaitFor,
+    Bucket, Cloud, CloudError, CloudResult, ContextEntry, Decision, ErrorKind, Identity,
+    InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyVersion, RoleInfo,
+    SIMULATE_PRINCIPAL_POLICY, SimulationResult, Tags, WaitFor,
 };
 use crate::plan::limits;
 use crate::rules;
@@ -78,6 +79,10 @@ struct State {
     policies: BTreeMap<String, Policy>,
     roles: BTreeMap<String, Role>,
     profiles: BTreeMap<String, Profile>,
+    /// Actions (lowercased) the caller's policies deny, as the policy
+    /// simulator reports them; nothing here enforces them. Empty: the
+    /// caller may do everything, as an administrator would.
+    denied: BTreeSet<String>,
 }
 
 struct Policy {
@@ -1240,8 +1245,40 @@ impl MemoryCloud {
                 policies: BTreeMap::new(),
                 roles: BTreeMap::new(),
                 profiles: BTreeMap::new(),
+                denied: BTreeSet::new(),
             }),
         }
+    }
+
+    /// The same account with another caller: an assumed-role session
+    /// (`arn:…:sts::…:assumed-role/NAME/SESSION`), the root user, … for
+    /// what depends on who calls (the permission preflight).
+    pub fn with_caller(mut self, arn: &str) -> MemoryCloud {
+        self.caller_arn = arn.to_owned();
+        self
+    }
+
+    /// Makes the policy simulator report `action` (like `iam:CreateRole`)
+    /// as denied to the caller on every resource. The call itself still
+    /// works: this account enforces no permissions.
+    pub fn deny(&self, action: &str) {
+        self.state().denied.insert(action.to_lowercase());
+    }
+
+    /// Whether `arn` is a principal the simulator knows: the caller, or
+    /// for an assumed-role session the role it assumed (by its full ARN,
+    /// path included, as IAM wants it).
+    fn simulates(&self, state: &State, arn: &str) -> bool {
+        if arn == self.caller_arn {
+            return true;
+        }
+        let session_role = self
+            .caller_arn
+            .split_once(":assumed-role/")
+            .and_then(|(_, rest)| rest.split('/').next());
+        session_role
+            .and_then(|name| state.roles.get(&key(name)))
+            .is_some_and(|role| state.arn("role", &role.path, &role.name) == arn)
     }
 
     /// The account of `onramp --demo`: `123456789012` in `aws`, with sample
@@ -1443,6 +1480,55 @@ impl Cloud for MemoryCloud {
     async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
         self.state().exists(kind, id)
     }
+
+    /// Decides by [`MemoryCloud::deny`] alone: conditions and resources
+    /// play no part, so `context` is not needed.
+    async fn simulate_principal_policy(
+        &self,
+        source_arn: &str,
+        actions: &[String],
+        resources: &[String],
+        _context: &[ContextEntry],
+    ) -> CloudResult<Vec<SimulationResult>> {
+        const ACTION: &str = SIMULATE_PRINCIPAL_POLICY;
+        let state = self.state();
+        if actions.is_empty() {
+            return Err(error(
+                ACTION,
+                ErrorKind::InvalidInput,
+                "ActionNames must name at least one action",
+            ));
+        }
+        if !self.simulates(&state, source_arn) {
+            return Err(error(
+                ACTION,
+                ErrorKind::NoSuchEntity,
+                format!("the principal `{source_arn}` does not exist"),
+            ));
+        }
+        let any = ["*".to_owned()];
+        let resources = if resources.is_empty() {
+            &any[..]
+        } else {
+            resources
+        };
+        Ok(actions
+            .iter()
+            .flat_map(|action| {
+                let decision = if state.denied.contains(&action.to_lowercase()) {
+                    Decision::ImplicitDeny
+                } else {
+                    Decision::Allowed
+                };
+                resources.iter().map(move |resource| SimulationResult {
+                    action: action.clone(),
+                    resource: resource.clone(),
+                    decision,
+                    missing_context: Vec::new(),
+                })
+            })
+            .collect())
+    }
 }
 
 /// The trait object needs both; a change that loses one fails to compile.
@@ -1530,6 +1616,49 @@ mod tests {
             }
             Ok(v) => panic!("expected {kind:?} from {action}, got Ok({v:?})"),
         }
+    }
+
+    #[tokio::test]
+    async fn the_simulator_knows_the_caller_and_the_denied_actions() {
+        let c = cloud();
+        let me = c.identity().await.unwrap().arn;
+        let actions = ["iam:CreateRole".to_owned(), "iam:GetRole".to_owned()];
+        let roles = ["arn:aws:iam::123456789012:role/a".to_owned()];
+        let all = c
+            .simulate_principal_policy(&me, &actions, &roles, &[])
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(|r| r.decision == Decision::Allowed));
+
+        c.deny("IAM:CreateRole");
+        let some = c
+            .simulate_principal_policy(&me, &actions, &[], &[])
+            .await
+            .unwrap();
+        let decided: Vec<(&str, &str, Decision)> = some
+            .iter()
+            .map(|r| (r.action.as_str(), r.resource.as_str(), r.decision))
+            .collect();
+        assert_eq!(
+            decided,
+            [
+                ("iam:CreateRole", "*", Decision::ImplicitDeny),
+                ("iam:GetRole", "*", Decision::Allowed)
+            ]
+        );
+
+        let other = "arn:aws:iam::123456789012:user/someone-else";
+        assert_kind(
+            c.simulate_principal_policy(other, &actions, &[], &[]).await,
+            ErrorKind::NoSuchEntity,
+            "SimulatePrincipalPolicy",
+        );
+        assert_kind(
+            c.simulate_principal_policy(&me, &[], &[], &[]).await,
+            ErrorKind::InvalidInput,
+            "SimulatePrincipalPolicy",
+        );
     }
 
     #[tokio::test]

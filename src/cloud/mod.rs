@@ -113,6 +113,41 @@ pub struct NewRole<'a> {
     pub tags: &'a Tags,
 }
 
+/// A condition key's value for a policy simulation (IAM's `ContextEntry`),
+/// like `iam:PolicyARN` = the policy a call would attach. Always of type
+/// `string`: the keys onramp's admin policy conditions on are ARNs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ContextEntry {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// How IAM's policy evaluation decides one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    /// A `Deny` statement matched.
+    ExplicitDeny,
+    /// Nothing allowed it.
+    ImplicitDeny,
+}
+
+/// One (action, resource) of [`Cloud::simulate_principal_policy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimulationResult {
+    /// Like `iam:CreateRole`.
+    pub action: String,
+    /// The resource ARN as simulated, `*` for any.
+    pub resource: String,
+    pub decision: Decision,
+    /// Condition keys the caller's policies test that the simulation was
+    /// not given (the decision may then be a deny it would not be).
+    pub missing_context: Vec<String>,
+}
+
+/// The action of [`Cloud::simulate_principal_policy`], as its errors name it.
+pub const SIMULATE_PRINCIPAL_POLICY: &str = "SimulatePrincipalPolicy";
+
 /// The kinds of failure onramp tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -236,6 +271,20 @@ pub trait Cloud: Send + Sync {
     async fn remove_role_from_instance_profile(&self, profile: &str, role: &str)
     -> CloudResult<()>;
     async fn delete_instance_profile(&self, name: &str) -> CloudResult<()>;
+
+    /// `iam:SimulatePrincipalPolicy`: how the policies of `source_arn` (an
+    /// IAM user, group or role) decide each of `actions` on each of
+    /// `resources` (any resource when empty), given the condition keys in
+    /// `context`: one result per pair, every page read. Reads only. A
+    /// backend without a simulator fails, which the preflight reports as
+    /// "could not check".
+    async fn simulate_principal_policy(
+        &self,
+        source_arn: &str,
+        actions: &[String],
+        resources: &[String],
+        context: &[ContextEntry],
+    ) -> CloudResult<Vec<SimulationResult>>;
 
     /// Waits until a just-created entity is visible to later calls (IAM is
     /// eventually consistent). `kind` is `role`, `policy` (by ARN) or

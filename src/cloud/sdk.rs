@@ -1215,6 +1215,160 @@ impl Cloud for SdkCloud {
             ),
         }
     }
+
+    /// Pages by hand (`Marker` while `IsTruncated`) rather than with the
+    /// SDK's paginator, which takes no per-call configuration: each page
+    /// is tried at most [`SIMULATION_ATTEMPTS`] times. The preflight is
+    /// advice, and a simulator that fails (an emulator without one answers
+    /// HTTP 500) should cost a second, not the SDK's five back-offs.
+    async fn simulate_principal_policy(
+        &self,
+        source_arn: &str,
+        actions: &[String],
+        resources: &[String],
+        context: &[super::ContextEntry],
+    ) -> CloudResult<Vec<super::SimulationResult>> {
+        const ACTION: &str = super::SIMULATE_PRINCIPAL_POLICY;
+        let entries: Vec<aws_sdk_iam::types::ContextEntry> = context
+            .iter()
+            .map(|c| {
+                aws_sdk_iam::types::ContextEntry::builder()
+                    .context_key_name(&c.key)
+                    .set_context_key_values(Some(c.values.clone()))
+                    .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::String)
+                    .build()
+            })
+            .collect();
+        let resource = format!("the policies of `{source_arn}`");
+        let mut results: Vec<super::SimulationResult> = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_SIMULATION_PAGES {
+            let request = self
+                .iam
+                .simulate_principal_policy()
+                .policy_source_arn(source_arn)
+                .set_action_names(Some(actions.to_vec()))
+                .set_resource_arns((!resources.is_empty()).then(|| resources.to_vec()))
+                .set_context_entries((!entries.is_empty()).then(|| entries.clone()))
+                .set_marker(marker.take());
+            // The client's own retry settings (its back-off), fewer tries.
+            let retries = self
+                .iam
+                .config()
+                .retry_config()
+                .cloned()
+                .unwrap_or_else(RetryConfig::standard)
+                .with_max_attempts(SIMULATION_ATTEMPTS);
+            let out = request
+                .customize()
+                .config_override(aws_sdk_iam::config::Builder::default().retry_config(retries))
+                .send()
+                .await
+                .map_err(|e| self.simulation_error(e, &resource))?;
+            for result in out.evaluation_results() {
+                for one in simulation_results(result) {
+                    if !results
+                        .iter()
+                        .any(|r| r.action == one.action && r.resource == one.resource)
+                    {
+                        results.push(one);
+                    }
+                }
+            }
+            match out.marker() {
+                Some(next) if out.is_truncated() && !next.is_empty() => {
+                    marker = Some(next.to_owned());
+                }
+                _ => return Ok(results),
+            }
+        }
+        Err(CloudError::new(
+            ACTION,
+            ErrorKind::Other,
+            format!("{resource}: still more results after {MAX_SIMULATION_PAGES} pages"),
+        ))
+    }
+}
+
+impl SdkCloud {
+    /// A failed simulation, told briefly: an endpoint without a policy
+    /// simulator (moto answers HTTP 500 with an HTML page) would otherwise
+    /// be reported with the whole raw response, and this message is shown
+    /// on the welcome screen.
+    fn simulation_error(
+        &self,
+        err: SdkError<
+            aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyError,
+            aws_smithy_runtime_api::http::Response,
+        >,
+        resource: &str,
+    ) -> CloudError {
+        if let SdkError::ServiceError(failure) = &err
+            && failure.err().code().is_none()
+            && failure.err().message().is_none()
+        {
+            return CloudError::new(
+                super::SIMULATE_PRINCIPAL_POLICY,
+                ErrorKind::Other,
+                format!(
+                    "{} answered HTTP {} without an IAM error: it may have no policy simulator",
+                    self.endpoint_of(Service::Iam),
+                    failure.raw().status().as_u16()
+                ),
+            );
+        }
+        self.error(
+            Service::Iam,
+            super::SIMULATE_PRINCIPAL_POLICY,
+            resource,
+            err,
+        )
+    }
+}
+
+/// Tries of each `SimulatePrincipalPolicy` page (see the method).
+const SIMULATION_ATTEMPTS: u32 = 2;
+
+/// Pages of one simulation before giving up: a handful of actions on a
+/// handful of resources fits in one or two (IAM's default page is 100).
+const MAX_SIMULATION_PAGES: usize = 50;
+
+/// One evaluation result as (action, resource) decisions. With
+/// `ResourceArns` IAM gives each resource's decision in
+/// `ResourceSpecificResults` (the top-level `EvalDecision` then sums them
+/// up); without, the top level is the decision on `*`.
+fn simulation_results(
+    result: &aws_sdk_iam::types::EvaluationResult,
+) -> Vec<super::SimulationResult> {
+    let action = result.eval_action_name();
+    let specific = result.resource_specific_results();
+    if specific.is_empty() {
+        return vec![super::SimulationResult {
+            action: action.to_owned(),
+            resource: result.eval_resource_name().unwrap_or("*").to_owned(),
+            decision: decision(result.eval_decision()),
+            missing_context: result.missing_context_values().to_vec(),
+        }];
+    }
+    specific
+        .iter()
+        .map(|r| super::SimulationResult {
+            action: action.to_owned(),
+            resource: r.eval_resource_name().to_owned(),
+            decision: decision(r.eval_resource_decision()),
+            missing_context: r.missing_context_values().to_vec(),
+        })
+        .collect()
+}
+
+/// A decision IAM may add later counts as not allowed.
+fn decision(d: &aws_sdk_iam::types::PolicyEvaluationDecisionType) -> super::Decision {
+    use aws_sdk_iam::types::PolicyEvaluationDecisionType as D;
+    match d {
+        D::Allowed => super::Decision::Allowed,
+        D::ExplicitDeny => super::Decision::ExplicitDeny,
+        _ => super::Decision::ImplicitDeny,
+    }
 }
 
 #[cfg(test)]

@@ -12,18 +12,25 @@ use super::{Context, Failure, plan_and_lint, write};
 use crate::apply::diff::{Change, State};
 use crate::apply::journal::{self, Journal};
 use crate::apply::observe;
+use crate::apply::permissions::{Audience, Outcome as Preflight};
+use crate::apply::preflight;
 use crate::apply::run::{self, ApplyError, Event, Report};
 use crate::cli::{Outcome, PlanFormat};
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, Identity};
 use crate::output;
 use crate::plan::Plan;
 use crate::plan::lint;
 
+/// What `status` and `apply` start from.
+struct Observed {
+    cloud: Box<dyn Cloud>,
+    identity: Identity,
+    plan: Plan,
+    changes: Vec<Change>,
+}
+
 /// Everything up to the diff: answers, identity, plan, lint, observe.
-async fn observed(
-    ctx: &Context<'_>,
-    path: Option<&Path>,
-) -> Result<(Box<dyn Cloud>, Plan, Vec<Change>), Failure> {
+async fn observed(ctx: &Context<'_>, path: Option<&Path>) -> Result<Observed, Failure> {
     let answers = ctx.answers(path)?;
     let cloud = ctx.connect(&answers).await?;
     let identity = cloud.identity().await?;
@@ -36,7 +43,12 @@ async fn observed(
         )));
     }
     let changes = observe::changes(cloud.as_ref(), &plan).await?;
-    Ok((cloud, plan, changes))
+    Ok(Observed {
+        cloud,
+        identity,
+        plan,
+        changes,
+    })
 }
 
 pub async fn status(
@@ -45,7 +57,9 @@ pub async fn status(
     format: PlanFormat,
     stdout: &mut dyn Write,
 ) -> Result<Outcome, Failure> {
-    let (_, plan, changes) = observed(ctx, path).await?;
+    // No permission preflight here: `status` only reads, often from
+    // scripts, and `apply` checks before it changes anything.
+    let Observed { plan, changes, .. } = observed(ctx, path).await?;
     let text = match format {
         PlanFormat::Text => output::changes_text(&plan, &changes),
         PlanFormat::Json => output::changes_json(&plan, &changes),
@@ -63,10 +77,24 @@ pub async fn apply(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Failure> {
-    let (cloud, plan, changes) = observed(ctx, path).await?;
+    let Observed {
+        cloud,
+        identity,
+        plan,
+        changes,
+    } = observed(ctx, path).await?;
     let text = format == PlanFormat::Text;
     if text {
         write(stdout, &output::changes_text(&plan, &changes))?;
+    }
+    if changes.iter().any(|c| c.state != State::Unchanged) {
+        // Before any change, with or without --yes (a dry run is where a
+        // person would rather learn it). Warnings only, on stderr.
+        let outcome =
+            preflight::preflight(cloud.as_ref(), &identity.arn, &plan, Audience::Headless).await;
+        if let Some(warning) = preflight_warning(&outcome) {
+            write(stderr, &warning)?;
+        }
     }
     let conflicts = changes.iter().any(|c| c.state == State::Conflict);
     if !yes {
@@ -166,6 +194,42 @@ pub async fn apply(
     }
 }
 
+/// How many missing permissions the warning names.
+const NAMED: usize = 5;
+
+/// What `apply` tells about the permission preflight on stderr, if anything:
+/// nothing when every check passed.
+fn preflight_warning(outcome: &Preflight) -> Option<String> {
+    match outcome {
+        Preflight::Allowed { .. } => None,
+        Preflight::Missing { checked, denied } => {
+            let mut text = format!(
+                "onramp: warning: the caller may not be allowed to make {} of the {checked} calls checked:\n",
+                denied.len()
+            );
+            for d in denied.iter().take(NAMED) {
+                text.push_str(&format!("  {}\n", d.describe()));
+            }
+            if denied.len() > NAMED {
+                text.push_str(&format!("  … and {} more\n", denied.len() - NAMED));
+            }
+            text.push_str(
+                "onramp: the apply stops at the first call IAM denies; `onramp export --format admin-policy` \
+                 (with the same answers) writes the policy the caller needs\n",
+            );
+            Some(text)
+        }
+        Preflight::Root => Some(
+            "onramp: warning: running as the account's root user: no permission check needed, \
+             but AWS advises an IAM role or user for everyday tasks\n"
+                .to_owned(),
+        ),
+        Preflight::Unchecked(reason) => Some(format!(
+            "onramp: could not check permissions beforehand ({reason}); going on\n"
+        )),
+    }
+}
+
 fn arns_only(plan: &Plan) -> Report {
     Report {
         arns: plan
@@ -207,4 +271,67 @@ fn result_json(
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::permissions::Denied;
+
+    fn denied(n: usize) -> Vec<Denied> {
+        (0..n)
+            .map(|i| Denied {
+                action: "iam:CreateRole".into(),
+                resource: format!("arn:aws:iam::123456789012:role/r{i}"),
+                explicit: false,
+                context: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nothing_is_said_when_every_check_passed() {
+        assert_eq!(preflight_warning(&Preflight::Allowed { checked: 9 }), None);
+    }
+
+    #[test]
+    fn missing_permissions_are_named_up_to_five_with_the_way_out() {
+        let text = preflight_warning(&Preflight::Missing {
+            checked: 40,
+            denied: denied(7),
+        })
+        .unwrap_or_default();
+        assert!(
+            text.starts_with(
+                "onramp: warning: the caller may not be allowed to make 7 of the 40 calls checked:\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  iam:CreateRole on arn:aws:iam::123456789012:role/r4\n"));
+        assert!(!text.contains("role/r5"), "{text}");
+        assert!(text.contains("  … and 2 more\n"), "{text}");
+        assert!(
+            text.contains("`onramp export --format admin-policy`"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .all(|l| l.starts_with("onramp: ") || l.starts_with("  "))
+        );
+    }
+
+    #[test]
+    fn root_and_unchecked_are_one_line_each() {
+        let root = preflight_warning(&Preflight::Root).unwrap_or_default();
+        assert!(root.contains("root user") && root.contains("no permission check needed"));
+        assert_eq!(root.lines().count(), 1);
+        let unchecked =
+            preflight_warning(&Preflight::Unchecked("SimulatePrincipalPolicy: no".into()));
+        assert_eq!(
+            unchecked.as_deref(),
+            Some(
+                "onramp: could not check permissions beforehand (SimulatePrincipalPolicy: no); going on\n"
+            )
+        );
+    }
 }

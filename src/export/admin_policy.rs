@@ -115,12 +115,71 @@ pub fn render(plan: &Plan) -> Result<String, String> {
 /// the plan's path and the names' common prefix
 /// (`arn:…:role/PATH/PREFIX*`), which is wider, so it is only a fallback.
 pub fn document(plan: &Plan) -> Value {
+    to_document(&statements(plan))
+}
+
+/// The statements of [`document`], before they are written as JSON: what
+/// the permission preflight (`apply::permissions`) simulates, so that the
+/// policy onramp exports and the permissions it checks are one list.
+pub fn statements(plan: &Plan) -> Vec<Statement> {
     let exact = build(plan, Scope::Exact);
-    if policy_size(&exact) <= MANAGED_POLICY_SIZE {
+    if policy_size(&to_document(&exact)) <= MANAGED_POLICY_SIZE {
         exact
     } else {
         build(plan, Scope::PathWildcard)
     }
+}
+
+/// One `Allow` statement of the admin policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sid: String,
+    pub actions: Vec<&'static str>,
+    /// ARNs, some with wildcards; `["*"]` for any resource.
+    pub resources: Vec<String>,
+    pub condition: Option<Condition>,
+    /// Only the wizard needs it (its bucket list): the headless commands
+    /// never call S3.
+    pub wizard_only: bool,
+}
+
+/// A statement's one condition: `operator` on `key`, true when the request's
+/// value is any of `values`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// `StringEquals`, `ArnEquals`.
+    pub operator: &'static str,
+    /// The condition key, like `iam:PolicyARN`.
+    pub key: &'static str,
+    pub values: Vec<String>,
+}
+
+/// The policy document of `statements`; keys in the order people read them.
+fn to_document(statements: &[Statement]) -> Value {
+    let statements: Vec<Map<String, Value>> = statements.iter().map(statement_json).collect();
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn statement_json(s: &Statement) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("Sid".into(), json!(s.sid));
+    out.insert("Effect".into(), json!("Allow"));
+    out.insert("Action".into(), json!(s.actions));
+    let resource = match s.resources.as_slice() {
+        [any] if any == "*" => json!("*"),
+        arns => json!(arns),
+    };
+    out.insert("Resource".into(), resource);
+    if let Some(c) = &s.condition {
+        // A boundary is one ARN by nature, written as one; the planned
+        // policies are a set, written as a list even when there is one.
+        let values = match (c.operator, c.values.as_slice()) {
+            ("StringEquals", [one]) => json!(one),
+            (_, values) => json!(values),
+        };
+        out.insert("Condition".into(), json!({ c.operator: { c.key: values } }));
+    }
+    out
 }
 
 /// How planned entities are named in `Resource`.
@@ -130,7 +189,7 @@ enum Scope {
     PathWildcard,
 }
 
-fn build(plan: &Plan, scope: Scope) -> Value {
+fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
     let policies = of_kind(plan, |s| matches!(s, Spec::ManagedPolicy { .. }));
     let roles = of_kind(plan, |s| matches!(s, Spec::Role { .. }));
     let profiles = of_kind(plan, |s| matches!(s, Spec::InstanceProfile { .. }));
@@ -145,7 +204,7 @@ fn build(plan: &Plan, scope: Scope) -> Value {
         ));
     }
 
-    let mut reads: Vec<&str> = Vec::new();
+    let mut reads: Vec<&'static str> = Vec::new();
     if !roles.is_empty() {
         reads.extend(ROLE_READS);
     }
@@ -182,22 +241,22 @@ fn build(plan: &Plan, scope: Scope) -> Value {
         }
     }
 
-    let mut bucket_list = statement(
-        "OnlyForTheWizardsBucketList",
-        &BUCKET_LIST_ACTIONS,
-        Vec::new(),
-        None,
-    );
-    bucket_list.insert("Resource".into(), json!("*"));
-    statements.push(bucket_list);
-
-    json!({"Version": "2012-10-17", "Statement": statements})
+    statements.push(Statement {
+        wizard_only: true,
+        ..statement(
+            "OnlyForTheWizardsBucketList",
+            &BUCKET_LIST_ACTIONS,
+            vec!["*".to_owned()],
+            None,
+        )
+    });
+    statements
 }
 
 /// The statements that change roles: the changes every role may need; its
 /// creation, with its planned boundary or without one; and attaching
 /// exactly the planned policies.
-fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<Map<String, Value>>) {
+fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<Statement>) {
     // A role planned without a boundary is created plainly, and an owned
     // one that has a boundary loses it; a role planned with one may only be
     // created, or given a boundary, with exactly that one
@@ -207,7 +266,7 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<Map<S
         by_boundary.entry(boundary(r)).or_default().push(r);
     }
     let unbounded_only = by_boundary.keys().all(Option::is_none);
-    let mut changes: Vec<&str> = ROLE_CHANGES.to_vec();
+    let mut changes: Vec<&'static str> = ROLE_CHANGES.to_vec();
     if roles.iter().any(|r| has_inline(r)) {
         changes.push("iam:PutRolePolicy");
     }
@@ -241,7 +300,11 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<Map<S
                         &sid,
                         &["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
                         arns,
-                        Some(json!({"StringEquals": {"iam:PermissionsBoundary": arn}})),
+                        Some(Condition {
+                            operator: "StringEquals",
+                            key: "iam:PermissionsBoundary",
+                            values: vec![(*arn).to_owned()],
+                        }),
                     ));
                 }
             }
@@ -264,7 +327,11 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<Map<S
             "AttachOnlyThePlannedPolicies",
             &["iam:AttachRolePolicy"],
             resources(&attaching, scope),
-            Some(json!({"ArnEquals": {"iam:PolicyARN": policies}})),
+            Some(Condition {
+                operator: "ArnEquals",
+                key: "iam:PolicyARN",
+                values: policies.into_iter().map(str::to_owned).collect(),
+            }),
         ));
     }
 }
@@ -297,22 +364,20 @@ fn has_inline(role: &Resource) -> bool {
     matches!(&role.spec, Spec::Role { inline_policies, .. } if !inline_policies.is_empty())
 }
 
-/// One `Allow` statement; keys in the order people read them.
+/// One `Allow` statement, for both kinds of entity.
 fn statement(
     sid: &str,
-    actions: &[&str],
+    actions: &[&'static str],
     resources: Vec<String>,
-    condition: Option<Value>,
-) -> Map<String, Value> {
-    let mut s = Map::new();
-    s.insert("Sid".into(), json!(sid));
-    s.insert("Effect".into(), json!("Allow"));
-    s.insert("Action".into(), json!(actions));
-    s.insert("Resource".into(), json!(resources));
-    if let Some(condition) = condition {
-        s.insert("Condition".into(), condition);
+    condition: Option<Condition>,
+) -> Statement {
+    Statement {
+        sid: sid.to_owned(),
+        actions: actions.to_vec(),
+        resources,
+        condition,
+        wizard_only: false,
     }
-    s
 }
 
 /// The `Resource` list for planned entities of one kind, in plan order.
@@ -585,7 +650,7 @@ mod tests {
             extra.arn = format!("arn:aws:iam::123456789012:role/p/lab-Extra{i}");
             plan.resources.push(extra);
         }
-        assert!(policy_size(&build(&plan, Scope::Exact)) > MANAGED_POLICY_SIZE);
+        assert!(policy_size(&to_document(&build(&plan, Scope::Exact))) > MANAGED_POLICY_SIZE);
         let doc = document(&plan);
         assert_eq!(
             find(&doc, "ChangeRoles")["Resource"],

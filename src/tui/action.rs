@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::apply::permissions::Outcome as PreflightOutcome;
 use crate::apply::run::{Event, Report};
 use crate::cloud::{Bucket, Identity};
 use crate::export::Format as ExportFormat;
@@ -26,6 +27,12 @@ pub enum Action {
     Connected(Result<Identity, String>),
     /// The account's buckets with their regions.
     BucketsLoaded(Result<Vec<Bucket>, String>),
+    /// What the permission preflight with the given generation found
+    /// (older ones are dropped).
+    Preflighted {
+        generation: u64,
+        outcome: PreflightOutcome,
+    },
     /// What exists of the plan with the given generation (older ones are dropped).
     Observed {
         generation: u64,
@@ -51,6 +58,12 @@ pub enum Effect {
     Connect,
     /// List the account's buckets.
     ListBuckets,
+    /// Check that the caller may make the calls `plan` needs (reads only).
+    Preflight {
+        generation: u64,
+        caller_arn: String,
+        plan: Box<Plan>,
+    },
     /// Read what exists of `plan` (reads only).
     Observe { generation: u64, plan: Box<Plan> },
     /// Make the changes, journaled in `journal`.
@@ -81,6 +94,7 @@ impl Effect {
         match self {
             Effect::Connect => "connect",
             Effect::ListBuckets => "list-buckets",
+            Effect::Preflight { .. } => "preflight",
             Effect::Observe { .. } => "observe",
             Effect::Apply { .. } => "apply",
             Effect::StopApply => "stop-apply",

@@ -152,6 +152,8 @@ pub struct App {
     pub confirm: screens::confirm::State,
     pub run: screens::apply::State,
     pub summary: screens::summary::State,
+    /// The permission preflight for the caller and the current plan.
+    pub preflight: super::preflight::State,
     pub overlay: Option<Overlay>,
     /// A one-line message in the footer until the next key.
     pub flash: Option<String>,
@@ -211,6 +213,7 @@ impl App {
             confirm: screens::confirm::State::default(),
             run: screens::apply::State::default(),
             summary: screens::summary::State::default(),
+            preflight: super::preflight::State::default(),
             overlay: None,
             flash: None,
             exports: Vec::new(),
@@ -242,6 +245,7 @@ impl App {
             || (self.review.observed_for.is_some()
                 && matches!(self.review.observed, Loading::Loading))
             || self.run.in_flight()
+            || self.preflight.status == super::preflight::Status::Running
     }
 
     /// Where `s` writes the answers.
@@ -366,7 +370,15 @@ impl App {
     pub fn go(&mut self, screen: Screen) -> Vec<Effect> {
         self.screen = screen;
         match screen {
-            Screen::Review | Screen::Preview | Screen::Confirm => self.observe_if_stale(),
+            Screen::Review | Screen::Preview => self.observe_if_stale(),
+            // Where the preflight is shown: checked again if what the plan
+            // needs changed since.
+            Screen::Welcome => super::preflight::check_if_stale(self),
+            Screen::Confirm => {
+                let mut effects = self.observe_if_stale();
+                effects.extend(super::preflight::check_if_stale(self));
+                effects
+            }
             _ => Vec::new(),
         }
     }
@@ -456,7 +468,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             };
             app.refresh();
             if ok {
-                vec![Effect::ListBuckets]
+                // A new connection may be a new caller, or the same one
+                // with the permissions it lacked: check again.
+                app.preflight.checked_for = None;
+                let mut effects = vec![Effect::ListBuckets];
+                effects.extend(super::preflight::check_if_stale(app));
+                effects
             } else {
                 app.account_buckets = Loading::Failed("not connected".into());
                 Vec::new()
@@ -467,6 +484,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Ok(buckets) => Loading::Ready(buckets),
                 Err(problem) => Loading::Failed(problem),
             };
+            Vec::new()
+        }
+        Action::Preflighted {
+            generation,
+            outcome,
+        } => {
+            super::preflight::finished(app, generation, outcome);
             Vec::new()
         }
         Action::Observed { generation, result } => {

@@ -28,7 +28,14 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'
         ];
     }
     match screen {
-        Screen::Welcome => &[("Enter", "start"), ("r", "try connecting again")],
+        Screen::Welcome => &[
+            ("Enter", "start"),
+            ("r", "try connecting again"),
+            (
+                "x",
+                "export, e.g. the admin policy a missing permission is in",
+            ),
+        ],
         Screen::Scope => &[
             ("↑↓ / j k", "choose"),
             ("Space", "select"),
@@ -78,6 +85,10 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'
             ("y / Enter", "create everything listed"),
             ("t", "step through resource by resource"),
             ("c", "show the equivalent aws iam commands"),
+            (
+                "x",
+                "export, e.g. the admin policy a missing permission is in",
+            ),
             ("↑↓", "scroll"),
         ],
         Screen::Apply => &[

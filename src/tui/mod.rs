@@ -9,6 +9,7 @@ pub mod app;
 pub mod export;
 pub mod field;
 pub mod keymap;
+pub mod preflight;
 pub mod runtime;
 pub mod screens;
 pub mod terminal;

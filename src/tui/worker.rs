@@ -12,6 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::action::{Action, Effect};
 use crate::apply::journal::Journal;
 use crate::apply::observe;
+use crate::apply::permissions::{Audience, Outcome};
+use crate::apply::preflight::preflight;
 use crate::apply::run::{self, Event};
 use crate::cloud::Cloud;
 use crate::cloud::sdk::{ConnectOptions, SdkCloud};
@@ -87,6 +89,24 @@ impl Worker {
                         cloud.list_buckets().await.map_err(|e| e.to_string())
                     };
                     worker.send(Action::BucketsLoaded(result.await));
+                });
+            }
+            Effect::Preflight {
+                generation,
+                caller_arn,
+                plan,
+            } => {
+                tokio::spawn(async move {
+                    let outcome = match worker.cloud().await {
+                        Ok(cloud) => {
+                            preflight(cloud.as_ref(), &caller_arn, &plan, Audience::Wizard).await
+                        }
+                        Err(problem) => Outcome::Unchecked(problem),
+                    };
+                    worker.send(Action::Preflighted {
+                        generation,
+                        outcome,
+                    });
                 });
             }
             Effect::Observe { generation, plan } => {

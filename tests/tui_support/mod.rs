@@ -11,6 +11,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use onramp::answers::{Answers, Environment};
 use onramp::cloud::Cloud;
+use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
 use onramp::tui::action::{Action, Effect};
 use onramp::tui::app::{App, Config, Screen, update};
@@ -53,6 +54,8 @@ pub struct Driver {
     runtime: tokio::runtime::Runtime,
     /// Effects started whose answer has not come back yet.
     outstanding: usize,
+    /// With [`Driver::counting`]: the worker's cloud, which counts every call.
+    pub counted: Option<Arc<CountingCloud<MemoryCloud>>>,
 }
 
 impl Driver {
@@ -65,6 +68,35 @@ impl Driver {
     }
 
     pub fn with(config: impl FnOnce(&Path) -> Config, cloud: Arc<MemoryCloud>) -> Driver {
+        let worker_cloud = Arc::clone(&cloud) as Arc<dyn Cloud>;
+        Driver::start(config, cloud, worker_cloud)
+    }
+
+    /// The wizard on the demo account behind a [`CountingCloud`], so a test
+    /// can tell that nothing was changed ([`Driver::mutating_calls`]). The
+    /// account is `counted`'s inner cloud; `cloud` is a demo account of its
+    /// own that the worker never uses.
+    pub fn counting(config: impl FnOnce(&Path) -> Config) -> Driver {
+        let counted = Arc::new(CountingCloud::new(MemoryCloud::demo()));
+        let worker_cloud = Arc::clone(&counted) as Arc<dyn Cloud>;
+        let mut driver = Driver::start(config, Arc::new(MemoryCloud::demo()), worker_cloud);
+        driver.counted = Some(counted);
+        driver
+    }
+
+    /// Calls that changed the account so far (a [`Driver::counting`] driver only).
+    pub fn mutating_calls(&self) -> usize {
+        self.counted
+            .as_ref()
+            .expect("a driver made by Driver::counting")
+            .mutating_calls()
+    }
+
+    fn start(
+        config: impl FnOnce(&Path) -> Config,
+        cloud: Arc<MemoryCloud>,
+        worker_cloud: Arc<dyn Cloud>,
+    ) -> Driver {
         let dir = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -72,7 +104,7 @@ impl Driver {
             .build()
             .unwrap();
         let (tx, results) = tokio::sync::mpsc::unbounded_channel();
-        let connector = Connector::Ready(Arc::clone(&cloud) as Arc<dyn Cloud>);
+        let connector = Connector::Ready(worker_cloud);
         let worker = {
             let _guard = runtime.enter();
             Worker::new(connector, tx)
@@ -89,6 +121,7 @@ impl Driver {
             results,
             runtime,
             outstanding: 0,
+            counted: None,
         };
         driver.run(effects);
         driver.settle();
@@ -131,6 +164,7 @@ impl Driver {
                 action,
                 Action::Connected(_)
                     | Action::BucketsLoaded(_)
+                    | Action::Preflighted { .. }
                     | Action::Observed { .. }
                     | Action::Applied(_)
                     | Action::Saved(_)

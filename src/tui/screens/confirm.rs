@@ -162,6 +162,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         KeyCode::Char('y') | KeyCode::Enter => start(app, &BTreeSet::new()),
+        KeyCode::Char('x') => crate::tui::export::open(app),
         _ => Vec::new(),
     }
 }
@@ -267,6 +268,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         format!("Every call is recorded in {journal} before and after it is made."),
         theme.dim(),
     )));
+    if let Some(line) = crate::tui::preflight::line(app, theme) {
+        lines.push(line);
+    }
     lines.push(Line::from(""));
     for change in &pending {
         let verb = if change.state == ChangeState::Create {

@@ -1,4 +1,5 @@
-//! Welcome: what onramp will do, who the caller is, and any problem found.
+//! Welcome: what onramp will do, who the caller is, whether they may make
+//! the calls the plan needs, and any problem found.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -13,6 +14,8 @@ use crate::tui::widgets::{panel, spinner};
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Enter | KeyCode::Right => app.advance(),
+        // The admin policy, for a caller the preflight found short of it.
+        KeyCode::Char('x') => crate::tui::export::open(app),
         KeyCode::Char('r') if !matches!(app.identity, Loading::Loading) => {
             app.identity = Loading::Loading;
             app.account_buckets = Loading::Loading;
@@ -81,6 +84,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(field("partition", identity.partition.clone()));
             if let Some(endpoint) = &app.config.endpoint_url {
                 lines.push(field("endpoint", endpoint.clone()));
+            }
+            if let Some(line) = crate::tui::preflight::line(app, theme) {
+                lines.push(Line::from(""));
+                lines.push(line);
             }
         }
         Loading::Failed(problem) => {
