@@ -51,17 +51,49 @@ pub struct Answers {
     #[serde(default)]
     pub permissions_boundary: String,
     /// Added to every resource beside onramp's own tag.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "table_of")]
     pub tags: BTreeMap<String, String>,
     /// Overrides of the default names.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "table_of")]
     pub names: NameOverrides,
     /// The Genomics Workflows on AWS core permissions; absent means not wanted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "table"
+    )]
     pub genomics: Option<Genomics>,
     /// The AWS ParallelCluster policies; absent means not wanted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "table"
+    )]
     pub parallelcluster: Option<ParallelCluster>,
+}
+
+/// A table, and only a table: serde would also read a struct from a list,
+/// field by field in order, so `parallelcluster = []` would silently mean
+/// `[parallelcluster]` with every default.
+fn table<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    table_of(d).map(Some)
+}
+
+/// A table (`[names]`, `[tags]`), said so when it is not one.
+fn table_of<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    struct TableOnly<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for TableOnly<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(TableOnly(std::marker::PhantomData))
 }
 
 fn root_path() -> String {
@@ -173,18 +205,31 @@ fn slurm() -> String {
     "slurm".into()
 }
 
-/// `version = 2` and `version = "2"` both mean the same to a person.
+/// `version = 2` and `version = "2"` both mean the same to a person. Anything
+/// else (`2.5`, `true`, a list) is refused with what is expected, not with
+/// serde's "data did not match any variant of untagged enum".
 fn string_or_integer<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Text(String),
-        Number(i64),
+    struct Version;
+    impl serde::de::Visitor<'_> for Version {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a ParallelCluster version such as \"2\"")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
     }
-    Ok(match Either::deserialize(d)? {
-        Either::Text(s) => s,
-        Either::Number(n) => n.to_string(),
-    })
+    d.deserialize_any(Version)
 }
 
 impl Default for ParallelCluster {
@@ -405,6 +450,14 @@ impl Answers {
     }
 
     fn resolve_account(&self, env: &Environment, errors: &mut Errors) -> Option<String> {
+        // A malformed id is that, whatever the account in use: not "the
+        // answers are for account  but …".
+        if let Some(file) = &self.account_id
+            && let Err(why) = rules::account_id(file)
+        {
+            errors.add("account_id", why);
+            return None;
+        }
         if let (Some(file), Some(cloud)) = (&self.account_id, &env.account_id)
             && file != cloud
         {

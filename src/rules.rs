@@ -115,12 +115,14 @@ pub fn iam_name(name: &str, what: &str, max: usize) -> Result<(), Reason> {
     }
     if let Some(bad) = name.chars().find(|c| !is_iam_name_char(*c)) {
         return Err(format!(
-            "`{name}` contains `{bad}`; a {what} may use letters, digits and `_ + = , . @ -`"
+            "`{name}` contains `{bad}`; {} may use letters, digits and `_ + = , . @ -`",
+            a_or_an(what)
         ));
     }
     if len > max {
         return Err(format!(
-            "`{name}` is {len} characters long; IAM allows at most {max} for a {what}"
+            "`{name}` is {len} characters long; IAM allows at most {max} for {}",
+            a_or_an(what)
         ));
     }
     Ok(())
@@ -260,11 +262,26 @@ pub fn ecs_cluster_name(name: &str) -> Result<(), Reason> {
     simple_name(name, "ECS cluster name", 255)
 }
 
+/// `what` with its indefinite article, for messages: "a role name", "an ECS
+/// cluster name" (every `what` here is lowercase prose or an uppercase
+/// initialism, so the first letter decides).
+fn a_or_an(what: &str) -> String {
+    let article = if what.starts_with([
+        'a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'F', 'H', 'L', 'M', 'N', 'R', 'S', 'X',
+    ]) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {what}")
+}
+
 fn simple_name(name: &str, what: &str, max: usize) -> Result<(), Reason> {
     let len = name.chars().count();
     if len == 0 || len > max {
         return Err(format!(
-            "`{name}` is {len} characters long; a {what} has 1 to {max}"
+            "`{name}` is {len} characters long; {} has 1 to {max}",
+            a_or_an(what)
         ));
     }
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
@@ -275,7 +292,8 @@ fn simple_name(name: &str, what: &str, max: usize) -> Result<(), Reason> {
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
         Some(bad) => Err(format!(
-            "`{name}` contains `{bad}`; a {what} may use letters, digits, `-` and `_`"
+            "`{name}` contains `{bad}`; {} may use letters, digits, `-` and `_`",
+            a_or_an(what)
         )),
         None => Ok(()),
     }
@@ -307,6 +325,16 @@ pub fn stack_name(name: &str) -> Result<(), Reason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_use_the_right_article() {
+        let ecs = ecs_cluster_name("bad name").unwrap_err();
+        assert!(ecs.contains("an ECS cluster name"), "{ecs}");
+        let queue = batch_name("queue*", "job queue name").unwrap_err();
+        assert!(queue.contains("a job queue name"), "{queue}");
+        let role = iam_name("has space", "role name", 64).unwrap_err();
+        assert!(role.contains("a role name"), "{role}");
+    }
 
     #[test]
     fn buckets_follow_s3_rules() {

@@ -9,7 +9,9 @@ use onramp::answers::{Answers, Environment, Genomics, ParallelCluster};
 use onramp::names::NameOverrides;
 use onramp::output;
 use onramp::plan::lint::{self, Level, placeholder_in};
-use onramp::plan::{Plan, Spec, limits, plan};
+use onramp::plan::{Plan, ResourceId, Spec, limits, plan};
+use onramp::tui::app::DocRef;
+use onramp::tui::screens::editor;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
@@ -780,5 +782,467 @@ proptest! {
             .map(ToString::to_string)
             .collect();
         prop_assert!(errors.is_empty(), "path {:?}: {:#?}", path, errors);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The policy editor's check (`tui::screens::editor::check`, run on every key
+// typed in the editor): whatever the text, it never panics, and its verdict
+// is consistent: a document is kept only when serde_json reads the text, it
+// can be saved only then and only without errors, never over its size limit
+// or with a placeholder left in, and a refusal always has a reason to show.
+
+/// Every document of the demo plan, in two partitions, pretty-printed as
+/// the editor opens them, with the partition.
+fn editor_documents() -> &'static [(DocRef, String, &'static str)] {
+    static DOCS: std::sync::OnceLock<Vec<(DocRef, String, &'static str)>> =
+        std::sync::OnceLock::new();
+    DOCS.get_or_init(|| {
+        let mut out = Vec::new();
+        for (region, partition) in [("us-east-1", "aws"), ("cn-north-1", "aws-cn")] {
+            let mut answers = Answers::demo();
+            answers.region = Some(region.into());
+            for r in &planned(&answers).unwrap().resources {
+                for (label, doc) in r.documents() {
+                    let text = serde_json::to_string_pretty(doc).unwrap();
+                    out.push((DocRef { id: r.id(), label }, text, partition));
+                }
+            }
+        }
+        // An inline policy too, which has a limit of its own.
+        let inline = out[0].1.clone();
+        out.push((
+            DocRef {
+                id: ResourceId {
+                    kind: onramp::names::EntityKind::Role,
+                    name: "BatchJobRole".into(),
+                },
+                label: "inline_policies.extra".into(),
+            },
+            inline,
+            "aws",
+        ));
+        out
+    })
+}
+
+/// The size limit the editor must enforce for a document.
+fn editor_limit(doc: &DocRef) -> usize {
+    match doc.label.as_str() {
+        "document" => limits::MANAGED_POLICY_SIZE,
+        "trust_policy" => limits::TRUST_POLICY_SIZE,
+        _ => limits::INLINE_POLICIES_PER_ROLE_SIZE,
+    }
+}
+
+/// Every string value of a JSON tree (keys excluded, as IAM reads them).
+fn string_values(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| string_values(v, out)),
+        Value::Object(map) => map.values().for_each(|v| string_values(v, out)),
+        _ => {}
+    }
+}
+
+/// Checks `text` as the editor does and holds the verdict to its promises.
+fn editor_verdict_is_consistent(
+    text: &str,
+    doc: &DocRef,
+    partition: &str,
+) -> Result<editor::Check, TestCaseError> {
+    let check = editor::check(text, doc, partition);
+    let parsed = serde_json::from_str::<Value>(text);
+    prop_assert_eq!(
+        check.document.is_some(),
+        parsed.is_ok(),
+        "a document is kept exactly when serde_json reads the text"
+    );
+    if !check.can_save() {
+        prop_assert_eq!(
+            check.problems.first().map(|p| p.0),
+            Some(Level::Error),
+            "a refusal shows an error first: {:?}",
+            check.problems
+        );
+        prop_assert!(!check.problems[0].1.trim().is_empty());
+    }
+    match parsed {
+        Err(_) => {
+            prop_assert!(!check.can_save());
+            prop_assert_eq!(check.problems.len(), 1);
+            prop_assert!(
+                check.problems[0].1.starts_with("not JSON: "),
+                "{:?}",
+                check.problems
+            );
+            prop_assert_eq!(
+                check.size,
+                text.chars().filter(|c| !c.is_whitespace()).count()
+            );
+        }
+        Ok(value) => {
+            prop_assert_eq!(check.document.as_ref(), Some(&value));
+            prop_assert_eq!(check.size, limits::policy_size(&value));
+            let over = check.size > editor_limit(doc);
+            let size_problem = check
+                .problems
+                .iter()
+                .any(|(l, m)| *l == Level::Error && m.starts_with("[policy-size]"));
+            prop_assert_eq!(over, size_problem, "{:?}", check.problems);
+            let mut strings = Vec::new();
+            string_values(&value, &mut strings);
+            if let Some(p) = strings.iter().find_map(|s| placeholder_in(s)) {
+                prop_assert!(!check.can_save(), "saved with {}", p);
+            }
+            // Named, when the text is a document at all (an object).
+            if let Some(p) = strings.iter().find_map(|s| placeholder_in(s))
+                && value.is_object()
+            {
+                let named = check
+                    .problems
+                    .iter()
+                    .any(|(_, m)| m.starts_with("[placeholder]") && m.contains(&p));
+                prop_assert!(named, "{} not named: {:?}", p, check.problems);
+            }
+            if check.can_save() {
+                prop_assert!(!over);
+                prop_assert!(value.is_object());
+                prop_assert!(check.problems.iter().all(|(l, _)| *l != Level::Error));
+            }
+        }
+    }
+    Ok(check)
+}
+
+/// A JSON value of any shape, small.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        prop_oneof![
+            any::<String>(),
+            "[A-Za-z0-9:*/<>{}_.-]{0,30}",
+            Just("2012-10-17".to_owned()),
+            Just("Allow".to_owned()),
+        ]
+        .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "Version",
+                        "Statement",
+                        "Effect",
+                        "Action",
+                        "Resource",
+                        "Principal",
+                        "Sid",
+                        "Condition",
+                        "Id",
+                        "x",
+                    ]),
+                    inner
+                ),
+                0..6
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
+}
+
+/// Any text: arbitrary Unicode, JSON-ish characters, and JSON of any shape.
+fn any_editor_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ -~\n\t]{0,300}",
+        "[{}\\[\\]\":, \n0-9a-z<>]{0,200}",
+        any_json().prop_map(|v| v.to_string()),
+        any_json().prop_map(|v| serde_json::to_string_pretty(&v).unwrap()),
+    ]
+}
+
+/// A change to a valid document, as typing or pasting makes them.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Truncate(Index),
+    InsertChar(Index, char),
+    RemoveChar(Index),
+    InsertText(Index, String),
+    /// Puts text into one of the document's string values (when it parses).
+    IntoString(Index, &'static str),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<Index>().prop_map(Mutation::Truncate),
+        (any::<Index>(), any::<char>()).prop_map(|(i, c)| Mutation::InsertChar(i, c)),
+        (
+            any::<Index>(),
+            prop::sample::select(vec!['"', ',', '{', '}', '[', ']', ':', '\\'])
+        )
+            .prop_map(|(i, c)| Mutation::InsertChar(i, c)),
+        any::<Index>().prop_map(Mutation::RemoveChar),
+        (
+            any::<Index>(),
+            prop_oneof![
+                prop::sample::select(vec![
+                    "<BUCKET>",
+                    "{{bucket}}",
+                    "<RESOURCES S3 BUCKET>",
+                    "${aws:username}",
+                    "\"Sid\": \"x\",",
+                    "\n\n  \t",
+                    "arn:aws-cn:",
+                    "\u{0}",
+                    "\u{feff}",
+                ])
+                .prop_map(str::to_owned),
+                "[ -~]{0,20}",
+            ]
+        )
+            .prop_map(|(i, s)| Mutation::InsertText(i, s)),
+        (
+            any::<Index>(),
+            prop::sample::select(vec![
+                "<BUCKET>",
+                "{{region}}",
+                "<ACCOUNT ID>",
+                "${aws:username}",
+                ""
+            ]),
+        )
+            .prop_map(|(i, s)| Mutation::IntoString(i, s)),
+    ]
+}
+
+/// The string values of a JSON tree, to change them.
+fn string_values_mut<'a>(value: &'a mut Value, out: &mut Vec<&'a mut String>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| string_values_mut(v, out)),
+        Value::Object(map) => map.values_mut().for_each(|v| string_values_mut(v, out)),
+        _ => {}
+    }
+}
+
+fn mutate(text: &str, m: &Mutation) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    match m {
+        Mutation::Truncate(i) => chars.truncate(i.index(chars.len() + 1)),
+        Mutation::InsertChar(i, c) => chars.insert(i.index(chars.len() + 1), *c),
+        Mutation::RemoveChar(i) => {
+            if !chars.is_empty() {
+                chars.remove(i.index(chars.len()));
+            }
+        }
+        Mutation::InsertText(i, s) => {
+            let at = i.index(chars.len() + 1);
+            chars.splice(at..at, s.chars());
+        }
+        Mutation::IntoString(i, s) => {
+            let Ok(mut value) = serde_json::from_str::<Value>(text) else {
+                return text.to_owned();
+            };
+            let mut strings = Vec::new();
+            string_values_mut(&mut value, &mut strings);
+            if strings.is_empty() {
+                return text.to_owned();
+            }
+            let n = strings.len();
+            strings[i.index(n)].push_str(s);
+            return serde_json::to_string_pretty(&value).unwrap();
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// The document with its first statement repeated `copies` more times.
+fn grown(text: &str, copies: usize) -> String {
+    let mut value: Value = serde_json::from_str(text).unwrap();
+    if let Some(list) = value.get_mut("Statement").and_then(Value::as_array_mut)
+        && let Some(first) = list.first().cloned()
+    {
+        list.extend(std::iter::repeat_n(first, copies));
+    }
+    serde_json::to_string_pretty(&value).unwrap()
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn the_editor_check_never_panics_and_is_consistent_on_any_text(
+        text in any_editor_text(),
+        which in any::<Index>(),
+    ) {
+        let docs = editor_documents();
+        let (doc, _, partition) = &docs[which.index(docs.len())];
+        editor_verdict_is_consistent(&text, doc, partition)?;
+    }
+
+    #[test]
+    fn the_editor_check_is_consistent_on_near_valid_policies(
+        which in any::<Index>(),
+        copies in prop_oneof![3 => Just(0usize), 1 => 0usize..120],
+        mutations in prop::collection::vec(mutation(), 0..4),
+    ) {
+        let docs = editor_documents();
+        let (doc, original, partition) = &docs[which.index(docs.len())];
+        // The generated document itself can be saved, unless grown past its limit.
+        let text = grown(original, copies);
+        let check = editor_verdict_is_consistent(&text, doc, partition)?;
+        let over = check.size > editor_limit(doc);
+        prop_assert_eq!(check.can_save(), !over, "{:?}", check.problems);
+        // Whitespace does not count: the compact form gets the same verdict.
+        let compact = serde_json::to_string(&serde_json::from_str::<Value>(&text).unwrap()).unwrap();
+        let same = editor::check(&compact, doc, partition);
+        prop_assert_eq!(same.size, check.size);
+        prop_assert_eq!(same.can_save(), check.can_save());
+        // Then typing breaks it, or not.
+        let mut text = text;
+        for m in &mutations {
+            text = mutate(&text, m);
+            editor_verdict_is_consistent(&text, doc, partition)?;
+        }
+    }
+}
+
+/// The near-valid generator reaches every verdict: saved, not JSON, over the
+/// limit, and a placeholder left in.
+#[test]
+fn the_editor_generators_reach_every_verdict() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let docs = editor_documents();
+    assert!(docs.iter().any(|(d, _, _)| d.label == "trust_policy"));
+    assert!(docs.iter().any(|(d, _, _)| d.label == "document"));
+    let mut runner = TestRunner::deterministic();
+    let strategy = (
+        any::<Index>(),
+        prop_oneof![3 => Just(0usize), 1 => 0usize..120],
+        prop::collection::vec(mutation(), 0..4),
+    );
+    let (mut saved, mut not_json, mut over, mut placeholder) = (0, 0, 0, 0);
+    for _ in 0..400 {
+        let (which, copies, mutations) = strategy.new_tree(&mut runner).unwrap().current();
+        let (doc, original, partition) = &docs[which.index(docs.len())];
+        let mut text = grown(original, copies);
+        for m in &mutations {
+            text = mutate(&text, m);
+        }
+        let check = editor::check(&text, doc, partition);
+        saved += usize::from(check.can_save());
+        not_json += usize::from(check.document.is_none());
+        over += usize::from(
+            check
+                .problems
+                .iter()
+                .any(|(_, m)| m.starts_with("[policy-size]")),
+        );
+        placeholder += usize::from(
+            check
+                .problems
+                .iter()
+                .any(|(_, m)| m.starts_with("[placeholder]")),
+        );
+    }
+    eprintln!(
+        "saved {saved}, not JSON {not_json}, over the limit {over}, placeholder {placeholder}"
+    );
+    assert!(saved > 20 && not_json > 20 && over > 20 && placeholder > 5);
+}
+
+// ---------------------------------------------------------------------------
+// Answers files as typed by hand: the example files with characters
+// inserted, removed or cut off, and arbitrary text, are read or refused
+// (with a message), and what is read validates or is refused field by field;
+// never a panic.
+
+fn example_answers() -> &'static [String] {
+    static FILES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        [
+            "everything.toml",
+            "genomics.toml",
+            "parallelcluster-awsbatch.toml",
+            "parallelcluster-slurm.toml",
+        ]
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("examples")
+                    .join(f),
+            )
+            .unwrap()
+        })
+        .collect()
+    })
+}
+
+fn answers_verdict_is_sound(text: &str) -> Result<bool, TestCaseError> {
+    let answers = match Answers::from_toml(text) {
+        Ok(answers) => answers,
+        Err(e) => {
+            prop_assert!(!e.to_string().trim().is_empty(), "an empty parse error");
+            return Ok(false);
+        }
+    };
+    let env = Environment {
+        region_flag: None,
+        region_env: Some("us-east-1".into()),
+        account_id: Some("123456789012".into()),
+    };
+    match answers.validate(&env) {
+        Ok(valid) => {
+            let plan = plan(&valid)
+                .map_err(|e| TestCaseError::fail(format!("valid answers did not plan: {e}")))?;
+            prop_assert!(!output::plan_json(&plan, &lint::lint(&plan)).is_empty());
+            Ok(true)
+        }
+        Err(errors) => {
+            prop_assert!(!errors.0.is_empty());
+            for e in &errors.0 {
+                prop_assert!(
+                    !e.field.is_empty() && !e.message.trim().is_empty(),
+                    "{:?}",
+                    e
+                );
+            }
+            Ok(false)
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn answers_files_typed_by_hand_never_panic(
+        which in any::<Index>(),
+        mutations in prop::collection::vec(mutation(), 0..4),
+    ) {
+        let files = example_answers();
+        let mut text = files[which.index(files.len())].clone();
+        // The examples themselves are valid (with the account in use).
+        prop_assert!(answers_verdict_is_sound(&text)?, "an example is refused");
+        for m in &mutations {
+            text = mutate(&text, m);
+            answers_verdict_is_sound(&text)?;
+        }
+    }
+
+    #[test]
+    fn any_text_as_an_answers_file_never_panics(text in any_editor_text()) {
+        answers_verdict_is_sound(&text)?;
     }
 }

@@ -162,11 +162,15 @@ impl Context<'_> {
         }
     }
 
-    /// The region before validation: the answers', else the flag, else the environment.
+    /// The region before validation: the answers', else the flag, else the
+    /// environment. An answers region that is not a region name is left out:
+    /// the SDK would refuse it with its own error before validation could
+    /// name the `region` field.
     fn region_hint(&self, answers: &Answers) -> Option<String> {
         answers
             .region
             .clone()
+            .filter(|r| crate::rules::region(r).is_ok())
             .or_else(|| self.cli.region.clone())
             .or_else(|| self.env.aws_region.clone())
             .or_else(|| self.env.aws_default_region.clone())
