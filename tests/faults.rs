@@ -28,7 +28,7 @@ use onramp::apply::destroy::destroy;
 use onramp::apply::journal::Journal;
 use onramp::apply::run::ApplyError;
 use onramp::cloud::ErrorKind;
-use onramp::cloud::sdk::{ConnectOptions, Patience, SdkCloud};
+use onramp::cloud::sdk::{ConnectOptions, MAX_ATTEMPTS, Patience, SdkCloud};
 use onramp::plan::Plan;
 
 /// Timeouts and back-off in milliseconds, so that hundreds of faulty calls
@@ -58,12 +58,16 @@ struct Setup {
 }
 
 async fn setup(proxy: &FaultProxy) -> Setup {
+    setup_with(proxy, patience()).await
+}
+
+async fn setup_with(proxy: &FaultProxy, patience: Patience) -> Setup {
     let account = common::fresh_account().await;
     let direct = common::connect(&account, &account.endpoint).await;
     let options = ConnectOptions {
         region: Some("us-east-1".to_owned()),
         endpoint_url: Some(proxy.url().to_owned()),
-        patience: patience(),
+        patience,
         ..ConnectOptions::default()
     };
     let proxied = SdkCloud::connect_isolated(&options, account.credentials.clone())
@@ -132,8 +136,15 @@ fn expected_kind(fault: Fault) -> ErrorKind {
 }
 
 /// One fault on one step: a blip (`times` 1) or an outage (every attempt).
-/// Starts and ends with none of the plan in the account.
-async fn one_fault(s: &Setup, proxy: &FaultProxy, fault: Fault, step: usize, outage: bool) {
+/// Starts and ends with none of the plan in the account. Returns how many
+/// requests were faulted.
+async fn one_fault(
+    s: &Setup,
+    proxy: &FaultProxy,
+    fault: Fault,
+    step: usize,
+    outage: bool,
+) -> usize {
     let what = format!(
         "{fault:?} {} on step {step}",
         if outage { "outage" } else { "blip" }
@@ -191,6 +202,7 @@ async fn one_fault(s: &Setup, proxy: &FaultProxy, fault: Fault, step: usize, out
     assert_complete(s, &what).await;
     assert_journal_matches_moto(s, &journal, &format!("{what}, re-run")).await;
     destroy_all(s, &journal, &what).await;
+    faulted
 }
 
 /// Every step of the plan, as a blip and as an outage.
@@ -229,4 +241,27 @@ async fn answer_lost_after_iam_acted_on_every_step() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answer_past_the_timeout_on_every_step() {
     every_step(Fault::Delay(LATE)).await;
+}
+
+/// An answer later than a whole call may take, retries included: the call
+/// ends at the operation timeout rather than after its attempts, naming the
+/// step; the journal, the re-run and destroy hold as for the other faults.
+/// On the first, a middle and the last step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_past_the_operation_timeout() {
+    let proxy = FaultProxy::start(&common::moto_endpoint());
+    let whole_call = Patience {
+        operation_timeout: Duration::from_millis(900),
+        ..patience()
+    };
+    let s = setup_with(&proxy, whole_call).await;
+    let steps = steps_of_a_clean_apply(&s, &proxy).await;
+    let late = Fault::Delay(Duration::from_millis(1500));
+    for step in [1, steps / 2, steps] {
+        let attempts = one_fault(&s, &proxy, late, step, true).await;
+        assert!(
+            attempts < MAX_ATTEMPTS as usize,
+            "step {step}: the whole call's timeout ended it, not its {attempts} attempts"
+        );
+    }
 }
