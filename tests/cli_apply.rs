@@ -10,28 +10,9 @@ mod common;
 use common::example;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-/// The binary with an environment that cannot reach anything but what the
-/// test names: no profile files, no IMDS, no region of the machine's.
-fn onramp(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onramp"));
-    cmd.current_dir(home)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"));
-    cmd
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
+use common::{isolated_onramp as onramp, output_text as text};
 
 #[test]
 fn demo_apply_needs_yes_and_then_creates_everything() {

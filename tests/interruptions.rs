@@ -83,17 +83,10 @@ async fn setup() -> Setup {
 impl Setup {
     fn onramp(&self, args: &[&str]) -> Command {
         let c = &self.account.credentials;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_onramp"));
+        let mut command = common::isolated_onramp(self.home.path());
         command
             .args(args)
             .args(["--endpoint-url", &self.account.endpoint])
-            .current_dir(self.home.path())
-            .env_clear()
-            .env("HOME", self.home.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", self.home.path().join("none"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.home.path().join("none"))
             .env("AWS_ACCESS_KEY_ID", c.access_key_id())
             .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
             .env("AWS_SESSION_TOKEN", c.session_token().unwrap())

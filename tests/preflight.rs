@@ -14,8 +14,6 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener};
-use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -313,26 +311,7 @@ async fn moto_has_no_simulator_and_the_backend_says_so_briefly() {
 
 // --------------------------------------------------------- the binary
 
-/// The binary with an environment that reaches nothing but what the test
-/// names (as in `cli_apply`).
-fn onramp(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onramp"));
-    cmd.current_dir(home)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"));
-    cmd
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
+use common::{isolated_onramp as onramp, output_text as text};
 
 /// The demo's caller may do everything: not a word about permissions.
 #[test]

@@ -213,16 +213,9 @@ pub fn outcome(checks: &[Check], results: &[Vec<SimulationResult>]) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{Answers, Environment};
     use serde_json::Value;
 
-    fn plan_of(toml: &str) -> Plan {
-        let answers = Answers::from_toml(toml).unwrap_or_else(|e| unreachable!("{e}"));
-        let valid = answers
-            .validate(&Environment::default())
-            .unwrap_or_else(|e| unreachable!("{e}"));
-        crate::plan::plan(&valid).unwrap_or_else(|e| unreachable!("{e}"))
-    }
+    use crate::plan::plan_of_valid_toml as plan_of;
 
     const GENOMICS: &str = "region = \"us-east-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [\"b-data\"]\nspot = false\njob_role = false\n";
 

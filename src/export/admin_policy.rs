@@ -486,15 +486,8 @@ fn held_roles(plan: &Plan, profiles: &[&Resource]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{Answers, Environment};
 
-    fn plan_of(toml: &str) -> Plan {
-        let answers = Answers::from_toml(toml).unwrap_or_else(|e| unreachable!("{e}"));
-        let valid = answers
-            .validate(&Environment::default())
-            .unwrap_or_else(|e| unreachable!("{e}"));
-        crate::plan::plan(&valid).unwrap_or_else(|e| unreachable!("{e}"))
-    }
+    use crate::plan::plan_of_valid_toml as plan_of;
 
     fn sids(doc: &Value) -> Vec<&str> {
         doc["Statement"]

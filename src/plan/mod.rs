@@ -10,6 +10,17 @@ pub mod lint;
 pub mod parallelcluster;
 pub mod policy;
 
+/// For unit tests elsewhere in the crate: the plan of an answers file that
+/// must be valid.
+#[cfg(test)]
+pub(crate) fn plan_of_valid_toml(toml: &str) -> Plan {
+    let answers = crate::answers::Answers::from_toml(toml).unwrap_or_else(|e| unreachable!("{e}"));
+    let valid = answers
+        .validate(&crate::answers::Environment::default())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    plan(&valid).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
 use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};

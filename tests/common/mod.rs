@@ -377,3 +377,26 @@ pub fn assert_no_credentials(
     }
     searched
 }
+
+/// The binary with an environment that cannot reach anything but what the
+/// test names: no profile files, no IMDS, no region or credentials of the
+/// machine's; run in `home`.
+pub fn isolated_onramp(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onramp"));
+    cmd.current_dir(home)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"));
+    cmd
+}
+
+/// A finished run's stdout and stderr as text.
+pub fn output_text(o: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8(o.stdout.clone()).unwrap(),
+        String::from_utf8(o.stderr.clone()).unwrap(),
+    )
+}
