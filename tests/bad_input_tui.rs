@@ -355,8 +355,7 @@ fn bad_values() -> Vec<Bad> {
         bad(
             Batch(EcsComputeEnvironment),
             "e".repeat(256),
-            // rules::ecs_cluster_name says "a ECS cluster name".
-            "ECS cluster name has 1 to 255",
+            "an ECS cluster name has 1 to 255",
         ),
     ]
 }

@@ -9,9 +9,11 @@
 
 mod common;
 
+use common::succeeded;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{TestAccount, example};
@@ -69,17 +71,6 @@ fn as_account<'a>(cmd: &'a mut Command, account: &TestAccount) -> &'a mut Comman
         .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
         .env("AWS_ENDPOINT_URL", &account.endpoint)
         .env("AWS_DEFAULT_REGION", "us-east-1")
-}
-
-fn succeeded(what: &str, o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed ({:?}):\n{}\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
 }
 
 fn onramp(home: &Path, args: &[&str]) -> String {

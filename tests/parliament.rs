@@ -23,11 +23,13 @@
 
 mod common;
 
+use common::succeeded;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -266,34 +268,9 @@ fn examples() -> Vec<String> {
     names
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn succeeded(what: &str, o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed ({:?}):\n{}\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
-}
-
 /// The real binary, with no AWS configuration or credentials to find.
 fn onramp(home: &Path, args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_onramp"))
-        .current_dir(home)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
-        .args(args)
-        .output()
-        .unwrap();
+    let o = common::isolated_onramp(home).args(args).output().unwrap();
     succeeded(&format!("onramp {args:?}"), o)
 }
 

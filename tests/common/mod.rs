@@ -400,3 +400,18 @@ pub fn output_text(o: &std::process::Output) -> (String, String) {
         String::from_utf8(o.stderr.clone()).unwrap(),
     )
 }
+
+/// The stdout of a run that must have succeeded; otherwise fails showing
+/// both streams.
+pub fn succeeded(what: &str, o: std::process::Output) -> String {
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(
+        o.status.success(),
+        "{what} failed ({:?}):\n{stdout}\n{stderr}",
+        o.status
+    );
+    stdout
+}
