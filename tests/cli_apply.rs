@@ -100,15 +100,11 @@ fn apply_status_destroy_on_moto() {
     // Everything the runs print, for the credentials check at the end.
     let printed = std::cell::RefCell::new(Vec::<u8>::new());
     let run = |args: &[&str]| {
-        let c = &account.credentials;
-        let o = onramp(home.path())
+        let o = common::with_credentials(&mut onramp(home.path()), &account.credentials)
             .args(args)
             .args(["--endpoint-url", &account.endpoint])
             .arg("--log-file")
             .arg(&log)
-            .env("AWS_ACCESS_KEY_ID", c.access_key_id())
-            .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
-            .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
             .output()
             .unwrap();
         printed.borrow_mut().extend_from_slice(&o.stdout);

@@ -65,10 +65,7 @@ fn isolated(program: &Path, home: &Path) -> Command {
 
 /// `cmd` with the account's credentials, sending every call to moto.
 fn as_account<'a>(cmd: &'a mut Command, account: &TestAccount) -> &'a mut Command {
-    let c = &account.credentials;
-    cmd.env("AWS_ACCESS_KEY_ID", c.access_key_id())
-        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
-        .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
+    common::with_credentials(cmd, &account.credentials)
         .env("AWS_ENDPOINT_URL", &account.endpoint)
         .env("AWS_DEFAULT_REGION", "us-east-1")
 }

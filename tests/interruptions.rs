@@ -82,14 +82,10 @@ async fn setup() -> Setup {
 
 impl Setup {
     fn onramp(&self, args: &[&str]) -> Command {
-        let c = &self.account.credentials;
         let mut command = common::isolated_onramp(self.home.path());
-        command
+        common::with_credentials(&mut command, &self.account.credentials)
             .args(args)
             .args(["--endpoint-url", &self.account.endpoint])
-            .env("AWS_ACCESS_KEY_ID", c.access_key_id())
-            .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
-            .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
             .stdin(Stdio::null());
         command
     }

@@ -1840,31 +1840,20 @@ fn apply_on_moto(account: &common::TestAccount, text: &str) -> Run {
     std::fs::write(&answers, text).unwrap();
     let log = home.path().join("onramp.log");
     let journal = home.path().join("journal.jsonl");
-    let c = &account.credentials;
-    let o = Command::new(env!("CARGO_BIN_EXE_onramp"))
-        .current_dir(home.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.path().join("no-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("no-credentials"),
-        )
-        .env("AWS_ACCESS_KEY_ID", c.access_key_id())
-        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
-        .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
-        .args(["apply", "--yes", "--answers"])
-        .arg(&answers)
-        .arg("--journal")
-        .arg(&journal)
-        .args(["--endpoint-url", &account.endpoint])
-        .arg("--log-file")
-        .arg(&log)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let o = common::with_credentials(
+        &mut common::isolated_onramp(home.path()),
+        &account.credentials,
+    )
+    .args(["apply", "--yes", "--answers"])
+    .arg(&answers)
+    .arg("--journal")
+    .arg(&journal)
+    .args(["--endpoint-url", &account.endpoint])
+    .arg("--log-file")
+    .arg(&log)
+    .stdin(Stdio::null())
+    .output()
+    .unwrap();
     let log_text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("no log: {e}"));
     // `DEBUG onramp::iam: iam request action=CreateRole attempt=1`, one per
     // IAM request sent (src/cloud/sdk.rs).

@@ -352,14 +352,10 @@ fn on_moto_apply_notes_that_it_could_not_check_and_goes_on() {
     )
     .unwrap();
     let run = |args: &[&str]| {
-        let c = &account.credentials;
-        onramp(home.path())
+        common::with_credentials(&mut onramp(home.path()), &account.credentials)
             .args(args)
             .args(["--answers", answers.to_str().unwrap()])
             .args(["--endpoint-url", &account.endpoint])
-            .env("AWS_ACCESS_KEY_ID", c.access_key_id())
-            .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
-            .env("AWS_SESSION_TOKEN", c.session_token().unwrap())
             .output()
             .unwrap()
     };

@@ -393,6 +393,14 @@ pub fn isolated_onramp(home: &Path) -> Command {
     cmd
 }
 
+/// `cmd` with `credentials` (from [`fresh_account`]: key, secret and session
+/// token) in the environment, as a person who exported them would run onramp.
+pub fn with_credentials<'a>(cmd: &'a mut Command, credentials: &Credentials) -> &'a mut Command {
+    cmd.env("AWS_ACCESS_KEY_ID", credentials.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key())
+        .env("AWS_SESSION_TOKEN", credentials.session_token().unwrap())
+}
+
 /// A finished run's stdout and stderr as text.
 pub fn output_text(o: &std::process::Output) -> (String, String) {
     (
