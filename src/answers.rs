@@ -146,6 +146,53 @@ pub struct Genomics {
     /// Extra managed policies for the job role.
     #[serde(default)]
     pub job_role_policy_arns: Vec<String>,
+    /// Which role AWS Batch acts through: `"seed"`, the document's own
+    /// `AWSBatchServiceRole`, or `"service-linked"`, `AWSServiceRoleForBatch`,
+    /// which AWS Batch recommends today.
+    #[serde(default = "seed_role")]
+    pub batch_service_role: String,
+}
+
+fn seed_role() -> String {
+    BatchServiceRole::Seed.as_str().into()
+}
+
+/// The role AWS Batch acts through. A compute environment keeps the role it
+/// was created with, so this is chosen once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchServiceRole {
+    /// The seed's `AWSBatchServiceRole`: a role onramp creates, trusted by
+    /// `batch.amazonaws.com`, with the `AWSBatchServiceRole` managed policy.
+    Seed,
+    /// `AWSServiceRoleForBatch`, made by `CreateServiceLinkedRole`; AWS owns
+    /// its permissions and keeps them current.
+    ServiceLinked,
+}
+
+impl BatchServiceRole {
+    pub const ALL: [BatchServiceRole; 2] =
+        [BatchServiceRole::Seed, BatchServiceRole::ServiceLinked];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchServiceRole::Seed => "seed",
+            BatchServiceRole::ServiceLinked => "service-linked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<BatchServiceRole> {
+        BatchServiceRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+impl Genomics {
+    /// The chosen Batch service role; the seed's when the text is not valid
+    /// (validation reports it).
+    pub fn batch_service_role(&self) -> BatchServiceRole {
+        BatchServiceRole::parse(&self.batch_service_role).unwrap_or(BatchServiceRole::Seed)
+    }
 }
 
 impl Default for Genomics {
@@ -158,6 +205,7 @@ impl Default for Genomics {
             spot: true,
             job_role: true,
             job_role_policy_arns: Vec::new(),
+            batch_service_role: seed_role(),
         }
     }
 }
@@ -195,6 +243,75 @@ pub struct ParallelCluster {
     /// awsbatch: `<ECS COMPUTE ENVIRONMENT>`, the ECS cluster of the compute environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecs_compute_environment: Option<String>,
+    /// Version 3: how `pcluster` gets the cluster's IAM roles: `"privileged"`
+    /// (it creates them), `"restricted"` (onramp pre-creates them) or
+    /// `"permissions-boundary"` (it creates them under `permissions_boundary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_mode: Option<String>,
+    /// Version 3: the add-on user policy for Amazon FSx for Lustre.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fsx: bool,
+    /// Version 3, with `fsx`: the bucket FSx for Lustre links to (`<S3 NAME>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fsx_bucket: Option<String>,
+    /// Version 3: the add-on user policy for `pcluster build-image`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub image_build: bool,
+    /// Version 3: the Secrets Manager secret the cluster configuration names
+    /// (`<SECRET NAME>`, e.g. the directory service password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Version 3's IAM modes, from the ParallelCluster 3 guide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IamMode {
+    /// `pcluster` users create the cluster's roles under `/parallelcluster/`.
+    Privileged,
+    /// `pcluster` users create no roles; onramp pre-creates them.
+    Restricted,
+    /// `pcluster` users create roles only with the permissions boundary.
+    PermissionsBoundary,
+}
+
+impl IamMode {
+    pub const ALL: [IamMode; 3] = [
+        IamMode::Privileged,
+        IamMode::Restricted,
+        IamMode::PermissionsBoundary,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IamMode::Privileged => "privileged",
+            IamMode::Restricted => "restricted",
+            IamMode::PermissionsBoundary => "permissions-boundary",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<IamMode> {
+        IamMode::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+}
+
+impl ParallelCluster {
+    /// ParallelCluster 3, the current major version (2 is the seed's).
+    pub fn is_v3(&self) -> bool {
+        self.version == "3"
+    }
+
+    /// The IAM mode (version 3); privileged when not given or not valid
+    /// (validation reports the latter).
+    pub fn iam_mode(&self) -> IamMode {
+        self.iam_mode
+            .as_deref()
+            .and_then(IamMode::parse)
+            .unwrap_or(IamMode::Privileged)
+    }
 }
 
 fn version_two() -> String {
@@ -245,6 +362,11 @@ impl Default for ParallelCluster {
             job_queue_name: None,
             job_role: None,
             ecs_compute_environment: None,
+            iam_mode: None,
+            fsx: false,
+            fsx_bucket: None,
+            image_build: false,
+            secret_name: None,
         }
     }
 }
@@ -278,6 +400,21 @@ impl Scheduler {
 
     pub fn parse(text: &str) -> Option<Scheduler> {
         Scheduler::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// ParallelCluster 3 dropped SGE and Torque.
+    pub fn in_version_3(self) -> bool {
+        matches!(self, Scheduler::Slurm | Scheduler::Awsbatch)
+    }
+
+    /// How the scheduler is written in prose.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Scheduler::Slurm => "Slurm",
+            Scheduler::Sge => "SGE",
+            Scheduler::Torque => "Torque",
+            Scheduler::Awsbatch => "AWS Batch (awsbatch)",
+        }
     }
 }
 
@@ -374,12 +511,22 @@ impl Answers {
         self.check_common(partition, &mut errors);
         if let Some(g) = self.genomics.as_ref().filter(|g| g.enabled) {
             check_genomics(g, partition, &mut errors);
+            if g.batch_service_role() == BatchServiceRole::ServiceLinked
+                && self.names.batch_service_role.is_some()
+            {
+                errors.add(
+                    "names.batch_service_role",
+                    "AWS names the service-linked role AWSServiceRoleForBatch; remove this name or use batch_service_role = \"seed\"",
+                );
+            }
         }
         let scheduler = self
             .parallelcluster
             .as_ref()
             .filter(|p| p.enabled)
-            .and_then(|p| check_parallelcluster(p, &mut errors));
+            .and_then(|p| {
+                check_parallelcluster(p, !self.permissions_boundary.is_empty(), &mut errors)
+            });
         if !self.genomics_enabled() && !self.parallelcluster_enabled() {
             errors.add(
                 "genomics.enabled",
@@ -615,7 +762,10 @@ impl Answers {
             if g.ebs_autoscale {
                 slots.push(Slot::EbsAutoscalePolicy);
             }
-            slots.extend([Slot::BatchServiceRole, Slot::InstanceRole]);
+            if g.batch_service_role() == BatchServiceRole::Seed {
+                slots.push(Slot::BatchServiceRole);
+            }
+            slots.push(Slot::InstanceRole);
             if g.spot {
                 slots.push(Slot::SpotFleetRole);
             }
@@ -623,15 +773,51 @@ impl Answers {
                 slots.push(Slot::JobRole);
             }
         }
-        if self.parallelcluster_enabled() {
-            slots.extend([
+        match self.parallelcluster.as_ref().filter(|p| p.enabled) {
+            Some(p) if p.is_v3() => slots.extend(parallelcluster3_slots(p)),
+            Some(_) => slots.extend([
                 Slot::ParallelClusterInstancePolicy,
                 Slot::ParallelClusterRole,
                 Slot::ParallelClusterUserPolicy,
-            ]);
+            ]),
+            None => {}
         }
         slots
     }
+}
+
+/// The resources of ParallelCluster 3, in plan order: the user policies, then
+/// (restricted mode) the roles `pcluster` would otherwise create.
+pub fn parallelcluster3_slots(p: &ParallelCluster) -> Vec<Slot> {
+    let mode = p.iam_mode();
+    let mut slots = vec![Slot::ParallelClusterUserPolicy];
+    if p.scheduler == Scheduler::Awsbatch.as_str() {
+        slots.push(Slot::ParallelClusterBatchUserPolicy);
+    }
+    if p.fsx {
+        slots.push(Slot::ParallelClusterFsxUserPolicy);
+    }
+    if p.image_build {
+        slots.push(Slot::ParallelClusterImageBuildUserPolicy);
+    }
+    if mode == IamMode::Restricted {
+        slots.extend([
+            Slot::ParallelClusterHeadNodePolicy,
+            Slot::ParallelClusterHeadNodeRole,
+            Slot::ParallelClusterComputePolicy,
+            Slot::ParallelClusterComputeRole,
+            Slot::ParallelClusterLambdaRole,
+        ]);
+        if p.image_build {
+            slots.extend([
+                Slot::ParallelClusterImageBuilderRole,
+                Slot::ParallelClusterImageCleanupRole,
+            ]);
+        }
+    } else {
+        slots.push(Slot::ParallelClusterIamUserPolicy);
+    }
+    slots
 }
 
 fn name_noun(kind: EntityKind) -> String {
@@ -654,6 +840,17 @@ fn check_genomics(g: &Genomics, partition: Option<Partition>, errors: &mut Error
         }
         errors.check(&field, rules::bucket_name(bucket));
     }
+    if BatchServiceRole::parse(&g.batch_service_role).is_none() {
+        let names: Vec<&str> = BatchServiceRole::ALL.iter().map(|r| r.as_str()).collect();
+        errors.add(
+            "genomics.batch_service_role",
+            format!(
+                "`{}` is not a choice; use {}",
+                g.batch_service_role,
+                names.join(" or ")
+            ),
+        );
+    }
     if !g.job_role && !g.job_role_policy_arns.is_empty() {
         errors.add(
             "genomics.job_role_policy_arns",
@@ -671,22 +868,34 @@ fn check_genomics(g: &Genomics, partition: Option<Partition>, errors: &mut Error
     }
 }
 
-/// Returns the scheduler when it is valid.
-fn check_parallelcluster(p: &ParallelCluster, errors: &mut Errors) -> Option<Scheduler> {
-    match p.version.as_str() {
-        "2" => {}
-        "3" => errors.add(
-            "parallelcluster.version",
-            "ParallelCluster 3 policies are not available in this version of onramp; use \"2\" (the source document's version)",
-        ),
-        other => errors.add(
-            "parallelcluster.version",
-            format!("`{other}` is not a ParallelCluster version onramp knows; use \"2\""),
-        ),
-    }
+/// Returns the scheduler when it is valid. `boundary_set`: whether the
+/// answers set `permissions_boundary`, which version 3's boundary mode needs.
+fn check_parallelcluster(
+    p: &ParallelCluster,
+    boundary_set: bool,
+    errors: &mut Errors,
+) -> Option<Scheduler> {
+    let version = match p.version.as_str() {
+        "2" => Some(false),
+        "3" => Some(true),
+        other => {
+            errors.add(
+                "parallelcluster.version",
+                format!(
+                    "`{other}` is not a ParallelCluster version onramp knows; use \"2\" (the source document's) or \"3\" (current)"
+                ),
+            );
+            None
+        }
+    };
+    let v3 = version == Some(true);
     let scheduler = Scheduler::parse(&p.scheduler);
     if scheduler.is_none() {
-        let names: Vec<&str> = Scheduler::ALL.iter().map(|s| s.as_str()).collect();
+        let names: Vec<&str> = Scheduler::ALL
+            .iter()
+            .filter(|s| !v3 || s.in_version_3())
+            .map(|s| s.as_str())
+            .collect();
         let hint = if Scheduler::parse(&p.scheduler.to_lowercase()).is_some() {
             " (schedulers are written in lowercase)"
         } else {
@@ -700,6 +909,27 @@ fn check_parallelcluster(p: &ParallelCluster, errors: &mut Errors) -> Option<Sch
                 names.join(", ")
             ),
         );
+    }
+    match version {
+        Some(true) => return check_version_3(p, scheduler, boundary_set, errors),
+        // The version's own fields cannot be judged without a version.
+        None => return scheduler,
+        Some(false) => {}
+    }
+    let v3_only: [(&str, bool); 5] = [
+        ("iam_mode", p.iam_mode.is_some()),
+        ("fsx", p.fsx),
+        ("fsx_bucket", p.fsx_bucket.is_some()),
+        ("image_build", p.image_build),
+        ("secret_name", p.secret_name.is_some()),
+    ];
+    for (key, given) in v3_only {
+        if given {
+            errors.add(
+                &format!("parallelcluster.{key}"),
+                "only used with version = \"3\"; remove it or set version = \"3\"",
+            );
+        }
     }
     if let Some(bucket) = &p.resources_bucket {
         errors.check(
@@ -754,6 +984,97 @@ fn check_parallelcluster(p: &ParallelCluster, errors: &mut Errors) -> Option<Sch
             ),
             (false, _) => {}
         }
+    }
+    scheduler
+}
+
+/// The version 3 fields; the version 2 awsbatch fields do not apply.
+fn check_version_3(
+    p: &ParallelCluster,
+    scheduler: Option<Scheduler>,
+    boundary_set: bool,
+    errors: &mut Errors,
+) -> Option<Scheduler> {
+    let scheduler = match scheduler {
+        Some(s) if !s.in_version_3() => {
+            errors.add(
+                "parallelcluster.scheduler",
+                format!(
+                    "{} exists only in ParallelCluster 2; with version = \"3\" choose slurm or awsbatch, or set version = \"2\"",
+                    s.display_name()
+                ),
+            );
+            None
+        }
+        other => other,
+    };
+    let v2_only: [(&str, bool); 7] = [
+        ("resources_bucket", p.resources_bucket.is_some()),
+        ("stack_name", p.stack_name.is_some()),
+        (
+            "job_definition_serial_name",
+            p.job_definition_serial_name.is_some(),
+        ),
+        (
+            "job_definition_mnp_name",
+            p.job_definition_mnp_name.is_some(),
+        ),
+        ("job_queue_name", p.job_queue_name.is_some()),
+        ("job_role", p.job_role.is_some()),
+        (
+            "ecs_compute_environment",
+            p.ecs_compute_environment.is_some(),
+        ),
+    ];
+    for (key, given) in v2_only {
+        if given {
+            errors.add(
+                &format!("parallelcluster.{key}"),
+                "only used with version = \"2\": ParallelCluster 3's policies scope by name pattern (parallelcluster-*, pcluster-*); remove it",
+            );
+        }
+    }
+    let mode = match p.iam_mode.as_deref() {
+        None => Some(IamMode::Privileged),
+        Some(text) => {
+            let mode = IamMode::parse(text);
+            if mode.is_none() {
+                let names: Vec<&str> = IamMode::ALL.iter().map(|m| m.as_str()).collect();
+                errors.add(
+                    "parallelcluster.iam_mode",
+                    format!(
+                        "`{text}` is not an IAM mode; choose one of {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+            mode
+        }
+    };
+    if mode == Some(IamMode::Restricted) && scheduler == Some(Scheduler::Awsbatch) {
+        errors.add(
+            "parallelcluster.iam_mode",
+            "restricted mode cannot manage awsbatch clusters (ParallelCluster 3 cannot take every Batch role from its configuration); use privileged or permissions-boundary",
+        );
+    }
+    if mode == Some(IamMode::PermissionsBoundary) && !boundary_set {
+        errors.add(
+            "parallelcluster.iam_mode",
+            "permissions-boundary mode needs permissions_boundary set (the policy ARN pcluster must put on every role it creates, Iam/PermissionsBoundary); set it, or choose another mode",
+        );
+    }
+    match (&p.fsx_bucket, p.fsx) {
+        (Some(_), false) => errors.add(
+            "parallelcluster.fsx_bucket",
+            "only used with fsx = true; turn the FSx add-on on or remove it",
+        ),
+        (Some(bucket), true) => {
+            errors.check("parallelcluster.fsx_bucket", rules::bucket_name(bucket));
+        }
+        (None, _) => {}
+    }
+    if let Some(secret) = &p.secret_name {
+        errors.check("parallelcluster.secret_name", rules::secret_name(secret));
     }
     scheduler
 }

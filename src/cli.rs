@@ -87,7 +87,7 @@ pub struct Cli {
 pub enum Command {
     /// Print every resource and policy document the answers ask for, and the findings
     #[command(
-        after_help = "Example:\n  onramp plan --answers examples/everything.toml --format json\n\nExits 1 when a finding is an error (the plan could not be applied)."
+        after_help = "Examples:\n  onramp plan --answers examples/everything.toml --format json\n  onramp plan --answers examples/genomics.toml --validate --profile lab\n\nExits 1 when a finding of onramp's own is an error (the plan could not be applied);\nAccess Analyzer's findings (--validate) are advice and do not change the exit code.\nThe plan is checked against the account's IAM quotas when onramp reads the account\n(--demo, --validate, or no account_id in the answers), else against IAM's defaults."
     )]
     Plan {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
@@ -95,6 +95,9 @@ pub enum Command {
         answers: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
+        /// Also ask IAM Access Analyzer (ValidatePolicy) about every document and print its findings (needs the account)
+        #[arg(long)]
+        validate: bool,
     },
     /// Write the plan as a CloudFormation template, an AWS CLI script, policy documents, or the policy its runner needs
     #[command(

@@ -68,6 +68,28 @@ pub struct NameOverrides {
     pub parallelcluster_user_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelcluster_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_batch_user_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_fsx_user_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_image_build_user_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_iam_user_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_head_node_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_head_node_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_compute_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_compute_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_lambda_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_image_builder_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_image_cleanup_role: Option<String>,
 }
 
 /// One nameable resource of the plan.
@@ -82,10 +104,22 @@ pub enum Slot {
     ParallelClusterInstancePolicy,
     ParallelClusterUserPolicy,
     ParallelClusterRole,
+    // ParallelCluster 3 (the guide's policies; roles for restricted mode).
+    ParallelClusterBatchUserPolicy,
+    ParallelClusterFsxUserPolicy,
+    ParallelClusterImageBuildUserPolicy,
+    ParallelClusterIamUserPolicy,
+    ParallelClusterHeadNodePolicy,
+    ParallelClusterHeadNodeRole,
+    ParallelClusterComputePolicy,
+    ParallelClusterComputeRole,
+    ParallelClusterLambdaRole,
+    ParallelClusterImageBuilderRole,
+    ParallelClusterImageCleanupRole,
 }
 
 impl Slot {
-    pub const ALL: [Slot; 9] = [
+    pub const ALL: [Slot; 20] = [
         Slot::BucketAccessPolicy,
         Slot::EbsAutoscalePolicy,
         Slot::BatchServiceRole,
@@ -95,6 +129,17 @@ impl Slot {
         Slot::ParallelClusterInstancePolicy,
         Slot::ParallelClusterUserPolicy,
         Slot::ParallelClusterRole,
+        Slot::ParallelClusterBatchUserPolicy,
+        Slot::ParallelClusterFsxUserPolicy,
+        Slot::ParallelClusterImageBuildUserPolicy,
+        Slot::ParallelClusterIamUserPolicy,
+        Slot::ParallelClusterHeadNodePolicy,
+        Slot::ParallelClusterHeadNodeRole,
+        Slot::ParallelClusterComputePolicy,
+        Slot::ParallelClusterComputeRole,
+        Slot::ParallelClusterLambdaRole,
+        Slot::ParallelClusterImageBuilderRole,
+        Slot::ParallelClusterImageCleanupRole,
     ];
 
     /// The key in the `[names]` table, also used as the field in errors.
@@ -109,6 +154,17 @@ impl Slot {
             Slot::ParallelClusterInstancePolicy => "parallelcluster_instance_policy",
             Slot::ParallelClusterUserPolicy => "parallelcluster_user_policy",
             Slot::ParallelClusterRole => "parallelcluster_role",
+            Slot::ParallelClusterBatchUserPolicy => "parallelcluster_batch_user_policy",
+            Slot::ParallelClusterFsxUserPolicy => "parallelcluster_fsx_user_policy",
+            Slot::ParallelClusterImageBuildUserPolicy => "parallelcluster_image_build_user_policy",
+            Slot::ParallelClusterIamUserPolicy => "parallelcluster_iam_user_policy",
+            Slot::ParallelClusterHeadNodePolicy => "parallelcluster_head_node_policy",
+            Slot::ParallelClusterHeadNodeRole => "parallelcluster_head_node_role",
+            Slot::ParallelClusterComputePolicy => "parallelcluster_compute_policy",
+            Slot::ParallelClusterComputeRole => "parallelcluster_compute_role",
+            Slot::ParallelClusterLambdaRole => "parallelcluster_lambda_role",
+            Slot::ParallelClusterImageBuilderRole => "parallelcluster_image_builder_role",
+            Slot::ParallelClusterImageCleanupRole => "parallelcluster_image_cleanup_role",
         }
     }
 
@@ -117,12 +173,23 @@ impl Slot {
             Slot::BucketAccessPolicy
             | Slot::EbsAutoscalePolicy
             | Slot::ParallelClusterInstancePolicy
-            | Slot::ParallelClusterUserPolicy => EntityKind::ManagedPolicy,
+            | Slot::ParallelClusterUserPolicy
+            | Slot::ParallelClusterBatchUserPolicy
+            | Slot::ParallelClusterFsxUserPolicy
+            | Slot::ParallelClusterImageBuildUserPolicy
+            | Slot::ParallelClusterIamUserPolicy
+            | Slot::ParallelClusterHeadNodePolicy
+            | Slot::ParallelClusterComputePolicy => EntityKind::ManagedPolicy,
             Slot::BatchServiceRole
             | Slot::InstanceRole
             | Slot::SpotFleetRole
             | Slot::JobRole
-            | Slot::ParallelClusterRole => EntityKind::Role,
+            | Slot::ParallelClusterRole
+            | Slot::ParallelClusterHeadNodeRole
+            | Slot::ParallelClusterComputeRole
+            | Slot::ParallelClusterLambdaRole
+            | Slot::ParallelClusterImageBuilderRole
+            | Slot::ParallelClusterImageCleanupRole => EntityKind::Role,
         }
     }
 
@@ -139,6 +206,19 @@ impl Slot {
             Slot::ParallelClusterUserPolicy => "ParallelClusterUserPolicy".into(),
             // The seed leaves this as `<PARALLELCLUSTER EC2 ROLE NAME>`.
             Slot::ParallelClusterRole => "ParallelClusterInstanceRole".into(),
+            Slot::ParallelClusterBatchUserPolicy => "ParallelClusterBatchUserPolicy".into(),
+            Slot::ParallelClusterFsxUserPolicy => "ParallelClusterFSxUserPolicy".into(),
+            Slot::ParallelClusterImageBuildUserPolicy => {
+                "ParallelClusterImageBuildUserPolicy".into()
+            }
+            Slot::ParallelClusterIamUserPolicy => "ParallelClusterIamUserPolicy".into(),
+            Slot::ParallelClusterHeadNodePolicy => "ParallelClusterHeadNodePolicy".into(),
+            Slot::ParallelClusterHeadNodeRole => "ParallelClusterHeadNodeRole".into(),
+            Slot::ParallelClusterComputePolicy => "ParallelClusterComputeNodePolicy".into(),
+            Slot::ParallelClusterComputeRole => "ParallelClusterComputeNodeRole".into(),
+            Slot::ParallelClusterLambdaRole => "ParallelClusterLambdaFunctionsRole".into(),
+            Slot::ParallelClusterImageBuilderRole => "ParallelClusterImageBuilderRole".into(),
+            Slot::ParallelClusterImageCleanupRole => "ParallelClusterImageCleanupRole".into(),
         }
     }
 
@@ -154,6 +234,19 @@ impl Slot {
             Slot::ParallelClusterInstancePolicy => &overrides.parallelcluster_instance_policy,
             Slot::ParallelClusterUserPolicy => &overrides.parallelcluster_user_policy,
             Slot::ParallelClusterRole => &overrides.parallelcluster_role,
+            Slot::ParallelClusterBatchUserPolicy => &overrides.parallelcluster_batch_user_policy,
+            Slot::ParallelClusterFsxUserPolicy => &overrides.parallelcluster_fsx_user_policy,
+            Slot::ParallelClusterImageBuildUserPolicy => {
+                &overrides.parallelcluster_image_build_user_policy
+            }
+            Slot::ParallelClusterIamUserPolicy => &overrides.parallelcluster_iam_user_policy,
+            Slot::ParallelClusterHeadNodePolicy => &overrides.parallelcluster_head_node_policy,
+            Slot::ParallelClusterHeadNodeRole => &overrides.parallelcluster_head_node_role,
+            Slot::ParallelClusterComputePolicy => &overrides.parallelcluster_compute_policy,
+            Slot::ParallelClusterComputeRole => &overrides.parallelcluster_compute_role,
+            Slot::ParallelClusterLambdaRole => &overrides.parallelcluster_lambda_role,
+            Slot::ParallelClusterImageBuilderRole => &overrides.parallelcluster_image_builder_role,
+            Slot::ParallelClusterImageCleanupRole => &overrides.parallelcluster_image_cleanup_role,
         };
         value.as_deref()
     }

@@ -72,10 +72,17 @@ pub fn summary(plan: &Plan) -> String {
 }
 
 fn resource_text(out: &mut String, number: usize, r: &Resource) {
-    let _ = writeln!(out, "{number}. {} {}", r.kind().noun(), r.name);
+    let _ = writeln!(out, "{number}. {} {}", r.noun(), r.name);
     let _ = writeln!(out, "   arn: {}", r.arn);
-    let tags: Vec<String> = r.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let _ = writeln!(out, "   tags: {}", tags.join(", "));
+    if r.is_service_linked() {
+        let _ = writeln!(
+            out,
+            "   tags: none (IAM does not let a service-linked role be tagged)"
+        );
+    } else {
+        let tags: Vec<String> = r.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(out, "   tags: {}", tags.join(", "));
+    }
     if !r.depends_on.is_empty() {
         let deps: Vec<String> = r
             .depends_on
@@ -121,6 +128,17 @@ fn resource_text(out: &mut String, number: usize, r: &Resource) {
         }
         Spec::InstanceProfile { roles } => {
             let _ = writeln!(out, "   roles: {}", roles.join(", "));
+        }
+        Spec::ServiceLinkedRole {
+            service,
+            description,
+        } => {
+            let _ = writeln!(out, "   description: {description}");
+            let _ = writeln!(out, "   service: {service}");
+            let _ = writeln!(
+                out,
+                "   created with CreateServiceLinkedRole if missing; AWS writes its trust policy and attaches and updates its permissions"
+            );
         }
     }
     for note in &r.notes {
@@ -253,8 +271,16 @@ pub fn report_text(plan: &Plan, report: &Report) -> String {
         report.updated.len(),
         report.unchanged.len()
     );
+    // As wide as the longest kind: "instance profile", or "service-linked role".
+    let width = plan
+        .resources
+        .iter()
+        .map(|r| r.noun().len())
+        .max()
+        .unwrap_or(0)
+        .max(EntityKind::InstanceProfile.noun().len());
     for r in &plan.resources {
-        let _ = writeln!(out, "  {:<17} {:<40} {}", r.kind().noun(), r.name, r.arn);
+        let _ = writeln!(out, "  {:<width$} {:<40} {}", r.noun(), r.name, r.arn);
     }
     out
 }

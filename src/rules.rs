@@ -322,9 +322,48 @@ pub fn stack_name(name: &str) -> Result<(), Reason> {
     }
 }
 
+/// A Secrets Manager secret name: 1 to 512 letters, digits and `/_+=.@-`.
+/// Its ARN ends in `-` and six random characters, which policies match with
+/// `-??????`; a name that already ends like that is ambiguous in an ARN.
+pub fn secret_name(name: &str) -> Result<(), Reason> {
+    let len = name.chars().count();
+    if len == 0 || len > 512 {
+        return Err(format!(
+            "`{name}` is {len} characters long; a secret name has 1 to 512"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
+    {
+        return Err(format!(
+            "`{name}` contains `{bad}`; a secret name may use letters, digits and `/ _ + = . @ -`"
+        ));
+    }
+    if name.len() > 7 && name.as_bytes()[name.len() - 7] == b'-' {
+        return Err(format!(
+            "`{name}` ends in `-` and six characters, like the suffix AWS adds to a secret's ARN; give the name without that suffix"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_names_follow_secrets_manager() {
+        assert!(secret_name("pcluster/ad-password").is_ok());
+        assert!(secret_name("").is_err());
+        assert!(secret_name(&"a".repeat(513)).is_err());
+        assert!(secret_name("with space").unwrap_err().contains("` `"));
+        assert!(
+            secret_name("ad-password-AbC123")
+                .unwrap_err()
+                .contains("suffix")
+        );
+    }
 
     #[test]
     fn messages_use_the_right_article() {

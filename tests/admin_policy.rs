@@ -32,8 +32,9 @@ use onramp::apply::run::{ApplyError, Report};
 use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::{
-    Bucket, Cloud, CloudResult, ContextEntry, Identity, InstanceProfileInfo, NewPolicy, NewRole,
-    PolicyInfo, PolicyVersion, RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
+    AnalyzerFinding, Bucket, Cloud, CloudResult, ContextEntry, Identity, InstanceProfileInfo,
+    NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas, RetryObserver, RoleInfo,
+    SimulationResult, Tags, WaitFor,
 };
 use onramp::export::admin_policy;
 use onramp::plan::limits::MANAGED_POLICY_SIZE;
@@ -44,10 +45,13 @@ use serde_json::{Value, json};
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 
-const EXAMPLES: [&str; 4] = [
+const EXAMPLES: [&str; 7] = [
     "genomics.toml",
+    "genomics-service-linked.toml",
     "parallelcluster-slurm.toml",
     "parallelcluster-awsbatch.toml",
+    "parallelcluster3-slurm.toml",
+    "parallelcluster3-awsbatch.toml",
     "everything.toml",
 ];
 
@@ -312,6 +316,35 @@ impl<C: Cloud> Cloud for Recording<C> {
         self.inner.delete_role(name).await
     }
 
+    /// Authorized against the role it makes, with the service as
+    /// `iam:AWSServiceName`.
+    async fn create_service_linked_role(
+        &self,
+        service: &str,
+        description: &str,
+    ) -> CloudResult<RoleInfo> {
+        let arn = self.arn(
+            "role",
+            &format!("/aws-service-role/{service}/"),
+            service_linked_role_name(service),
+        );
+        self.record(
+            "iam:CreateServiceLinkedRole",
+            arn,
+            &[("iam:AWSServiceName", service)],
+        );
+        self.inner
+            .create_service_linked_role(service, description)
+            .await
+    }
+    /// The SDK backend deletes, then polls the deletion task.
+    async fn delete_service_linked_role(&self, name: &str) -> CloudResult<()> {
+        let arn = self.role_arn(name).await;
+        self.iam("DeleteServiceLinkedRole", arn.clone());
+        self.iam("GetServiceLinkedRoleDeletionStatus", arn);
+        self.inner.delete_service_linked_role(name).await
+    }
+
     async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>> {
         self.iam("GetInstanceProfile", self.profile_arn(name).await);
         self.inner.get_instance_profile(name).await
@@ -374,6 +407,20 @@ impl<C: Cloud> Cloud for Recording<C> {
             .await
     }
 
+    /// Neither takes a resource ARN: authorized on `*`.
+    async fn account_quotas(&self) -> CloudResult<Quotas> {
+        self.iam("GetAccountSummary", "*".into());
+        self.inner.account_quotas().await
+    }
+    async fn validate_policy(
+        &self,
+        document: &str,
+        kind: PolicyKind,
+    ) -> CloudResult<Vec<AnalyzerFinding>> {
+        self.record("access-analyzer:ValidatePolicy", "*".into(), &[]);
+        self.inner.validate_policy(document, kind).await
+    }
+
     async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
         match kind {
             WaitFor::Role => self.iam("GetRole", self.role_arn(id).await),
@@ -385,6 +432,14 @@ impl<C: Cloud> Cloud for Recording<C> {
 
     fn observe_retries(&self, observer: RetryObserver) {
         self.inner.observe_retries(observer);
+    }
+}
+
+/// The name AWS gives a service's service-linked role.
+fn service_linked_role_name(service: &str) -> &'static str {
+    match service {
+        "batch.amazonaws.com" => "AWSServiceRoleForBatch",
+        other => panic!("the test knows no service-linked role for {other}"),
     }
 }
 
@@ -662,6 +717,8 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                     .await
                     .unwrap();
             }
+            // AWS's alone to change: IAM refuses anyone else.
+            Spec::ServiceLinkedRole { .. } => {}
         }
     }
 }
@@ -680,6 +737,14 @@ async fn requests_of_every_command(plan: &Plan) -> Vec<Request> {
     cloud.identity().await.unwrap();
     cloud.list_buckets().await.unwrap();
 
+    // The optional reads: the account's quotas (the wizard on connecting,
+    // `status` and `apply` before they lint), and Access Analyzer on every
+    // document (the wizard's preview, `plan --validate`).
+    cloud.account_quotas().await.unwrap();
+    onramp::cloud::advice::validate_plan(&cloud, plan)
+        .await
+        .unwrap();
+
     // `status`, then an apply that loses its connection on the third
     // change, then the same apply again, which resumes.
     assert!(all_in(&changes(&cloud, plan).await.unwrap(), State::Create));
@@ -694,7 +759,21 @@ async fn requests_of_every_command(plan: &Plan) -> Vec<Request> {
     // Drift is put right.
     drift(cloud.admin(), plan).await;
     let (drifted, _) = apply_plan(&cloud, plan, &journal).await;
-    assert!(all_in(&drifted, State::Update), "{drifted:?}");
+    // A service-linked role cannot drift from what onramp plans for it.
+    let linked = |c: &Change| {
+        plan.resources
+            .iter()
+            .any(|r| r.is_service_linked() && r.name == c.name)
+    };
+    assert!(
+        drifted.iter().all(|c| c.state
+            == if linked(c) {
+                State::Unchanged
+            } else {
+                State::Update
+            }),
+        "{drifted:?}"
+    );
     assert!(all_in(
         &changes(&cloud, plan).await.unwrap(),
         State::Unchanged
@@ -749,6 +828,20 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
                     .await
                     .unwrap();
             }
+            // Someone else's ordinary role under the service-linked role's name.
+            Spec::ServiceLinkedRole { service, .. } => {
+                admin
+                    .create_role(NewRole {
+                        name: &r.name,
+                        path: "/elsewhere/",
+                        description: "someone else's",
+                        trust_policy: &trust(service),
+                        permissions_boundary: None,
+                        tags: &Tags::new(),
+                    })
+                    .await
+                    .unwrap();
+            }
             Spec::ManagedPolicy { .. } => {}
         }
     }
@@ -788,6 +881,13 @@ async fn check(plan: &Plan, what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn genomics_every_call_is_allowed_and_every_grant_is_needed() {
     check(&plan_of(&example("genomics.toml")), "genomics").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genomics_service_linked_every_call_is_allowed_and_every_grant_is_needed() {
+    let plan = plan_of(&example("genomics-service-linked.toml"));
+    assert!(plan.resources.iter().any(|r| r.is_service_linked()));
+    check(&plan, "genomics with the service-linked role").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

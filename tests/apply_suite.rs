@@ -55,6 +55,8 @@ on_both_clouds! {
     slurm_example_applies_and_reads_back("parallelcluster-slurm.toml"),
     awsbatch_example_applies_and_reads_back("parallelcluster-awsbatch.toml"),
     everything_example_applies_and_reads_back("everything.toml"),
+    parallelcluster3_slurm_example_applies_and_reads_back("parallelcluster3-slurm.toml"),
+    parallelcluster3_awsbatch_example_applies_and_reads_back("parallelcluster3-awsbatch.toml"),
     a_second_apply_changes_nothing,
     flipping_a_toggle_changes_only_the_delta,
     a_conflicting_role_is_reported_and_left_untouched,
@@ -165,6 +167,22 @@ async fn assert_matches_plan(cloud: &dyn Cloud, plan: &Plan) {
                 assert_eq!(profile.arn, r.arn);
                 assert_tags(&r.tags, &profile.tags, &r.name);
             }
+            Spec::ServiceLinkedRole { service, .. } => {
+                let role = cloud
+                    .get_role(&r.name)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{} missing", r.name));
+                assert_eq!(role.arn, r.arn);
+                assert_eq!(role.path, r.path);
+                assert!(
+                    onramp::plan::lint::trusted_services(&role.trust_policy).contains(service),
+                    "{}: {}",
+                    r.name,
+                    role.trust_policy
+                );
+                assert!(role.tags.is_empty(), "{}: {:?}", r.name, role.tags);
+            }
         }
     }
 }
@@ -207,6 +225,19 @@ async fn awsbatch_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<
     applies_and_reads_back(cloud, file).await;
 }
 async fn everything_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
+    applies_and_reads_back(cloud, file).await;
+}
+
+async fn parallelcluster3_slurm_example_applies_and_reads_back<C: Cloud>(
+    cloud: CountingCloud<C>,
+    file: &str,
+) {
+    applies_and_reads_back(cloud, file).await;
+}
+async fn parallelcluster3_awsbatch_example_applies_and_reads_back<C: Cloud>(
+    cloud: CountingCloud<C>,
+    file: &str,
+) {
     applies_and_reads_back(cloud, file).await;
 }
 
@@ -478,7 +509,7 @@ async fn the_full_example_makes_the_minimum_calls<C: Cloud>(cloud: CountingCloud
                 ..
             } => managed_policy_arns.len() + inline_policies.len(),
             Spec::InstanceProfile { roles } => roles.len(),
-            Spec::ManagedPolicy { .. } => 0,
+            Spec::ManagedPolicy { .. } | Spec::ServiceLinkedRole { .. } => 0,
         };
     }
     assert_eq!(cloud.mutating_calls(), minimum, "{:?}", cloud.calls());
@@ -556,5 +587,298 @@ async fn a_changed_policy_gets_a_new_version_pruned_at_five<C: Cloud>(cloud: Cou
         versions
             .iter()
             .any(|v| v.is_default && v.version_id == "v7")
+    );
+}
+
+// ------------------------------------------------ the service-linked role
+
+/// The service-linked role a test plans: AWS Batch's on the in-memory
+/// account. On moto, Auto Scaling's instead: moto (5.2.5) names Batch's
+/// `AWSServiceRoleForbatch` (its table of role names lacks Batch), so
+/// `GetRole` on AWS's name `AWSServiceRoleForBatch` never finds it there,
+/// while Auto Scaling's it names as AWS does. The calls are the same.
+#[derive(Debug, Clone, Copy)]
+struct Linked {
+    service: &'static str,
+    name: &'static str,
+}
+
+const BATCH_LINKED: Linked = Linked {
+    service: "batch.amazonaws.com",
+    name: "AWSServiceRoleForBatch",
+};
+
+const MOTO_LINKED: Linked = Linked {
+    service: "autoscaling.amazonaws.com",
+    name: "AWSServiceRoleForAutoScaling",
+};
+
+/// Runs each named test function on both clouds, each with its role.
+macro_rules! service_linked_on_both_clouds {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory() {
+                super::$test(super::memory_cloud().await, super::BATCH_LINKED).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn moto() {
+                super::$test(super::moto_cloud().await, super::MOTO_LINKED).await;
+            }
+        }
+    )*};
+}
+
+service_linked_on_both_clouds! {
+    a_missing_service_linked_role_is_created_once_and_destroyed,
+    an_existing_service_linked_role_is_used_and_never_deleted,
+    a_service_linked_role_made_during_the_apply_counts_as_created,
+}
+
+/// The genomics-service-linked example's plan, its service-linked role
+/// made `linked`'s.
+async fn linked_plan(cloud: &dyn Cloud, linked: Linked) -> Plan {
+    let mut plan = plan_for(cloud, &example("genomics-service-linked.toml")).await;
+    let slr = plan
+        .resources
+        .iter_mut()
+        .find(|r| r.is_service_linked())
+        .expect("the example plans a service-linked role");
+    slr.arn = slr.arn.replace(
+        "batch.amazonaws.com/AWSServiceRoleForBatch",
+        &format!("{}/{}", linked.service, linked.name),
+    );
+    slr.path = format!("/aws-service-role/{}/", linked.service);
+    slr.name = linked.name.to_owned();
+    if let Spec::ServiceLinkedRole { service, .. } = &mut slr.spec {
+        *service = linked.service.to_owned();
+    }
+    plan
+}
+
+fn change_of<'a>(changes: &'a [Change], name: &str) -> &'a Change {
+    changes
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no change for {name}: {changes:?}"))
+}
+
+async fn destroy_all<C: Cloud>(
+    cloud: &CountingCloud<C>,
+    journal: &Path,
+) -> onramp::apply::destroy::DestroyReport {
+    let journal = Mutex::new(Journal::open(journal).unwrap());
+    let account = cloud.identity().await.unwrap().account_id;
+    destroy(cloud, &journal, &account, "us-east-1", &|_| {})
+        .await
+        .unwrap()
+}
+
+async fn a_missing_service_linked_role_is_created_once_and_destroyed<C: Cloud>(
+    cloud: CountingCloud<C>,
+    linked: Linked,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let plan = linked_plan(&cloud, linked).await;
+    assert!(
+        plan.get(onramp::names::EntityKind::Role, "AWSBatchServiceRole")
+            .is_none(),
+        "the seed's role is not planned beside it"
+    );
+    let run = apply_plan(&cloud, &plan, &journal).await;
+    run.result.unwrap();
+    let created = change_of(&run.changes, linked.name);
+    assert_eq!(created.state, State::Create);
+    assert_eq!(cloud.calls().get("CreateServiceLinkedRole"), Some(&1));
+    assert_matches_plan(&cloud, &plan).await;
+    assert!(
+        cloud
+            .get_role("AWSBatchServiceRole")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Again: nothing to do, nothing called that changes anything.
+    cloud.reset();
+    let again = apply_plan(&cloud, &plan, &journal).await;
+    again.result.unwrap();
+    assert_eq!(
+        change_of(&again.changes, linked.name).state,
+        State::Unchanged
+    );
+    assert_eq!(cloud.mutating_calls(), 0, "{:?}", cloud.calls());
+
+    // The journal says onramp made it, so destroy deletes it.
+    cloud.reset();
+    let report = destroy_all(&cloud, &journal).await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(report.deleted.len(), plan.resources.len(), "{report:?}");
+    assert!(
+        report
+            .deleted
+            .contains(&format!("service-linked role {}", linked.name)),
+        "{report:?}"
+    );
+    assert_eq!(cloud.calls().get("DeleteServiceLinkedRole"), Some(&1));
+    assert!(cloud.get_role(linked.name).await.unwrap().is_none());
+}
+
+async fn an_existing_service_linked_role_is_used_and_never_deleted<C: Cloud>(
+    cloud: CountingCloud<C>,
+    linked: Linked,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    // Made before onramp ran, as AWS Batch does with a compute environment.
+    let existing = cloud
+        .create_service_linked_role(linked.service, "made by the service")
+        .await
+        .unwrap();
+    let plan = linked_plan(&cloud, linked).await;
+    cloud.reset();
+    let run = apply_plan(&cloud, &plan, &journal).await;
+    run.result.unwrap();
+    let change = change_of(&run.changes, linked.name);
+    assert_eq!(change.state, State::Unchanged, "{change:?}");
+    assert!(!change.owned);
+    assert_eq!(cloud.calls().get("CreateServiceLinkedRole"), None);
+    assert_matches_plan(&cloud, &plan).await;
+
+    let report = destroy_all(&cloud, &journal).await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(report.deleted.len(), plan.resources.len() - 1, "{report:?}");
+    assert_eq!(cloud.calls().get("DeleteServiceLinkedRole"), None);
+    let kept = cloud.get_role(linked.name).await.unwrap().unwrap();
+    assert_eq!(kept.arn, existing.arn);
+}
+
+/// The create's answer is lost and its retry finds the role there
+/// (`EntityAlreadyExists`), or the service made it after onramp looked: the
+/// role is in place, the step is done, and the journal calls it onramp's.
+async fn a_service_linked_role_made_during_the_apply_counts_as_created<C: Cloud>(
+    cloud: CountingCloud<C>,
+    linked: Linked,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("j.jsonl");
+    let plan = linked_plan(&cloud, linked).await;
+    let changes = onramp::apply::observe::changes(&cloud, &plan)
+        .await
+        .unwrap();
+    assert_eq!(change_of(&changes, linked.name).state, State::Create);
+    cloud
+        .create_service_linked_role(linked.service, "made meanwhile")
+        .await
+        .unwrap();
+    let journal = Mutex::new(Journal::open(&journal_path).unwrap());
+    onramp::apply::run::apply(
+        &cloud,
+        &plan,
+        &changes,
+        &journal,
+        &|_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    let done = onramp::apply::journal::read(&journal_path)
+        .unwrap()
+        .into_iter()
+        .any(|e| {
+            matches!(&e.record, Record::Done { call, arn }
+                if call.action == "CreateServiceLinkedRole" && arn.as_deref() == Some(plan_arn(&plan, linked.name)))
+        });
+    assert!(done, "the create is journaled as done");
+    assert_matches_plan(&cloud, &plan).await;
+}
+
+fn plan_arn<'a>(plan: &'a Plan, name: &str) -> &'a str {
+    plan.resources
+        .iter()
+        .find(|r| r.name == name)
+        .map(|r| r.arn.as_str())
+        .unwrap()
+}
+
+/// AWS refuses to delete a service-linked role that a compute environment
+/// uses; destroy says so, names the user, and goes on with the rest. (moto
+/// does not model a role in use.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_linked_role_in_use_is_reported_and_kept() {
+    let cloud = memory_cloud().await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let plan = linked_plan(&cloud, BATCH_LINKED).await;
+    apply_plan(&cloud, &plan, &journal).await.result.unwrap();
+    let environment = "arn:aws:batch:us-east-1:210987654321:compute-environment/genomics";
+    cloud
+        .inner()
+        .use_service_linked_role("AWSServiceRoleForBatch", environment);
+    let report = destroy_all(&cloud, &journal).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    let failure = &report.failed[0];
+    assert!(
+        failure.starts_with("service-linked role AWSServiceRoleForBatch:")
+            && failure.contains("still used by")
+            && failure.contains(environment),
+        "{failure}"
+    );
+    assert_eq!(report.deleted.len(), plan.resources.len() - 1, "{report:?}");
+    assert!(
+        cloud
+            .get_role("AWSServiceRoleForBatch")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// A create that was started but never recorded as done: a service-linked
+/// role carries no tag to tell whose it is, so destroy leaves it and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_service_linked_create_is_left_alone() {
+    use onramp::apply::journal::Call;
+    let cloud = memory_cloud().await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("j.jsonl");
+    let plan = linked_plan(&cloud, BATCH_LINKED).await;
+    {
+        let mut journal = Journal::open(&journal_path).unwrap();
+        journal
+            .append(Record::Intent(Call {
+                action: "CreateServiceLinkedRole".into(),
+                kind: onramp::names::EntityKind::Role,
+                name: "AWSServiceRoleForBatch".into(),
+                detail: Some(plan_arn(&plan, "AWSServiceRoleForBatch").to_owned()),
+            }))
+            .unwrap();
+    }
+    cloud
+        .create_service_linked_role("batch.amazonaws.com", "whose?")
+        .await
+        .unwrap();
+    let pending =
+        onramp::apply::destroy::pending(&onramp::apply::journal::read(&journal_path).unwrap());
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert!(
+        pending[0].starts_with("leave service-linked role"),
+        "{pending:?}"
+    );
+    cloud.reset();
+    let report = destroy_all(&cloud, &journal_path).await;
+    assert!(
+        report.deleted.is_empty() && report.failed.is_empty(),
+        "{report:?}"
+    );
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    assert_eq!(cloud.mutating_calls(), 0, "{:?}", cloud.calls());
+    assert!(
+        cloud
+            .get_role("AWSServiceRoleForBatch")
+            .await
+            .unwrap()
+            .is_some()
     );
 }

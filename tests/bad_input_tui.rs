@@ -61,6 +61,8 @@ enum Field {
     ClusterBucket,
     /// ParallelCluster, with the awsbatch scheduler (the others filled in).
     Batch(ClusterItem),
+    /// ParallelCluster 3: the FSx bucket (add-on on) or the secret name.
+    V3(ClusterItem),
 }
 
 const BATCH_VALUES: [(ClusterItem, &str); 7] = [
@@ -78,7 +80,7 @@ impl Field {
         match self {
             Field::AddBucket => Screen::Buckets,
             Field::Prefix | Field::Path | Field::Tags | Field::Boundary => Screen::Options,
-            Field::ClusterBucket | Field::Batch(_) => Screen::ParallelCluster,
+            Field::ClusterBucket | Field::Batch(_) | Field::V3(_) => Screen::ParallelCluster,
         }
     }
 
@@ -99,7 +101,12 @@ impl Field {
                 ClusterItem::JobQueue => "parallelcluster.job_queue_name",
                 ClusterItem::JobRole => "parallelcluster.job_role",
                 ClusterItem::EcsComputeEnvironment => "parallelcluster.ecs_compute_environment",
-                ClusterItem::Version | ClusterItem::Scheduler => unreachable!("not text"),
+                other => unreachable!("{other:?} is not an awsbatch field"),
+            },
+            Field::V3(item) => match item {
+                ClusterItem::FsxBucket => "parallelcluster.fsx_bucket",
+                ClusterItem::SecretName => "parallelcluster.secret_name",
+                other => unreachable!("{other:?} is not a version 3 text field"),
             },
         }
     }
@@ -114,7 +121,7 @@ impl Field {
             Field::Tags => options.tags.text(),
             Field::Boundary => options.boundary.text(),
             Field::ClusterBucket => d.app.cluster.fields[&ClusterItem::ResourcesBucket].text(),
-            Field::Batch(item) => d.app.cluster.fields[&item].text(),
+            Field::Batch(item) | Field::V3(item) => d.app.cluster.fields[&item].text(),
         }
     }
 
@@ -132,7 +139,9 @@ impl Field {
                 ClusterItem::JobQueue => p.job_queue_name.clone(),
                 ClusterItem::JobRole => p.job_role.clone(),
                 ClusterItem::EcsComputeEnvironment => p.ecs_compute_environment.clone(),
-                ClusterItem::Version | ClusterItem::Scheduler => None,
+                ClusterItem::FsxBucket => p.fsx_bucket.clone(),
+                ClusterItem::SecretName => p.secret_name.clone(),
+                _ => None,
             }
         };
         match self {
@@ -140,7 +149,7 @@ impl Field {
             Field::Path => Some(a.path.clone()),
             Field::Boundary => Some(a.permissions_boundary.clone()),
             Field::ClusterBucket => slot(ClusterItem::ResourcesBucket),
-            Field::Batch(item) => slot(item),
+            Field::Batch(item) | Field::V3(item) => slot(item),
             // Buckets are added on Enter; tags are kept as the last good ones
             // until the text reads as tags.
             Field::AddBucket | Field::Tags => None,
@@ -155,7 +164,8 @@ impl Field {
                 d.key(KeyCode::Char('a'));
             }
             Field::Prefix | Field::Path | Field::Tags | Field::Boundary => {
-                let row = 4 + [Field::Prefix, Field::Path, Field::Tags, Field::Boundary]
+                // After the four genomics toggles and the Batch service role.
+                let row = 5 + [Field::Prefix, Field::Path, Field::Tags, Field::Boundary]
                     .iter()
                     .position(|f| *f == self)
                     .unwrap();
@@ -185,6 +195,19 @@ impl Field {
                 let row = 2 + BATCH_VALUES.iter().position(|(f, _)| *f == item).unwrap();
                 while d.app.cluster.cursor > row {
                     d.key(KeyCode::Up);
+                }
+            }
+            Field::V3(item) => {
+                d.key(KeyCode::Right); // version 2 → 3
+                assert_eq!(d.app.answers.parallelcluster.as_ref().unwrap().version, "3");
+                // Version, scheduler, IAM mode, FSx, [FSx bucket], image build, secret.
+                d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+                if item == ClusterItem::FsxBucket {
+                    d.key(KeyCode::Char(' ')); // the FSx add-on on
+                    assert!(d.app.answers.parallelcluster.as_ref().unwrap().fsx);
+                    d.key(KeyCode::Down);
+                } else {
+                    d.keys(&[KeyCode::Down, KeyCode::Down]);
                 }
             }
         }
@@ -299,6 +322,21 @@ fn bad_values() -> Vec<Bad> {
         ),
         bad(ClusterBucket, "10.0.0.1", "formatted like an IP address"),
         bad(ClusterBucket, "pc-resources--x-s3", "a suffix S3 reserves"),
+        // ParallelCluster 3: the FSx bucket and the secret name.
+        bad(V3(FsxBucket), "ab", "a bucket name has 3 to 63"),
+        bad(V3(FsxBucket), "Lustre-Data", "(bucket names are lowercase)"),
+        bad(V3(FsxBucket), "192.168.1.1", "formatted like an IP address"),
+        bad(
+            V3(SecretName),
+            "ad password",
+            "a secret name may use letters",
+        ),
+        bad(
+            V3(SecretName),
+            "s".repeat(513),
+            "a secret name has 1 to 512",
+        ),
+        bad(V3(SecretName), "ad-password-AbC123", "suffix AWS adds"),
         // ParallelCluster (awsbatch): every field.
         bad(Batch(ResourcesBucket), "", required),
         bad(
@@ -438,8 +476,9 @@ fn every_text_field_refuses_bad_values_keeps_them_and_changes_nothing() {
     assert!(cases.len() >= 60, "{} cases", cases.len());
     let mut fields: Vec<Field> = cases.iter().map(|b| b.field).collect();
     fields.dedup();
-    // Twelve text fields; the resources bucket under both schedulers.
-    assert_eq!(fields.len(), 13, "every text field: {fields:?}");
+    // Fourteen text fields (two of them version 3's); the resources bucket
+    // under both schedulers.
+    assert_eq!(fields.len(), 15, "every text field: {fields:?}");
     let mut failures = Vec::new();
     for b in &cases {
         let problems = check(b);

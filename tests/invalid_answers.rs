@@ -189,7 +189,7 @@ impl Case {
 }
 
 /// Every field of the answers file; each must have a case of its own.
-const EVERY_FIELD: [&str; 35] = [
+const EVERY_FIELD: &[&str] = &[
     "region",
     "account_id",
     "name_prefix",
@@ -213,6 +213,7 @@ const EVERY_FIELD: [&str; 35] = [
     "genomics.spot",
     "genomics.job_role",
     "genomics.job_role_policy_arns",
+    "genomics.batch_service_role",
     "parallelcluster",
     "parallelcluster.enabled",
     "parallelcluster.version",
@@ -224,6 +225,22 @@ const EVERY_FIELD: [&str; 35] = [
     "parallelcluster.job_queue_name",
     "parallelcluster.job_role",
     "parallelcluster.ecs_compute_environment",
+    "parallelcluster.iam_mode",
+    "parallelcluster.fsx",
+    "parallelcluster.fsx_bucket",
+    "parallelcluster.image_build",
+    "parallelcluster.secret_name",
+    "names.parallelcluster_batch_user_policy",
+    "names.parallelcluster_fsx_user_policy",
+    "names.parallelcluster_image_build_user_policy",
+    "names.parallelcluster_iam_user_policy",
+    "names.parallelcluster_head_node_policy",
+    "names.parallelcluster_head_node_role",
+    "names.parallelcluster_compute_policy",
+    "names.parallelcluster_compute_role",
+    "names.parallelcluster_lambda_role",
+    "names.parallelcluster_image_builder_role",
+    "names.parallelcluster_image_cleanup_role",
     "names",
 ];
 
@@ -493,6 +510,40 @@ fn cases() -> Vec<Case> {
             "genomics.job_role_policy_arns[1]",
             "listed twice",
         ),
+        // The Batch service role.
+        case(
+            "Batch service role not one of the choices",
+            file(
+                "",
+                &genomics_with(&["my-gwf-data"], "batch_service_role = \"linked\"\n"),
+            ),
+            "genomics.batch_service_role",
+            "seed or service-linked",
+        ),
+        case(
+            "Batch service role in the wrong case",
+            file(
+                "",
+                &genomics_with(&["my-gwf-data"], "batch_service_role = \"Seed\"\n"),
+            ),
+            "genomics.batch_service_role",
+            "seed or service-linked",
+        ),
+        case(
+            "a name for the service-linked Batch role, which AWS names",
+            file(
+                "",
+                &format!(
+                    "[names]\nbatch_service_role = \"MyBatchRole\"\n\n{}",
+                    genomics_with(
+                        &["my-gwf-data"],
+                        "batch_service_role = \"service-linked\"\n"
+                    )
+                ),
+            ),
+            "names.batch_service_role",
+            "AWSServiceRoleForBatch",
+        ),
         // Tags.
         case(
             "tag key starting with aws:",
@@ -590,10 +641,10 @@ fn cases() -> Vec<Case> {
             "written in lowercase",
         ),
         case(
-            "ParallelCluster 3",
-            file("", &pc("version = \"3\"\n")),
-            "parallelcluster.version",
-            "use \"2\"",
+            "SGE with ParallelCluster 3",
+            file("", &pc("version = \"3\"\nscheduler = \"sge\"\n")),
+            "parallelcluster.scheduler",
+            "SGE exists only in ParallelCluster 2",
         ),
         case(
             "ParallelCluster 7",
@@ -602,10 +653,10 @@ fn cases() -> Vec<Case> {
             "`7` is not a ParallelCluster version",
         ),
         case(
-            "ParallelCluster version as the number 3",
-            file("", &pc("version = 3\n")),
-            "parallelcluster.version",
-            "ParallelCluster 3 policies are not available",
+            "Torque with ParallelCluster version as the number 3",
+            file("", &pc("version = 3\nscheduler = \"torque\"\n")),
+            "parallelcluster.scheduler",
+            "Torque exists only in ParallelCluster 2",
         ),
         case(
             "awsbatch field with slurm",
@@ -700,7 +751,147 @@ fn cases() -> Vec<Case> {
         ));
     }
     v.extend(more_values());
+    v.extend(version_3());
     v.extend(unreadable_files());
+    v
+}
+
+/// A version 3 `[parallelcluster]` table with these lines.
+fn pc3(lines: &str) -> String {
+    file("", &pc(&format!("version = \"3\"\n{lines}")))
+}
+
+/// ParallelCluster 3's fields, and the version 2 fields it refuses.
+fn version_3() -> Vec<Case> {
+    let mut v = vec![
+        case(
+            "unknown IAM mode",
+            pc3("iam_mode = \"admin\"\n"),
+            "parallelcluster.iam_mode",
+            "choose one of privileged, restricted, permissions-boundary",
+        ),
+        case(
+            "IAM mode in the wrong case",
+            pc3("iam_mode = \"Restricted\"\n"),
+            "parallelcluster.iam_mode",
+            "choose one of privileged, restricted, permissions-boundary",
+        ),
+        case(
+            "restricted IAM mode with awsbatch",
+            pc3("scheduler = \"awsbatch\"\niam_mode = \"restricted\"\n"),
+            "parallelcluster.iam_mode",
+            "restricted mode cannot manage awsbatch clusters",
+        ),
+        case(
+            "permissions-boundary mode without a boundary",
+            pc3("iam_mode = \"permissions-boundary\"\n"),
+            "parallelcluster.iam_mode",
+            "needs permissions_boundary set",
+        ),
+        case(
+            "IAM mode with version 2",
+            file("", &pc("iam_mode = \"privileged\"\n")),
+            "parallelcluster.iam_mode",
+            "only used with version = \"3\"",
+        ),
+        case(
+            "FSx add-on with version 2",
+            file("", &pc("fsx = true\n")),
+            "parallelcluster.fsx",
+            "only used with version = \"3\"",
+        ),
+        case(
+            "image build add-on with version 2",
+            file("", &pc("image_build = true\n")),
+            "parallelcluster.image_build",
+            "only used with version = \"3\"",
+        ),
+        case(
+            "secret name with version 2",
+            file("", &pc("secret_name = \"pcluster/ad\"\n")),
+            "parallelcluster.secret_name",
+            "only used with version = \"3\"",
+        ),
+        case(
+            "FSx bucket without the FSx add-on",
+            pc3("fsx_bucket = \"my-lustre-data\"\n"),
+            "parallelcluster.fsx_bucket",
+            "only used with fsx = true",
+        ),
+        case(
+            "FSx bucket with capitals",
+            pc3("fsx = true\nfsx_bucket = \"My-Lustre-Data\"\n"),
+            "parallelcluster.fsx_bucket",
+            "lowercase",
+        ),
+        case(
+            "FSx bucket like an IP address",
+            pc3("fsx = true\nfsx_bucket = \"192.168.5.4\"\n"),
+            "parallelcluster.fsx_bucket",
+            "IP address",
+        ),
+        case(
+            "empty secret name",
+            pc3("secret_name = \"\"\n"),
+            "parallelcluster.secret_name",
+            "a secret name has 1 to 512",
+        ),
+        case(
+            "secret name with a space",
+            pc3("secret_name = \"ad password\"\n"),
+            "parallelcluster.secret_name",
+            "a secret name may use letters, digits",
+        ),
+        case(
+            "secret name with its ARN suffix",
+            pc3("secret_name = \"ad-password-AbC123\"\n"),
+            "parallelcluster.secret_name",
+            "suffix AWS adds",
+        ),
+        case(
+            "secret name over 512 characters",
+            pc3(&format!("secret_name = \"{}\"\n", "s".repeat(513))),
+            "parallelcluster.secret_name",
+            "a secret name has 1 to 512",
+        ),
+    ];
+    for (key, value) in AWSBATCH_FIELDS {
+        v.push(case(
+            format!("{key} with version 3"),
+            pc3(&format!("scheduler = \"awsbatch\"\n{key} = {}\n", q(value))),
+            &format!("parallelcluster.{key}"),
+            "only used with version = \"2\"",
+        ));
+    }
+    // Each version 3 name, in a plan that uses it, with a character IAM refuses.
+    let restricted = "iam_mode = \"restricted\"\nfsx = true\nimage_build = true\n";
+    let batch = "scheduler = \"awsbatch\"\n";
+    for (key, setup) in [
+        ("parallelcluster_batch_user_policy", batch),
+        ("parallelcluster_fsx_user_policy", restricted),
+        ("parallelcluster_image_build_user_policy", restricted),
+        ("parallelcluster_iam_user_policy", batch),
+        ("parallelcluster_head_node_policy", restricted),
+        ("parallelcluster_head_node_role", restricted),
+        ("parallelcluster_compute_policy", restricted),
+        ("parallelcluster_compute_role", restricted),
+        ("parallelcluster_lambda_role", restricted),
+        ("parallelcluster_image_builder_role", restricted),
+        ("parallelcluster_image_cleanup_role", restricted),
+    ] {
+        v.push(case(
+            format!("names.{key} with a space"),
+            file(
+                "",
+                &format!(
+                    "[names]\n{key} = \"My Name\"\n\n{}",
+                    pc(&format!("version = \"3\"\n{setup}"))
+                ),
+            ),
+            &format!("names.{key}"),
+            "contains ` `",
+        ));
+    }
     v
 }
 
@@ -1195,6 +1386,13 @@ fn unreadable_files() -> Vec<Case> {
             &["expected a sequence"],
         ),
         unreadable(
+            "the Batch service role as a boolean",
+            g("batch_service_role = true\n"),
+            "genomics.batch_service_role",
+            "batch_service_role",
+            &["expected a string"],
+        ),
+        unreadable(
             "tags as a string",
             top("tags = \"Project=genomics\"\n"),
             "tags",
@@ -1375,7 +1573,8 @@ fn the_table_is_large_enough() {
 fn every_field_of_the_answers_file_has_a_case() {
     let cases = cases();
     let missing: Vec<&str> = EVERY_FIELD
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|f| !cases.iter().any(|c| c.covers == *f))
         .collect();
     assert!(missing.is_empty(), "fields without a case: {missing:?}");

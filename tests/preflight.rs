@@ -10,12 +10,13 @@
 //!   the apply goes on;
 //! - `apply --demo`, whose caller may do everything: no warning at all.
 
+#[path = "common/canned.rs"]
+mod canned;
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use canned::canned;
 
 use common::example;
 use onramp::answers::{Answers, Environment};
@@ -26,62 +27,6 @@ use onramp::cloud::{Cloud, ContextEntry, Decision, ErrorKind, SimulationResult};
 use onramp::plan::Plan;
 
 // ------------------------------------------------------- canned endpoint
-
-/// An HTTP server on a loopback port that answers the n-th request with
-/// the n-th response (the last one again after that) and keeps each
-/// request's body. It serves until the test process ends.
-struct Canned {
-    url: String,
-    bodies: Arc<Mutex<Vec<String>>>,
-}
-
-fn canned(responses: Vec<(u16, String)>) -> Canned {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&bodies);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                if line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':')
-                    && name.eq_ignore_ascii_case("content-length")
-                {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let n = {
-                let mut seen = seen.lock().unwrap();
-                seen.push(String::from_utf8(body).unwrap());
-                seen.len() - 1
-            };
-            let (status, text) = &responses[n.min(responses.len() - 1)];
-            let reply = format!(
-                "HTTP/1.1 {status} Canned\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                text.len()
-            );
-            let _ = stream.write_all(reply.as_bytes());
-        }
-    });
-    Canned { url, bodies }
-}
-
-impl Canned {
-    fn bodies(&self) -> Vec<String> {
-        self.bodies.lock().unwrap().clone()
-    }
-}
 
 async fn sdk_on(url: &str) -> SdkCloud {
     let options = ConnectOptions {

@@ -121,9 +121,19 @@ fn genomics(partition: &'static str) -> impl Strategy<Value = Genomics> {
         any::<bool>(),
         any::<bool>(),
         prop::collection::btree_set("[A-Z][A-Za-z0-9]{0,20}", 0..=10),
+        prop::sample::select(vec!["seed", "service-linked"]),
     )
         .prop_map(
-            move |(enabled, buckets, public_data_read, ebs_autoscale, spot, job_role, extra)| {
+            move |(
+                enabled,
+                buckets,
+                public_data_read,
+                ebs_autoscale,
+                spot,
+                job_role,
+                extra,
+                batch_service_role,
+            )| {
                 let job_role_policy_arns = if job_role {
                     extra
                         .into_iter()
@@ -144,6 +154,7 @@ fn genomics(partition: &'static str) -> impl Strategy<Value = Genomics> {
                     spot,
                     job_role,
                     job_role_policy_arns,
+                    batch_service_role: batch_service_role.to_owned(),
                 }
             },
         )
@@ -335,6 +346,17 @@ proptest! {
                 }
                 Spec::InstanceProfile { roles } => {
                     prop_assert_eq!(roles, &vec![r.name.clone()]);
+                }
+                Spec::ServiceLinkedRole { service, .. } => {
+                    prop_assert_eq!(service, "batch.amazonaws.com");
+                    prop_assert_eq!(
+                        &r.arn,
+                        &format!(
+                            "arn:{partition}:iam::{}:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch",
+                            plan.target.account_id
+                        )
+                    );
+                    prop_assert!(r.tags.is_empty(), "{:?}", r.tags);
                 }
             }
         }

@@ -22,6 +22,12 @@ fn all_vars() -> Vars {
         .set("job_queue_name", "queue")
         .set("job_role", "jobrole")
         .set("ecs_compute_environment", "ce")
+        .set("secret_name", "pcluster/secret")
+        .set("fsx_bucket", "lustre-bucket")
+        .set(
+            "permissions_boundary",
+            "arn:aws-us-gov:iam::210987654321:policy/boundary",
+        )
         .set_list("bucket", vec!["one-bucket".into(), "two-bucket".into()])
 }
 
@@ -87,7 +93,7 @@ fn templates_on_disk_are_the_embedded_ones() {
         assert_eq!(on_disk, template.source(), "{}", template.file());
     }
     let mut files = 0;
-    for dir in ["", "genomics", "parallelcluster2"] {
+    for dir in ["", "genomics", "parallelcluster2", "parallelcluster3"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "json") {

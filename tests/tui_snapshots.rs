@@ -92,3 +92,93 @@ fn no_color_gives_a_monochrome_theme_that_still_marks_the_focus() {
         "an empty NO_COLOR does not count"
     );
 }
+
+#[test]
+fn parallelcluster_3_screen_offers_modes_and_add_ons_and_switching_back_loses_nothing() {
+    use crossterm::event::KeyCode;
+    let mut d = Driver::demo();
+    d.enter_until(Screen::ParallelCluster);
+    let bucket_before = d
+        .app
+        .answers
+        .parallelcluster
+        .as_ref()
+        .and_then(|p| p.resources_bucket.clone());
+    d.key(KeyCode::Right); // version 2 → 3
+    let p = d.app.answers.parallelcluster.clone().unwrap();
+    assert_eq!(p.version, "3");
+    assert_eq!(
+        p.resources_bucket, None,
+        "a version 2 field left the answers"
+    );
+    insta::assert_snapshot!("parallelcluster3_80x24", d.snapshot_text(80, 24));
+
+    // Scheduler cycles over slurm and awsbatch only.
+    d.key(KeyCode::Down);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..4 {
+        d.key(KeyCode::Right);
+        seen.insert(
+            d.app
+                .answers
+                .parallelcluster
+                .as_ref()
+                .unwrap()
+                .scheduler
+                .clone(),
+        );
+    }
+    assert_eq!(
+        seen,
+        ["awsbatch", "slurm"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    );
+    // IAM mode: restricted, then the FSx add-on with its bucket row.
+    d.key(KeyCode::Down).key(KeyCode::Right);
+    assert_eq!(
+        d.app
+            .answers
+            .parallelcluster
+            .as_ref()
+            .unwrap()
+            .iam_mode
+            .as_deref(),
+        Some("restricted")
+    );
+    d.key(KeyCode::Down).key(KeyCode::Char(' '));
+    d.key(KeyCode::Down).type_text("lab-lustre");
+    let p = d.app.answers.parallelcluster.clone().unwrap();
+    assert!(p.fsx);
+    assert_eq!(p.fsx_bucket.as_deref(), Some("lab-lustre"));
+    insta::assert_snapshot!(
+        "parallelcluster3_restricted_120x40",
+        d.snapshot_text(120, 40)
+    );
+
+    // Back to version 2: its bucket returns, version 3's fields leave.
+    while d.app.cluster.cursor > 0 {
+        d.key(KeyCode::Up);
+    }
+    d.key(KeyCode::Left);
+    let p = d.app.answers.parallelcluster.clone().unwrap();
+    assert_eq!(p.version, "2");
+    assert_eq!(p.resources_bucket, bucket_before);
+    assert!(!p.fsx && p.fsx_bucket.is_none() && p.iam_mode.is_none());
+}
+
+#[test]
+fn the_review_with_the_service_linked_batch_role() {
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Options);
+    d.keys(&[
+        crossterm::event::KeyCode::Down,
+        crossterm::event::KeyCode::Down,
+        crossterm::event::KeyCode::Down,
+        crossterm::event::KeyCode::Down,
+        crossterm::event::KeyCode::Char(' '),
+    ]);
+    d.enter_until(Screen::Review);
+    insta::assert_snapshot!("review_service_linked_120x40", d.snapshot_text(120, 40));
+}

@@ -74,11 +74,11 @@ fn going_back_and_forth_keeps_every_choice() {
     d.key(KeyCode::Char(' ')); // onramp-demo-archive, the first row
     d.enter();
     assert_eq!(d.app.screen, Screen::Options);
-    d.keys(&[KeyCode::Down; 4]).type_text("lab-");
+    d.keys(&[KeyCode::Down; 5]).type_text("lab-");
     d.key(KeyCode::Char(' ')); // typed into the prefix, not a toggle
     assert_eq!(d.app.answers.name_prefix, "lab- ");
     d.key(KeyCode::Backspace);
-    d.keys(&[KeyCode::Up; 4]);
+    d.keys(&[KeyCode::Up; 5]);
     d.key(KeyCode::Char(' ')); // Spot off
     d.enter();
     assert_eq!(d.app.screen, Screen::ParallelCluster);
@@ -208,7 +208,7 @@ fn the_mouse_wheel_scrolls_the_bucket_list() {
 fn invalid_options_are_shown_and_block_going_on() {
     let mut d = Driver::demo();
     d.enter_until(Screen::Options);
-    d.keys(&[KeyCode::Down; 5]); // IAM path
+    d.keys(&[KeyCode::Down; 6]); // IAM path
     d.key(KeyCode::Backspace).type_text("no-slashes");
     let errors: Vec<String> = d
         .app
@@ -245,7 +245,7 @@ fn invalid_options_are_shown_and_block_going_on() {
 fn a_prefix_that_makes_a_name_too_long_is_named() {
     let mut d = Driver::demo();
     d.enter_until(Screen::Options);
-    d.keys(&[KeyCode::Down; 4]).type_text(&"x".repeat(50));
+    d.keys(&[KeyCode::Down; 5]).type_text(&"x".repeat(50));
     let errors: Vec<String> = d
         .app
         .derived
@@ -1055,6 +1055,7 @@ fn connecting_starts_the_check_with_the_callers_arn_and_the_plan() {
         effects,
         [
             Effect::ListBuckets,
+            Effect::ReadQuotas,
             Effect::Preflight {
                 generation: 1,
                 caller_arn: caller.into(),
@@ -1063,4 +1064,212 @@ fn connecting_starts_the_check_with_the_callers_arn_and_the_plan() {
         ]
     );
     assert!(app.animating(), "a spinner while it runs");
+}
+
+// ------------------------------------------------- quotas and Access Analyzer
+
+fn low_policy_quota() -> onramp::cloud::Quotas {
+    onramp::cloud::Quotas {
+        managed_policy_size: 200,
+        ..onramp::cloud::Quotas::default()
+    }
+}
+
+#[test]
+fn the_accounts_quotas_are_read_on_connecting_and_shown_on_the_welcome_screen() {
+    let d = Driver::counting(|dir| demo_config(dir, Theme::COLOR));
+    assert_eq!(d.calls_of("GetAccountSummary"), 1);
+    let welcome = d.screen(100, 30);
+    assert!(
+        welcome.contains(
+            "✓ IAM quotas read: policy 6,144 · trust 2,048 · inline 10,240 · 10 per role"
+        ),
+        "{welcome}"
+    );
+    assert!(!welcome.contains("could not read"), "{welcome}");
+}
+
+#[test]
+fn a_lower_quota_of_the_account_is_an_error_that_names_it() {
+    let cloud = MemoryCloud::demo().with_quotas(low_policy_quota());
+    let mut d = Driver::with(|dir| demo_config(dir, Theme::COLOR), Arc::new(cloud));
+    assert!(
+        d.screen(100, 30)
+            .contains("✓ IAM quotas read: policy 200 ·")
+    );
+    let error = d
+        .app
+        .derived
+        .findings
+        .iter()
+        .find(|f| f.code == "policy-size")
+        .cloned()
+        .unwrap();
+    assert_eq!(error.resource, "s3bucket-access-us-east-1");
+    assert!(
+        error.message.ends_with(
+            "characters without whitespace; this account's quota for a managed policy is 200 (GetAccountSummary)"
+        ),
+        "{}",
+        error.message
+    );
+    // The review stops there, as for any error.
+    d.enter_until(Screen::Review);
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Review);
+    assert!(
+        d.screen(200, 40)
+            .contains("this account's quota for a managed policy is 200")
+    );
+}
+
+#[test]
+fn a_refused_quota_read_is_said_once_and_the_defaults_are_used() {
+    let cloud = MemoryCloud::demo().with_quotas(low_policy_quota());
+    cloud.deny("iam:GetAccountSummary");
+    let mut d = Driver::with(|dir| demo_config(dir, Theme::COLOR), Arc::new(cloud));
+    let note = "could not read this account's IAM quotas (AccessDenied); checked against IAM's default quotas";
+    let welcome = d.screen(200, 40);
+    assert_eq!(welcome.matches(note).count(), 1, "{welcome}");
+    // IAM's defaults: the 200 the account would enforce is not known.
+    assert!(!onramp::plan::lint::has_errors(&d.app.derived.findings));
+    d.enter_until(Screen::Confirm);
+    let confirm = d.screen(200, 40);
+    assert_eq!(confirm.matches(note).count(), 1, "{confirm}");
+}
+
+fn pass_role_finding() -> onramp::cloud::AnalyzerFinding {
+    onramp::cloud::AnalyzerFinding {
+        level: onramp::cloud::AnalyzerLevel::SecurityWarning,
+        code: "PASS_ROLE_WITH_STAR_IN_RESOURCE".into(),
+        message: "Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive.".into(),
+        learn_more: None,
+        path: Some("Statement[0].Resource".into()),
+        line: Some(6),
+    }
+}
+
+#[test]
+fn the_preview_shows_access_analyzers_findings_asked_once_per_document() {
+    let cloud = MemoryCloud::demo().with_analyzer_findings(vec![pass_role_finding()]);
+    let mut d = Driver::counting_on(cloud, |dir| demo_config(dir, Theme::COLOR));
+    assert_eq!(d.calls_of("ValidatePolicy"), 0, "only the preview asks");
+    d.enter_until(Screen::Preview);
+    assert_eq!(d.calls_of("ValidatePolicy"), 1);
+    let preview = d.screen(120, 40);
+    assert!(
+        preview.contains(
+            "analyzer security warning [PASS_ROLE_WITH_STAR_IN_RESOURCE] line 6: Using the iam:PassRole action"
+        ),
+        "{preview}"
+    );
+    insta::assert_snapshot!("preview_with_analyzer_findings_120x40", preview);
+    // The next document is asked about; coming back asks nothing again.
+    d.key(KeyCode::Tab);
+    assert_eq!(d.calls_of("ValidatePolicy"), 2);
+    d.key(KeyCode::BackTab);
+    assert_eq!(d.calls_of("ValidatePolicy"), 2);
+    // An edit is another text: asked about once.
+    d.key(KeyCode::Char('e'));
+    d.key(KeyCode::End).type_text(" ");
+    d.ctrl('s');
+    assert_eq!(
+        d.calls_of("ValidatePolicy"),
+        2,
+        "whitespace: the same document"
+    );
+}
+
+#[test]
+fn a_refused_analyzer_is_said_once_and_never_asked_again() {
+    let cloud = MemoryCloud::demo().with_analyzer_findings(vec![pass_role_finding()]);
+    cloud.deny("access-analyzer:ValidatePolicy");
+    let mut d = Driver::counting_on(cloud, |dir| demo_config(dir, Theme::COLOR));
+    d.enter_until(Screen::Preview);
+    let note = "Access Analyzer: not available (AccessDenied); onramp's own checks only";
+    let preview = d.screen(120, 40);
+    assert_eq!(preview.matches(note).count(), 1, "{preview}");
+    assert!(!preview.contains("PASS_ROLE"), "{preview}");
+    let documents = d.app.documents().len();
+    for _ in 0..documents {
+        d.key(KeyCode::Tab);
+        assert_eq!(d.screen(120, 40).matches(note).count(), 1);
+    }
+    assert_eq!(d.calls_of("ValidatePolicy"), 1, "asked once, never again");
+    // Nothing is blocked by it.
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Confirm);
+}
+
+#[test]
+fn the_batch_service_role_is_chosen_on_the_options_screen() {
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Options);
+    d.keys(&[KeyCode::Down; 4]); // after the four genomics toggles
+    assert!(
+        d.screen(80, 24)
+            .contains("AWS Batch service role                     ◂ seed ▸"),
+        "{}",
+        d.screen(80, 24)
+    );
+    let role = |d: &Driver| {
+        d.app
+            .answers
+            .genomics
+            .as_ref()
+            .unwrap()
+            .batch_service_role
+            .clone()
+    };
+    d.key(KeyCode::Char(' '));
+    assert_eq!(role(&d), "service-linked");
+    let screen = d.screen(80, 24);
+    assert!(
+        screen.contains("◂ service-linked ▸")
+            && screen.contains("AWSServiceRoleForBatch: AWS keeps its permissions current.")
+            && screen.contains("cannot switch to the other kind later"),
+        "{screen}"
+    );
+    // The plan follows at once: the service-linked role instead of the seed's.
+    let plan = d.app.derived.plan.as_ref().unwrap();
+    assert!(plan.resources.iter().any(|r| r.is_service_linked()));
+    assert!(
+        plan.get(onramp::names::EntityKind::Role, "AWSBatchServiceRole")
+            .is_none()
+    );
+    // ← and → switch too; other keys leave it.
+    d.key(KeyCode::Left);
+    assert_eq!(role(&d), "seed");
+    d.key(KeyCode::Right);
+    assert_eq!(role(&d), "service-linked");
+    d.key(KeyCode::Char('x'));
+    assert_eq!(role(&d), "service-linked");
+
+    // The review shows it, and says why it has no document to preview.
+    d.enter_until(Screen::Review);
+    let review = d.screen(120, 40);
+    assert!(
+        review.contains("/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch")
+            && review.contains("service-linked to batch.amazonaws.com"),
+        "{review}"
+    );
+    let index = d
+        .app
+        .derived
+        .plan
+        .as_ref()
+        .unwrap()
+        .resources
+        .iter()
+        .position(|r| r.is_service_linked())
+        .unwrap();
+    while d.app.review.cursor < index {
+        d.key(KeyCode::Down);
+    }
+    d.key(KeyCode::Char('p'));
+    assert_eq!(d.app.screen, Screen::Review);
+    assert_eq!(
+        d.app.flash.as_deref(),
+        Some("AWS writes the documents of the service-linked role AWSServiceRoleForBatch")
+    );
 }

@@ -8,6 +8,13 @@
 //! one by one. Anything already gone is skipped. A create that was started but
 //! never recorded as done is undone only if the entity carries onramp's tag,
 //! so a same-named resource someone else made is never touched.
+//!
+//! A service-linked role is the exception to the tag check: IAM does not let
+//! one be tagged. The journal alone says whether onramp created it, so it is
+//! deleted (with `DeleteServiceLinkedRole`) only when its create is recorded
+//! as done; one that existed before onramp ran was never created by it and
+//! is never touched, and one whose create was interrupted is left for a
+//! person to judge. AWS refuses to delete it while anything still uses it.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -41,6 +48,8 @@ enum Undo {
         name: String,
         arn: Option<String>,
         certain: bool,
+        /// Made by `CreateServiceLinkedRole`: AWS's to delete, untaggable.
+        service_linked: bool,
     },
     /// A change to an entity onramp did not create.
     Change(Call),
@@ -51,6 +60,22 @@ pub fn pending(entries: &[Entry]) -> Vec<String> {
     undo_list(entries)
         .iter()
         .map(|u| match u {
+            Undo::Entity {
+                kind,
+                name,
+                certain,
+                service_linked: true,
+                ..
+            } => {
+                if *certain {
+                    format!("delete service-linked {} {name}", kind.noun())
+                } else {
+                    format!(
+                        "leave service-linked {} {name}: its create was interrupted, and it cannot carry onramp's tag to tell whose it is",
+                        kind.noun()
+                    )
+                }
+            }
             Undo::Entity {
                 kind,
                 name,
@@ -100,6 +125,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
                     name: call.name.clone(),
                     arn: arn.clone().or_else(|| call.detail.clone()),
                     certain: true,
+                    service_linked: call.action == CREATE_SERVICE_LINKED_ROLE,
                 });
             }
             Record::Intent(call) if is_create(&call.action) && !done.contains(&key(call)) => {
@@ -109,6 +135,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
                     name: call.name.clone(),
                     arn: call.detail.clone(),
                     certain: false,
+                    service_linked: call.action == CREATE_SERVICE_LINKED_ROLE,
                 });
             }
             // A change is undone once, from its intent: one recorded as
@@ -165,6 +192,7 @@ fn undoes(action: &str) -> Option<&'static str> {
         "DeletePolicy" => "CreatePolicy",
         "DeleteRole" => "CreateRole",
         "DeleteInstanceProfile" => "CreateInstanceProfile",
+        "DeleteServiceLinkedRole" => CREATE_SERVICE_LINKED_ROLE,
         _ => return None,
     })
 }
@@ -179,8 +207,16 @@ fn is_change(action: &str) -> bool {
     .contains(&action)
 }
 
+const CREATE_SERVICE_LINKED_ROLE: &str = "CreateServiceLinkedRole";
+
 fn is_create(action: &str) -> bool {
-    ["CreatePolicy", "CreateRole", "CreateInstanceProfile"].contains(&action)
+    [
+        "CreatePolicy",
+        "CreateRole",
+        "CreateInstanceProfile",
+        CREATE_SERVICE_LINKED_ROLE,
+    ]
+    .contains(&action)
 }
 
 /// Undoes what the journal records. Failures do not stop it: everything that
@@ -207,6 +243,12 @@ pub async fn destroy(
     };
     for item in list {
         let label = match &item {
+            Undo::Entity {
+                kind,
+                name,
+                service_linked: true,
+                ..
+            } => format!("service-linked {} {name}", kind.noun()),
             Undo::Entity { kind, name, .. } => format!("{} {name}", kind.noun()),
             Undo::Change(call) => format!(
                 "{} on {} {} ({})",
@@ -220,8 +262,16 @@ pub async fn destroy(
             Undo::Entity {
                 kind,
                 name,
+                certain,
+                service_linked: true,
+                ..
+            } => undoer.delete_service_linked(*kind, name, *certain).await,
+            Undo::Entity {
+                kind,
+                name,
                 arn,
                 certain,
+                ..
             } => {
                 undoer
                     .delete_entity(*kind, name, arn.as_deref(), *certain)
@@ -352,6 +402,45 @@ impl Undoer<'_> {
                     .await?;
             }
         }
+        Ok(Outcome::Deleted)
+    }
+
+    /// Deletes a service-linked role onramp created, which carries no tag:
+    /// only a create the journal records as done counts (see the module's
+    /// documentation). AWS refuses while the role is in use; that is
+    /// reported as a failure naming what uses it.
+    async fn delete_service_linked(
+        &self,
+        kind: EntityKind,
+        name: &str,
+        certain: bool,
+    ) -> Result<Outcome, ApplyError> {
+        let c = self.cloud;
+        let Some(role) = c
+            .get_role(name)
+            .await
+            .map_err(|e| self.failed(kind, name, e))?
+        else {
+            return Ok(Outcome::Skipped("already gone"));
+        };
+        if !certain {
+            return Ok(Outcome::Skipped(
+                "its creation was not recorded, and a service-linked role cannot carry onramp's tag to tell whose it is; delete it yourself if it is yours and unused",
+            ));
+        }
+        if !role.path.starts_with("/aws-service-role/") {
+            return Ok(Outcome::Skipped(
+                "a role of that name exists, but it is not a service-linked role",
+            ));
+        }
+        self.call(
+            kind,
+            name,
+            "DeleteServiceLinkedRole",
+            None,
+            c.delete_service_linked_role(name),
+        )
+        .await?;
         Ok(Outcome::Deleted)
     }
 

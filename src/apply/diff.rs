@@ -42,6 +42,8 @@ pub enum Observed {
     Policy(Option<ObservedPolicy>),
     Role(Option<ObservedRole>),
     InstanceProfile(Option<InstanceProfileInfo>),
+    /// The role under a planned service-linked role's name.
+    ServiceLinkedRole(Option<RoleInfo>),
 }
 
 /// The verdict for one resource.
@@ -78,6 +80,8 @@ pub enum Step {
     TagInstanceProfile(Tags),
     AddRole(String),
     RemoveRole(String),
+    /// The one step a service-linked role ever gets: AWS owns the rest.
+    CreateServiceLinkedRole,
 }
 
 impl Step {
@@ -100,6 +104,7 @@ impl Step {
             Step::TagInstanceProfile(_) => "TagInstanceProfile",
             Step::AddRole(_) => "AddRoleToInstanceProfile",
             Step::RemoveRole(_) => "RemoveRoleFromInstanceProfile",
+            Step::CreateServiceLinkedRole => "CreateServiceLinkedRole",
         }
     }
 
@@ -107,7 +112,10 @@ impl Step {
     pub fn creates(&self) -> bool {
         matches!(
             self,
-            Step::CreatePolicy | Step::CreateRole | Step::CreateInstanceProfile
+            Step::CreatePolicy
+                | Step::CreateRole
+                | Step::CreateInstanceProfile
+                | Step::CreateServiceLinkedRole
         )
     }
 }
@@ -169,6 +177,9 @@ pub fn diff(resource: &Resource, observed: &Observed) -> Change {
         }
         (Spec::InstanceProfile { roles }, Observed::InstanceProfile(existing)) => {
             diff_profile(resource, roles, existing.as_ref(), &mut change);
+        }
+        (Spec::ServiceLinkedRole { service, .. }, Observed::ServiceLinkedRole(existing)) => {
+            diff_service_linked(resource, service, existing.as_ref(), &mut change);
         }
         _ => {
             change.state = State::Conflict;
@@ -420,6 +431,37 @@ fn diff_profile(
             .push(format!("does not hold role {role} yet"));
         change.steps.push(Step::AddRole(role.clone()));
     }
+}
+
+/// A service-linked role is created when missing and otherwise used as it
+/// is: AWS owns its trust and permissions, and IAM lets nobody else change
+/// them. It can carry no tag, so `owned` stays false: whether onramp made it
+/// is the journal's to say. A role of that name anywhere but the service's
+/// path is not the service-linked role, and AWS cannot create that while
+/// the name is taken.
+fn diff_service_linked(
+    resource: &Resource,
+    service: &str,
+    existing: Option<&RoleInfo>,
+    change: &mut Change,
+) {
+    let Some(existing) = existing else {
+        change.steps.push(Step::CreateServiceLinkedRole);
+        return;
+    };
+    if existing.path != resource.path {
+        return conflict(
+            change,
+            format!(
+                "role {} exists at path {}, so it is not the service-linked role of {service} (at {}), and AWS cannot create that role while the name is taken; delete or rename that role (for AWS Batch, batch_service_role = \"seed\" avoids it)",
+                existing.name, existing.path, resource.path
+            ),
+        );
+    }
+    change.reasons.push(
+        "exists (a service-linked role: AWS owns it and keeps its permissions current; used as it is)"
+            .into(),
+    );
 }
 
 fn keys(tags: &Tags) -> String {

@@ -55,6 +55,10 @@ pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Obse
         Spec::InstanceProfile { .. } => {
             Observed::InstanceProfile(cloud.get_instance_profile(&resource.name).await?)
         }
+        // Only whether it is there: its trust and permissions are AWS's.
+        Spec::ServiceLinkedRole { .. } => {
+            Observed::ServiceLinkedRole(cloud.get_role(&resource.name).await?)
+        }
     })
 }
 

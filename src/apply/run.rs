@@ -362,6 +362,13 @@ pub(crate) async fn journaled(
 /// resource back shows the step's effect in place on a resource onramp owns,
 /// the step is done, and stopping the whole apply over it would only make
 /// the admin run it again.
+///
+/// A service-linked role cannot carry onramp's tag, so its create is taken
+/// as done whenever the role is then found in place: the observation before
+/// the apply found it missing, so the lost first attempt most likely made
+/// it. Should AWS have made it meanwhile (a compute environment created at
+/// that moment), the journal calls it onramp's, and a later `destroy` asks
+/// AWS to delete it, which AWS refuses while anything uses the role.
 async fn execute_confirmed(
     cloud: &dyn Cloud,
     resource: &Resource,
@@ -382,8 +389,9 @@ async fn execute_confirmed(
         return Err(error);
     };
     let now = diff::diff(resource, &observed);
-    let in_place =
-        now.state != State::Conflict && (now.owned || !step.creates()) && !now.steps.contains(step);
+    let in_place = now.state != State::Conflict
+        && (now.owned || !step.creates() || resource.is_service_linked())
+        && !now.steps.contains(step);
     if !in_place {
         return Err(error);
     }
@@ -501,6 +509,18 @@ async fn execute(
             .remove_role_from_instance_profile(&r.name, role)
             .await
             .map(|()| None),
+        (
+            Spec::ServiceLinkedRole {
+                service,
+                description,
+            },
+            Step::CreateServiceLinkedRole,
+        ) => {
+            let info = cloud
+                .create_service_linked_role(service, description)
+                .await?;
+            Ok(Some(info.arn))
+        }
         (_, step) => Err(CloudError::new(
             step.action(),
             ErrorKind::Other,

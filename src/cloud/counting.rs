@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::{
-    Bucket, Cloud, CloudError, CloudResult, ContextEntry, ErrorKind, Identity, InstanceProfileInfo,
-    NewPolicy, NewRole, PolicyInfo, PolicyVersion, RoleInfo, SimulationResult, Tags, WaitFor,
+    AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, ErrorKind, Identity,
+    InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas,
+    RoleInfo, SimulationResult, Tags, WaitFor,
 };
 
 /// Counts every call it forwards to the inner cloud.
@@ -23,7 +24,7 @@ pub struct CountingCloud<C> {
 }
 
 /// Actions that change the account; everything else only reads (or waits).
-pub const MUTATING: [&str; 22] = [
+pub const MUTATING: [&str; 23] = [
     "CreatePolicy",
     "CreatePolicyVersion",
     "SetDefaultPolicyVersion",
@@ -46,6 +47,7 @@ pub const MUTATING: [&str; 22] = [
     "RemoveRoleFromInstanceProfile",
     "DeleteInstanceProfile",
     "CreateServiceLinkedRole",
+    "DeleteServiceLinkedRole",
 ];
 
 impl<C> CountingCloud<C> {
@@ -164,6 +166,8 @@ counting_cloud! {
         "PutRolePolicy" => fn put_role_policy(&self, name: &str, policy_name: &str, document: &Value) -> ();
         "DeleteRolePolicy" => fn delete_role_policy(&self, name: &str, policy_name: &str) -> ();
         "DeleteRole" => fn delete_role(&self, name: &str) -> ();
+        "CreateServiceLinkedRole" => fn create_service_linked_role(&self, service: &str, description: &str) -> RoleInfo;
+        "DeleteServiceLinkedRole" => fn delete_service_linked_role(&self, name: &str) -> ();
         "GetInstanceProfile" => fn get_instance_profile(&self, name: &str) -> Option<InstanceProfileInfo>;
         "CreateInstanceProfile" => fn create_instance_profile(&self, name: &str, path: &str, tags: &Tags) -> InstanceProfileInfo;
         "TagInstanceProfile" => fn tag_instance_profile(&self, name: &str, tags: &Tags) -> ();
@@ -173,4 +177,7 @@ counting_cloud! {
         "Wait" => fn wait_until_exists(&self, kind: WaitFor, id: &str) -> ();
         // A read: the permission preflight, which changes nothing.
         "SimulatePrincipalPolicy" => fn simulate_principal_policy(&self, source_arn: &str, actions: &[String], resources: &[String], context: &[ContextEntry]) -> Vec<SimulationResult>;
+        // Reads: the account's quotas, and Access Analyzer's advice.
+        "GetAccountSummary" => fn account_quotas(&self) -> Quotas;
+        "ValidatePolicy" => fn validate_policy(&self, document: &str, kind: PolicyKind) -> Vec<AnalyzerFinding>;
 }

@@ -16,9 +16,10 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 use super::{
-    Bucket, Cloud, CloudError, CloudResult, ContextEntry, Decision, ErrorKind, Identity,
-    InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyVersion, RoleInfo,
-    SIMULATE_PRINCIPAL_POLICY, SimulationResult, Tags, WaitFor,
+    AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, Decision, ErrorKind,
+    GET_ACCOUNT_SUMMARY, Identity, InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind,
+    PolicyVersion, QuotaSource, Quotas, RoleInfo, SIMULATE_PRINCIPAL_POLICY, SimulationResult,
+    Tags, VALIDATE_POLICY, WaitFor,
 };
 use crate::plan::limits;
 use crate::rules;
@@ -31,7 +32,7 @@ const MAX_DESCRIPTION: usize = 1_000;
 /// AWS managed policies the account knows, as the part of the ARN after
 /// `policy/`. Attaching any other `arn:…:iam::aws:policy/…` fails with
 /// `NoSuchEntity`, as it does in IAM for a policy that does not exist.
-const AWS_MANAGED_POLICIES: [&str; 26] = [
+const AWS_MANAGED_POLICIES: [&str; 32] = [
     "AdministratorAccess",
     "PowerUserAccess",
     "ReadOnlyAccess",
@@ -51,6 +52,8 @@ const AWS_MANAGED_POLICIES: [&str; 26] = [
     "AmazonElasticFileSystemReadOnlyAccess",
     "AmazonFSxReadOnlyAccess",
     "AWSXrayWriteOnlyAccess",
+    "EC2InstanceProfileForImageBuilder",
+    "service-role/AWSLambdaBasicExecutionRole",
     "service-role/AWSBatchServiceRole",
     "service-role/AWSBatchServiceEventTargetRole",
     "service-role/AmazonEC2ContainerServiceforEC2Role",
@@ -58,6 +61,35 @@ const AWS_MANAGED_POLICIES: [&str; 26] = [
     "service-role/AmazonEC2SpotFleetTaggingRole",
     "service-role/AmazonEC2SpotFleetRole",
     "service-role/AmazonECSTaskExecutionRolePolicy",
+    "aws-service-role/AWSBatchServiceRolePolicy",
+    "aws-service-role/AutoScalingServiceRolePolicy",
+    "aws-service-role/AmazonECSServiceRolePolicy",
+    "aws-service-role/AWSEC2SpotServiceRolePolicy",
+];
+
+/// The service-linked roles the account can make: the service, the name AWS
+/// gives its role, and the AWS managed policy AWS attaches to it.
+const SERVICE_LINKED_ROLES: [(&str, &str, &str); 4] = [
+    (
+        "batch.amazonaws.com",
+        "AWSServiceRoleForBatch",
+        "aws-service-role/AWSBatchServiceRolePolicy",
+    ),
+    (
+        "autoscaling.amazonaws.com",
+        "AWSServiceRoleForAutoScaling",
+        "aws-service-role/AutoScalingServiceRolePolicy",
+    ),
+    (
+        "ecs.amazonaws.com",
+        "AWSServiceRoleForECS",
+        "aws-service-role/AmazonECSServiceRolePolicy",
+    ),
+    (
+        "spot.amazonaws.com",
+        "AWSServiceRoleForEC2Spot",
+        "aws-service-role/AWSEC2SpotServiceRolePolicy",
+    ),
 ];
 
 /// The only version of an AWS managed policy this account knows.
@@ -80,9 +112,16 @@ struct State {
     roles: BTreeMap<String, Role>,
     profiles: BTreeMap<String, Profile>,
     /// Actions (lowercased) the caller's policies deny, as the policy
-    /// simulator reports them; nothing here enforces them. Empty: the
-    /// caller may do everything, as an administrator would.
+    /// simulator reports them; only the optional reads
+    /// (`iam:GetAccountSummary`, `access-analyzer:ValidatePolicy`) enforce
+    /// them. Empty: the caller may do everything, as an administrator would.
     denied: BTreeSet<String>,
+    /// The account's IAM quotas: what `GetAccountSummary` reports and what
+    /// the calls enforce. IAM's defaults unless a test set others.
+    quotas: Quotas,
+    /// What Access Analyzer's `ValidatePolicy` finds in every document:
+    /// nothing unless a test set findings.
+    analyzer_findings: Vec<AnalyzerFinding>,
 }
 
 struct Policy {
@@ -107,6 +146,12 @@ struct Role {
     attached: Vec<String>,
     /// Inline policy name → document, as given.
     inline: BTreeMap<String, Value>,
+    /// For a service-linked role, its service: only AWS may change or
+    /// delete it (`DeleteServiceLinkedRole` aside).
+    linked_service: Option<String>,
+    /// What uses a service-linked role (a test says so), which makes
+    /// `DeleteServiceLinkedRole` fail as it does in AWS.
+    used_by: Vec<String>,
 }
 
 struct Profile {
@@ -151,6 +196,16 @@ fn no_role(action: &'static str, name: &str) -> CloudError {
         action,
         ErrorKind::NoSuchEntity,
         format!("The role with name {name} cannot be found."),
+    )
+}
+
+fn protected_role(action: &'static str, name: &str) -> CloudError {
+    error(
+        action,
+        ErrorKind::Other,
+        format!(
+            "UnmodifiableEntity: Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS"
+        ),
     )
 }
 
@@ -698,10 +753,17 @@ impl State {
             .ok_or_else(|| no_role(action, name))
     }
 
+    /// A role to change: a service-linked role is AWS's to change, and IAM
+    /// refuses (`UnmodifiableEntity`).
     fn role_mut(&mut self, action: &'static str, name: &str) -> CloudResult<&mut Role> {
-        self.roles
+        let role = self
+            .roles
             .get_mut(&key(name))
-            .ok_or_else(|| no_role(action, name))
+            .ok_or_else(|| no_role(action, name))?;
+        if role.linked_service.is_some() {
+            return Err(protected_role(action, &role.name));
+        }
+        Ok(role)
     }
 
     fn profile_mut(&mut self, action: &'static str, name: &str) -> CloudResult<&mut Profile> {
@@ -797,7 +859,12 @@ impl State {
         check_description(A, new.description, false)?;
         check_tags(A, new.tags)?;
         check_document(A, new.document, DocumentKind::Identity)?;
-        check_size(A, new.document, limits::MANAGED_POLICY_SIZE, "PolicySize")?;
+        check_size(
+            A,
+            new.document,
+            self.quotas.managed_policy_size,
+            "PolicySize",
+        )?;
         let k = key(new.name);
         if self.policies.contains_key(&k) {
             return Err(error(
@@ -829,16 +896,19 @@ impl State {
         set_as_default: bool,
     ) -> CloudResult<String> {
         const A: &str = "CreatePolicyVersion";
+        let (max_size, max_versions) = (
+            self.quotas.managed_policy_size,
+            self.quotas.versions_per_policy,
+        );
         let policy = self.customer_policy(A, arn)?;
         check_document(A, document, DocumentKind::Identity)?;
-        check_size(A, document, limits::MANAGED_POLICY_SIZE, "PolicySize")?;
-        if policy.versions.len() >= limits::POLICY_VERSIONS {
+        check_size(A, document, max_size, "PolicySize")?;
+        if policy.versions.len() >= max_versions {
             return Err(error(
                 A,
                 ErrorKind::LimitExceeded,
                 format!(
-                    "A managed policy can have up to {} versions. Before you create a new version, you must delete an existing version.",
-                    limits::POLICY_VERSIONS
+                    "A managed policy can have up to {max_versions} versions. Before you create a new version, you must delete an existing version."
                 ),
             ));
         }
@@ -935,7 +1005,7 @@ impl State {
         check_size(
             A,
             new.trust_policy,
-            limits::TRUST_POLICY_SIZE,
+            self.quotas.trust_policy_size,
             "ACLSizePerRole",
         )?;
         let k = key(new.name);
@@ -958,6 +1028,8 @@ impl State {
             tags: new.tags.clone(),
             attached: Vec::new(),
             inline: BTreeMap::new(),
+            linked_service: None,
+            used_by: Vec::new(),
         };
         let info = self.role_info(&role);
         self.roles.insert(k, role);
@@ -968,7 +1040,7 @@ impl State {
         const A: &str = "UpdateAssumeRolePolicy";
         self.role(A, name)?;
         check_document(A, document, DocumentKind::Trust)?;
-        check_size(A, document, limits::TRUST_POLICY_SIZE, "ACLSizePerRole")?;
+        check_size(A, document, self.quotas.trust_policy_size, "ACLSizePerRole")?;
         self.role_mut(A, name)?.trust_policy = document.clone();
         Ok(())
     }
@@ -1008,18 +1080,16 @@ impl State {
         self.role(A, name)?;
         let policy = self.resolve(A, arn)?.ok_or_else(|| no_policy(A, arn))?;
         let canonical = self.canonical_arn(&policy);
+        let max = self.quotas.attached_policies_per_role;
         let role = self.role_mut(A, name)?;
         if role.attached.contains(&canonical) {
             return Ok(());
         }
-        if role.attached.len() >= limits::ATTACHED_POLICIES_PER_ROLE {
+        if role.attached.len() >= max {
             return Err(error(
                 A,
                 ErrorKind::LimitExceeded,
-                format!(
-                    "Cannot exceed quota for PoliciesPerRole: {}",
-                    limits::ATTACHED_POLICIES_PER_ROLE
-                ),
+                format!("Cannot exceed quota for PoliciesPerRole: {max}"),
             ));
         }
         role.attached.push(canonical);
@@ -1080,14 +1150,13 @@ impl State {
             .map(|(_, d)| limits::policy_size(d))
             .sum();
         let total = others + limits::policy_size(document);
-        if total > limits::INLINE_POLICIES_PER_ROLE_SIZE {
+        if total > self.quotas.inline_policies_per_role_size {
             return Err(error(
                 A,
                 ErrorKind::LimitExceeded,
                 format!(
                     "Maximum policy size of {} bytes exceeded for role {} (its inline policies would have {total} characters without whitespace)",
-                    limits::INLINE_POLICIES_PER_ROLE_SIZE,
-                    role.name
+                    self.quotas.inline_policies_per_role_size, role.name
                 ),
             ));
         }
@@ -1112,6 +1181,9 @@ impl State {
     fn delete_role(&mut self, name: &str) -> CloudResult<()> {
         const A: &str = "DeleteRole";
         let role = self.role(A, name)?;
+        if role.linked_service.is_some() {
+            return Err(protected_role(A, &role.name));
+        }
         let conflict = |message: &str| Err(error(A, ErrorKind::DeleteConflict, message));
         if self
             .profiles
@@ -1127,6 +1199,85 @@ impl State {
         }
         if !role.inline.is_empty() {
             return conflict("Cannot delete entity, must delete policies first.");
+        }
+        self.roles.remove(&key(name));
+        Ok(())
+    }
+
+    // ----- service-linked roles -----
+
+    fn create_service_linked_role(
+        &mut self,
+        service: &str,
+        description: &str,
+    ) -> CloudResult<RoleInfo> {
+        const A: &str = "CreateServiceLinkedRole";
+        check_description(A, description, true)?;
+        let Some((_, name, policy)) = SERVICE_LINKED_ROLES.iter().find(|(s, _, _)| *s == service)
+        else {
+            return Err(error(
+                A,
+                ErrorKind::InvalidInput,
+                format!("Unknown service name {service}."),
+            ));
+        };
+        let k = key(name);
+        if self.roles.contains_key(&k) {
+            // IAM's words: it says InvalidInput, meaning the name is taken.
+            return Err(error(
+                A,
+                ErrorKind::AlreadyExists,
+                format!(
+                    "Service role name {name} has been taken in this account, please try a different suffix."
+                ),
+            ));
+        }
+        let role = Role {
+            name: (*name).to_owned(),
+            path: format!("/aws-service-role/{service}/"),
+            trust_policy: serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole"
+                }]
+            }),
+            description: Some(description.to_owned()).filter(|d| !d.is_empty()),
+            permissions_boundary: None,
+            tags: Tags::new(),
+            attached: vec![self.aws_managed_arn(policy)],
+            inline: BTreeMap::new(),
+            linked_service: Some(service.to_owned()),
+            used_by: Vec::new(),
+        };
+        let info = self.role_info(&role);
+        self.roles.insert(k, role);
+        Ok(info)
+    }
+
+    /// Deletes at once: the deletion task AWS runs is over before the call
+    /// returns.
+    fn delete_service_linked_role(&mut self, name: &str) -> CloudResult<()> {
+        const A: &str = "DeleteServiceLinkedRole";
+        let role = self.role(A, name)?;
+        if role.linked_service.is_none() {
+            return Err(error(
+                A,
+                ErrorKind::InvalidInput,
+                format!("Role {} is not a service-linked role.", role.name),
+            ));
+        }
+        if !role.used_by.is_empty() {
+            return Err(error(
+                A,
+                ErrorKind::DeleteConflict,
+                format!(
+                    "AWS did not delete {}: it is still used by {}; delete those first",
+                    role.name,
+                    role.used_by.join(", ")
+                ),
+            ));
         }
         self.roles.remove(&key(name));
         Ok(())
@@ -1246,6 +1397,11 @@ impl MemoryCloud {
                 roles: BTreeMap::new(),
                 profiles: BTreeMap::new(),
                 denied: BTreeSet::new(),
+                quotas: Quotas {
+                    source: QuotaSource::Account,
+                    ..Quotas::default()
+                },
+                analyzer_findings: Vec::new(),
             }),
         }
     }
@@ -1260,9 +1416,46 @@ impl MemoryCloud {
 
     /// Makes the policy simulator report `action` (like `iam:CreateRole`)
     /// as denied to the caller on every resource. The call itself still
-    /// works: this account enforces no permissions.
+    /// works: this account enforces no permissions, except for the two
+    /// optional reads whose refusal onramp must get by without:
+    /// `iam:GetAccountSummary` and `access-analyzer:ValidatePolicy` then
+    /// fail with access denied, as IAM would.
     pub fn deny(&self, action: &str) {
         self.state().denied.insert(action.to_lowercase());
+    }
+
+    /// The same account with other IAM quotas (as if an administrator had
+    /// had them changed): `GetAccountSummary` reports them, and the calls
+    /// enforce them.
+    pub fn with_quotas(self, quotas: Quotas) -> MemoryCloud {
+        self.state().quotas = Quotas {
+            source: QuotaSource::Account,
+            ..quotas
+        };
+        self
+    }
+
+    /// The same account, where Access Analyzer's `ValidatePolicy` finds
+    /// `findings` in every document it is given.
+    pub fn with_analyzer_findings(self, findings: Vec<AnalyzerFinding>) -> MemoryCloud {
+        self.state().analyzer_findings = findings;
+        self
+    }
+
+    /// Access denied for `action` (`service:Action`), if [`MemoryCloud::deny`]
+    /// denied it: for the calls that enforce it.
+    fn refuse(&self, state: &State, api: &'static str, action: &str) -> CloudResult<()> {
+        if state.denied.contains(&action.to_lowercase()) {
+            return Err(error(
+                api,
+                ErrorKind::AccessDenied,
+                format!(
+                    "User: {} is not authorized to perform: {action}",
+                    self.caller_arn
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether `arn` is a principal the simulator knows: the caller, or
@@ -1290,6 +1483,20 @@ impl MemoryCloud {
         cloud.add_bucket("onramp-demo-pcluster", "eu-west-1");
         cloud.add_bucket("onramp-demo-archive", "eu-west-1");
         cloud
+    }
+
+    /// Makes the service-linked role `name` used by `resource` (like a Batch
+    /// compute environment's ARN), so that deleting it fails as in AWS.
+    /// Does nothing when there is no such service-linked role.
+    pub fn use_service_linked_role(&self, name: &str, resource: &str) {
+        if let Some(role) = self
+            .state()
+            .roles
+            .get_mut(&key(name))
+            .filter(|r| r.linked_service.is_some())
+        {
+            role.used_by.push(resource.to_owned());
+        }
     }
 
     /// Adds (or moves) an S3 bucket.
@@ -1439,6 +1646,19 @@ impl Cloud for MemoryCloud {
         self.state().delete_role(name)
     }
 
+    async fn create_service_linked_role(
+        &self,
+        service: &str,
+        description: &str,
+    ) -> CloudResult<RoleInfo> {
+        self.state()
+            .create_service_linked_role(service, description)
+    }
+
+    async fn delete_service_linked_role(&self, name: &str) -> CloudResult<()> {
+        self.state().delete_service_linked_role(name)
+    }
+
     async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>> {
         let state = self.state();
         Ok(state
@@ -1479,6 +1699,32 @@ impl Cloud for MemoryCloud {
 
     async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
         self.state().exists(kind, id)
+    }
+
+    async fn account_quotas(&self) -> CloudResult<Quotas> {
+        let state = self.state();
+        self.refuse(&state, GET_ACCOUNT_SUMMARY, "iam:GetAccountSummary")?;
+        Ok(state.quotas)
+    }
+
+    /// The findings set with [`MemoryCloud::with_analyzer_findings`], for a
+    /// document that is JSON at all (Access Analyzer fails the call for
+    /// one that is not).
+    async fn validate_policy(
+        &self,
+        document: &str,
+        _kind: PolicyKind,
+    ) -> CloudResult<Vec<AnalyzerFinding>> {
+        let state = self.state();
+        self.refuse(&state, VALIDATE_POLICY, "access-analyzer:ValidatePolicy")?;
+        serde_json::from_str::<Value>(document).map_err(|e| {
+            error(
+                VALIDATE_POLICY,
+                ErrorKind::InvalidInput,
+                format!("the policy document is not JSON: {e}"),
+            )
+        })?;
+        Ok(state.analyzer_findings.clone())
     }
 
     /// Decides by [`MemoryCloud::deny`] alone: conditions and resources
@@ -1616,6 +1862,99 @@ mod tests {
             }
             Ok(v) => panic!("expected {kind:?} from {action}, got Ok({v:?})"),
         }
+    }
+
+    #[tokio::test]
+    async fn the_account_reports_and_enforces_its_own_quotas() {
+        let c = cloud();
+        let q = c.account_quotas().await.unwrap();
+        assert_eq!(q.source, QuotaSource::Account);
+        assert_eq!(
+            Quotas {
+                source: QuotaSource::Defaults,
+                ..q
+            },
+            Quotas::default()
+        );
+
+        let c = cloud().with_quotas(Quotas {
+            managed_policy_size: 60,
+            attached_policies_per_role: 1,
+            ..Quotas::default()
+        });
+        let q = c.account_quotas().await.unwrap();
+        assert_eq!(
+            (q.managed_policy_size, q.source),
+            (60, QuotaSource::Account)
+        );
+        let big = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a-bucket/*"}
+        ]});
+        assert!(limits::policy_size(&big) > 60);
+        assert_kind(
+            make_policy(&c, "big", "/", &big).await,
+            ErrorKind::LimitExceeded,
+            "CreatePolicy",
+        );
+        make_role(&c, "r").await.unwrap();
+        c.attach_role_policy("r", &aws("ReadOnlyAccess"))
+            .await
+            .unwrap();
+        assert_kind(
+            c.attach_role_policy("r", &aws("IAMFullAccess")).await,
+            ErrorKind::LimitExceeded,
+            "AttachRolePolicy",
+        );
+    }
+
+    #[tokio::test]
+    async fn the_optional_reads_can_be_denied() {
+        let finding = AnalyzerFinding {
+            level: crate::cloud::AnalyzerLevel::SecurityWarning,
+            code: "PASS_ROLE_WITH_STAR_IN_RESOURCE".into(),
+            message: "iam:PassRole on any resource".into(),
+            learn_more: None,
+            path: Some("Statement[0].Resource".into()),
+            line: Some(6),
+        };
+        let c = cloud().with_analyzer_findings(vec![finding.clone()]);
+        let doc = allow("s3:GetObject").to_string();
+        assert_eq!(
+            c.validate_policy(&doc, PolicyKind::Identity).await.unwrap(),
+            [finding]
+        );
+        assert_kind(
+            c.validate_policy("{not json", PolicyKind::Trust).await,
+            ErrorKind::InvalidInput,
+            "ValidatePolicy",
+        );
+        assert!(
+            cloud()
+                .validate_policy(&doc, PolicyKind::Trust)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        c.deny("access-analyzer:ValidatePolicy");
+        c.deny("IAM:GetAccountSummary");
+        let e = c
+            .validate_policy(&doc, PolicyKind::Identity)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.action),
+            (ErrorKind::AccessDenied, "ValidatePolicy")
+        );
+        assert!(
+            e.message
+                .contains("not authorized to perform: access-analyzer:ValidatePolicy")
+        );
+        assert_kind(
+            c.account_quotas().await,
+            ErrorKind::AccessDenied,
+            "GetAccountSummary",
+        );
     }
 
     #[tokio::test]
@@ -2852,6 +3191,82 @@ mod tests {
             .unwrap();
     }
 
+    #[tokio::test]
+    async fn service_linked_roles_are_aws_s_to_change() {
+        let c = cloud();
+        const BATCH: &str = "AWSServiceRoleForBatch";
+        let made = c
+            .create_service_linked_role("batch.amazonaws.com", "for Batch")
+            .await
+            .unwrap();
+        assert_eq!(
+            made.arn,
+            format!("arn:aws:iam::{ACCOUNT}:role/aws-service-role/batch.amazonaws.com/{BATCH}")
+        );
+        assert_eq!(made.path, "/aws-service-role/batch.amazonaws.com/");
+        assert_eq!(made.trust_policy, trust("batch.amazonaws.com"));
+        assert!(made.tags.is_empty());
+        assert_eq!(c.get_role(BATCH).await.unwrap(), Some(made));
+        assert_eq!(
+            c.list_attached_role_policies(BATCH).await.unwrap(),
+            [aws("aws-service-role/AWSBatchServiceRolePolicy")]
+        );
+        // One per account: a second create is refused, as is any name clash.
+        assert_kind(
+            c.create_service_linked_role("batch.amazonaws.com", "again")
+                .await,
+            ErrorKind::AlreadyExists,
+            "CreateServiceLinkedRole",
+        );
+        assert_kind(
+            c.create_service_linked_role("nothing.amazonaws.com", "")
+                .await,
+            ErrorKind::InvalidInput,
+            "CreateServiceLinkedRole",
+        );
+        // Nobody but AWS changes it.
+        assert_kind(c.delete_role(BATCH).await, ErrorKind::Other, "DeleteRole");
+        assert_kind(
+            c.tag_role(BATCH, &tags(&[("a", "b")])).await,
+            ErrorKind::Other,
+            "TagRole",
+        );
+        assert_kind(
+            c.detach_role_policy(BATCH, &aws("aws-service-role/AWSBatchServiceRolePolicy"))
+                .await,
+            ErrorKind::Other,
+            "DetachRolePolicy",
+        );
+        assert_kind(
+            c.update_assume_role_policy(BATCH, &trust("ec2.amazonaws.com"))
+                .await,
+            ErrorKind::Other,
+            "UpdateAssumeRolePolicy",
+        );
+        // Only a service-linked role is deleted this way, and not while used.
+        make_role(&c, "plain").await.unwrap();
+        assert_kind(
+            c.delete_service_linked_role("plain").await,
+            ErrorKind::InvalidInput,
+            "DeleteServiceLinkedRole",
+        );
+        c.use_service_linked_role(BATCH, "compute-environment/ce");
+        let used = c.delete_service_linked_role(BATCH).await.unwrap_err();
+        assert_eq!(used.kind, ErrorKind::DeleteConflict);
+        assert!(used.message.contains("compute-environment/ce"), "{used}");
+        let c2 = cloud();
+        c2.create_service_linked_role("batch.amazonaws.com", "")
+            .await
+            .unwrap();
+        c2.delete_service_linked_role(BATCH).await.unwrap();
+        assert_eq!(c2.get_role(BATCH).await.unwrap(), None);
+        assert_kind(
+            c2.delete_service_linked_role(BATCH).await,
+            ErrorKind::NoSuchEntity,
+            "DeleteServiceLinkedRole",
+        );
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_creates_of_one_name_make_one_entity() {
         let c = std::sync::Arc::new(cloud());
@@ -2885,6 +3300,7 @@ mod tests {
         for example in [
             "everything.toml",
             "genomics.toml",
+            "genomics-service-linked.toml",
             "parallelcluster-awsbatch.toml",
             "parallelcluster-slurm.toml",
         ] {
@@ -2930,6 +3346,15 @@ mod tests {
                         let info = c.get_instance_profile(&r.name).await.unwrap().unwrap();
                         assert_eq!(info.arn, r.arn, "{example}");
                         assert_eq!(&info.roles, roles, "{example}: {}", r.name);
+                    }
+                    Spec::ServiceLinkedRole { service, .. } => {
+                        let info = c.get_role(&r.name).await.unwrap().unwrap();
+                        assert_eq!(info.arn, r.arn, "{example}");
+                        assert_eq!(
+                            info.trust_policy["Statement"][0]["Principal"]["Service"],
+                            serde_json::json!(service),
+                            "{example}"
+                        );
                     }
                 }
             }

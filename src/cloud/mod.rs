@@ -8,6 +8,7 @@
 //! URL-decoded), absent entities are `Ok(None)` on reads, and every error is a
 //! [`CloudError`] that names the API action.
 
+pub mod advice;
 pub mod counting;
 pub mod memory;
 pub mod sdk;
@@ -148,6 +149,70 @@ pub struct SimulationResult {
 /// The action of [`Cloud::simulate_principal_policy`], as its errors name it.
 pub const SIMULATE_PRINCIPAL_POLICY: &str = "SimulatePrincipalPolicy";
 
+/// The action of [`Cloud::account_quotas`], as its errors name it.
+pub const GET_ACCOUNT_SUMMARY: &str = "GetAccountSummary";
+
+/// The action of [`Cloud::validate_policy`], as its errors name it.
+pub const VALIDATE_POLICY: &str = "ValidatePolicy";
+
+pub use crate::plan::limits::{QuotaSource, Quotas};
+pub use crate::plan::lint::DocumentKind as PolicyKind;
+
+/// How serious an IAM Access Analyzer finding is (its `findingType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnalyzerLevel {
+    /// The policy would be rejected or would not work.
+    Error,
+    /// It grants more than is likely meant.
+    SecurityWarning,
+    /// It does not follow the policy grammar's best practices.
+    Warning,
+    /// It could be written better (an empty array, a redundant action…).
+    Suggestion,
+}
+
+impl fmt::Display for AnalyzerLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            AnalyzerLevel::Error => "error",
+            AnalyzerLevel::SecurityWarning => "security warning",
+            AnalyzerLevel::Warning => "warning",
+            AnalyzerLevel::Suggestion => "suggestion",
+        })
+    }
+}
+
+/// One finding of IAM Access Analyzer's `ValidatePolicy` on a document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnalyzerFinding {
+    pub level: AnalyzerLevel,
+    /// Access Analyzer's `issueCode`, like `MISSING_VERSION`.
+    pub code: String,
+    /// Its `findingDetails`.
+    pub message: String,
+    /// Its `learnMoreLink`, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learn_more: Option<String>,
+    /// Where in the document, as a path like `Statement[0].Action[1]`,
+    /// when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The 1-based line of the document text it starts on, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+impl fmt::Display for AnalyzerFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]", self.level, self.code)?;
+        if let Some(path) = &self.path {
+            write!(f, " at {path}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
 /// The kinds of failure onramp tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -258,6 +323,25 @@ pub trait Cloud: Send + Sync {
     async fn delete_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<()>;
     async fn delete_role(&self, name: &str) -> CloudResult<()>;
 
+    // Service-linked roles: AWS names them and owns their permissions.
+    /// `CreateServiceLinkedRole` for `service` (like `batch.amazonaws.com`):
+    /// AWS names the role (`AWSServiceRoleForBatch`), puts it at
+    /// `/aws-service-role/SERVICE/`, trusts the service and attaches the
+    /// service's own policy. Fails with [`ErrorKind::AlreadyExists`] when
+    /// the account has it already. It is read back with
+    /// [`Cloud::get_role`], and cannot be tagged.
+    async fn create_service_linked_role(
+        &self,
+        service: &str,
+        description: &str,
+    ) -> CloudResult<RoleInfo>;
+    /// `DeleteServiceLinkedRole`, which only starts a deletion task, then
+    /// `GetServiceLinkedRoleDeletionStatus` until the task ends. AWS
+    /// refuses while the service still uses the role (a Batch compute
+    /// environment, say): that is [`ErrorKind::DeleteConflict`], naming
+    /// what uses it when AWS says.
+    async fn delete_service_linked_role(&self, name: &str) -> CloudResult<()>;
+
     // Instance profiles, by name.
     async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>>;
     async fn create_instance_profile(
@@ -285,6 +369,21 @@ pub trait Cloud: Send + Sync {
         resources: &[String],
         context: &[ContextEntry],
     ) -> CloudResult<Vec<SimulationResult>>;
+
+    /// `iam:GetAccountSummary`: the account's IAM quotas that a plan can
+    /// run into ([`QuotaSource::Account`]). Reads only. Callers fall back
+    /// to IAM's defaults when it fails (the caller may not be allowed it).
+    async fn account_quotas(&self) -> CloudResult<Quotas>;
+
+    /// `access-analyzer:ValidatePolicy`: IAM Access Analyzer's findings on
+    /// one policy document (its text as given: locations refer to its
+    /// lines), an identity policy or a role trust policy. Every page read.
+    /// Advice only: callers go on without it when it fails.
+    async fn validate_policy(
+        &self,
+        document: &str,
+        kind: PolicyKind,
+    ) -> CloudResult<Vec<AnalyzerFinding>>;
 
     /// Waits until a just-created entity is visible to later calls (IAM is
     /// eventually consistent). `kind` is `role`, `policy` (by ARN) or

@@ -1,4 +1,5 @@
-//! The real AWS account, through aws-sdk-iam, aws-sdk-sts and aws-sdk-s3.
+//! The real AWS account, through aws-sdk-iam, aws-sdk-sts and aws-sdk-s3
+//! (and aws-sdk-accessanalyzer for the optional policy validation).
 //!
 //! Credentials, region and endpoint come from aws-config's default chain
 //! (environment, profiles, SSO, IMDS) so onramp behaves like the AWS CLI,
@@ -45,6 +46,9 @@ pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 /// How long [`Cloud::wait_until_exists`] waits for IAM's eventual consistency
 /// before giving up; new entities are normally visible within seconds.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// How often the deletion task of a service-linked role is polled.
+pub const DELETION_POLL: Duration = Duration::from_secs(2);
 
 /// The region used when nothing configures one. IAM is global and is signed
 /// for us-east-1 anyway; STS and S3 `ListBuckets` answer there for the whole
@@ -106,6 +110,8 @@ pub struct SdkCloud {
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     s3: aws_sdk_s3::Client,
+    /// IAM Access Analyzer (regional), for `ValidatePolicy` only.
+    analyzer: aws_sdk_accessanalyzer::Client,
     /// The endpoint every service is sent to, when one is configured; kept
     /// for error messages.
     endpoint: Option<String>,
@@ -118,6 +124,7 @@ enum Service {
     Iam,
     Sts,
     S3,
+    AccessAnalyzer,
 }
 
 impl SdkCloud {
@@ -198,6 +205,8 @@ impl SdkCloud {
             iam: aws_sdk_iam::Client::from_conf(iam_config),
             sts: aws_sdk_sts::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            // The same credentials, region, endpoint, timeouts and retries.
+            analyzer: aws_sdk_accessanalyzer::Client::new(&config),
             endpoint: config.endpoint_url().map(str::to_owned),
             region: config
                 .region()
@@ -237,6 +246,7 @@ impl SdkCloud {
             Service::Iam => format!("https://iam.{suffix}"),
             Service::Sts => format!("https://sts.{region}.{suffix}"),
             Service::S3 => format!("https://s3.{region}.{suffix}"),
+            Service::AccessAnalyzer => format!("https://access-analyzer.{region}.{suffix}"),
         }
     }
 
@@ -408,7 +418,7 @@ fn service_failure(
             ErrorKind::DeleteConflict,
             format!("{resource} is still in use: {said}"),
         ),
-        "InvalidInput" | "ValidationError" => (
+        "InvalidInput" | "ValidationError" | "ValidationException" => (
             ErrorKind::InvalidInput,
             format!("invalid input for {resource}: {said}"),
         ),
@@ -568,6 +578,39 @@ fn absent_as_none<T>(result: CloudResult<T>) -> CloudResult<Option<T>> {
         Err(e) if e.kind == ErrorKind::NoSuchEntity => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Why AWS did not delete a service-linked role, in words: its reason, and
+/// what still uses the role in which region.
+fn deletion_failure(
+    name: &str,
+    reason: Option<&aws_sdk_iam::types::DeletionTaskFailureReasonType>,
+) -> String {
+    let mut text = format!("AWS did not delete {name}");
+    let Some(reason) = reason else {
+        return text + " and gave no reason";
+    };
+    if let Some(why) = reason.reason() {
+        text.push_str(&format!(": {why}"));
+    }
+    let users: Vec<String> = reason
+        .role_usage_list()
+        .iter()
+        .map(|u| {
+            format!(
+                "{} ({})",
+                u.resources().join(", "),
+                u.region().unwrap_or("no region given")
+            )
+        })
+        .collect();
+    if !users.is_empty() {
+        text.push_str(&format!(
+            "; it is still used by {}: delete those first",
+            users.join("; ")
+        ));
+    }
+    text
 }
 
 fn role_resource(name: &str) -> String {
@@ -1040,6 +1083,83 @@ impl Cloud for SdkCloud {
         Ok(())
     }
 
+    /// IAM answers a role that exists with `InvalidInput` ("Service role
+    /// name … has been taken in this account"), moto with
+    /// `EntityAlreadyExists`; both are [`ErrorKind::AlreadyExists`] here.
+    async fn create_service_linked_role(
+        &self,
+        service: &str,
+        description: &str,
+    ) -> CloudResult<RoleInfo> {
+        const ACTION: &str = "CreateServiceLinkedRole";
+        let resource = format!("the service-linked role of `{service}`");
+        let out = self
+            .iam
+            .create_service_linked_role()
+            .aws_service_name(service)
+            .set_description(Some(description.to_owned()).filter(|d| !d.is_empty()))
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &resource))
+            .map_err(|mut e| {
+                if e.kind == ErrorKind::InvalidInput && e.message.contains("has been taken") {
+                    e.kind = ErrorKind::AlreadyExists;
+                }
+                e
+            })?;
+        let created = out.role().ok_or_else(|| missing(ACTION, "role"))?;
+        role_info(ACTION, created)
+    }
+
+    /// Polls the deletion task every [`DELETION_POLL`] for up to
+    /// [`MAX_WAIT`]; a task that fails is [`ErrorKind::DeleteConflict`]
+    /// with AWS's reason and the resources that still use the role.
+    async fn delete_service_linked_role(&self, name: &str) -> CloudResult<()> {
+        use aws_sdk_iam::types::DeletionTaskStatusType as Status;
+        const ACTION: &str = "DeleteServiceLinkedRole";
+        const STATUS: &str = "GetServiceLinkedRoleDeletionStatus";
+        let resource = role_resource(name);
+        let out = self
+            .iam
+            .delete_service_linked_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(self.iam_error(ACTION, &resource))?;
+        let task = out.deletion_task_id().to_owned();
+        let started = std::time::Instant::now();
+        loop {
+            let status = self
+                .iam
+                .get_service_linked_role_deletion_status()
+                .deletion_task_id(&task)
+                .send()
+                .await
+                .map_err(self.iam_error(STATUS, &resource))?;
+            match status.status() {
+                Status::Succeeded => return Ok(()),
+                Status::Failed => {
+                    return Err(CloudError::new(
+                        ACTION,
+                        ErrorKind::DeleteConflict,
+                        deletion_failure(name, status.reason()),
+                    ));
+                }
+                _ if started.elapsed() >= MAX_WAIT => {
+                    return Err(CloudError::new(
+                        ACTION,
+                        ErrorKind::Other,
+                        format!(
+                            "AWS had not finished deleting {resource} after {} s (deletion task {task}); run destroy again later",
+                            MAX_WAIT.as_secs()
+                        ),
+                    ));
+                }
+                _ => tokio::time::sleep(DELETION_POLL).await,
+            }
+        }
+    }
+
     async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>> {
         const ACTION: &str = "GetInstanceProfile";
         let result = self
@@ -1216,6 +1336,77 @@ impl Cloud for SdkCloud {
         }
     }
 
+    async fn account_quotas(&self) -> CloudResult<super::Quotas> {
+        const ACTION: &str = super::GET_ACCOUNT_SUMMARY;
+        let out = self
+            .iam
+            .get_account_summary()
+            .customize()
+            .config_override(
+                aws_sdk_iam::config::Builder::default()
+                    .retry_config(self.retries_of(ADVICE_ATTEMPTS)),
+            )
+            .send()
+            .await
+            .map_err(|e| self.advice_error(Service::Iam, ACTION, "the account's quotas", e))?;
+        let summary = out
+            .summary_map()
+            .ok_or_else(|| missing(ACTION, "SummaryMap"))?;
+        Ok(super::Quotas::from_summary(
+            summary.iter().map(|(k, v)| (k.as_str(), i64::from(*v))),
+        ))
+    }
+
+    /// Pages by hand (`nextToken`), each page tried at most
+    /// [`ADVICE_ATTEMPTS`] times: the validation is advice.
+    async fn validate_policy(
+        &self,
+        document: &str,
+        kind: super::PolicyKind,
+    ) -> CloudResult<Vec<super::AnalyzerFinding>> {
+        use aws_sdk_accessanalyzer::types::{PolicyType, ValidatePolicyResourceType};
+        const ACTION: &str = super::VALIDATE_POLICY;
+        let (policy_type, resource_type) = match kind {
+            super::PolicyKind::Identity => (PolicyType::IdentityPolicy, None),
+            // A role's trust policy is a resource policy on the role.
+            super::PolicyKind::Trust => (
+                PolicyType::ResourcePolicy,
+                Some(ValidatePolicyResourceType::RoleTrust),
+            ),
+        };
+        let mut findings = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_VALIDATION_PAGES {
+            let out = self
+                .analyzer
+                .validate_policy()
+                .policy_document(document)
+                .policy_type(policy_type.clone())
+                .set_validate_policy_resource_type(resource_type.clone())
+                .set_next_token(token.take())
+                .customize()
+                .config_override(
+                    aws_sdk_accessanalyzer::config::Builder::default()
+                        .retry_config(self.retries_of(ADVICE_ATTEMPTS)),
+                )
+                .send()
+                .await
+                .map_err(|e| {
+                    self.advice_error(Service::AccessAnalyzer, ACTION, "the policy document", e)
+                })?;
+            findings.extend(out.findings().iter().map(analyzer_finding));
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => return Ok(findings),
+            }
+        }
+        Err(CloudError::new(
+            ACTION,
+            ErrorKind::Other,
+            format!("still more findings after {MAX_VALIDATION_PAGES} pages"),
+        ))
+    }
+
     /// Pages by hand (`Marker` while `IsTruncated`) rather than with the
     /// SDK's paginator, which takes no per-call configuration: each page
     /// is tried at most [`SIMULATION_ATTEMPTS`] times. The preflight is
@@ -1328,6 +1519,106 @@ impl SdkCloud {
 
 /// Tries of each `SimulatePrincipalPolicy` page (see the method).
 const SIMULATION_ATTEMPTS: u32 = 2;
+
+/// Tries of `GetAccountSummary` and of each `ValidatePolicy` page: both are
+/// optional (onramp goes on without them), so a failure should cost a
+/// second, not the SDK's five back-offs.
+const ADVICE_ATTEMPTS: u32 = 2;
+
+/// Pages of one `ValidatePolicy` before giving up: a policy has a handful
+/// of findings at most.
+const MAX_VALIDATION_PAGES: usize = 20;
+
+impl SdkCloud {
+    /// The clients' own retry settings (their back-off), with `attempts`.
+    fn retries_of(&self, attempts: u32) -> RetryConfig {
+        self.iam
+            .config()
+            .retry_config()
+            .cloned()
+            .unwrap_or_else(RetryConfig::standard)
+            .with_max_attempts(attempts)
+    }
+
+    /// A failed optional call, told briefly: an endpoint that does not
+    /// offer it (moto has no Access Analyzer) would otherwise be reported
+    /// with the whole raw response.
+    fn advice_error<E>(
+        &self,
+        service: Service,
+        action: &'static str,
+        resource: &str,
+        err: SdkError<E, aws_smithy_runtime_api::http::Response>,
+    ) -> CloudError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        if let SdkError::ServiceError(failure) = &err
+            && failure.err().code().is_none()
+            && failure.err().message().is_none()
+        {
+            return CloudError::new(
+                action,
+                ErrorKind::Other,
+                format!(
+                    "{} answered HTTP {} without an error code: it may not offer {action}",
+                    self.endpoint_of(service),
+                    failure.raw().status().as_u16()
+                ),
+            );
+        }
+        self.error(service, action, resource, err)
+    }
+}
+
+/// An Access Analyzer finding in onramp's terms.
+fn analyzer_finding(
+    f: &aws_sdk_accessanalyzer::types::ValidatePolicyFinding,
+) -> super::AnalyzerFinding {
+    use aws_sdk_accessanalyzer::types::{PathElement, ValidatePolicyFindingType as T};
+    let level = match f.finding_type() {
+        T::Error => super::AnalyzerLevel::Error,
+        T::SecurityWarning => super::AnalyzerLevel::SecurityWarning,
+        T::Suggestion => super::AnalyzerLevel::Suggestion,
+        // A type Access Analyzer may add later is at least worth a look.
+        _ => super::AnalyzerLevel::Warning,
+    };
+    let location = f.locations().first();
+    let path = location.map(|l| {
+        let mut out = String::new();
+        for element in l.path() {
+            match element {
+                PathElement::Index(i) => out.push_str(&format!("[{i}]")),
+                PathElement::Key(k) | PathElement::Value(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                PathElement::Substring(sub) => {
+                    out.push_str(&format!(
+                        "[{}..{}]",
+                        sub.start(),
+                        sub.start() + sub.length()
+                    ));
+                }
+                _ => {}
+            }
+        }
+        out
+    });
+    super::AnalyzerFinding {
+        level,
+        code: f.issue_code().to_owned(),
+        message: f.finding_details().to_owned(),
+        learn_more: Some(f.learn_more_link().to_owned()).filter(|l| !l.is_empty()),
+        path: path.filter(|p| !p.is_empty()),
+        line: location
+            .and_then(|l| l.span())
+            .and_then(|s| s.start())
+            .and_then(|p| u32::try_from(p.line()).ok()),
+    }
+}
 
 /// Pages of one simulation before giving up: a handful of actions on a
 /// handful of resources fits in one or two (IAM's default page is 100).

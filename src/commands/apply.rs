@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 
-use super::{Context, Failure, plan_and_lint, write};
+use super::{Context, Failure, account_quotas, plan_and_lint, write};
 use crate::apply::diff::{Change, State};
 use crate::apply::journal::{self, Journal};
 use crate::apply::observe;
@@ -29,13 +29,20 @@ struct Observed {
     changes: Vec<Change>,
 }
 
-/// Everything up to the diff: answers, identity, plan, lint, observe.
-async fn observed(ctx: &Context<'_>, path: Option<&Path>) -> Result<Observed, Failure> {
+/// Everything up to the diff: answers, identity, plan, lint (against the
+/// account's quotas, read once; a note on `stderr` if they cannot be),
+/// observe.
+async fn observed(
+    ctx: &Context<'_>,
+    path: Option<&Path>,
+    stderr: &mut dyn Write,
+) -> Result<Observed, Failure> {
     let answers = ctx.answers(path)?;
     let cloud = ctx.connect(&answers).await?;
     let identity = cloud.identity().await?;
     let valid = ctx.validate(&answers, Some(&identity))?;
-    let (plan, findings) = plan_and_lint(&valid)?;
+    let quotas = account_quotas(cloud.as_ref(), stderr).await?;
+    let (plan, findings) = plan_and_lint(&valid, &quotas)?;
     if lint::has_errors(&findings) {
         return Err(Failure::failed(format!(
             "nothing was changed: the plan has errors\n{}",
@@ -56,10 +63,11 @@ pub async fn status(
     path: Option<&Path>,
     format: PlanFormat,
     stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
 ) -> Result<Outcome, Failure> {
     // No permission preflight here: `status` only reads, often from
     // scripts, and `apply` checks before it changes anything.
-    let Observed { plan, changes, .. } = observed(ctx, path).await?;
+    let Observed { plan, changes, .. } = observed(ctx, path, stderr).await?;
     let text = match format {
         PlanFormat::Text => output::changes_text(&plan, &changes),
         PlanFormat::Json => output::changes_json(&plan, &changes),
@@ -82,7 +90,7 @@ pub async fn apply(
         identity,
         plan,
         changes,
-    } = observed(ctx, path).await?;
+    } = observed(ctx, path, stderr).await?;
     let text = format == PlanFormat::Text;
     if text {
         write(stdout, &output::changes_text(&plan, &changes))?;

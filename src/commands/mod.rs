@@ -14,9 +14,10 @@ use std::path::Path;
 
 use crate::answers::{Answers, Environment, ValidAnswers};
 use crate::cli::{Cli, Command, DEMO_ACCOUNT_ID, DEMO_REGION, Outcome, ProcessEnv};
+use crate::cloud::advice;
 use crate::cloud::memory::MemoryCloud;
 use crate::cloud::sdk::{ConnectOptions, SdkCloud};
-use crate::cloud::{Cloud, CloudError, Identity};
+use crate::cloud::{Cloud, CloudError, Identity, Quotas};
 use crate::plan::lint::{self, Finding};
 use crate::plan::{self as planner, Plan};
 
@@ -88,14 +89,26 @@ impl Context<'_> {
     ) -> Result<Outcome, Failure> {
         match &self.cli.command {
             None => wizard::wizard(self).await,
-            Some(Command::Plan { answers, format }) => {
-                plan::plan(self, answers.as_deref(), *format, stdout).await
-            }
+            Some(Command::Plan {
+                answers,
+                format,
+                validate,
+            }) => plan::plan(self, answers.as_deref(), *format, *validate, stdout, stderr).await,
             Some(Command::Export {
                 answers,
                 format,
                 out,
-            }) => plan::export(self, answers.as_deref(), *format, out.as_deref(), stdout).await,
+            }) => {
+                plan::export(
+                    self,
+                    answers.as_deref(),
+                    *format,
+                    out.as_deref(),
+                    stdout,
+                    stderr,
+                )
+                .await
+            }
             Some(Command::Apply {
                 answers,
                 yes,
@@ -114,7 +127,7 @@ impl Context<'_> {
                 .await
             }
             Some(Command::Status { answers, format }) => {
-                apply::status(self, answers.as_deref(), *format, stdout).await
+                apply::status(self, answers.as_deref(), *format, stdout, stderr).await
             }
             Some(Command::Destroy { journal, yes }) => {
                 destroy::destroy(self, journal, *yes, stdout, stderr).await
@@ -206,11 +219,27 @@ impl Context<'_> {
     }
 }
 
-/// Plans and lints valid answers.
-pub(crate) fn plan_and_lint(valid: &ValidAnswers) -> Result<(Plan, Vec<Finding>), Failure> {
+/// Plans valid answers and lints the plan against `quotas`.
+pub(crate) fn plan_and_lint(
+    valid: &ValidAnswers,
+    quotas: &Quotas,
+) -> Result<(Plan, Vec<Finding>), Failure> {
     let plan = planner::plan(valid).map_err(|e| Failure::failed(format!("internal error: {e}")))?;
-    let findings = lint::lint(&plan);
+    let findings = lint::lint_with(&plan, quotas);
     Ok((plan, findings))
+}
+
+/// The account's IAM quotas, read once; IAM's defaults when they cannot be
+/// read, said once on `stderr`.
+pub(crate) async fn account_quotas(
+    cloud: &dyn Cloud,
+    stderr: &mut dyn Write,
+) -> Result<Quotas, Failure> {
+    let reading = advice::read_quotas(cloud).await;
+    if let Some(note) = &reading.note {
+        write(stderr, &format!("onramp: {note}\n"))?;
+    }
+    Ok(reading.quotas)
 }
 
 pub(crate) fn load_answers(path: &Path) -> Result<Answers, Failure> {

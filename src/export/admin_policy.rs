@@ -87,10 +87,31 @@ const PROFILE_CHANGES: [&str; 5] = [
     "iam:DeleteInstanceProfile",
 ];
 
+/// A service-linked role (AWS Batch's `AWSServiceRoleForBatch`), only at
+/// its own ARN: `observe` reads it with `GetRole` (by name, at any path, as
+/// [`ROLE_READS`] are granted), `apply` creates it when
+/// missing, for its service only (`iam:AWSServiceName`), and `destroy`
+/// deletes one onramp created and polls the deletion task. Nothing else:
+/// AWS alone may change it.
+const SERVICE_LINKED_READS: [&str; 1] = ["iam:GetRole"];
+const SERVICE_LINKED_CREATE: [&str; 1] = ["iam:CreateServiceLinkedRole"];
+const SERVICE_LINKED_DELETE: [&str; 2] = [
+    "iam:DeleteServiceLinkedRole",
+    "iam:GetServiceLinkedRoleDeletionStatus",
+];
+
 /// The wizard's bucket list (`s3:ListBuckets`, and `GetBucketLocation` for
 /// buckets it does not give a region for). The headless commands never call
 /// S3; `sts:GetCallerIdentity` needs no permission at all.
 const BUCKET_LIST_ACTIONS: [&str; 2] = ["s3:ListAllMyBuckets", "s3:GetBucketLocation"];
+
+/// Optional reads, neither of which takes a resource ARN: the account's IAM
+/// quotas (`GetAccountSummary`; the plan is checked against IAM's default
+/// quotas without it) and IAM Access Analyzer's `ValidatePolicy` (advice on
+/// each document in the wizard's preview and with `plan --validate`;
+/// skipped without it). onramp works without them and says so once, so the
+/// permission preflight does not check them.
+const OPTIONAL_ACTIONS: [&str; 2] = ["iam:GetAccountSummary", "access-analyzer:ValidatePolicy"];
 
 /// The admin policy of `plan`, as JSON text ending in a newline. Fails only
 /// if even the path-scoped fallback (see [`document`]) is over IAM's size
@@ -141,6 +162,9 @@ pub struct Statement {
     /// Only the wizard needs it (its bucket list): the headless commands
     /// never call S3.
     pub wizard_only: bool,
+    /// onramp works without it (see [`OPTIONAL_ACTIONS`]); its Sid starts
+    /// with `Optional`.
+    pub optional: bool,
 }
 
 /// A statement's one condition: `operator` on `key`, true when the request's
@@ -221,6 +245,11 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
         role_statements(&roles, scope, &mut statements);
     }
 
+    let linked = of_kind(plan, |s| matches!(s, Spec::ServiceLinkedRole { .. }));
+    if !linked.is_empty() {
+        service_linked_statements(&linked, &mut statements);
+    }
+
     if !profiles.is_empty() {
         statements.push(statement(
             "ChangeInstanceProfiles",
@@ -246,6 +275,15 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
         ..statement(
             "OnlyForTheWizardsBucketList",
             &BUCKET_LIST_ACTIONS,
+            vec!["*".to_owned()],
+            None,
+        )
+    });
+    statements.push(Statement {
+        optional: true,
+        ..statement(
+            "OptionalQuotasAndPolicyValidation",
+            &OPTIONAL_ACTIONS,
             vec!["*".to_owned()],
             None,
         )
@@ -336,6 +374,44 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<State
     }
 }
 
+/// The statements of service-linked roles, always at their exact ARNs
+/// (there is one per service and account, so no fallback is needed).
+fn service_linked_statements(linked: &[&Resource], statements: &mut Vec<Statement>) {
+    let exact: Vec<String> = linked.iter().map(|r| r.arn.clone()).collect();
+    // Read by name like any role: someone else's role of that name at
+    // another path is then reported as a conflict, not as access denied.
+    let reads = by_name(linked, Scope::Exact);
+    let services: BTreeSet<String> = linked
+        .iter()
+        .filter_map(|r| match &r.spec {
+            Spec::ServiceLinkedRole { service, .. } => Some(service.clone()),
+            _ => None,
+        })
+        .collect();
+    statements.push(statement(
+        "ReadServiceLinkedRoles",
+        &SERVICE_LINKED_READS,
+        reads,
+        None,
+    ));
+    statements.push(statement(
+        "CreateServiceLinkedRolesForTheirServiceOnly",
+        &SERVICE_LINKED_CREATE,
+        exact.clone(),
+        Some(Condition {
+            operator: "StringEquals",
+            key: "iam:AWSServiceName",
+            values: services.into_iter().collect(),
+        }),
+    ));
+    statements.push(statement(
+        "DeleteServiceLinkedRoles",
+        &SERVICE_LINKED_DELETE,
+        exact,
+        None,
+    ));
+}
+
 fn attached(role: &Resource) -> &[String] {
     match &role.spec {
         Spec::Role {
@@ -377,6 +453,7 @@ fn statement(
         resources,
         condition,
         wizard_only: false,
+        optional: false,
     }
 }
 
@@ -518,9 +595,16 @@ mod tests {
                 "AttachOnlyThePlannedPolicies",
                 "ChangeInstanceProfiles",
                 "PassRolesToTheirInstanceProfiles",
-                "OnlyForTheWizardsBucketList"
+                "OnlyForTheWizardsBucketList",
+                "OptionalQuotasAndPolicyValidation"
             ]
         );
+        let optional = find(&doc, "OptionalQuotasAndPolicyValidation");
+        assert_eq!(
+            optional["Action"],
+            json!(["iam:GetAccountSummary", "access-analyzer:ValidatePolicy"])
+        );
+        assert_eq!(optional["Resource"], "*");
         let actions = find(&doc, "ChangeRoles")["Action"].to_string();
         assert!(actions.contains("\"iam:CreateRole\""), "{actions}");
         assert!(actions.contains("\"iam:DeleteRolePermissionsBoundary\""));

@@ -144,6 +144,17 @@ pub fn command(resource: &Resource, step: &Step) -> String {
             "aws iam remove-role-from-instance-profile --instance-profile-name {name} --role-name {}",
             quote(role)
         ),
+        (
+            Step::CreateServiceLinkedRole,
+            Spec::ServiceLinkedRole {
+                service,
+                description,
+            },
+        ) => format!(
+            "aws iam create-service-linked-role --aws-service-name {} --description {}",
+            quote(service),
+            quote(description)
+        ),
         (step, _) => format!(
             "# {} {name}: not expressible for this resource",
             step.action()

@@ -8,6 +8,10 @@
 //! yet (`diff` against nothing), written by [`aws_cli::command`]; what
 //! already exists is left as it is (`onramp status` tells whether it
 //! differs from the plan).
+//!
+//! A service-linked role is created with `create-service-linked-role` only
+//! when `get-role` does not find it, so an account that has it already (one
+//! per account, shared by the whole service) is no error.
 
 use crate::apply::diff::{Observed, Step, diff};
 use crate::export::aws_cli::{self, quote};
@@ -87,7 +91,7 @@ pub fn script(plan: &Plan) -> String {
 /// The commands for one resource, each behind the read that tells whether
 /// it is still needed.
 fn resource_block(r: &Resource) -> String {
-    let noun = r.kind().noun();
+    let noun = r.noun();
     let name = quote(&r.name);
     let mut out = format!("# {noun} {}\n", r.name);
     let steps = diff(r, &nothing(r)).steps;
@@ -170,6 +174,9 @@ fn membership<'a>(step: &'a Step, name: &str) -> Option<Member<'a>> {
 
 /// What observing an account without the resource would give.
 fn nothing(r: &Resource) -> Observed {
+    if r.is_service_linked() {
+        return Observed::ServiceLinkedRole(None);
+    }
     match r.kind() {
         crate::names::EntityKind::ManagedPolicy => Observed::Policy(None),
         crate::names::EntityKind::Role => Observed::Role(None),
@@ -190,5 +197,30 @@ fn read_of(r: &Resource) -> String {
             "aws iam get-instance-profile --instance-profile-name {}",
             quote(&r.name)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::plan_of_valid_toml;
+
+    #[test]
+    fn a_service_linked_role_is_created_only_when_get_role_finds_none() {
+        let plan = plan_of_valid_toml(
+            "region = \"us-east-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [\"b-data\"]\nbatch_service_role = \"service-linked\"\n",
+        );
+        let text = script(&plan);
+        assert!(
+            text.contains(
+                "# service-linked role AWSServiceRoleForBatch\n\
+                 if ! exists aws iam get-role --role-name AWSServiceRoleForBatch; then\n    \
+                 step 'create service-linked role AWSServiceRoleForBatch'\n    \
+                 aws iam create-service-linked-role --aws-service-name batch.amazonaws.com --description "
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("AWSBatchServiceRole"), "{text}");
+        assert!(!text.contains("not expressible"), "{text}");
     }
 }

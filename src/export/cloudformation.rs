@@ -56,6 +56,14 @@ impl Node {
         Node::Function(name, Box::new(Node::Str(argument.into())))
     }
 
+    /// The map with `key` added at the end when there is a value.
+    fn with(mut self, key: &str, value: Option<Node>) -> Node {
+        if let (Node::Map(entries), Some(value)) = (&mut self, value) {
+            entries.push((key.to_owned(), value));
+        }
+        self
+    }
+
     /// The value under `key` of a map.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match self {
@@ -104,17 +112,66 @@ pub fn template_tree(plan: &Plan) -> Node {
     let symbols = Symbols::of(plan);
     let mut resources = Vec::new();
     let mut outputs = Vec::new();
+    let mut parameters = Vec::new();
+    let mut conditions = Vec::new();
     for r in &plan.resources {
         let id = ids.of(r.kind(), &r.name);
-        resources.push((id.to_owned(), resource(r, &ids, &symbols)));
-        outputs.push((format!("{id}Arn"), output(r, id)));
+        let mut node = resource(r, &ids, &symbols);
+        if r.is_service_linked() {
+            let (parameter, condition) = (format!("Create{id}"), format!("Creating{id}"));
+            parameters.push((parameter.clone(), create_parameter(r)));
+            conditions.push((
+                condition.clone(),
+                Node::Function(
+                    "Equals",
+                    Box::new(Node::Seq(vec![
+                        Node::function("Ref", parameter),
+                        Node::str("true"),
+                    ])),
+                ),
+            ));
+            if let Node::Map(entries) = &mut node {
+                entries.insert(1, ("Condition".to_owned(), Node::Str(condition)));
+            }
+        }
+        resources.push((id.to_owned(), node));
+        outputs.push((format!("{id}Arn"), output(r, id, &symbols)));
     }
+    let mut entries = vec![
+        (
+            "AWSTemplateFormatVersion".to_owned(),
+            Node::str(FORMAT_VERSION),
+        ),
+        ("Description".to_owned(), Node::str(description(plan))),
+        ("Metadata".to_owned(), metadata(plan, &ids)),
+    ];
+    if !parameters.is_empty() {
+        entries.push(("Parameters".to_owned(), Node::Map(parameters)));
+        entries.push(("Conditions".to_owned(), Node::Map(conditions)));
+    }
+    entries.push(("Resources".to_owned(), Node::Map(resources)));
+    entries.push(("Outputs".to_owned(), Node::Map(outputs)));
+    Node::Map(entries)
+}
+
+/// The parameter that lets a service-linked role be left out of the stack:
+/// CloudFormation cannot take over one the account already has (creating it
+/// fails), and an account that ever ran the service often has it.
+fn create_parameter(r: &Resource) -> Node {
     Node::map([
-        ("AWSTemplateFormatVersion", Node::str(FORMAT_VERSION)),
-        ("Description", Node::str(description(plan))),
-        ("Metadata", metadata(plan)),
-        ("Resources", Node::Map(resources)),
-        ("Outputs", Node::Map(outputs)),
+        ("Type", Node::str("String")),
+        (
+            "AllowedValues",
+            Node::Seq(vec![Node::str("true"), Node::str("false")]),
+        ),
+        ("Default", Node::str("true")),
+        (
+            "Description",
+            Node::str(format!(
+                "Whether the stack creates the service-linked role {}: set false in an account that already has it, which CloudFormation cannot take over.",
+                r.name
+            )),
+        ),
     ])
 }
 
@@ -134,7 +191,7 @@ fn count(plan: &Plan, kind: EntityKind) -> usize {
 }
 
 /// Facts a reviewer of the template needs that the resources cannot say.
-fn metadata(plan: &Plan) -> Node {
+fn metadata(plan: &Plan, ids: &LogicalIds) -> Node {
     let tags = plan
         .resources
         .first()
@@ -156,8 +213,29 @@ fn metadata(plan: &Plan) -> Node {
                 ),
             ),
             ("PlannedTags", Node::Map(tags)),
-        ]),
+        ])
+        .with(
+            "ServiceLinkedRoles",
+            service_linked_note(plan, ids).map(Node::Str),
+        ),
     )])
+}
+
+/// A note on the service-linked roles, when the plan has any.
+fn service_linked_note(plan: &Plan, ids: &LogicalIds) -> Option<String> {
+    let notes: Vec<String> = plan
+        .resources
+        .iter()
+        .filter(|r| r.is_service_linked())
+        .map(|r| {
+            format!(
+                "{} is a service-linked role: AWS writes its trust and permissions, it cannot be tagged, and an account has only one. The stack creates it unless the parameter Create{} is false, which it must be in an account that has the role already. Deleting the stack deletes a role it created, which AWS refuses while anything uses it.",
+                r.name,
+                ids.of(r.kind(), &r.name)
+            )
+        })
+        .collect();
+    (!notes.is_empty()).then(|| notes.join(" "))
 }
 
 fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
@@ -215,6 +293,15 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
             }
             "AWS::IAM::Role"
         }
+        Spec::ServiceLinkedRole {
+            service,
+            description,
+        } => {
+            // No name, path or tags: AWS sets the first two and refuses tags.
+            prop("AWSServiceName", Node::str(service));
+            prop("Description", Node::str(description));
+            "AWS::IAM::ServiceLinkedRole"
+        }
         Spec::InstanceProfile { roles } => {
             prop("InstanceProfileName", Node::str(&r.name));
             prop("Path", Node::str(&r.path));
@@ -238,8 +325,13 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
 /// The ARN output of a resource: what a Batch compute environment, a job
 /// definition or a cluster configuration is given. Exported under the
 /// stack's name, so other stacks can import it.
-fn output(r: &Resource, id: &str) -> Node {
+/// A service-linked role's is its known ARN, which is the same whether the
+/// stack made the role or the account had it.
+fn output(r: &Resource, id: &str, symbols: &Symbols) -> Node {
     let (what, value) = match r.kind() {
+        EntityKind::Role if r.is_service_linked() => {
+            ("service-linked role", symbols.string(&r.arn))
+        }
         EntityKind::ManagedPolicy => ("managed policy", Node::function("Ref", id)),
         EntityKind::Role => ("role", Node::function("GetAtt", format!("{id}.Arn"))),
         EntityKind::InstanceProfile => (
@@ -614,7 +706,7 @@ mod tests {
                 let (key, document) = match &r.spec {
                     Spec::ManagedPolicy { document, .. } => ("PolicyDocument", document),
                     Spec::Role { trust_policy, .. } => ("AssumeRolePolicyDocument", trust_policy),
-                    Spec::InstanceProfile { .. } => continue,
+                    Spec::InstanceProfile { .. } | Spec::ServiceLinkedRole { .. } => continue,
                 };
                 let got = props.get(key).map(|d| resolved(d, &plan.target));
                 // `sym` knows no region or account, so it only converts.
@@ -633,6 +725,64 @@ mod tests {
                 partition: Partition::Aws,
             },
         )
+    }
+
+    #[test]
+    fn a_service_linked_role_is_optional_and_untagged() {
+        let plan = example_plan(include_str!("../../examples/genomics-service-linked.toml"));
+        let tree = template_tree(&plan);
+        let resource = tree
+            .get("Resources")
+            .and_then(|r| r.get("AWSServiceRoleForBatchRole"))
+            .cloned()
+            .unwrap_or(Node::Null);
+        assert_eq!(
+            resource.get("Type"),
+            Some(&Node::str("AWS::IAM::ServiceLinkedRole"))
+        );
+        assert_eq!(
+            resource.get("Condition"),
+            Some(&Node::str("CreatingAWSServiceRoleForBatchRole"))
+        );
+        let props = resource.get("Properties").cloned().unwrap_or(Node::Null);
+        assert_eq!(
+            props.get("AWSServiceName"),
+            Some(&Node::str("batch.amazonaws.com"))
+        );
+        assert!(props.get("Tags").is_none() && props.get("RoleName").is_none());
+        let parameter = tree
+            .get("Parameters")
+            .and_then(|p| p.get("CreateAWSServiceRoleForBatchRole"))
+            .cloned()
+            .unwrap_or(Node::Null);
+        assert_eq!(parameter.get("Default"), Some(&Node::str("true")));
+        assert!(
+            tree.get("Conditions")
+                .and_then(|c| c.get("CreatingAWSServiceRoleForBatchRole"))
+                .is_some()
+        );
+        // Its ARN is known whether or not the stack makes it.
+        let output = tree
+            .get("Outputs")
+            .and_then(|o| o.get("AWSServiceRoleForBatchRoleArn"))
+            .and_then(|o| o.get("Value"))
+            .cloned()
+            .unwrap_or(Node::Null);
+        assert_eq!(
+            output,
+            Node::function(
+                "Sub",
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch"
+            )
+        );
+        // The seed's role is not in it, and a plan without one has no parameters.
+        assert!(
+            !template(&plan)
+                .unwrap_or_default()
+                .contains("AWSBatchServiceRole")
+        );
+        let seed = template_tree(&example_plan(include_str!("../../examples/genomics.toml")));
+        assert!(seed.get("Parameters").is_none() && seed.get("Conditions").is_none());
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub fn policy_files(plan: &Plan) -> Vec<PolicyFile> {
                     files.push(file(format!("{}.inline.{name}.json", r.name), doc));
                 }
             }
-            Spec::InstanceProfile { .. } => {}
+            // AWS writes a service-linked role's documents.
+            Spec::InstanceProfile { .. } | Spec::ServiceLinkedRole { .. } => {}
         }
     }
     files

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::Builder;
 use super::limits::{self, MANAGED_POLICY_SIZE};
 use super::policy::{self, Template, TemplateError, Vars};
-use crate::answers::Genomics;
+use crate::answers::{BatchServiceRole, Genomics};
 use crate::names::{Slot, bucket_policy_part_name};
 use crate::partition::Partition;
 
@@ -29,13 +29,21 @@ pub fn add(b: &mut Builder<'_>, g: &Genomics) -> Result<(), TemplateError> {
         None
     };
 
-    b.add_role(
-        b.answers.name(Slot::BatchServiceRole),
-        "Used by AWS Batch to manage compute resources on your behalf",
-        "batch.amazonaws.com",
-        vec![b.aws_managed("service-role/AWSBatchServiceRole")],
-        vec![managed_path_note("AWSBatchServiceRole")],
-    )?;
+    match g.batch_service_role() {
+        BatchServiceRole::Seed => b.add_role(
+            b.answers.name(Slot::BatchServiceRole),
+            "Used by AWS Batch to manage compute resources on your behalf",
+            BATCH_SERVICE,
+            vec![b.aws_managed("service-role/AWSBatchServiceRole")],
+            vec![managed_path_note("AWSBatchServiceRole")],
+        )?,
+        BatchServiceRole::ServiceLinked => b.add_service_linked_role(
+            BATCH_SERVICE,
+            BATCH_SERVICE_LINKED_ROLE,
+            "Lets AWS Batch manage the resources of your compute environments",
+            service_linked_notes(),
+        ),
+    }
 
     let mut instance_policies =
         vec![b.aws_managed("service-role/AmazonEC2ContainerServiceforEC2Role")];
@@ -89,6 +97,22 @@ pub fn add(b: &mut Builder<'_>, g: &Genomics) -> Result<(), TemplateError> {
         )?;
     }
     Ok(())
+}
+
+/// The service principal of AWS Batch.
+pub const BATCH_SERVICE: &str = "batch.amazonaws.com";
+
+/// The name AWS gives Batch's service-linked role.
+pub const BATCH_SERVICE_LINKED_ROLE: &str = "AWSServiceRoleForBatch";
+
+/// What choosing the service-linked role means, for the resource's notes.
+fn service_linked_notes() -> Vec<String> {
+    vec![
+        "Instead of the walkthrough's AWSBatchServiceRole, AWS Batch's service-linked role, which AWS Batch recommends today: AWS owns its permissions (AWSBatchServiceRolePolicy) and keeps them current, and it needs no trust or permissions policy from onramp.".into(),
+        "Created with CreateServiceLinkedRole only if the account does not have it yet. There is one per account, shared by every Batch compute environment in it; one that already exists is used as it is and never deleted by `onramp destroy`.".into(),
+        "IAM does not let a service-linked role be tagged, so it carries no onramp:managed-by tag: only the journal tells that onramp created it, and `destroy` deletes it only then (AWS refuses while a compute environment still uses it).".into(),
+        "A compute environment cannot switch between a service-linked role and a regular service role later, so choose before creating one; the walkthrough's role stays available with `batch_service_role = \"seed\"`.".into(),
+    ]
 }
 
 fn managed_path_note(policy: &str) -> String {
@@ -161,4 +185,116 @@ pub fn bucket_policy_parts(
     }
     chunks.push(current);
     Ok(chunks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::EntityKind;
+    use crate::plan::{Spec, plan_of_valid_toml};
+
+    const GENOMICS: &str = "region = \"eu-west-1\"\naccount_id = \"123456789012\"\nname_prefix = \"lab-\"\npath = \"/gwf/\"\n[tags]\nTeam = \"x\"\n[genomics]\nbuckets = [\"b-data\"]\n";
+
+    #[test]
+    fn the_seed_role_is_the_default() {
+        let plan = plan_of_valid_toml(GENOMICS);
+        let role = plan
+            .get(EntityKind::Role, "lab-AWSBatchServiceRole")
+            .unwrap_or_else(|| unreachable!("the seed's role is planned"));
+        assert_eq!(
+            role.arn,
+            "arn:aws:iam::123456789012:role/gwf/lab-AWSBatchServiceRole"
+        );
+        let Spec::Role {
+            trust_policy,
+            managed_policy_arns,
+            ..
+        } = &role.spec
+        else {
+            unreachable!("a role")
+        };
+        assert_eq!(
+            managed_policy_arns,
+            &["arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole"]
+        );
+        assert!(crate::plan::lint::trusted_services(trust_policy).contains(BATCH_SERVICE));
+        assert!(role.tags.contains_key("Team"));
+        assert!(!plan.resources.iter().any(|r| r.is_service_linked()));
+        let explicit = plan_of_valid_toml(&format!("{GENOMICS}batch_service_role = \"seed\"\n"));
+        assert_eq!(explicit, plan);
+    }
+
+    #[test]
+    fn the_service_linked_role_replaces_the_seed_role() {
+        let seed = plan_of_valid_toml(GENOMICS);
+        let plan = plan_of_valid_toml(&format!(
+            "{GENOMICS}batch_service_role = \"service-linked\"\n"
+        ));
+        assert!(
+            plan.get(EntityKind::Role, "lab-AWSBatchServiceRole")
+                .is_none()
+        );
+        let linked: Vec<_> = plan
+            .resources
+            .iter()
+            .filter(|r| r.is_service_linked())
+            .collect();
+        assert_eq!(linked.len(), 1);
+        let r = linked[0];
+        // AWS's name and path: no prefix, not the answers' path, no tags.
+        assert_eq!(r.name, BATCH_SERVICE_LINKED_ROLE);
+        assert_eq!(r.path, "/aws-service-role/batch.amazonaws.com/");
+        assert_eq!(
+            r.arn,
+            "arn:aws:iam::123456789012:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch"
+        );
+        assert!(r.tags.is_empty());
+        assert!(r.depends_on.is_empty());
+        assert!(r.documents().is_empty());
+        assert_eq!(r.kind(), EntityKind::Role);
+        assert!(
+            matches!(&r.spec, Spec::ServiceLinkedRole { service, .. } if service == BATCH_SERVICE)
+        );
+        let notes = r.notes.join(" ");
+        for point in [
+            "keeps them current",
+            "no trust or permissions policy",
+            "carries no onramp:managed-by tag",
+            "one per account",
+            "cannot switch",
+            "batch_service_role = \"seed\"",
+        ] {
+            assert!(notes.contains(point), "the notes lack `{point}`: {notes}");
+        }
+        // Everything else is the seed plan's, in the same order.
+        let others = |p: &crate::plan::Plan| -> Vec<String> {
+            p.resources
+                .iter()
+                .filter(|r| !r.is_service_linked() && r.name != "lab-AWSBatchServiceRole")
+                .map(|r| r.name.clone())
+                .collect()
+        };
+        assert_eq!(others(&plan), others(&seed));
+        assert_eq!(plan.resources.len(), seed.resources.len());
+    }
+
+    #[test]
+    fn the_service_linked_role_is_in_the_partition_and_the_json() {
+        let plan = plan_of_valid_toml(
+            "region = \"cn-north-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [\"b-data\"]\nbatch_service_role = \"service-linked\"\n",
+        );
+        let json = plan.to_json();
+        let slr = json["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["kind"] == "service_linked_role"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(slr["name"], "AWSServiceRoleForBatch");
+        assert_eq!(slr["service"], "batch.amazonaws.com");
+        assert_eq!(
+            slr["arn"],
+            "arn:aws-cn:iam::123456789012:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch"
+        );
+        assert!(slr.get("trust_policy").is_none());
+    }
 }

@@ -9,10 +9,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::limits::{
-    self, ATTACHED_POLICIES_PER_ROLE, INLINE_POLICIES_PER_ROLE_SIZE, MANAGED_POLICY_SIZE,
-    TRUST_POLICY_SIZE,
-};
+use super::limits::{self, Quotas, thousands};
 use super::policy::visit_strings;
 use super::{Plan, Resource, Spec};
 use crate::names::EntityKind;
@@ -62,8 +59,9 @@ pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.level == Level::Error)
 }
 
-/// The kind of a policy document, for grammar and size rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kind of a policy document, for grammar and size rules (and for
+/// Access Analyzer, which validates each kind by its own rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DocumentKind {
     /// A managed or inline (identity-based) policy: no Principal, needs Resource.
     Identity,
@@ -71,8 +69,16 @@ pub enum DocumentKind {
     Trust,
 }
 
-/// All findings for a plan, errors first, then in plan order.
+/// All findings for a plan against IAM's default quotas, errors first,
+/// then in plan order.
 pub fn lint(plan: &Plan) -> Vec<Finding> {
+    lint_with(plan, &Quotas::default())
+}
+
+/// All findings for a plan against `quotas` (an account's own, read with
+/// `GetAccountSummary`, or the defaults); the size and count messages say
+/// which they are.
+pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
     let mut out = Vec::new();
     let known: BTreeSet<_> = plan.resources.iter().map(Resource::id).collect();
     let plan_policy_arns: BTreeMap<&str, &Resource> = plan
@@ -141,12 +147,14 @@ pub fn lint(plan: &Plan) -> Vec<Finding> {
         match &r.spec {
             Spec::ManagedPolicy { document, .. } => {
                 let size = limits::policy_size(document);
-                if size > MANAGED_POLICY_SIZE {
+                if size > quotas.managed_policy_size {
                     add(
                         Level::Error,
                         "policy-size",
                         format!(
-                            "the document is {size} characters without whitespace; IAM allows {MANAGED_POLICY_SIZE} for a managed policy"
+                            "the document is {} characters without whitespace; {}",
+                            thousands(size),
+                            quotas.describe("a managed policy", quotas.managed_policy_size)
                         ),
                     );
                 }
@@ -159,32 +167,43 @@ pub fn lint(plan: &Plan) -> Vec<Finding> {
                 ..
             } => {
                 let size = limits::policy_size(trust_policy);
-                if size > TRUST_POLICY_SIZE {
+                if size > quotas.trust_policy_size {
                     add(
                         Level::Error,
                         "trust-policy-size",
                         format!(
-                            "the trust policy is {size} characters without whitespace; IAM allows {TRUST_POLICY_SIZE} by default"
+                            "the trust policy is {} characters without whitespace; {}",
+                            thousands(size),
+                            quotas.describe("a role trust policy", quotas.trust_policy_size)
                         ),
                     );
                 }
                 let inline: usize = inline_policies.values().map(limits::policy_size).sum();
-                if inline > INLINE_POLICIES_PER_ROLE_SIZE {
+                if inline > quotas.inline_policies_per_role_size {
                     add(
                         Level::Error,
                         "inline-policy-size",
                         format!(
-                            "the inline policies total {inline} characters without whitespace; IAM allows {INLINE_POLICIES_PER_ROLE_SIZE} per role"
+                            "the inline policies total {} characters without whitespace; {}",
+                            thousands(inline),
+                            quotas.describe(
+                                "the inline policies of one role",
+                                quotas.inline_policies_per_role_size
+                            )
                         ),
                     );
                 }
-                if managed_policy_arns.len() > ATTACHED_POLICIES_PER_ROLE {
+                if managed_policy_arns.len() > quotas.attached_policies_per_role {
                     add(
                         Level::Error,
                         "attached-policies",
                         format!(
-                            "{} managed policies would be attached; IAM allows {ATTACHED_POLICIES_PER_ROLE} per role (the \"Managed policies per role\" quota, which can be raised to 20). Choose fewer buckets or extra policies.",
-                            managed_policy_arns.len()
+                            "{} managed policies would be attached; {} (\"Managed policies per role\", which can be raised to 20). Choose fewer buckets or extra policies.",
+                            managed_policy_arns.len(),
+                            quotas.describe(
+                                "managed policies per role",
+                                quotas.attached_policies_per_role
+                            )
                         ),
                     );
                 }
@@ -219,6 +238,8 @@ pub fn lint(plan: &Plan) -> Vec<Finding> {
                 }
                 check_role_pitfalls(r, trust_policy, managed_policy_arns, plan, &mut add);
             }
+            // AWS names it and writes its documents: nothing of onramp's to check.
+            Spec::ServiceLinkedRole { .. } => {}
             Spec::InstanceProfile { roles } => {
                 if roles.len() != 1 {
                     add(
@@ -521,6 +542,107 @@ mod tests {
         let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"}]});
         let found = check_document(&doc, DocumentKind::Identity, "aws-cn");
         assert!(found.iter().any(|f| f.1 == "partition"), "{found:?}");
+    }
+
+    fn genomics() -> Plan {
+        crate::plan::plan_of_valid_toml(
+            "region = \"us-east-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [\"b-data\"]\n",
+        )
+    }
+
+    fn size_of(plan: &Plan, name: &str) -> usize {
+        plan.resources
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.documents().into_iter().next())
+            .map(|(_, d)| limits::policy_size(d))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_accounts_lower_quota_is_checked_and_named() {
+        let plan = genomics();
+        let size = size_of(&plan, "s3bucket-access-us-east-1");
+        assert!(size > 100, "{size}");
+        assert!(!has_errors(&lint(&plan)), "{:?}", lint(&plan));
+        let quotas = Quotas {
+            managed_policy_size: size - 1,
+            source: limits::QuotaSource::Account,
+            ..Quotas::default()
+        };
+        let findings = lint_with(&plan, &quotas);
+        let f = findings
+            .iter()
+            .find(|f| f.code == "policy-size")
+            .unwrap_or_else(|| unreachable!("{findings:?}"));
+        assert_eq!(f.level, Level::Error);
+        assert_eq!(f.resource, "s3bucket-access-us-east-1");
+        assert_eq!(
+            f.message,
+            format!(
+                "the document is {} characters without whitespace; this account's quota for a managed policy is {} (GetAccountSummary)",
+                thousands(size),
+                thousands(size - 1)
+            )
+        );
+        // The same number as IAM's default is said to be the default.
+        let defaults = Quotas {
+            source: limits::QuotaSource::Defaults,
+            ..quotas
+        };
+        let f = lint_with(&plan, &defaults)
+            .into_iter()
+            .find(|f| f.code == "policy-size")
+            .unwrap_or_else(|| unreachable!());
+        assert!(
+            f.message.ends_with(&format!(
+                "IAM's default quota for a managed policy is {}",
+                thousands(size - 1)
+            )),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn every_quota_of_a_role_is_checked_against_the_accounts() {
+        let plan = genomics();
+        let quotas = Quotas {
+            trust_policy_size: 10,
+            attached_policies_per_role: 1,
+            source: limits::QuotaSource::Account,
+            ..Quotas::default()
+        };
+        let findings = lint_with(&plan, &quotas);
+        let trust = findings
+            .iter()
+            .find(|f| f.code == "trust-policy-size")
+            .unwrap_or_else(|| unreachable!("{findings:?}"));
+        assert!(
+            trust.message.ends_with(
+                "this account's quota for a role trust policy is 10 (GetAccountSummary)"
+            ),
+            "{}",
+            trust.message
+        );
+        let attached = findings
+            .iter()
+            .find(|f| f.code == "attached-policies")
+            .unwrap_or_else(|| unreachable!("{findings:?}"));
+        assert!(
+            attached.message.contains(
+                "this account's quota for managed policies per role is 1 (GetAccountSummary)"
+            ),
+            "{}",
+            attached.message
+        );
+        // A raised quota lets through what the default would not.
+        let raised = Quotas {
+            attached_policies_per_role: 20,
+            source: limits::QuotaSource::Account,
+            ..Quotas::default()
+        };
+        assert!(!has_errors(&lint_with(&plan, &raised)));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod genomics;
 pub mod limits;
 pub mod lint;
 pub mod parallelcluster;
+pub mod parallelcluster3;
 pub mod policy;
 
 /// For unit tests elsewhere in the crate: the plan of an answers file that
@@ -69,6 +70,16 @@ pub enum Spec {
     InstanceProfile {
         roles: Vec<String>,
     },
+    /// A service-linked role, made by `CreateServiceLinkedRole` for
+    /// `service` (like `batch.amazonaws.com`). AWS names it, places it at
+    /// `/aws-service-role/SERVICE/`, writes its trust policy and attaches
+    /// (and updates) its permissions; IAM does not let it be tagged. One per
+    /// account and service, shared by everything of that service. onramp
+    /// creates it only when it is missing.
+    ServiceLinkedRole {
+        service: String,
+        description: String,
+    },
 }
 
 /// Names are unique per kind only (a role and its instance profile share one).
@@ -84,6 +95,23 @@ impl Resource {
             Spec::ManagedPolicy { .. } => EntityKind::ManagedPolicy,
             Spec::Role { .. } => EntityKind::Role,
             Spec::InstanceProfile { .. } => EntityKind::InstanceProfile,
+            Spec::ServiceLinkedRole { .. } => EntityKind::Role,
+        }
+    }
+
+    /// Whether this is a service-linked role, which AWS owns: onramp
+    /// creates it when missing and never changes it.
+    pub fn is_service_linked(&self) -> bool {
+        matches!(self.spec, Spec::ServiceLinkedRole { .. })
+    }
+
+    /// How the resource is called in messages: its kind's noun, or
+    /// "service-linked role".
+    pub fn noun(&self) -> &'static str {
+        if self.is_service_linked() {
+            "service-linked role"
+        } else {
+            self.kind().noun()
         }
     }
 
@@ -110,7 +138,7 @@ impl Resource {
                         .map(|(name, doc)| (format!("inline_policies.{name}"), doc)),
                 )
                 .collect(),
-            Spec::InstanceProfile { .. } => Vec::new(),
+            Spec::InstanceProfile { .. } | Spec::ServiceLinkedRole { .. } => Vec::new(),
         }
     }
 }
@@ -159,10 +187,15 @@ impl Serialize for Plan {
 impl Serialize for Resource {
     /// The contract of `plan --format json`: `kind`, `name`, `path`, then the
     /// kind's own fields, then `depends_on` (names); `arn`, `tags` and `notes`
-    /// are extra.
+    /// are extra. A service-linked role is of kind `service_linked_role`,
+    /// with `service` and `description`: it has none of a role's fields.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("kind", &self.kind())?;
+        if self.is_service_linked() {
+            map.serialize_entry("kind", "service_linked_role")?;
+        } else {
+            map.serialize_entry("kind", &self.kind())?;
+        }
         map.serialize_entry("name", &self.name)?;
         map.serialize_entry("path", &self.path)?;
         map.serialize_entry("arn", &self.arn)?;
@@ -190,6 +223,13 @@ impl Serialize for Resource {
             Spec::InstanceProfile { roles } => {
                 map.serialize_entry("roles", roles)?;
             }
+            Spec::ServiceLinkedRole {
+                service,
+                description,
+            } => {
+                map.serialize_entry("service", service)?;
+                map.serialize_entry("description", description)?;
+            }
         }
         let depends_on: Vec<&str> = self.depends_on.iter().map(|d| d.name.as_str()).collect();
         map.serialize_entry("depends_on", &depends_on)?;
@@ -206,7 +246,11 @@ pub fn plan(answers: &ValidAnswers) -> Result<Plan, TemplateError> {
         genomics::add(&mut builder, g)?;
     }
     if let Some((pc, scheduler)) = answers.parallelcluster() {
-        parallelcluster::add(&mut builder, pc, scheduler)?;
+        if pc.is_v3() {
+            parallelcluster3::add(&mut builder, pc, scheduler)?;
+        } else {
+            parallelcluster::add(&mut builder, pc, scheduler)?;
+        }
     }
     Ok(Plan {
         target: answers.target().clone(),
@@ -214,10 +258,18 @@ pub fn plan(answers: &ValidAnswers) -> Result<Plan, TemplateError> {
     })
 }
 
+/// The IAM path of a service's service-linked roles.
+pub fn service_linked_role_path(service: &str) -> String {
+    format!("/aws-service-role/{service}/")
+}
+
 /// Shared helpers of the per-document builders: ARNs, trust policies, tags.
 pub struct Builder<'a> {
     pub answers: &'a ValidAnswers,
     pub resources: Vec<Resource>,
+    /// The IAM path of what is added next: the answers' path, except where a
+    /// document fixes its own (ParallelCluster 3's `/parallelcluster/`).
+    pub path: String,
 }
 
 impl<'a> Builder<'a> {
@@ -225,6 +277,7 @@ impl<'a> Builder<'a> {
         Builder {
             answers,
             resources: Vec::new(),
+            path: answers.answers().path.clone(),
         }
     }
 
@@ -249,7 +302,7 @@ impl<'a> Builder<'a> {
             t.partition,
             t.account_id,
             kind.arn_segment(),
-            self.answers.answers().path,
+            self.path,
             name
         )
     }
@@ -274,7 +327,7 @@ impl<'a> Builder<'a> {
     ) -> Resource {
         Resource {
             arn: self.arn(kind, &name),
-            path: self.answers.answers().path.clone(),
+            path: self.path.clone(),
             name,
             spec,
             tags: self.answers.tags(),
@@ -311,6 +364,26 @@ impl<'a> Builder<'a> {
         managed_policy_arns: Vec<String>,
         notes: Vec<String>,
     ) -> Result<(), TemplateError> {
+        self.add_role_with_inline(
+            name,
+            description,
+            service,
+            managed_policy_arns,
+            BTreeMap::new(),
+            notes,
+        )
+    }
+
+    /// [`Builder::add_role`] with inline policies too.
+    pub fn add_role_with_inline(
+        &mut self,
+        name: String,
+        description: &str,
+        service: &str,
+        managed_policy_arns: Vec<String>,
+        inline_policies: BTreeMap<String, Value>,
+        notes: Vec<String>,
+    ) -> Result<(), TemplateError> {
         let depends_on = self
             .resources
             .iter()
@@ -321,12 +394,39 @@ impl<'a> Builder<'a> {
             description: description.to_owned(),
             trust_policy: self.service_trust(service)?,
             managed_policy_arns,
-            inline_policies: BTreeMap::new(),
+            inline_policies,
             permissions_boundary: self.answers.permissions_boundary().map(str::to_owned),
         };
         let r = self.resource(EntityKind::Role, name, spec, depends_on, notes);
         self.resources.push(r);
         Ok(())
+    }
+
+    /// Adds the service-linked role `name` of `service`, at the path and
+    /// ARN AWS gives it, without tags (IAM refuses them on service-linked
+    /// roles). The name prefix and the answers' path do not apply: AWS
+    /// chooses both.
+    pub fn add_service_linked_role(
+        &mut self,
+        service: &str,
+        name: &str,
+        description: &str,
+        notes: Vec<String>,
+    ) {
+        let t = self.answers.target();
+        let path = service_linked_role_path(service);
+        self.resources.push(Resource {
+            arn: format!("arn:{}:iam::{}:role{path}{name}", t.partition, t.account_id),
+            path,
+            name: name.to_owned(),
+            spec: Spec::ServiceLinkedRole {
+                service: service.to_owned(),
+                description: description.to_owned(),
+            },
+            tags: BTreeMap::new(),
+            depends_on: Vec::new(),
+            notes,
+        });
     }
 
     /// Adds an instance profile holding `role`, named after it.

@@ -3,8 +3,6 @@
 //! configuration), and ParallelClusterUserPolicy for the people who run
 //! `pcluster`. Each policy has a variant for SGE/Slurm/Torque and for awsbatch.
 
-use serde_json::Value;
-
 use super::Builder;
 use super::policy::{self, Template, TemplateError, Vars};
 use crate::answers::{ParallelCluster, Scheduler};
@@ -51,7 +49,7 @@ pub fn add(
                 "Statement {RESOURCES_BUCKET_SID}: the document's `arn:aws:s3:::NONE/batch/*` is what ParallelCluster 2 writes when no resources bucket is set; onramp names your resources bucket instead."
             ));
         } else {
-            remove_statement(&mut tree, RESOURCES_BUCKET_SID);
+            policy::remove_statement(&mut tree, RESOURCES_BUCKET_SID);
             instance_notes.push(format!(
                 "Statement {RESOURCES_BUCKET_SID} is left out: the document's `arn:aws:s3:::NONE/batch/*` can match no bucket (bucket names are lowercase) and no resources bucket is set."
             ));
@@ -126,10 +124,4 @@ fn vars(b: &Builder<'_>, pc: &ParallelCluster, role_name: &str) -> Vars {
         }
     }
     vars
-}
-
-fn remove_statement(document: &mut Value, sid: &str) {
-    if let Some(statements) = document.get_mut("Statement").and_then(Value::as_array_mut) {
-        statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(sid));
-    }
 }

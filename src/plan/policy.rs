@@ -28,10 +28,32 @@ pub enum Template {
     ParallelClusterUserTraditional,
     /// Seed 004: ParallelClusterUserPolicy for awsbatch.
     ParallelClusterUserAwsbatch,
+    /// ParallelCluster 3 guide: the base `pcluster` user policy.
+    Pc3UserBase,
+    /// ParallelCluster 3 guide: the additional user policy for the AWS Batch scheduler.
+    Pc3UserBatch,
+    /// ParallelCluster 3 guide: the additional user policy for Amazon FSx for Lustre.
+    Pc3UserFsx,
+    /// ParallelCluster 3 guide: the image build user policy.
+    Pc3UserImageBuild,
+    /// ParallelCluster 3 guide: privileged IAM access mode.
+    Pc3IamPrivileged,
+    /// ParallelCluster 3 guide: `PermissionsBoundary` mode.
+    Pc3IamPermissionsBoundary,
+    /// ParallelCluster 3 guide: the head node role's additional policy (Slurm).
+    Pc3HeadNode,
+    /// ParallelCluster 3 guide: the compute nodes role's additional policy.
+    Pc3ComputeNode,
+    /// ParallelCluster 3 guide: the Lambda functions role's policy.
+    Pc3LambdaFunctions,
+    /// ParallelCluster 3 guide: the EC2 Image Builder instance role's additional policy.
+    Pc3ImageBuilderInstance,
+    /// ParallelCluster 3 guide: the image build cleanup Lambda role's additional policy.
+    Pc3ImageCleanup,
 }
 
 impl Template {
-    pub const ALL: [Template; 7] = [
+    pub const ALL: [Template; 18] = [
         Template::BucketAccess,
         Template::EbsAutoscale,
         Template::ServiceTrust,
@@ -39,6 +61,17 @@ impl Template {
         Template::ParallelClusterInstanceAwsbatch,
         Template::ParallelClusterUserTraditional,
         Template::ParallelClusterUserAwsbatch,
+        Template::Pc3UserBase,
+        Template::Pc3UserBatch,
+        Template::Pc3UserFsx,
+        Template::Pc3UserImageBuild,
+        Template::Pc3IamPrivileged,
+        Template::Pc3IamPermissionsBoundary,
+        Template::Pc3HeadNode,
+        Template::Pc3ComputeNode,
+        Template::Pc3LambdaFunctions,
+        Template::Pc3ImageBuilderInstance,
+        Template::Pc3ImageCleanup,
     ];
 
     /// The template's path under `assets/policies/`.
@@ -53,6 +86,17 @@ impl Template {
             Template::ParallelClusterInstanceAwsbatch => "parallelcluster2/instance-awsbatch.json",
             Template::ParallelClusterUserTraditional => "parallelcluster2/user-traditional.json",
             Template::ParallelClusterUserAwsbatch => "parallelcluster2/user-awsbatch.json",
+            Template::Pc3UserBase => "parallelcluster3/user-base.json",
+            Template::Pc3UserBatch => "parallelcluster3/user-batch.json",
+            Template::Pc3UserFsx => "parallelcluster3/user-fsx.json",
+            Template::Pc3UserImageBuild => "parallelcluster3/user-image-build.json",
+            Template::Pc3IamPrivileged => "parallelcluster3/iam-privileged.json",
+            Template::Pc3IamPermissionsBoundary => "parallelcluster3/iam-permissions-boundary.json",
+            Template::Pc3HeadNode => "parallelcluster3/head-node-slurm.json",
+            Template::Pc3ComputeNode => "parallelcluster3/compute-node.json",
+            Template::Pc3LambdaFunctions => "parallelcluster3/lambda-functions.json",
+            Template::Pc3ImageBuilderInstance => "parallelcluster3/image-builder-instance.json",
+            Template::Pc3ImageCleanup => "parallelcluster3/image-cleanup-lambda.json",
         }
     }
 
@@ -77,6 +121,39 @@ impl Template {
             }
             Template::ParallelClusterUserAwsbatch => {
                 include_str!("../../assets/policies/parallelcluster2/user-awsbatch.json")
+            }
+            Template::Pc3UserBase => {
+                include_str!("../../assets/policies/parallelcluster3/user-base.json")
+            }
+            Template::Pc3UserBatch => {
+                include_str!("../../assets/policies/parallelcluster3/user-batch.json")
+            }
+            Template::Pc3UserFsx => {
+                include_str!("../../assets/policies/parallelcluster3/user-fsx.json")
+            }
+            Template::Pc3UserImageBuild => {
+                include_str!("../../assets/policies/parallelcluster3/user-image-build.json")
+            }
+            Template::Pc3IamPrivileged => {
+                include_str!("../../assets/policies/parallelcluster3/iam-privileged.json")
+            }
+            Template::Pc3IamPermissionsBoundary => {
+                include_str!("../../assets/policies/parallelcluster3/iam-permissions-boundary.json")
+            }
+            Template::Pc3HeadNode => {
+                include_str!("../../assets/policies/parallelcluster3/head-node-slurm.json")
+            }
+            Template::Pc3ComputeNode => {
+                include_str!("../../assets/policies/parallelcluster3/compute-node.json")
+            }
+            Template::Pc3LambdaFunctions => {
+                include_str!("../../assets/policies/parallelcluster3/lambda-functions.json")
+            }
+            Template::Pc3ImageBuilderInstance => {
+                include_str!("../../assets/policies/parallelcluster3/image-builder-instance.json")
+            }
+            Template::Pc3ImageCleanup => {
+                include_str!("../../assets/policies/parallelcluster3/image-cleanup-lambda.json")
             }
         }
     }
@@ -144,6 +221,14 @@ impl Vars {
     pub fn set_list(mut self, name: &'static str, values: Vec<String>) -> Vars {
         self.lists.insert(name, values);
         self
+    }
+}
+
+/// Removes the statement with this `Sid`, for a document part that does not
+/// apply to the answers.
+pub fn remove_statement(document: &mut Value, sid: &str) {
+    if let Some(statements) = document.get_mut("Statement").and_then(Value::as_array_mut) {
+        statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(sid));
     }
 }
 

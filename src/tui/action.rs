@@ -9,7 +9,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::apply::permissions::Outcome as PreflightOutcome;
 use crate::apply::run::{Event, Report};
-use crate::cloud::{Bucket, Identity};
+use crate::cloud::{AnalyzerFinding, Bucket, Identity, PolicyKind, Quotas};
 use crate::export::Format as ExportFormat;
 use crate::plan::Plan;
 
@@ -32,6 +32,16 @@ pub enum Action {
     Preflighted {
         generation: u64,
         outcome: PreflightOutcome,
+    },
+    /// The account's IAM quotas, or the note to show once when they could
+    /// not be read (IAM's defaults are used).
+    QuotasRead(Result<Quotas, String>),
+    /// Access Analyzer's findings on one document text, or the note to
+    /// show once when it cannot be asked.
+    Validated {
+        kind: PolicyKind,
+        text: String,
+        result: Result<Vec<AnalyzerFinding>, String>,
     },
     /// What exists of the plan with the given generation (older ones are dropped).
     Observed {
@@ -64,6 +74,10 @@ pub enum Effect {
         caller_arn: String,
         plan: Box<Plan>,
     },
+    /// Read the account's IAM quotas (`GetAccountSummary`).
+    ReadQuotas,
+    /// Ask Access Analyzer about one document (`ValidatePolicy`).
+    Validate { kind: PolicyKind, text: String },
     /// Read what exists of `plan` (reads only).
     Observe { generation: u64, plan: Box<Plan> },
     /// Make the changes, journaled in `journal`.
@@ -95,6 +109,8 @@ impl Effect {
             Effect::Connect => "connect",
             Effect::ListBuckets => "list-buckets",
             Effect::Preflight { .. } => "preflight",
+            Effect::ReadQuotas => "read-quotas",
+            Effect::Validate { .. } => "validate",
             Effect::Observe { .. } => "observe",
             Effect::Apply { .. } => "apply",
             Effect::StopApply => "stop-apply",

@@ -12,7 +12,7 @@ use super::action::{Action, Effect, Observation};
 use super::screens;
 use super::theme::Theme;
 use crate::answers::{Answers, Environment, FieldError, ValidAnswers, ValidationErrors};
-use crate::cloud::{Bucket, Identity};
+use crate::cloud::{Bucket, Identity, Quotas};
 use crate::export::Format as ExportFormat;
 use crate::plan::lint::{self, Finding};
 use crate::plan::{self as planner, Plan, ResourceId};
@@ -154,6 +154,12 @@ pub struct App {
     pub summary: screens::summary::State,
     /// The permission preflight for the caller and the current plan.
     pub preflight: super::preflight::State,
+    /// The account's IAM quotas, which the plan is linted against once read
+    /// (IAM's defaults until then, and when they cannot be read: `Failed`
+    /// holds the note that says so).
+    pub quotas: Loading<Quotas>,
+    /// IAM Access Analyzer's findings on the documents previewed.
+    pub analyzer: super::advice::Analyzer,
     pub overlay: Option<Overlay>,
     /// A one-line message in the footer until the next key.
     pub flash: Option<String>,
@@ -214,6 +220,8 @@ impl App {
             run: screens::apply::State::default(),
             summary: screens::summary::State::default(),
             preflight: super::preflight::State::default(),
+            quotas: Loading::Loading,
+            analyzer: super::advice::Analyzer::default(),
             overlay: None,
             flash: None,
             exports: Vec::new(),
@@ -246,6 +254,7 @@ impl App {
                 && matches!(self.review.observed, Loading::Loading))
             || self.run.in_flight()
             || self.preflight.status == super::preflight::Status::Running
+            || super::advice::validating(self)
     }
 
     /// Where `s` writes the answers.
@@ -273,7 +282,8 @@ impl App {
                 match planner::plan(&valid) {
                     Ok(mut plan) => {
                         self.apply_edits(&mut plan);
-                        derived.findings = lint::lint(&plan);
+                        let quotas = super::advice::lint_quotas(&self.quotas);
+                        derived.findings = lint::lint_with(&plan, &quotas);
                         derived.plan = Some(plan);
                     }
                     Err(e) => derived.errors.push(FieldError {
@@ -441,7 +451,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     // Edits refresh where they are made (editor save, preview `x`); answers
     // change in many places, so they are compared here once.
     let answers_before = app.answers.clone();
-    let effects = match action {
+    let mut effects = match action {
         Action::Key(key) if key.kind == KeyEventKind::Press => {
             app.flash = None;
             on_key(app, key)
@@ -471,7 +481,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 // A new connection may be a new caller, or the same one
                 // with the permissions it lacked: check again.
                 app.preflight.checked_for = None;
-                let mut effects = vec![Effect::ListBuckets];
+                let mut effects = vec![Effect::ListBuckets, super::advice::connected(app)];
                 effects.extend(super::preflight::check_if_stale(app));
                 effects
             } else {
@@ -491,6 +501,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             outcome,
         } => {
             super::preflight::finished(app, generation, outcome);
+            Vec::new()
+        }
+        Action::QuotasRead(result) => {
+            super::advice::quotas_read(app, result);
+            Vec::new()
+        }
+        Action::Validated { kind, text, result } => {
+            super::advice::validated(app, kind, text, result);
             Vec::new()
         }
         Action::Observed { generation, result } => {
@@ -531,6 +549,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if app.answers != answers_before {
         app.refresh();
     }
+    // Whatever changed the document the preview shows (another document,
+    // an edit, a new plan), Access Analyzer is asked about it once.
+    effects.extend(super::advice::validate_if_needed(app));
     effects
 }
 

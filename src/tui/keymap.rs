@@ -53,6 +53,7 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'
         Screen::Options => &[
             ("↑↓ / Tab", "move between options"),
             ("Space", "toggle"),
+            ("← → / Space", "switch the AWS Batch service role"),
             ("typing", "edits the focused text field"),
             ("Enter", "go on"),
         ],

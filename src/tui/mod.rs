@@ -5,6 +5,7 @@
 //! [`runtime::run_loop`] with a `TestBackend` and scripted events.
 
 pub mod action;
+pub mod advice;
 pub mod app;
 pub mod export;
 pub mod field;

@@ -16,6 +16,7 @@ use crate::apply::permissions::{Audience, Outcome};
 use crate::apply::preflight::preflight;
 use crate::apply::run::{self, Event};
 use crate::cloud::Cloud;
+use crate::cloud::advice;
 use crate::cloud::sdk::{ConnectOptions, SdkCloud};
 
 /// How to reach the account.
@@ -107,6 +108,34 @@ impl Worker {
                         generation,
                         outcome,
                     });
+                });
+            }
+            Effect::ReadQuotas => {
+                tokio::spawn(async move {
+                    let result = match worker.cloud().await {
+                        Ok(cloud) => cloud
+                            .account_quotas()
+                            .await
+                            .map_err(|e| advice::quota_note(&e)),
+                        Err(problem) => Err(format!(
+                            "could not read this account's IAM quotas ({problem}); checked against IAM's default quotas"
+                        )),
+                    };
+                    worker.send(Action::QuotasRead(result));
+                });
+            }
+            Effect::Validate { kind, text } => {
+                tokio::spawn(async move {
+                    let result = match worker.cloud().await {
+                        Ok(cloud) => cloud
+                            .validate_policy(&text, kind)
+                            .await
+                            .map_err(|e| advice::analyzer_note(&e)),
+                        Err(problem) => Err(format!(
+                            "Access Analyzer: not available ({problem}); onramp's own checks only"
+                        )),
+                    };
+                    worker.send(Action::Validated { kind, text, result });
                 });
             }
             Effect::Observe { generation, plan } => {

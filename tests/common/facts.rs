@@ -70,7 +70,7 @@ pub enum Fact {
 fn fact_of(action: &str, kind: EntityKind, name: &str, detail: Option<&str>) -> Option<Fact> {
     let detail = || detail.unwrap_or_default().to_owned();
     match action {
-        "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" => {
+        "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" | "CreateServiceLinkedRole" => {
             Some(Fact::Entity(kind, name.to_owned()))
         }
         "AttachRolePolicy" => Some(Fact::Attached {
@@ -125,6 +125,7 @@ pub async fn moto_facts(cloud: &dyn Cloud, plan: &Plan) -> BTreeSet<Fact> {
         let kind = r.kind();
         let exists = match &r.spec {
             Spec::ManagedPolicy { .. } => cloud.get_policy(&r.arn).await.unwrap().is_some(),
+            Spec::ServiceLinkedRole { .. } => cloud.get_role(&r.name).await.unwrap().is_some(),
             Spec::Role { .. } => {
                 let exists = cloud.get_role(&r.name).await.unwrap().is_some();
                 if exists {

@@ -84,6 +84,27 @@ impl Driver {
         driver
     }
 
+    /// The wizard on `account` behind a [`CountingCloud`], like
+    /// [`Driver::counting`] but on an account the test made.
+    pub fn counting_on(account: MemoryCloud, config: impl FnOnce(&Path) -> Config) -> Driver {
+        let counted = Arc::new(CountingCloud::new(account));
+        let worker_cloud = Arc::clone(&counted) as Arc<dyn Cloud>;
+        let mut driver = Driver::start(config, Arc::new(MemoryCloud::demo()), worker_cloud);
+        driver.counted = Some(counted);
+        driver
+    }
+
+    /// Calls of `action` so far (a counting driver only).
+    pub fn calls_of(&self, action: &str) -> usize {
+        self.counted
+            .as_ref()
+            .expect("a counting driver")
+            .calls()
+            .get(action)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Calls that changed the account so far (a [`Driver::counting`] driver only).
     pub fn mutating_calls(&self) -> usize {
         self.counted
@@ -165,6 +186,8 @@ impl Driver {
                 Action::Connected(_)
                     | Action::BucketsLoaded(_)
                     | Action::Preflighted { .. }
+                    | Action::QuotasRead(_)
+                    | Action::Validated { .. }
                     | Action::Observed { .. }
                     | Action::Applied(_)
                     | Action::Saved(_)

@@ -271,6 +271,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(line) = crate::tui::preflight::line(app, theme) {
         lines.push(line);
     }
+    // The one note that the plan was checked against IAM's default quotas.
+    if let Some(line) = crate::tui::advice::quota_note(app, theme) {
+        lines.push(line);
+    }
     lines.push(Line::from(""));
     for change in &pending {
         let verb = if change.state == ChangeState::Create {

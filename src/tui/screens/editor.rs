@@ -10,8 +10,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
-use super::preview::{kind_of, limit_of};
-use crate::plan::limits;
+use super::preview::{kind_of, limit_with};
+use crate::plan::limits::{self, Quotas};
 use crate::plan::lint::{Level, check_document};
 use crate::tui::action::Effect;
 use crate::tui::app::{App, DocRef, Overlay};
@@ -33,8 +33,15 @@ impl Check {
     }
 }
 
-/// Checks an edited document of the kind and size limit of `doc`.
+/// Checks an edited document of the kind of `doc`, against IAM's default
+/// size limit for it.
 pub fn check(text: &str, doc: &DocRef, partition: &str) -> Check {
+    check_with(text, doc, partition, &Quotas::default())
+}
+
+/// Checks an edited document of the kind of `doc`, against its size limit
+/// under `quotas` (the account's, once read).
+pub fn check_with(text: &str, doc: &DocRef, partition: &str, quotas: &Quotas) -> Check {
     let document: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -50,7 +57,7 @@ pub fn check(text: &str, doc: &DocRef, partition: &str) -> Check {
         .map(|(level, code, message)| (level, format!("[{code}] {message}")))
         .collect();
     let size = limits::policy_size(&document);
-    let (limit, what) = limit_of(doc);
+    let (limit, what) = limit_with(doc, quotas);
     if size > limit {
         problems.push((
             Level::Error,
@@ -72,6 +79,8 @@ pub struct State {
     pub original: String,
     pub partition: String,
     pub check: Check,
+    /// The quotas the size is checked against.
+    pub quotas: Quotas,
 }
 
 impl State {
@@ -85,7 +94,15 @@ impl State {
             original: text.to_owned(),
             partition: partition.to_owned(),
             check,
+            quotas: Quotas::default(),
         }
+    }
+
+    /// The same editor, checking the size against `quotas`.
+    pub fn with_quotas(mut self, quotas: Quotas) -> State {
+        self.quotas = quotas;
+        self.check = check_with(&self.text(), &self.doc, &self.partition, &quotas);
+        self
     }
 
     pub fn text(&self) -> String {
@@ -129,7 +146,12 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         _ => {
             if editor.area.input(key) {
-                editor.check = check(&editor.text(), &editor.doc, &editor.partition);
+                editor.check = check_with(
+                    &editor.text(),
+                    &editor.doc,
+                    &editor.partition,
+                    &editor.quotas,
+                );
             }
         }
     }
@@ -156,7 +178,7 @@ pub fn render(app: &App, editor: &State, frame: &mut Frame, area: Rect) {
     textarea.set_line_number_style(theme.dim());
     frame.render_widget(&textarea, text_area);
 
-    let (limit, _) = limit_of(&editor.doc);
+    let (limit, _) = limit_with(&editor.doc, &editor.quotas);
     let mut lines: Vec<Line> = vec![Line::from(vec![
         if editor.check.can_save() {
             Span::styled("✓ valid; Ctrl-S saves", theme.ok())

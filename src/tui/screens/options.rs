@@ -1,6 +1,7 @@
 //! Options: the genomics toggles (Spot, job role, public data, EBS
-//! autoscale) and the text fields every resource shares (name prefix, IAM
-//! path, extra tags, permissions boundary), validated as they are typed.
+//! autoscale), the choice of AWS Batch's service role, and the text fields
+//! every resource shares (name prefix, IAM path, extra tags, permissions
+//! boundary), validated as they are typed.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{form_step, step};
-use crate::answers::{Answers, Genomics};
+use crate::answers::{Answers, BatchServiceRole, Genomics};
 use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::field::TextField;
@@ -25,6 +26,7 @@ pub const FIELDS: &[&str] = &[
     "tags",
     "names",
     "genomics.job_role_policy_arns",
+    "genomics.batch_service_role",
 ];
 
 /// One row of the screen.
@@ -34,6 +36,8 @@ pub enum Item {
     JobRole,
     PublicData,
     EbsAutoscale,
+    /// The seed's `AWSBatchServiceRole` or the service-linked role.
+    BatchRole,
     Prefix,
     Path,
     Tags,
@@ -47,6 +51,7 @@ impl Item {
             Item::JobRole => "Batch job role",
             Item::PublicData => "Read public data (AmazonS3ReadOnlyAccess)",
             Item::EbsAutoscale => "EBS autoscale policy",
+            Item::BatchRole => "AWS Batch service role",
             Item::Prefix => "Name prefix",
             Item::Path => "IAM path",
             Item::Tags => "Extra tags (Key=Value, …)",
@@ -69,6 +74,7 @@ impl Item {
             Item::Tags => &["tags"],
             Item::Boundary => &["permissions_boundary"],
             Item::JobRole => &["genomics.job_role_policy_arns"],
+            Item::BatchRole => &["genomics.batch_service_role"],
             _ => &[],
         }
     }
@@ -156,6 +162,7 @@ pub fn items(app: &App) -> Vec<Item> {
             Item::JobRole,
             Item::PublicData,
             Item::EbsAutoscale,
+            Item::BatchRole,
         ]);
     }
     items.extend([Item::Prefix, Item::Path, Item::Tags, Item::Boundary]);
@@ -184,6 +191,33 @@ fn toggle(app: &mut App, item: Item) {
         _ => return,
     };
     *flag = !*flag;
+}
+
+/// Switches between the seed's Batch service role and the service-linked one.
+fn switch_batch_role(app: &mut App) {
+    let g = genomics(app);
+    let next = match g.batch_service_role() {
+        BatchServiceRole::Seed => BatchServiceRole::ServiceLinked,
+        BatchServiceRole::ServiceLinked => BatchServiceRole::Seed,
+    };
+    g.batch_service_role = next.as_str().to_owned();
+}
+
+/// The chosen Batch service role and what it means, in two lines short
+/// enough for 80 columns.
+fn batch_role_tradeoff(role: BatchServiceRole) -> [&'static str; 2] {
+    let first = match role {
+        BatchServiceRole::Seed => {
+            "AWSBatchServiceRole, as in the guide: onramp creates, tags and undoes it."
+        }
+        BatchServiceRole::ServiceLinked => {
+            "AWSServiceRoleForBatch: AWS keeps its permissions current."
+        }
+    };
+    [
+        first,
+        "A compute environment cannot switch to the other kind later.",
+    ]
 }
 
 /// Copies a text field into the answers.
@@ -232,6 +266,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         {
             sync(app, item);
         }
+    } else if item == Item::BatchRole {
+        if matches!(
+            key.code,
+            KeyCode::Char(' ' | 'h' | 'l') | KeyCode::Left | KeyCode::Right
+        ) {
+            switch_batch_role(app);
+        }
     } else if key.code == KeyCode::Char(' ') {
         toggle(app, item);
     }
@@ -276,6 +317,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 },
                 if here { theme.key() } else { theme.text() },
             ));
+        } else if item == Item::BatchRole {
+            let role = app
+                .answers
+                .genomics
+                .as_ref()
+                .map_or(BatchServiceRole::Seed, Genomics::batch_service_role);
+            spans.push(Span::styled(format!("◂ {} ▸", role.as_str()), theme.key()));
+            lines.push(Line::from(spans));
+            for text in batch_role_tradeoff(role) {
+                lines.push(Line::from(Span::styled(
+                    format!("     {text}"),
+                    theme.dim(),
+                )));
+            }
+            spans = Vec::new();
         } else {
             let on = flag(app, item);
             spans.push(Span::styled(
@@ -283,7 +339,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 if on { theme.ok() } else { theme.dim() },
             ));
         }
-        lines.push(Line::from(spans));
+        if !spans.is_empty() {
+            lines.push(Line::from(spans));
+        }
         let mut problems: Vec<String> = app
             .derived
             .errors_for(item.fields())

@@ -1,5 +1,6 @@
-//! ParallelCluster: version, scheduler, the resources bucket, and the
-//! awsbatch fields the user policy names.
+//! ParallelCluster: version, scheduler, then per version: the resources
+//! bucket and the awsbatch fields the version 2 user policy names, or version
+//! 3's IAM mode, add-ons and secret.
 
 use std::collections::BTreeMap;
 
@@ -10,14 +11,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{form_step, step};
-use crate::answers::{Answers, ParallelCluster, Scheduler};
+use crate::answers::{Answers, IamMode, ParallelCluster, Scheduler};
 use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::field::TextField;
 use crate::tui::widgets::{panel, place_cursor};
 
-/// The versions offered; validation explains the ones onramp cannot plan yet.
+/// The versions offered: the source document's, and the current one.
 pub const VERSIONS: [&str; 2] = ["2", "3"];
+
+/// Version 3's schedulers (SGE and Torque were dropped).
+const SCHEDULERS_3: [Scheduler; 2] = [Scheduler::Slurm, Scheduler::Awsbatch];
 
 /// One row of the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,10 +35,15 @@ pub enum Item {
     JobQueue,
     JobRole,
     EcsComputeEnvironment,
+    IamMode,
+    Fsx,
+    FsxBucket,
+    ImageBuild,
+    SecretName,
 }
 
 impl Item {
-    const TEXT: [Item; 7] = [
+    const TEXT: [Item; 9] = [
         Item::ResourcesBucket,
         Item::StackName,
         Item::JobDefinitionSerial,
@@ -42,7 +51,14 @@ impl Item {
         Item::JobQueue,
         Item::JobRole,
         Item::EcsComputeEnvironment,
+        Item::FsxBucket,
+        Item::SecretName,
     ];
+
+    /// The text fields that belong to version 3; the others are version 2's.
+    fn version_3(self) -> bool {
+        matches!(self, Item::FsxBucket | Item::SecretName)
+    }
 
     fn label(self) -> &'static str {
         match self {
@@ -55,6 +71,11 @@ impl Item {
             Item::JobQueue => "Job queue",
             Item::JobRole => "Job role name",
             Item::EcsComputeEnvironment => "ECS compute environment",
+            Item::IamMode => "IAM mode",
+            Item::Fsx => "FSx for Lustre add-on",
+            Item::FsxBucket => "FSx linked bucket",
+            Item::ImageBuild => "Image build add-on",
+            Item::SecretName => "Secret name (optional)",
         }
     }
 
@@ -70,6 +91,11 @@ impl Item {
             Item::JobQueue => "job_queue_name",
             Item::JobRole => "job_role",
             Item::EcsComputeEnvironment => "ecs_compute_environment",
+            Item::IamMode => "iam_mode",
+            Item::Fsx => "fsx",
+            Item::FsxBucket => "fsx_bucket",
+            Item::ImageBuild => "image_build",
+            Item::SecretName => "secret_name",
         }
     }
 
@@ -82,7 +108,11 @@ impl Item {
             Item::JobQueue => &mut p.job_queue_name,
             Item::JobRole => &mut p.job_role,
             Item::EcsComputeEnvironment => &mut p.ecs_compute_environment,
-            Item::Version | Item::Scheduler => return None,
+            Item::FsxBucket => &mut p.fsx_bucket,
+            Item::SecretName => &mut p.secret_name,
+            Item::Version | Item::Scheduler | Item::IamMode | Item::Fsx | Item::ImageBuild => {
+                return None;
+            }
         })
     }
 }
@@ -123,12 +153,58 @@ fn is_awsbatch(app: &App) -> bool {
         .is_some_and(|p| p.scheduler == "awsbatch")
 }
 
+fn is_v3(app: &App) -> bool {
+    app.answers
+        .parallelcluster
+        .as_ref()
+        .is_some_and(ParallelCluster::is_v3)
+}
+
 pub fn items(app: &App) -> Vec<Item> {
-    let mut items = vec![Item::Version, Item::Scheduler, Item::ResourcesBucket];
+    let mut items = vec![Item::Version, Item::Scheduler];
+    if is_v3(app) {
+        items.extend([Item::IamMode, Item::Fsx]);
+        if app.answers.parallelcluster.as_ref().is_some_and(|p| p.fsx) {
+            items.push(Item::FsxBucket);
+        }
+        items.extend([Item::ImageBuild, Item::SecretName]);
+        return items;
+    }
+    items.push(Item::ResourcesBucket);
     if is_awsbatch(app) {
-        items.extend(&Item::TEXT[1..]);
+        items.extend(&Item::TEXT[1..7]);
     }
     items
+}
+
+/// After a version change: the answers keep only the new version's fields,
+/// filled from what was typed, so switching back and forth loses nothing and
+/// never leaves a field the other version refuses.
+fn switch_version(app: &mut App) {
+    let typed: Vec<(Item, String)> = app
+        .cluster
+        .fields
+        .iter()
+        .map(|(item, field)| (*item, field.text()))
+        .collect();
+    let p = cluster(app);
+    let v3 = p.is_v3();
+    for (item, text) in typed {
+        let keep = item.version_3() == v3 && !text.is_empty();
+        if let Some(slot) = item.value(p) {
+            *slot = keep.then_some(text);
+        }
+    }
+    if v3 {
+        if !Scheduler::parse(&p.scheduler).is_some_and(Scheduler::in_version_3) {
+            p.scheduler = Scheduler::Slurm.as_str().to_owned();
+        }
+    } else {
+        p.iam_mode = None;
+        p.fsx = false;
+        p.fsx_bucket = None;
+        p.image_build = false;
+    }
 }
 
 fn focused(app: &App) -> Option<Item> {
@@ -172,11 +248,37 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 .position(|v| *v == p.version)
                 .map_or(VERSIONS[0], |i| VERSIONS[i]);
             p.version = cycle(&VERSIONS, current, change).to_owned();
+            switch_version(app);
         }
         Item::Scheduler if change != 0 => {
             let p = cluster(app);
             let current = Scheduler::parse(&p.scheduler).unwrap_or(Scheduler::Slurm);
-            p.scheduler = cycle(&Scheduler::ALL, current, change).as_str().to_owned();
+            let offered: &[Scheduler] = if p.is_v3() {
+                &SCHEDULERS_3
+            } else {
+                &Scheduler::ALL
+            };
+            p.scheduler = cycle(offered, current, change).as_str().to_owned();
+        }
+        Item::IamMode if change != 0 => {
+            let p = cluster(app);
+            let mode = cycle(&IamMode::ALL, p.iam_mode(), change);
+            p.iam_mode = Some(mode.as_str().to_owned());
+        }
+        Item::Fsx if change != 0 => {
+            let typed = app
+                .cluster
+                .fields
+                .get(&Item::FsxBucket)
+                .map(TextField::text)
+                .filter(|t| !t.is_empty());
+            let p = cluster(app);
+            p.fsx = !p.fsx;
+            p.fsx_bucket = if p.fsx { typed } else { None };
+        }
+        Item::ImageBuild if change != 0 => {
+            let p = cluster(app);
+            p.image_build = !p.image_build;
         }
         _ if text => {
             if let Some(field) = app.cluster.fields.get_mut(&item)
@@ -220,18 +322,41 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 format!(
                     "◂ {} ▸{}",
                     p.version,
-                    if p.version == "2" {
-                        "  (as in the document)"
+                    if p.is_v3() {
+                        "  (current, ParallelCluster 3 guide)"
                     } else {
-                        ""
+                        "  (as in the document)"
                     }
                 ),
                 theme.key(),
             )),
             Item::Scheduler => spans.push(Span::styled(
-                format!("◂ {} ▸  (slurm, sge, torque, awsbatch)", p.scheduler),
+                format!(
+                    "◂ {} ▸  ({})",
+                    p.scheduler,
+                    if p.is_v3() {
+                        "slurm, awsbatch; no SGE, Torque"
+                    } else {
+                        "slurm, sge, torque, awsbatch"
+                    }
+                ),
                 theme.key(),
             )),
+            Item::IamMode => spans.push(Span::styled(
+                format!("◂ {} ▸", p.iam_mode().as_str()),
+                theme.key(),
+            )),
+            Item::Fsx | Item::ImageBuild => {
+                let on = if item == Item::Fsx {
+                    p.fsx
+                } else {
+                    p.image_build
+                };
+                spans.push(Span::styled(
+                    if on { "[x] on" } else { "[ ] off" },
+                    theme.key(),
+                ));
+            }
             _ => {
                 let text = app
                     .cluster
@@ -265,7 +390,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        if is_awsbatch(app) {
+        if is_v3(app) {
+            mode_explained(p.iam_mode())
+        } else if is_awsbatch(app) {
             "awsbatch: the user policy names the cluster's Batch resources; take them from the cluster's stack."
         } else {
             "Without a resources bucket the user policy's S3 statement is left out (the document's <RESOURCES S3 BUCKET>)."
@@ -275,5 +402,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     if let Some((row, column)) = cursor {
         place_cursor(frame, inner, row, column);
+    }
+}
+
+/// One line on what an IAM mode means for the person running `pcluster`.
+fn mode_explained(mode: IamMode) -> &'static str {
+    match mode {
+        IamMode::Privileged => {
+            "privileged: pcluster creates the cluster's roles under /parallelcluster/ (the guide warns: IAM admin-like rights)."
+        }
+        IamMode::Restricted => {
+            "restricted: pcluster creates no roles; onramp pre-creates the head node, compute and Lambda roles (not for awsbatch)."
+        }
+        IamMode::PermissionsBoundary => {
+            "permissions-boundary: pcluster creates roles only with your permissions boundary (set it on the Options screen)."
+        }
     }
 }

@@ -10,8 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use serde_json::Value;
 
+use crate::plan::Plan;
+use crate::plan::limits::{self, Quotas};
 use crate::plan::lint::DocumentKind;
-use crate::plan::{Plan, limits};
 use crate::tui::action::Effect;
 use crate::tui::app::{App, DocRef};
 use crate::tui::widgets::{diff, json, panel};
@@ -61,13 +62,18 @@ pub fn kind_of(doc: &DocRef) -> DocumentKind {
     }
 }
 
-/// The IAM size limit for the document, and what it is called.
+/// IAM's default size limit for the document, and what it is called.
 pub fn limit_of(doc: &DocRef) -> (usize, &'static str) {
+    limit_with(doc, &Quotas::default())
+}
+
+/// The size limit for the document under `quotas`, and what it is called.
+pub fn limit_with(doc: &DocRef, quotas: &Quotas) -> (usize, &'static str) {
     match doc.label.as_str() {
-        "document" => (limits::MANAGED_POLICY_SIZE, "managed policy"),
-        "trust_policy" => (limits::TRUST_POLICY_SIZE, "trust policy"),
+        "document" => (quotas.managed_policy_size, "managed policy"),
+        "trust_policy" => (quotas.trust_policy_size, "trust policy"),
         _ => (
-            limits::INLINE_POLICIES_PER_ROLE_SIZE,
+            quotas.inline_policies_per_role_size,
             "inline policies per role",
         ),
     }
@@ -121,7 +127,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 && let Some(value) = document(plan, &doc)
             {
                 let partition = plan.target.partition.as_str().to_owned();
-                app.editor = Some(super::editor::State::open(doc, &pretty(value), &partition));
+                let quotas = crate::tui::advice::lint_quotas(&app.quotas);
+                app.editor = Some(
+                    super::editor::State::open(doc, &pretty(value), &partition).with_quotas(quotas),
+                );
             }
         }
         KeyCode::Char('x') => {
@@ -172,6 +181,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     ])
                 }),
         )
+        // Access Analyzer's findings beside onramp's own, when asked.
+        .chain(crate::tui::advice::analyzer_lines(app, theme))
         .collect();
     let width = usize::from(area.width.saturating_sub(2)).max(1);
     let wrapped: usize = notes.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
@@ -203,7 +214,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
 
     let size = limits::policy_size(value);
-    let (limit, what) = limit_of(doc);
+    let (limit, what) = limit_with(doc, &crate::tui::advice::lint_quotas(&app.quotas));
     let ratio = (size as f64 / limit as f64).min(1.0);
     let style = if size > limit {
         theme.error()

@@ -11,8 +11,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{step, vertical};
 use crate::apply::diff::State as ChangeState;
+use crate::plan::limits::{self, Quotas};
 use crate::plan::lint::{self, Level};
-use crate::plan::{Plan, Resource, Spec, limits};
+use crate::plan::{Plan, Resource, Spec};
 use crate::tui::action::{Effect, Observation};
 use crate::tui::app::{App, Loading, Screen};
 use crate::tui::theme::Theme;
@@ -99,6 +100,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     app.preview.select(index);
                     app.go(Screen::Preview)
                 }
+                None if resource.is_service_linked() => {
+                    app.flash = Some(format!(
+                        "AWS writes the documents of the service-linked role {}",
+                        id.name
+                    ));
+                    Vec::new()
+                }
                 None => {
                     app.flash = Some(format!(
                         "{} {} has no policy document",
@@ -135,13 +143,13 @@ pub fn short(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
-fn children(resource: &Resource, theme: Theme) -> Vec<Line<'static>> {
+fn children(resource: &Resource, quotas: &Quotas, theme: Theme) -> Vec<Line<'static>> {
     let mut out: Vec<String> = Vec::new();
     match &resource.spec {
         Spec::ManagedPolicy { document, .. } => out.push(format!(
             "{} of {} characters",
             limits::policy_size(document),
-            limits::MANAGED_POLICY_SIZE
+            quotas.managed_policy_size
         )),
         Spec::Role {
             trust_policy,
@@ -164,6 +172,12 @@ fn children(resource: &Resource, theme: Theme) -> Vec<Line<'static>> {
         }
         Spec::InstanceProfile { roles } => {
             out.extend(roles.iter().map(|r| format!("holds role {r}")))
+        }
+        Spec::ServiceLinkedRole { service, .. } => {
+            out.push(format!(
+                "service-linked to {service}: AWS keeps its trust and permissions"
+            ));
+            out.push("created only if missing; one per account, untaggable".into());
         }
     }
     let n = out.len();
@@ -236,7 +250,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!(" {:<17}", resource.kind().noun()), theme.dim()),
             Span::styled(format!("{}{}", resource.path, resource.name), row_style),
         ]));
-        lines.extend(children(resource, theme));
+        lines.extend(children(
+            resource,
+            &crate::tui::advice::lint_quotas(&app.quotas),
+            theme,
+        ));
     }
     let height = usize::from(inner.height);
     let offset = follow(cursor_line, height);

@@ -1,5 +1,5 @@
 //! Welcome: what onramp will do, who the caller is, whether they may make
-//! the calls the plan needs, and any problem found.
+//! the calls the plan needs, the account's IAM quotas, and any problem found.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -85,10 +85,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             if let Some(endpoint) = &app.config.endpoint_url {
                 lines.push(field("endpoint", endpoint.clone()));
             }
-            if let Some(line) = crate::tui::preflight::line(app, theme) {
+            let preflight = crate::tui::preflight::line(app, theme);
+            let quotas = crate::tui::advice::quota_line(app, theme);
+            if preflight.is_some() || quotas.is_some() {
                 lines.push(Line::from(""));
-                lines.push(line);
             }
+            lines.extend(preflight);
+            lines.extend(quotas);
         }
         Loading::Failed(problem) => {
             lines.push(Line::from(Span::styled(
