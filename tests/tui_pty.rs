@@ -159,8 +159,9 @@ fn going_back_and_forth_keeps_choices() {
 
     enter(&mut t, OPTIONS);
     t.assert_shows("Name prefix");
-    // Spot support, job role, public data, EBS autoscale, then the prefix.
-    t.send(&keys::DOWN.repeat(4));
+    // Spot support, job role, public data, EBS autoscale, the Batch service
+    // role, then the prefix.
+    t.send(&keys::DOWN.repeat(5));
     t.type_text("lab-");
     t.wait_until("the name prefix to read lab-", pty::TIMEOUT, |s| {
         s.contents()
