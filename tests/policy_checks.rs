@@ -17,22 +17,10 @@
 mod canned;
 mod common;
 
-use canned::{Answer, Request, routed};
+use canned::{Answer, Request, routed, sdk_on};
 use common::{example, isolated_onramp as onramp, output_text as text};
-use onramp::cloud::sdk::{ConnectOptions, SdkCloud};
 use onramp::cloud::{AnalyzerLevel, Cloud, ErrorKind, PolicyKind, QuotaSource, Quotas};
 use serde_json::{Value, json};
-
-async fn sdk_on(url: &str) -> SdkCloud {
-    let options = ConnectOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(url.to_owned()),
-        ..ConnectOptions::default()
-    };
-    SdkCloud::connect_isolated(&options, common::dummy_credentials())
-        .await
-        .unwrap()
-}
 
 // ------------------------------------------------------------------ moto
 

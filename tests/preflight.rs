@@ -16,28 +16,16 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use canned::canned;
+use canned::{canned, sdk_on};
 
 use common::example;
 use onramp::answers::{Answers, Environment};
 use onramp::apply::permissions::{Audience, Outcome};
 use onramp::apply::preflight::preflight;
-use onramp::cloud::sdk::{ConnectOptions, SdkCloud};
 use onramp::cloud::{Cloud, ContextEntry, Decision, ErrorKind, SimulationResult};
 use onramp::plan::Plan;
 
 // ------------------------------------------------------- canned endpoint
-
-async fn sdk_on(url: &str) -> SdkCloud {
-    let options = ConnectOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(url.to_owned()),
-        ..ConnectOptions::default()
-    };
-    SdkCloud::connect_isolated(&options, common::dummy_credentials())
-        .await
-        .unwrap()
-}
 
 /// One page of `SimulatePrincipalPolicy`'s answer, as IAM writes it.
 fn page(truncated: Option<&str>, members: &str) -> String {

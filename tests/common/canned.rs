@@ -9,6 +9,19 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::{Arc, Mutex};
 
+/// The SDK backend pointed at a canned server, with dummy credentials.
+/// The including test crate has `mod common;` at its root.
+pub async fn sdk_on(url: &str) -> onramp::cloud::sdk::SdkCloud {
+    let options = onramp::cloud::sdk::ConnectOptions {
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(url.to_owned()),
+        ..onramp::cloud::sdk::ConnectOptions::default()
+    };
+    onramp::cloud::sdk::SdkCloud::connect_isolated(&options, crate::common::dummy_credentials())
+        .await
+        .unwrap()
+}
+
 /// One request as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
