@@ -10,6 +10,9 @@
 //! naming the step). Either way the journal must then account for exactly
 //! what moto holds, a second apply must finish the job without duplicates,
 //! and destroy must leave nothing.
+//!
+//! And the same on the update path: each call that changes an existing
+//! set-up (a new policy version, an attachment made, one removed).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -51,6 +54,8 @@ const LATE: Duration = Duration::from_millis(1_000);
 /// exists (its permissions boundary).
 struct Setup {
     account: common::TestAccount,
+    /// The everything example's answers for this account.
+    toml: String,
     plan: Plan,
     /// Straight to moto, to see what really exists.
     direct: SdkCloud,
@@ -74,9 +79,10 @@ async fn setup_with(proxy: &FaultProxy, patience: Patience) -> Setup {
     let proxied = SdkCloud::connect_isolated(&options, account.credentials.clone())
         .await
         .unwrap();
-    let (_, plan) = facts::everything_example(&direct, &account.account_id).await;
+    let (toml, plan) = facts::everything_example(&direct, &account.account_id).await;
     Setup {
         account,
+        toml,
         plan,
         direct,
         proxied,
@@ -91,9 +97,14 @@ async fn assert_complete(s: &Setup, what: &str) {
     facts::assert_complete(&s.direct, &s.plan, what).await;
 }
 
-/// Applies through the proxy with a journal.
+/// Applies the plan through the proxy with a journal.
 async fn apply(s: &Setup, journal: &Path) -> Result<(), ApplyError> {
-    let (_, result) = common::observe_and_apply(&s.proxied, &s.plan, journal).await;
+    apply_plan(s, &s.plan, journal).await
+}
+
+/// Applies `plan` through the proxy with a journal.
+async fn apply_plan(s: &Setup, plan: &Plan, journal: &Path) -> Result<(), ApplyError> {
+    let (_, result) = common::observe_and_apply(&s.proxied, plan, journal).await;
     result.map(|_| ())
 }
 
@@ -136,6 +147,48 @@ fn expected_kind(fault: Fault) -> ErrorKind {
     }
 }
 
+/// What an apply with one fault must end in: for a blip, success after one
+/// faulted request; for an outage, an error naming the faulted call, of the
+/// fault's kind, on a planned resource, after the SDK retried.
+fn assert_outcome(
+    plan: &Plan,
+    result: &Result<(), ApplyError>,
+    target: &str,
+    fault: Fault,
+    outage: bool,
+    faulted: usize,
+    what: &str,
+) {
+    if outage {
+        let Err(ApplyError::Call {
+            action,
+            name,
+            error,
+            ..
+        }) = result
+        else {
+            panic!("{what}: apply must stop with the failed step, got {result:?}");
+        };
+        assert_eq!(*action, target, "{what}: the error names the faulted call");
+        assert_eq!(error.kind, expected_kind(fault), "{what}: {error}");
+        assert!(
+            plan.resources.iter().any(|r| &r.name == name),
+            "{what}: the error names a planned resource: {name}"
+        );
+        assert!(
+            faulted >= 2,
+            "{what}: the SDK retried before giving up ({faulted} faulted)"
+        );
+    } else {
+        assert!(
+            result.is_ok(),
+            "{what}: a single fault is retried, got {:?}",
+            result.as_ref().err().map(|e| e.to_string())
+        );
+        assert_eq!(faulted, 1, "{what}");
+    }
+}
+
 /// One fault on one step: a blip (`times` 1) or an outage (every attempt).
 /// Starts and ends with none of the plan in the account. Returns how many
 /// requests were faulted.
@@ -163,34 +216,7 @@ async fn one_fault(
     let faulted = proxy.faulted();
     proxy.schedule(None);
     let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached"));
-    if outage {
-        let Err(ApplyError::Call {
-            action,
-            name,
-            error,
-            ..
-        }) = &result
-        else {
-            panic!("{what}: apply must stop with the failed step, got {result:?}");
-        };
-        assert_eq!(*action, target, "{what}: the error names the faulted call");
-        assert_eq!(error.kind, expected_kind(fault), "{what}: {error}");
-        assert!(
-            s.plan.resources.iter().any(|r| &r.name == name),
-            "{what}: the error names a planned resource: {name}"
-        );
-        assert!(
-            faulted >= 2,
-            "{what}: the SDK retried before giving up ({faulted} faulted)"
-        );
-    } else {
-        assert!(
-            result.is_ok(),
-            "{what}: a single fault is retried, got {:?}",
-            result.err().map(|e| e.to_string())
-        );
-        assert_eq!(faulted, 1, "{what}");
-    }
+    assert_outcome(&s.plan, &result, &target, fault, outage, faulted, &what);
     assert_journal_matches_moto(s, &journal, &what).await;
 
     // The same journal again: resumes to completion.
@@ -265,4 +291,111 @@ async fn answer_past_the_operation_timeout() {
             "step {step}: the whole call's timeout ended it, not its {attempts} attempts"
         );
     }
+}
+
+/// The update path: the everything example applied, then changed (new
+/// policy versions with the oldest deleted, an attachment made and one
+/// removed; see
+/// `facts::changed_everything`), with the fault on each call of the update
+/// as a blip and as an outage. Each time the account starts from the
+/// original set-up; the journal must account for what moto holds, a re-run
+/// must bring the account up to date, and destroy at the end must leave
+/// nothing of either plan.
+async fn every_update_step(fault: Fault) {
+    let proxy = FaultProxy::start(&common::moto_endpoint());
+    let s = setup(&proxy).await;
+    let changed = facts::plan_of(&facts::changed_everything(&s.toml));
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("updates.jsonl");
+
+    // Back and forth until each changed policy has IAM's five versions, so
+    // that every update from then on also deletes the oldest one first: the
+    // same calls each time, counted once.
+    proxy.schedule(None);
+    for _ in 0..3 {
+        apply(&s, &journal).await.unwrap();
+        apply_plan(&s, &changed, &journal).await.unwrap();
+    }
+    apply(&s, &journal).await.unwrap();
+    proxy.schedule(None);
+    apply_plan(&s, &changed, &journal).await.unwrap();
+    let seen = proxy.seen();
+    let calls: Vec<&str> = seen
+        .iter()
+        .filter(|r| r.mutating())
+        .map(|r| r.action.as_str())
+        .collect();
+    for expected in [
+        "DeletePolicyVersion",
+        "CreatePolicyVersion",
+        "AttachRolePolicy",
+        "DetachRolePolicy",
+    ] {
+        assert!(
+            calls.contains(&expected),
+            "the update makes {expected}: {calls:?}"
+        );
+    }
+    let steps = calls.len();
+
+    for step in 1..=steps {
+        for outage in [false, true] {
+            let what = format!(
+                "{fault:?} {} on update step {step} of {steps}",
+                if outage { "outage" } else { "blip" }
+            );
+            proxy.schedule(None);
+            apply(&s, &journal).await.unwrap();
+            proxy.schedule(Some(Schedule {
+                fault,
+                nth_mutating: step,
+                times: if outage { usize::MAX } else { 1 },
+            }));
+            let result = apply_plan(&s, &changed, &journal).await;
+            let target = proxy.target_action();
+            let faulted = proxy.faulted();
+            proxy.schedule(None);
+            let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached"));
+            assert_outcome(&changed, &result, &target, fault, outage, faulted, &what);
+            facts::assert_journal_matches(&s.direct, &changed, &journal, &what).await;
+
+            let again = apply_plan(&s, &changed, &journal).await;
+            assert!(
+                again.is_ok(),
+                "{what}: the re-run completes: {:?}",
+                again.err().map(|e| e.to_string())
+            );
+            facts::assert_up_to_date(&s.direct, &changed, &what).await;
+            facts::assert_journal_matches(&s.direct, &changed, &journal, &what).await;
+        }
+    }
+    destroy_all(&s, &journal, &format!("{fault:?} updates")).await;
+    let left = facts::moto_facts(&s.direct, &changed).await;
+    assert!(left.is_empty(), "destroy left {left:?} of the changed plan");
+    eprintln!("{fault:?}: {steps} update steps, each as a blip and as an outage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_on_every_update_step() {
+    every_update_step(Fault::Throttle).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_failure_on_every_update_step() {
+    every_update_step(Fault::ServiceFailure).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_before_iam_on_every_update_step() {
+    every_update_step(Fault::ResetBefore).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_lost_after_iam_acted_on_every_update_step() {
+    every_update_step(Fault::ResetAfter).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_past_the_timeout_on_every_update_step() {
+    every_update_step(Fault::Delay(LATE)).await;
 }

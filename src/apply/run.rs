@@ -225,10 +225,13 @@ async fn run_resource(
         } = step
         {
             let prune = async {
-                cloud
-                    .delete_policy_version(&resource.arn, version)
-                    .await
-                    .map(|()| None)
+                match cloud.delete_policy_version(&resource.arn, version).await {
+                    // The observation just listed it: gone now, it was an
+                    // earlier attempt of this call whose answer was lost
+                    // (found by the fault tests on the update path).
+                    Err(error) if error.kind == ErrorKind::NoSuchEntity => Ok(None),
+                    other => other.map(|()| None),
+                }
             };
             journaled(
                 journal,
@@ -358,7 +361,8 @@ pub(crate) async fn journaled(
 /// The SDK retries a call whose answer was lost (a reset connection, an
 /// answer past the attempt timeout), and IAM may have carried out the first
 /// attempt: the retry of `CreateRole` then fails with `EntityAlreadyExists`,
-/// that of `AddRoleToInstanceProfile` with `LimitExceeded`. If reading the
+/// that of `AddRoleToInstanceProfile` with `LimitExceeded`, that of
+/// `DetachRolePolicy` with `NoSuchEntity`. If reading the
 /// resource back shows the step's effect in place on a resource onramp owns,
 /// the step is done, and stopping the whole apply over it would only make
 /// the admin run it again.
@@ -375,10 +379,14 @@ async fn execute_confirmed(
     step: &Step,
 ) -> Result<Option<String>, CloudError> {
     let error = match execute(cloud, resource, step).await {
+        // A create, attach or put that finds its work done, or a detach,
+        // removal or delete that finds nothing to remove: perhaps an earlier
+        // attempt of this very call, whose answer was lost to a timeout or a
+        // reset before the SDK retried. Read the resource again to know.
         Err(error)
             if matches!(
                 error.kind,
-                ErrorKind::AlreadyExists | ErrorKind::LimitExceeded
+                ErrorKind::AlreadyExists | ErrorKind::LimitExceeded | ErrorKind::NoSuchEntity
             ) =>
         {
             error
@@ -389,7 +397,8 @@ async fn execute_confirmed(
         return Err(error);
     };
     let now = diff::diff(resource, &observed);
-    let in_place = now.state != State::Conflict
+    // A resource missing now has nothing in place, whatever the step.
+    let in_place = !matches!(now.state, State::Conflict | State::Create)
         && (now.owned || !step.creates() || resource.is_service_linked())
         && !now.steps.contains(step);
     if !in_place {

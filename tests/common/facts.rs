@@ -20,11 +20,7 @@ use serde_json::json;
 /// after creating in the account the permissions boundary it names.
 pub async fn everything_example(cloud: &dyn Cloud, account_id: &str) -> (String, Plan) {
     let toml = crate::common::example("everything.toml").replace("123456789012", account_id);
-    let valid = Answers::from_toml(&toml)
-        .unwrap()
-        .validate(&Environment::default())
-        .unwrap();
-    let plan = plan(&valid).unwrap();
+    let plan = plan_of(&toml);
     let everything = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
     cloud
         .create_policy(NewPolicy {
@@ -39,16 +35,47 @@ pub async fn everything_example(cloud: &dyn Cloud, account_id: &str) -> (String,
     (toml, plan)
 }
 
-/// Fails unless the account holds the plan exactly: nothing left to do, and
-/// nothing twice (one version per policy).
-pub async fn assert_complete(cloud: &dyn Cloud, plan: &Plan, what: &str) {
+/// The plan of valid answers.
+pub fn plan_of(toml: &str) -> Plan {
+    let valid = Answers::from_toml(toml)
+        .unwrap()
+        .validate(&Environment::default())
+        .unwrap();
+    plan(&valid).unwrap()
+}
+
+/// The everything example changed as an admin changes a set-up: a bucket
+/// dropped and the cluster's bucket renamed (new default versions of the
+/// policies naming them) and another managed policy for the job role (one
+/// attachment made, one removed).
+pub fn changed_everything(toml: &str) -> String {
+    let changed = toml
+        .replace("\"lab-gwf-work\", ", "")
+        .replace("lab-pcluster-resources", "lab-pcluster-scripts")
+        .replace("AmazonDynamoDBReadOnlyAccess", "AmazonDynamoDBFullAccess");
+    assert_ne!(
+        changed, toml,
+        "the everything example still has what is changed"
+    );
+    changed
+}
+
+/// Fails unless nothing is left to do for the plan (an update leaves older
+/// policy versions behind, so their number is not checked).
+pub async fn assert_up_to_date(cloud: &dyn Cloud, plan: &Plan, what: &str) {
     let changes = observe::changes(cloud, plan).await.unwrap();
     let pending: Vec<_> = changes
         .iter()
         .filter(|c| c.state != State::Unchanged)
         .map(|c| format!("{} {}: {:?} {:?}", c.kind.noun(), c.name, c.state, c.steps))
         .collect();
-    assert!(pending.is_empty(), "{what}: not complete: {pending:?}");
+    assert!(pending.is_empty(), "{what}: not up to date: {pending:?}");
+}
+
+/// Fails unless the account holds the plan exactly: nothing left to do, and
+/// nothing twice (one version per policy).
+pub async fn assert_complete(cloud: &dyn Cloud, plan: &Plan, what: &str) {
+    assert_up_to_date(cloud, plan, what).await;
     for r in &plan.resources {
         if let Spec::ManagedPolicy { .. } = r.spec {
             let versions = cloud.list_policy_versions(&r.arn).await.unwrap();
@@ -66,53 +93,71 @@ pub enum Fact {
     InProfile { profile: String, role: String },
 }
 
-/// The facts a journal call brings about, if it is one that creates.
-fn fact_of(action: &str, kind: EntityKind, name: &str, detail: Option<&str>) -> Option<Fact> {
-    let detail = || detail.unwrap_or_default().to_owned();
-    match action {
-        "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" | "CreateServiceLinkedRole" => {
-            Some(Fact::Entity(kind, name.to_owned()))
-        }
-        "AttachRolePolicy" => Some(Fact::Attached {
-            role: name.to_owned(),
-            policy_arn: detail(),
-        }),
-        "PutRolePolicy" => Some(Fact::Inline {
-            role: name.to_owned(),
-            name: detail(),
-        }),
-        "AddRoleToInstanceProfile" => Some(Fact::InProfile {
-            profile: name.to_owned(),
-            role: detail(),
-        }),
-        _ => None,
-    }
+/// What a journal call does to a fact: brings it about, or ends it.
+enum Effect {
+    Makes(Fact),
+    Ends(Fact),
 }
 
-/// What the journal says certainly exists (a create recorded as done) and
-/// what may exist (any create that was started, whatever its result).
+/// The effect of a journal call on the facts, if it has one.
+fn effect_of(action: &str, kind: EntityKind, name: &str, detail: Option<&str>) -> Option<Effect> {
+    let entity = || Fact::Entity(kind, name.to_owned());
+    let attached = || Fact::Attached {
+        role: name.to_owned(),
+        policy_arn: detail.unwrap_or_default().to_owned(),
+    };
+    let inline = || Fact::Inline {
+        role: name.to_owned(),
+        name: detail.unwrap_or_default().to_owned(),
+    };
+    let in_profile = || Fact::InProfile {
+        profile: name.to_owned(),
+        role: detail.unwrap_or_default().to_owned(),
+    };
+    Some(match action {
+        "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" | "CreateServiceLinkedRole" => {
+            Effect::Makes(entity())
+        }
+        "DeletePolicy" | "DeleteRole" | "DeleteInstanceProfile" | "DeleteServiceLinkedRole" => {
+            Effect::Ends(entity())
+        }
+        "AttachRolePolicy" => Effect::Makes(attached()),
+        "DetachRolePolicy" => Effect::Ends(attached()),
+        "PutRolePolicy" => Effect::Makes(inline()),
+        "DeleteRolePolicy" => Effect::Ends(inline()),
+        "AddRoleToInstanceProfile" => Effect::Makes(in_profile()),
+        "RemoveRoleFromInstanceProfile" => Effect::Ends(in_profile()),
+        _ => return None,
+    })
+}
+
+/// What the journal says certainly exists and what may exist, read in
+/// order: a make recorded as done is certain; one only started (whatever
+/// its result) is possible; an end only started makes its fact uncertain,
+/// and one recorded as done rules it out.
 pub fn journal_facts(path: &Path) -> (BTreeSet<Fact>, BTreeSet<Fact>) {
     let mut certain = BTreeSet::new();
     let mut possible = BTreeSet::new();
     for entry in journal::read(path).unwrap() {
-        match entry.record {
-            Record::Intent(call) => {
-                possible.extend(fact_of(
-                    &call.action,
-                    call.kind,
-                    &call.name,
-                    call.detail.as_deref(),
-                ));
+        let (call, done) = match entry.record {
+            Record::Intent(call) => (call, false),
+            Record::Done { call, .. } => (call, true),
+            Record::Failed { .. } | Record::Run { .. } => continue,
+        };
+        match effect_of(&call.action, call.kind, &call.name, call.detail.as_deref()) {
+            Some(Effect::Makes(fact)) => {
+                if done {
+                    certain.insert(fact.clone());
+                }
+                possible.insert(fact);
             }
-            Record::Done { call, .. } => {
-                certain.extend(fact_of(
-                    &call.action,
-                    call.kind,
-                    &call.name,
-                    call.detail.as_deref(),
-                ));
+            Some(Effect::Ends(fact)) => {
+                certain.remove(&fact);
+                if done {
+                    possible.remove(&fact);
+                }
             }
-            Record::Failed { .. } | Record::Run { .. } => {}
+            None => {}
         }
     }
     (certain, possible)
@@ -183,6 +228,6 @@ pub async fn assert_journal_matches(cloud: &dyn Cloud, plan: &Plan, journal: &Pa
     );
     assert!(
         !possible.is_empty() || held.is_empty(),
-        "{what}: the journal records no create"
+        "{what}: the journal accounts for nothing that exists"
     );
 }
