@@ -209,4 +209,8 @@ pub enum Outcome {
     Success = 0,
     Failure = 1,
     Usage = 2,
+    /// Stopped by Ctrl-C while changing the account: 128 + SIGINT, as a
+    /// shell reports a process the signal ended, so scripts tell it apart
+    /// from a failure.
+    Interrupted = 130,
 }

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use async_trait::async_trait;
 use common::example;
@@ -640,9 +641,16 @@ async fn try_apply(
 
 async fn destroy_journal(cloud: &dyn Cloud, journal: &Path) -> DestroyReport {
     let journal = Mutex::new(Journal::open(journal).unwrap());
-    let report = destroy(cloud, &journal, ACCOUNT, REGION, &|_| {})
-        .await
-        .unwrap();
+    let report = destroy(
+        cloud,
+        &journal,
+        ACCOUNT,
+        REGION,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     report
 }

@@ -12,6 +12,7 @@ use common::example;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use onramp::answers::{Answers, Environment};
 use onramp::apply::compare::same_document;
@@ -388,11 +389,7 @@ async fn destroy_removes_what_onramp_created_and_nothing_else<C: Cloud>(cloud: C
     assert_eq!(adopted.state, State::Update);
     assert!(!adopted.owned);
 
-    let journal = Mutex::new(Journal::open(&journal_path).unwrap());
-    let account = cloud.identity().await.unwrap().account_id;
-    let report = destroy(&cloud, &journal, &account, "us-east-1", &|_| {})
-        .await
-        .unwrap();
+    let report = destroy_all(&cloud, &journal_path).await;
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     for r in &plan.resources {
         let gone = match r.kind() {
@@ -428,9 +425,7 @@ async fn destroy_removes_what_onramp_created_and_nothing_else<C: Cloud>(cloud: C
 
     // A second destroy finds everything gone and changes nothing.
     cloud.reset();
-    let again = destroy(&cloud, &journal, &account, "us-east-1", &|_| {})
-        .await
-        .unwrap();
+    let again = destroy_all(&cloud, &journal_path).await;
     assert!(
         again.deleted.is_empty() && again.failed.is_empty(),
         "{again:?}"
@@ -481,11 +476,7 @@ async fn an_interrupted_apply_resumes_without_duplicates<C: Cloud>(cloud: Counti
     );
 
     // And destroy undoes both runs.
-    let journal = Mutex::new(Journal::open(&journal_path).unwrap());
-    let account = cloud.identity().await.unwrap().account_id;
-    let report = destroy(&cloud, &journal, &account, "us-east-1", &|_| {})
-        .await
-        .unwrap();
+    let report = destroy_all(&cloud, &journal_path).await;
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert_eq!(report.deleted.len(), plan.resources.len(), "{report:?}");
 }
@@ -669,9 +660,16 @@ async fn destroy_all<C: Cloud>(
 ) -> onramp::apply::destroy::DestroyReport {
     let journal = Mutex::new(Journal::open(journal).unwrap());
     let account = cloud.identity().await.unwrap().account_id;
-    destroy(cloud, &journal, &account, "us-east-1", &|_| {})
-        .await
-        .unwrap()
+    destroy(
+        cloud,
+        &journal,
+        &account,
+        "us-east-1",
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap()
 }
 
 async fn a_missing_service_linked_role_is_created_once_and_destroyed<C: Cloud>(
@@ -779,7 +777,7 @@ async fn a_service_linked_role_made_during_the_apply_counts_as_created<C: Cloud>
         &changes,
         &journal,
         &|_| {},
-        &std::sync::atomic::AtomicBool::new(false),
+        &AtomicBool::new(false),
     )
     .await
     .unwrap();

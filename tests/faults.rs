@@ -24,6 +24,7 @@ mod fault_proxy;
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use fault_proxy::{Fault, FaultProxy, Schedule};
@@ -117,6 +118,7 @@ async fn destroy_all(s: &Setup, journal_path: &Path, what: &str) {
         &s.account.account_id,
         "us-east-1",
         &|_| {},
+        &AtomicBool::new(false),
     )
     .await
     .unwrap();

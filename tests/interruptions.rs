@@ -8,17 +8,24 @@
 //! `ONRAMP_KILL_SEED=N` replays a run): after the journal reaches a given
 //! number of lines, plus a random few hundred microseconds, so that some
 //! kills land between an intent and its result, with the call in flight.
+//!
+//! And Ctrl-C (SIGINT) on `apply --yes` and `destroy --yes`: the first stops
+//! the run after the call in flight (exit 130, the journal ending on
+//! results), a second stops it at once; either way the journal resumes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 #[path = "common/facts.rs"]
 mod facts;
+#[path = "common/fault_proxy.rs"]
+mod fault_proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use fault_proxy::{Fault, FaultProxy, Schedule};
 use onramp::apply::journal::{self, Record};
 use onramp::cloud::sdk::SdkCloud;
 use onramp::plan::Plan;
@@ -81,28 +88,44 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
-    fn onramp(&self, args: &[&str]) -> Command {
+    /// onramp with the account's credentials, talking to `endpoint` (moto,
+    /// or the fault proxy in front of it).
+    fn onramp_at(&self, endpoint: &str, args: &[&str]) -> Command {
         let mut command = common::isolated_onramp(self.home.path());
         common::with_credentials(&mut command, &self.account.credentials)
             .args(args)
-            .args(["--endpoint-url", &self.account.endpoint])
+            .args(["--endpoint-url", endpoint])
             .stdin(Stdio::null());
         command
     }
 
+    fn apply_at(&self, journal: &Path, endpoint: &str) -> Command {
+        self.onramp_at(
+            endpoint,
+            &[
+                "apply",
+                "--answers",
+                self.answers.to_str().unwrap(),
+                "--yes",
+                "--journal",
+                journal.to_str().unwrap(),
+            ],
+        )
+    }
+
+    fn destroy_at(&self, journal: &Path, endpoint: &str) -> Command {
+        self.onramp_at(
+            endpoint,
+            &["destroy", "--journal", journal.to_str().unwrap(), "--yes"],
+        )
+    }
+
     fn apply(&self, journal: &Path) -> Command {
-        self.onramp(&[
-            "apply",
-            "--answers",
-            self.answers.to_str().unwrap(),
-            "--yes",
-            "--journal",
-            journal.to_str().unwrap(),
-        ])
+        self.apply_at(journal, &self.account.endpoint)
     }
 
     fn destroy(&self, journal: &Path) -> Output {
-        self.onramp(&["destroy", "--journal", journal.to_str().unwrap(), "--yes"])
+        self.destroy_at(journal, &self.account.endpoint)
             .output()
             .unwrap()
     }
@@ -287,4 +310,241 @@ async fn damaged_journals_are_refused_naming_the_line() {
         let held = facts::moto_facts(&s.direct, &s.plan).await;
         assert!(held.is_empty(), "{what}: nothing was created: {held:?}");
     }
+}
+
+// Ctrl-C (SIGINT) mid-run: the run stops after the call in flight, so the
+// journal ends on results; a second Ctrl-C stops at once. The proxy holds
+// back the answer to one chosen call so that the signal lands while that
+// call is in flight, every time.
+
+/// How long the proxy holds back the answer to the call a SIGINT lands on:
+/// long enough to signal while it is in flight, well inside the 10 s an
+/// attempt may take, so that the call itself succeeds.
+const HOLD: Duration = Duration::from_millis(1_500);
+
+/// A run of the binary with its output going to files (a pipe nobody reads
+/// could fill and block it).
+struct Running {
+    child: Child,
+    stderr: PathBuf,
+    stdout: PathBuf,
+}
+
+impl Running {
+    fn start(mut command: Command, dir: &Path, name: &str) -> Running {
+        let stdout = dir.join(format!("{name}.out"));
+        let stderr = dir.join(format!("{name}.err"));
+        let child = command
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        Running {
+            child,
+            stderr,
+            stdout,
+        }
+    }
+
+    fn sigint(&self) {
+        use rustix::process::{Pid, Signal, kill_process};
+        kill_process(Pid::from_child(&self.child), Signal::INT).unwrap();
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Waits until `ready` holds, failing if the run ends first.
+    fn wait_until(&mut self, what: &str, ready: impl Fn(&Running) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !ready(self) {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("{what}: the run ended first ({status}): {}", self.stderr());
+            }
+            assert!(Instant::now() < deadline, "{what}: not within 60 s");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits for the exit (at most `limit`) and returns its code and stderr.
+    fn finish(mut self, limit: Duration) -> (Option<i32>, String) {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+                return (status.code(), format!("{out}{}", self.stderr()));
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("still running after {limit:?}: {}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// The calls the journal records as started and never finished.
+fn open_intents(path: &Path) -> Vec<journal::Call> {
+    let mut open = Vec::new();
+    for entry in journal::read(path).unwrap() {
+        match entry.record {
+            Record::Intent(call) => open.push(call),
+            Record::Done { call, .. } | Record::Failed { call, .. } => {
+                open.retain(|c| *c != call);
+            }
+            Record::Run { .. } => {}
+        }
+    }
+    open
+}
+
+/// The actions the journal records as done, in order.
+fn done_actions(path: &Path) -> Vec<String> {
+    journal::read(path)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.record {
+            Record::Done { call, .. } => Some(call.action),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Holds back the answer to the `nth` mutating call from now.
+fn hold(proxy: &FaultProxy, nth: usize, how_long: Duration) {
+    proxy.schedule(Some(Schedule {
+        fault: Fault::Delay(how_long),
+        nth_mutating: nth,
+        times: 1,
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
+    let s = setup().await;
+    let proxy = FaultProxy::start(&s.account.endpoint);
+    let dir = s.home.path();
+
+    // A clean run through the proxy: how many calls, and what a whole set-up is.
+    let clean = dir.join("clean.jsonl");
+    proxy.schedule(None);
+    let o = s.apply_at(&clean, proxy.url()).output().unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    let steps = proxy.seen().iter().filter(|r| r.mutating()).count();
+    let whole = facts::moto_facts(&s.direct, &s.plan).await;
+    let o = s.destroy(&clean);
+    assert!(o.status.success(), "{}", show(&o));
+
+    // Not near the end: calls of the last wave run side by side, and with
+    // nothing left to start, a stop there would change nothing.
+    for step in [1, steps / 3, 2 * steps / 3] {
+        let what = format!("SIGINT on apply step {step} of {steps}");
+        let journal = dir.join(format!("sigint-{step}.jsonl"));
+        hold(&proxy, step, HOLD);
+        let mut run = Running::start(s.apply_at(&journal, proxy.url()), dir, "apply");
+        run.wait_until(&what, |_| proxy.target_action().is_some());
+        run.sigint();
+        let (code, output) = run.finish(Duration::from_secs(30));
+        let held_call = proxy.target_action().unwrap();
+        assert_eq!(code, Some(130), "{what}: {output}");
+        for said in [
+            "stopping after the calls in flight",
+            "stopped on request",
+            "run apply again with it to resume",
+        ] {
+            assert!(output.contains(said), "{what}: says {said:?}: {output}");
+        }
+        assert_eq!(
+            open_intents(&journal),
+            [],
+            "{what}: every call has its result"
+        );
+        assert!(
+            done_actions(&journal).contains(&held_call),
+            "{what}: the call in flight ({held_call}) finished and was recorded"
+        );
+        let held = facts::moto_facts(&s.direct, &s.plan).await;
+        assert_ne!(held, whole, "{what}: the apply stopped before the end");
+        facts::assert_journal_matches(&s.direct, &s.plan, &journal, &what).await;
+
+        proxy.schedule(None);
+        let o = s.apply(&journal).output().unwrap();
+        assert!(o.status.success(), "{what}: resume: {}", show(&o));
+        assert_complete(&s, &what).await;
+
+        // Destroy, stopped the same way on its second call.
+        let what = format!("{what}, then SIGINT on destroy");
+        hold(&proxy, 2, HOLD);
+        let mut run = Running::start(s.destroy_at(&journal, proxy.url()), dir, "destroy");
+        run.wait_until(&what, |_| proxy.target_action().is_some());
+        run.sigint();
+        let (code, output) = run.finish(Duration::from_secs(30));
+        assert_eq!(code, Some(130), "{what}: {output}");
+        assert!(
+            output.contains("stopped on request") && output.contains("undoes the rest"),
+            "{what}: {output}"
+        );
+        assert_eq!(
+            open_intents(&journal),
+            [],
+            "{what}: every call has its result"
+        );
+        facts::assert_journal_matches(&s.direct, &s.plan, &journal, &what).await;
+        let left = facts::moto_facts(&s.direct, &s.plan).await;
+        assert!(
+            !left.is_empty() && left.len() < whole.len(),
+            "{what}: destroy stopped part way: {left:?}"
+        );
+        proxy.schedule(None);
+        let o = s.destroy(&journal);
+        assert!(o.status.success(), "{what}: destroy again: {}", show(&o));
+        let left = facts::moto_facts(&s.direct, &s.plan).await;
+        assert!(left.is_empty(), "{what}: destroy left {left:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigint_stops_at_once_and_the_journal_still_resumes() {
+    // Held longer than anyone waits: only the second Ctrl-C ends the run soon.
+    const LONG_HOLD: Duration = Duration::from_secs(8);
+    let s = setup().await;
+    let proxy = FaultProxy::start(&s.account.endpoint);
+    let dir = s.home.path();
+    let journal = dir.join("twice.jsonl");
+    hold(&proxy, 5, LONG_HOLD);
+    let mut run = Running::start(s.apply_at(&journal, proxy.url()), dir, "apply");
+    run.wait_until("the held call", |_| proxy.target_action().is_some());
+    run.sigint();
+    run.wait_until("the first Ctrl-C is taken", |r| {
+        r.stderr().contains("Ctrl-C again stops at once")
+    });
+    let second = Instant::now();
+    run.sigint();
+    let (code, output) = run.finish(Duration::from_secs(30));
+    let took = second.elapsed();
+    assert_eq!(code, Some(130), "{output}");
+    assert!(
+        took < LONG_HOLD / 2,
+        "the second Ctrl-C does not wait for the call in flight: {took:?}"
+    );
+    assert!(output.contains("stopped at once"), "{output}");
+    assert!(
+        output.contains("run apply again with it to resume"),
+        "{output}"
+    );
+    let open = open_intents(&journal);
+    assert_eq!(open.len(), 1, "the abandoned call stays open: {open:?}");
+    assert_eq!(Some(&open[0].action), proxy.target_action().as_ref());
+    facts::assert_journal_matches(&s.direct, &s.plan, &journal, "abandoned").await;
+
+    proxy.schedule(None);
+    let o = s.apply(&journal).output().unwrap();
+    assert!(o.status.success(), "resume: {}", show(&o));
+    assert_complete(&s, "resumed after a second Ctrl-C").await;
+    facts::assert_journal_matches(&s.direct, &s.plan, &journal, "resumed").await;
+    let o = s.destroy(&journal);
+    assert!(o.status.success(), "destroy: {}", show(&o));
+    let left = facts::moto_facts(&s.direct, &s.plan).await;
+    assert!(left.is_empty(), "destroy left {left:?}");
 }

@@ -7,12 +7,15 @@
 //! `--journal` inside it, so nothing is written to the repository.
 
 mod common;
+#[path = "common/fault_proxy.rs"]
+mod fault_proxy;
 #[path = "common/pty.rs"]
 mod pty;
 
 use std::path::Path;
 use std::time::Duration;
 
+use fault_proxy::{Fault, FaultProxy, Schedule};
 use onramp::answers::Answers;
 use pty::screens::*;
 use pty::{Onramp, Tui, keys};
@@ -388,8 +391,8 @@ fn exporting_from_the_review_writes_the_template_and_shows_where() {
     quit_cleanly(&mut t);
 }
 
-#[test]
-fn full_flow_against_moto_creates_the_resources() {
+/// A fresh moto account, and the runtime to talk to it with.
+fn moto_account() -> (tokio::runtime::Runtime, common::TestAccount) {
     // Starting moto must not overlap with another test opening its terminal.
     {
         let _guard = pty::spawn_guard();
@@ -397,21 +400,24 @@ fn full_flow_against_moto_creates_the_resources() {
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let account = runtime.block_on(common::fresh_account());
-    let id = account.account_id.clone();
+    (runtime, account)
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    let answers = dir.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        "region = \"us-east-1\"\n\n[genomics]\nbuckets = [\"onramp-pty-data\"]\n",
-    )
-    .unwrap();
+/// The answers of the moto flows: Genomics with one bucket.
+const MOTO_ANSWERS: &str =
+    "region = \"us-east-1\"\n\n[genomics]\nbuckets = [\"onramp-pty-data\"]\n";
+
+/// The wizard on a moto account, with its credentials, talking to
+/// `endpoint` (moto, or a proxy in front of it), answers in `dir`.
+fn moto_wizard(account: &common::TestAccount, dir: &Path, endpoint: &str) -> Onramp {
+    let answers = dir.join("answers.toml");
+    std::fs::write(&answers, MOTO_ANSWERS).unwrap();
     let credentials = &account.credentials;
-    let mut t = Onramp::in_dir(dir.path())
+    Onramp::in_dir(dir)
         .arg("--answers")
         .arg(&answers)
         .arg("--endpoint-url")
-        .arg(&account.endpoint)
+        .arg(endpoint)
         .env("AWS_ACCESS_KEY_ID", credentials.access_key_id())
         .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key())
         .env(
@@ -421,26 +427,30 @@ fn full_flow_against_moto_creates_the_resources() {
                 .expect("assumed-role credentials"),
         )
         .env("AWS_REGION", "us-east-1")
-        .spawn();
+}
 
-    connected(&t, &format!("account  {id}"));
-    t.assert_shows(&format!("endpoint  {}", account.endpoint));
+/// From the welcome screen of [`moto_wizard`] through every step to `y` on
+/// the confirmation: the apply has started. `endpoint` as given to it.
+fn confirm_the_genomics_plan(t: &mut Tui, account: &common::TestAccount, endpoint: &str) {
+    let id = &account.account_id;
+    connected(t, &format!("account  {id}"));
+    t.assert_shows(&format!("endpoint  {endpoint}"));
     t.assert_lacks("DEMO");
 
-    let scope = enter(&mut t, SCOPE);
+    let scope = enter(t, SCOPE);
     assert!(
         scope.contains("(•) Genomics Workflows core"),
         "only genomics is chosen:\n{scope}"
     );
-    enter(&mut t, BUCKETS);
+    enter(t, BUCKETS);
     // The account (moto) has no such bucket: it is listed as one to create.
     t.wait_for("[x] onramp-pty-data");
     let row = t.row_with("[x] onramp-pty-data").unwrap();
     assert!(row.contains("new: not in the account yet"), "{row}");
 
-    enter(&mut t, OPTIONS);
+    enter(t, OPTIONS);
     // No ParallelCluster in the answers: Options leads to the review.
-    let review = enter(&mut t, REVIEW);
+    let review = enter(t, REVIEW);
     assert!(!review.contains("ParallelCluster"), "{review}");
     let review = t.wait_for("+ new");
     assert!(
@@ -448,11 +458,22 @@ fn full_flow_against_moto_creates_the_resources() {
         "{review}"
     );
 
-    enter(&mut t, PREVIEW);
-    enter(&mut t, CONFIRM);
+    enter(t, PREVIEW);
+    enter(t, CONFIRM);
     t.wait_for("Calls onramp will make");
     t.send("y");
     t.wait_for(APPLY);
+}
+
+#[test]
+fn full_flow_against_moto_creates_the_resources() {
+    let (runtime, account) = moto_account();
+    let id = account.account_id.clone();
+
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = &account.credentials;
+    let mut t = moto_wizard(&account, dir.path(), &account.endpoint).spawn();
+    confirm_the_genomics_plan(&mut t, &account, &account.endpoint);
     let done = t.wait_for_within(
         "done: everything is created as planned",
         Duration::from_secs(90),
@@ -520,4 +541,84 @@ fn full_flow_against_moto_creates_the_resources() {
     });
     let journal = std::fs::read_to_string(dir.path().join("j.jsonl")).unwrap();
     assert!(journal.contains("CreateInstanceProfile"), "{journal}");
+}
+
+/// Ctrl-C while the wizard applies, on moto behind a proxy that holds back
+/// the answer to the third call: SIGINT from outside asks first (as the key
+/// does), a Ctrl-C key is the answer, the call in flight finishes, nothing
+/// new starts, the wizard exits 130 with the terminal restored, and the
+/// journal resumes headless.
+#[test]
+fn ctrl_c_during_an_apply_on_moto_stops_after_the_call_in_flight() {
+    let (_runtime, account) = moto_account();
+    let proxy = FaultProxy::start(&account.endpoint);
+    proxy.schedule(Some(Schedule {
+        fault: Fault::Delay(Duration::from_secs(4)),
+        nth_mutating: 3,
+        times: 1,
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("wizard.jsonl");
+    let mut t = moto_wizard(&account, dir.path(), proxy.url())
+        .journal(&journal)
+        .spawn();
+    confirm_the_genomics_plan(&mut t, &account, proxy.url());
+
+    t.wait_until(
+        "the third call is in flight",
+        Duration::from_secs(60),
+        |_| proxy.target_action().is_some(),
+    );
+    t.sigint();
+    t.wait_for("Stop the apply?");
+    t.send(keys::CTRL_C);
+    t.wait_for("stopping after the calls in flight");
+    let stopped = t.wait_for_within("stopped on request", Duration::from_secs(30));
+    assert!(
+        stopped.contains(&journal.display().to_string()),
+        "{stopped}"
+    );
+    t.send("q");
+    assert_eq!(t.wait_exit(), 130, "a stopped apply exits 130");
+    t.assert_terminal_restored();
+
+    let entries = onramp::apply::journal::read(&journal).unwrap();
+    let mut open = Vec::new();
+    let mut done = Vec::new();
+    for entry in entries {
+        use onramp::apply::journal::Record;
+        match entry.record {
+            Record::Intent(call) => open.push(call),
+            Record::Done { call, .. } => {
+                open.retain(|c| *c != call);
+                done.push(call.action);
+            }
+            Record::Failed { call, .. } => open.retain(|c| *c != call),
+            Record::Run { .. } => {}
+        }
+    }
+    assert_eq!(open, [], "every call started has its result");
+    assert!(
+        done.len() >= 3 && done.contains(&proxy.target_action().unwrap()),
+        "the held call finished and nothing much after it: {done:?}"
+    );
+
+    // The same journal, headless and straight to moto: finishes the set-up.
+    let resume = |args: &[&str]| {
+        let mut command = common::isolated_onramp(dir.path());
+        common::with_credentials(&mut command, &account.credentials)
+            .args(args)
+            .args(["--journal", journal.to_str().unwrap(), "--yes"])
+            .args(["--endpoint-url", &account.endpoint])
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    let answers = dir.path().join("answers.toml");
+    let answers = answers.to_str().unwrap();
+    let applied = common::succeeded("resume", resume(&["apply", "--answers", answers]));
+    assert!(!applied.contains("Done: 0 created"), "{applied}");
+    let again = common::succeeded("re-run", resume(&["apply", "--answers", answers]));
+    assert!(again.contains("Nothing to do"), "{again}");
+    common::succeeded("destroy", resume(&["destroy"]));
 }

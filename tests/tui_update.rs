@@ -543,6 +543,17 @@ fn ctrl_c_during_the_apply_asks_then_stops_after_the_calls_in_flight() {
     );
     assert!(effects.is_empty());
     assert_eq!(d.app.screen, Screen::Apply);
+    // The apply ends as stopped: the wizard exits as `apply --yes` would.
+    update(
+        &mut d.app,
+        Action::Applied(Err(onramp::apply::run::ApplyError::Stopped.to_string())),
+    );
+    assert_eq!(d.app.exit_code(), 130, "a stopped apply is exit code 130");
+    let effects = update(
+        &mut d.app,
+        Action::Key(crossterm::event::KeyEvent::from(KeyCode::Char('q'))),
+    );
+    assert_eq!(effects, vec![Effect::Quit(130)]);
 }
 
 #[test]

@@ -18,6 +18,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::journal::{Call, Entry, Journal, Record, lock};
 use super::run::{ApplyError, Event, journaled};
@@ -37,6 +38,9 @@ pub struct DestroyReport {
     pub skipped: Vec<String>,
     /// What could not be undone, with the reason.
     pub failed: Vec<String>,
+    /// Whether a stop was asked for before everything was undone: the rest
+    /// is still in the journal, for the next destroy.
+    pub stopped: bool,
 }
 
 /// One thing to undo, from the journal.
@@ -220,13 +224,15 @@ fn is_create(action: &str) -> bool {
 }
 
 /// Undoes what the journal records. Failures do not stop it: everything that
-/// can be undone is, and the report lists the rest.
+/// can be undone is, and the report lists the rest. `stop` does: once set,
+/// the undo in flight finishes and nothing new starts (`report.stopped`).
 pub async fn destroy(
     cloud: &dyn Cloud,
     journal: &Mutex<Journal>,
     account_id: &str,
     region: &str,
     on_event: &(dyn Fn(Event) + Send + Sync),
+    stop: &AtomicBool,
 ) -> Result<DestroyReport, ApplyError> {
     let list = undo_list(lock(journal).entries());
     lock(journal).append(Record::Run {
@@ -242,6 +248,11 @@ pub async fn destroy(
         on_event,
     };
     for item in list {
+        // One undo at a time: a stop lets the one in flight finish.
+        if stop.load(Ordering::SeqCst) {
+            report.stopped = true;
+            break;
+        }
         let label = match &item {
             Undo::Entity {
                 kind,

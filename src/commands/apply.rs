@@ -4,10 +4,11 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use serde_json::json;
 
+use super::interruptible::{self, Ended};
 use super::{Context, Failure, account_quotas, plan_and_lint, write};
 use crate::apply::diff::{Change, State};
 use crate::apply::journal::{self, Journal};
@@ -163,23 +164,21 @@ pub async fn apply(
     };
     let stop = AtomicBool::new(false);
     let applying = run::apply(cloud.as_ref(), &plan, &changes, &journal, &on_event, &stop);
-    tokio::pin!(applying);
-    let result = loop {
-        tokio::select! {
-            result = &mut applying => break result,
-            Some(event) = rx.recv() => if text { write(stdout, &output::event_line(&event))?; },
-            Ok(()) = tokio::signal::ctrl_c(), if !stop.load(Ordering::SeqCst) => {
-                stop.store(true, Ordering::SeqCst);
-                write(stderr, "onramp: stopping after the calls in flight (the journal stays consistent)\n")?;
-            }
+    let print = |event: &Event| {
+        if text {
+            write(stdout, &output::event_line(event))
+        } else {
+            Ok(())
         }
     };
-    while let Ok(event) = rx.try_recv() {
-        if text {
-            write(stdout, &output::event_line(&event))?;
-        }
-    }
+    let ended = interruptible::drive(applying, &mut rx, &stop, print, stderr).await?;
     let journal_display = journal_path.display().to_string();
+    let next = format!(
+        "The journal {journal_display} records every call made; run apply again with it to resume, or `onramp destroy --journal {journal_display} --yes` to undo."
+    );
+    let Ended::Finished(result) = ended else {
+        return Err(interruptible::abandoned(&next));
+    };
     if !text {
         write(
             stdout,
@@ -196,9 +195,10 @@ pub async fn apply(
         Err(ApplyError::Conflicts { list, .. }) => Err(Failure::failed(format!(
             "nothing was changed; conflicts:\n{list}"
         ))),
-        Err(e) => Err(Failure::failed(format!(
-            "{e}\nThe journal {journal_display} records every call made; run apply again with it to resume, or `onramp destroy --journal {journal_display} --yes` to undo."
+        Err(ApplyError::Stopped) => Err(Failure::interrupted(format!(
+            "stopped on request after the calls in flight.\n{next}"
         ))),
+        Err(e) => Err(Failure::failed(format!("{e}\n{next}"))),
     }
 }
 

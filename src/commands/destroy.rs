@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
+use super::interruptible::{self, Ended};
 use super::{Context, Failure, write};
 use crate::answers::Answers;
 use crate::apply::destroy as undo;
@@ -62,20 +64,31 @@ pub async fn destroy(
     let on_event = move |event: Event| {
         let _ = tx.send(event);
     };
-    let undoing = undo::destroy(cloud.as_ref(), &journal, &account_id, &region, &on_event);
-    tokio::pin!(undoing);
-    let result = loop {
-        tokio::select! {
-            result = &mut undoing => break result,
-            Some(event) = rx.recv() => write(stdout, &output::event_line(&event))?,
-        }
+    let stop = AtomicBool::new(false);
+    let undoing = undo::destroy(
+        cloud.as_ref(),
+        &journal,
+        &account_id,
+        &region,
+        &on_event,
+        &stop,
+    );
+    let print = |event: &Event| write(stdout, &output::event_line(event));
+    let ended = interruptible::drive(undoing, &mut rx, &stop, print, stderr).await?;
+    let again = format!(
+        "`onramp destroy --journal {} --yes` undoes the rest.",
+        path.display()
+    );
+    let Ended::Finished(result) = ended else {
+        return Err(interruptible::abandoned(&again));
     };
-    while let Ok(event) = rx.try_recv() {
-        write(stdout, &output::event_line(&event))?;
-    }
     let report = result.map_err(|e| Failure::failed(e.to_string()))?;
     write(stdout, &output::destroy_text(&report))?;
-    if report.failed.is_empty() {
+    if report.stopped {
+        Err(Failure::interrupted(format!(
+            "stopped on request after the undo in flight. {again}"
+        )))
+    } else if report.failed.is_empty() {
         Ok(Outcome::Success)
     } else {
         Err(Failure::failed(format!(

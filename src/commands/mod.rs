@@ -1,11 +1,12 @@
 //! The commands: the I/O shell around the pure pipeline. They read the
 //! answers file and the environment, pick the cloud, write to the given
 //! streams and files, and turn the result into an exit code (0 success, 1 the
-//! operation failed, 2 bad usage or invalid answers).
+//! operation failed, 2 bad usage or invalid answers, 130 stopped by Ctrl-C).
 
 mod apply;
 mod destroy;
 mod docs;
+mod interruptible;
 mod plan;
 mod wizard;
 
@@ -56,6 +57,13 @@ impl Failure {
     pub fn failed(message: impl Into<String>) -> Failure {
         Failure {
             outcome: Outcome::Failure,
+            message: message.into(),
+        }
+    }
+
+    pub fn interrupted(message: impl Into<String>) -> Failure {
+        Failure {
+            outcome: Outcome::Interrupted,
             message: message.into(),
         }
     }

@@ -51,6 +51,7 @@ pub async fn wizard(ctx: &Context<'_>) -> Result<Outcome, Failure> {
         .map_err(|e| Failure::failed(format!("the wizard stopped: {e:#}")))?;
     Ok(match code {
         0 => Outcome::Success,
+        130 => Outcome::Interrupted,
         _ => Outcome::Failure,
     })
 }

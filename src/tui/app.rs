@@ -12,6 +12,7 @@ use super::action::{Action, Effect, Observation};
 use super::screens;
 use super::theme::Theme;
 use crate::answers::{Answers, Environment, FieldError, ValidAnswers, ValidationErrors};
+use crate::cli::Outcome;
 use crate::cloud::{Bucket, Identity, Quotas};
 use crate::export::Format as ExportFormat;
 use crate::plan::lint::{self, Finding};
@@ -635,11 +636,13 @@ fn save(app: &mut App) -> Vec<Effect> {
 }
 
 impl App {
-    /// 1 when the last apply failed, else 0.
+    /// 130 when the last apply was stopped on request (as `apply --yes`
+    /// exits after Ctrl-C), 1 when it failed, else 0.
     pub fn exit_code(&self) -> u8 {
         match &self.run.result {
-            Some(Err(_)) => 1,
-            _ => 0,
+            Some(Err(_)) if self.run.stopping => Outcome::Interrupted as u8,
+            Some(Err(_)) => Outcome::Failure as u8,
+            _ => Outcome::Success as u8,
         }
     }
 }

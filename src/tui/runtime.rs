@@ -51,6 +51,7 @@ where
     let mut effects = initial;
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut interrupts = crate::interrupts::Interrupts::listen();
     loop {
         for effect in effects.drain(..) {
             match effect {
@@ -72,7 +73,7 @@ where
             Some(action) = results.recv() => Some(action),
             // SIGINT from outside (raw mode turns the key into an event) is
             // handled as the key is: ask during an apply, else quit cleanly.
-            Ok(()) = tokio::signal::ctrl_c() => Some(Action::Key(KeyEvent::new(
+            () = interrupts.next() => Some(Action::Key(KeyEvent::new(
                 KeyCode::Char('c'),
                 KeyModifiers::CONTROL,
             ))),

@@ -534,6 +534,19 @@ impl Tui {
         code
     }
 
+    /// Sends SIGINT, as `kill -INT` from another terminal does (Ctrl-C typed
+    /// into the wizard's raw-mode terminal arrives as a key instead).
+    #[cfg(unix)]
+    pub fn sigint(&self) {
+        use rustix::process::{Pid, Signal, kill_process};
+        let pid = self
+            .child
+            .process_id()
+            .and_then(|p| Pid::from_raw(i32::try_from(p).ok()?))
+            .unwrap();
+        kill_process(pid, Signal::INT).unwrap();
+    }
+
     /// Kills the process (SIGKILL on Unix): it gets no chance to restore
     /// the terminal. For tests of what a crash leaves behind.
     pub fn kill(&mut self) {
