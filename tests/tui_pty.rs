@@ -553,7 +553,7 @@ fn ctrl_c_during_an_apply_on_moto_stops_after_the_call_in_flight() {
     let (_runtime, account) = moto_account();
     let proxy = FaultProxy::start(&account.endpoint);
     proxy.schedule(Some(Schedule {
-        fault: Fault::Delay(Duration::from_secs(4)),
+        fault: Fault::Delay(Duration::from_secs(8)),
         nth_mutating: 3,
         times: 1,
     }));
