@@ -7,7 +7,6 @@
 
 mod common;
 
-use common::example;
 
 use std::path::Path;
 use std::process::Command;
@@ -89,12 +88,7 @@ fn apply_status_destroy_on_moto() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let account = runtime.block_on(common::fresh_account());
     let home = tempfile::tempdir().unwrap();
-    let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        example("genomics.toml").replace("123456789012", &account.account_id),
-    )
-    .unwrap();
+    let answers = common::answers_for(home.path(), "genomics.toml", &account.account_id);
     let journal = home.path().join("run.jsonl");
     let log = home.path().join("onramp.log");
     // Everything the runs print, for the credentials check at the end.

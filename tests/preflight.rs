@@ -8,11 +8,16 @@
 //! - against moto, which has no policy simulator (5.2.5 answers HTTP 500
 //!   with an HTML page): the check becomes one "could not check" note and
 //!   the apply goes on;
+//! - moto behind the tests' proxy, which answers `SimulatePrincipalPolicy`
+//!   itself with one permission missing: the real binary warns before the
+//!   apply, naming it, and goes on;
 //! - `apply --demo`, whose caller may do everything: no warning at all.
 
 #[path = "common/canned.rs"]
 mod canned;
 mod common;
+#[path = "common/fault_proxy.rs"]
+mod fault_proxy;
 
 use std::time::{Duration, Instant};
 
@@ -278,12 +283,7 @@ fn on_moto_apply_notes_that_it_could_not_check_and_goes_on() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let account = runtime.block_on(common::fresh_account());
     let home = tempfile::tempdir().unwrap();
-    let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        example("genomics.toml").replace("123456789012", &account.account_id),
-    )
-    .unwrap();
+    let answers = common::answers_for(home.path(), "genomics.toml", &account.account_id);
     let run = |args: &[&str]| {
         common::with_credentials(&mut onramp(home.path()), &account.credentials)
             .args(args)
@@ -317,4 +317,74 @@ fn on_moto_apply_notes_that_it_could_not_check_and_goes_on() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(err, "");
+}
+
+/// The permission the simulator behind the proxy says the caller lacks.
+const LACKING: &str = "iam:CreateInstanceProfile";
+
+/// A `SimulatePrincipalPolicy` answer to a query-protocol request body:
+/// every action asked about is allowed on any resource but [`LACKING`].
+fn simulate_lacking_one(body: &str) -> String {
+    let members: String = body
+        .split('&')
+        .filter(|pair| pair.starts_with("ActionNames.member."))
+        .filter_map(|pair| pair.split_once('=').map(|(_, v)| v.replace("%3A", ":")))
+        .map(|action| {
+            let decision = if action == LACKING {
+                "implicitDeny"
+            } else {
+                "allowed"
+            };
+            format!(
+                "<member><EvalActionName>{action}</EvalActionName><EvalResourceName>*</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>"
+            )
+        })
+        .collect();
+    page(None, &members)
+}
+
+/// A caller who lacks a permission the plan needs: before anything changes,
+/// `apply` names it and says how to get the policy; it goes on (moto does
+/// not enforce it), and stdout is still the result.
+#[test]
+fn a_missing_permission_is_named_before_a_headless_apply() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let account = runtime.block_on(common::fresh_account());
+    let proxy = fault_proxy::FaultProxy::start(&account.endpoint);
+    proxy.answer("SimulatePrincipalPolicy", simulate_lacking_one);
+    let home = tempfile::tempdir().unwrap();
+    let answers = common::answers_for(home.path(), "genomics.toml", &account.account_id);
+    let o = common::with_credentials(&mut onramp(home.path()), &account.credentials)
+        .args(["apply", "--yes", "--format", "json"])
+        .args(["--answers", answers.to_str().unwrap()])
+        .args(["--endpoint-url", proxy.url()])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    let mut lines = err.lines();
+    let first = lines.next().unwrap_or_default();
+    assert!(
+        first.starts_with("onramp: warning: the caller may not be allowed to make 1 of the ")
+            && first.ends_with(" calls checked:"),
+        "{err}"
+    );
+    let named = lines.next().unwrap_or_default();
+    assert!(named.contains(LACKING), "the permission is named: {err}");
+    assert!(
+        err.contains("`onramp export --format admin-policy`"),
+        "says how to get the policy: {err}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value["result"], "ok");
+    let asked = proxy
+        .seen()
+        .iter()
+        .position(|r| r.action == "SimulatePrincipalPolicy");
+    let first_change = proxy.seen().iter().position(|r| r.mutating());
+    assert!(
+        asked.is_some() && asked < first_change,
+        "the check comes before the first change: {:?}",
+        proxy.seen()
+    );
 }

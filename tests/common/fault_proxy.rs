@@ -14,6 +14,9 @@
 //! `times: 1` is a blip the retry rides out and `times` ≥ the SDK's attempts
 //! is an outage of that one call. One request per connection: requests go
 //! upstream with `Connection: close`, and the answer comes back the same way.
+//!
+//! It can also answer an action itself (`answer`), for an IAM API moto lacks
+//! (the policy simulator), while everything else still goes to moto.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
@@ -116,11 +119,16 @@ impl State {
     }
 }
 
+/// Answers the proxy gives itself, for an API moto lacks: the action, and
+/// the XML body of a 200 answer made from the request's body.
+type Canned = (String, fn(&str) -> String);
+
 /// The running proxy. Its threads live as long as the test process.
 #[derive(Clone)]
 pub struct FaultProxy {
     url: String,
     state: Arc<Mutex<State>>,
+    canned: Arc<Mutex<Vec<Canned>>>,
 }
 
 impl FaultProxy {
@@ -134,16 +142,27 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State::default()));
-        let shared = Arc::clone(&state);
+        let canned: Arc<Mutex<Vec<Canned>>> = Arc::default();
+        let (shared, shared_canned) = (Arc::clone(&state), Arc::clone(&canned));
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let state = Arc::clone(&shared);
+                let canned = Arc::clone(&shared_canned);
                 let upstream = upstream.clone();
-                std::thread::spawn(move || serve(client, &upstream, &state));
+                std::thread::spawn(move || serve(client, &upstream, &state, &canned));
             }
         });
-        FaultProxy { url, state }
+        FaultProxy { url, state, canned }
+    }
+
+    /// From now on, answers `action` itself (HTTP 200, the XML `answer`
+    /// makes from the request's body) instead of forwarding it.
+    pub fn answer(&self, action: &str, answer: fn(&str) -> String) {
+        self.canned
+            .lock()
+            .unwrap()
+            .push((action.to_owned(), answer));
     }
 
     pub fn url(&self) -> &str {
@@ -184,7 +203,7 @@ struct Request {
     body: Vec<u8>,
 }
 
-fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) {
+fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>, canned: &Mutex<Vec<Canned>>) {
     let Some(request) = read_request(&mut client) else {
         return;
     };
@@ -198,6 +217,28 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) {
     } else {
         action_of(&request.body)
     };
+    let own = canned
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(canned, _)| *canned == action)
+        .map(|(_, answer)| *answer);
+    if let Some(answer) = own {
+        state.lock().unwrap().seen.push(Seen {
+            action: action.clone(),
+            faulted: false,
+        });
+        let body = answer(&String::from_utf8_lossy(&request.body));
+        let _ = client.write_all(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        return;
+    }
     let fault = state.lock().unwrap().decide(&action, &request.body);
     match fault {
         None => {

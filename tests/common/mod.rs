@@ -60,6 +60,14 @@ pub fn example(file: &str) -> String {
     .unwrap()
 }
 
+/// Writes `examples/<file>` made out to `account_id` as `answers.toml` in
+/// `dir`, and returns its path.
+pub fn answers_for(dir: &Path, file: &str, account_id: &str) -> std::path::PathBuf {
+    let answers = dir.join("answers.toml");
+    std::fs::write(&answers, example(file).replace("123456789012", account_id)).unwrap();
+    answers
+}
+
 /// A program that `bash .ci/run` installs into `.venv/bin/` (moto_server,
 /// aws, cfn-lint, python).
 pub fn venv_bin(name: &str) -> std::path::PathBuf {
