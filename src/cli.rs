@@ -115,7 +115,7 @@ pub enum Command {
     },
     /// Create the planned resources (headless); without --yes, only shows what would change
     #[command(
-        after_help = "Example:\n  onramp apply --answers examples/genomics.toml --yes\n\nEvery call is recorded in the journal before and after it is made; apply again with\nthe same journal to resume, or undo it with `onramp destroy --journal FILE --yes`."
+        after_help = "Example:\n  onramp apply --answers examples/genomics.toml --yes\n\nEvery call is recorded in the journal before and after it is made; apply again with\nthe same journal to resume, or undo it with `onramp destroy --journal FILE --yes`.\n\nCtrl-C stops after the calls in flight and exits 130; a second Ctrl-C stops at once."
     )]
     Apply {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
@@ -141,7 +141,7 @@ pub enum Command {
     },
     /// Undo what a journal says onramp created, newest first
     #[command(
-        after_help = "Example:\n  onramp destroy --journal onramp-123456789012-us-east-1.journal.jsonl --yes"
+        after_help = "Example:\n  onramp destroy --journal onramp-123456789012-us-east-1.journal.jsonl --yes\n\nRun it again with the same journal to finish an interrupted or partly failed destroy.\nCtrl-C stops after the undo in flight and exits 130; a second Ctrl-C stops at once."
     )]
     Destroy {
         /// The journal of the runs to undo

@@ -398,4 +398,13 @@ fn help_shows_examples_for_every_command() {
         assert_eq!(o.status.code(), Some(0));
         assert!(stdout(&o).contains("Example"), "{args:?}");
     }
+    // The commands that change the account say what Ctrl-C does.
+    for command in ["apply", "destroy"] {
+        let o = onramp(&[command, "--help"]);
+        let help = stdout(&o);
+        assert!(
+            help.contains("Ctrl-C stops after the") && help.contains("exits 130"),
+            "{command} --help:\n{help}"
+        );
+    }
 }
