@@ -43,7 +43,7 @@ trap cleanup EXIT
 
 PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 ENDPOINT="http://127.0.0.1:$PORT"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" \
+MOTO_IAM_LOAD_MANAGED_POLICIES=true "$VENV/bin/python" .ci/moto_server.py -H 127.0.0.1 -p "$PORT" \
     </dev/null >"$WORK/moto.log" 2>&1 &
 MOTO_PID=$!
 for _ in $(seq 60); do

@@ -571,6 +571,14 @@ async fn instance_profile_round_trip() {
             .roles
             .is_empty()
     );
+    // Removing it again, as a retry whose first answer was lost does: IAM
+    // says NoSuchEntity (moto 5.2.5 alone fails with HTTP 500, which
+    // `.ci/moto_server.py` puts right), and destroy takes that as done.
+    let gone = cloud
+        .remove_role_from_instance_profile("ecsInstanceRole", "ecsInstanceRole")
+        .await
+        .unwrap_err();
+    assert_eq!(gone.kind, ErrorKind::NoSuchEntity, "{gone}");
     cloud
         .delete_instance_profile("ecsInstanceRole")
         .await

@@ -83,21 +83,25 @@ pub fn venv_bin(name: &str) -> std::path::PathBuf {
     path
 }
 
-/// Starts `.venv/bin/moto_server` on a free loopback port.
+/// Starts moto's server on a free loopback port, as `.ci/run` does: through
+/// `.ci/moto_server.py`, which puts right one answer where moto differs
+/// from IAM.
 ///
 /// It runs under a small shell that kills it when its standard input closes,
 /// which happens when this test process exits, however it exits: statics
 /// are never dropped, so there is no other hook for "at exit".
 fn start_moto() -> String {
-    let server = venv_bin("moto_server");
+    let server = venv_bin("python");
+    let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/moto_server.py");
     let port = free_port();
     let log = std::env::temp_dir().join(format!("onramp-moto-{}.log", std::process::id()));
     let child = Command::new("sh")
         .arg("-c")
-        .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; read _ignored; kill "$pid""#)
+        .arg(r#""$0" "$3" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; read _ignored; kill "$pid""#)
         .arg(&server)
         .arg(port.to_string())
         .arg(&log)
+        .arg(&launcher)
         // Without it moto has no AWS managed policies to attach.
         .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         .stdin(Stdio::piped())
