@@ -392,8 +392,6 @@ impl<C: Cloud> Cloud for Recording<C> {
         self.inner.delete_instance_profile(name).await
     }
 
-    /// The SDK backend waits with IAM's waiters, which poll the entity's
-    /// `Get*` call.
     /// The preflight's read; not part of what the plan's commands need
     /// (the admin policy cannot know its caller), so not recorded.
     async fn simulate_principal_policy(
@@ -422,6 +420,8 @@ impl<C: Cloud> Cloud for Recording<C> {
         self.inner.validate_policy(document, kind).await
     }
 
+    /// The SDK backend waits with IAM's waiters, which poll the entity's
+    /// `Get*` call.
     async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
         match kind {
             WaitFor::Role => self.iam("GetRole", self.role_arn(id).await),

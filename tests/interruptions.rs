@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use fault_proxy::{Fault, FaultProxy, Schedule};
+use fault_proxy::FaultProxy;
 use onramp::apply::journal::{self, Record};
 use onramp::apply::run::CONCURRENCY;
 use onramp::cloud::sdk::SdkCloud;
@@ -385,42 +385,6 @@ impl Running {
     }
 }
 
-/// The calls the journal records as started and never finished.
-fn open_intents(path: &Path) -> Vec<journal::Call> {
-    let mut open = Vec::new();
-    for entry in journal::read(path).unwrap() {
-        match entry.record {
-            Record::Intent(call) => open.push(call),
-            Record::Done { call, .. } | Record::Failed { call, .. } => {
-                open.retain(|c| *c != call);
-            }
-            Record::Run { .. } => {}
-        }
-    }
-    open
-}
-
-/// The actions the journal records as done, in order.
-fn done_actions(path: &Path) -> Vec<String> {
-    journal::read(path)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.record {
-            Record::Done { call, .. } => Some(call.action),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Holds back the answer to the `nth` mutating call from now.
-fn hold(proxy: &FaultProxy, nth: usize, how_long: Duration) {
-    proxy.schedule(Some(Schedule {
-        fault: Fault::Delay(how_long),
-        nth_mutating: nth,
-        times: 1,
-    }));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
     let s = setup().await;
@@ -442,7 +406,7 @@ async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
     for step in [1, steps / 3, 2 * steps / 3] {
         let what = format!("SIGINT on apply step {step} of {steps}");
         let journal = dir.join(format!("sigint-{step}.jsonl"));
-        hold(&proxy, step, HOLD);
+        proxy.hold(step, HOLD);
         let mut run = Running::start(s.apply_at(&journal, proxy.url()), dir, "apply");
         run.wait_until(&what, |_| proxy.target_action().is_some());
         run.sigint();
@@ -457,12 +421,12 @@ async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
             assert!(output.contains(said), "{what}: says {said:?}: {output}");
         }
         assert_eq!(
-            open_intents(&journal),
+            common::open_intents(&journal),
             [],
             "{what}: every call has its result"
         );
         assert!(
-            done_actions(&journal).contains(&held_call),
+            common::done_actions(&journal).contains(&held_call),
             "{what}: the call in flight ({held_call}) finished and was recorded"
         );
         let held = facts::moto_facts(&s.direct, &s.plan).await;
@@ -476,7 +440,7 @@ async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
 
         // Destroy, stopped the same way on its second call.
         let what = format!("{what}, then SIGINT on destroy");
-        hold(&proxy, 2, HOLD);
+        proxy.hold(2, HOLD);
         let mut run = Running::start(s.destroy_at(&journal, proxy.url()), dir, "destroy");
         run.wait_until(&what, |_| proxy.target_action().is_some());
         run.sigint();
@@ -487,7 +451,7 @@ async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
             "{what}: {output}"
         );
         assert_eq!(
-            open_intents(&journal),
+            common::open_intents(&journal),
             [],
             "{what}: every call has its result"
         );
@@ -513,7 +477,7 @@ async fn a_second_sigint_stops_at_once_and_the_journal_still_resumes() {
     let proxy = FaultProxy::start(&s.account.endpoint);
     let dir = s.home.path();
     let journal = dir.join("twice.jsonl");
-    hold(&proxy, 5, LONG_HOLD);
+    proxy.hold(5, LONG_HOLD);
     let mut run = Running::start(s.apply_at(&journal, proxy.url()), dir, "apply");
     run.wait_until("the held call", |_| proxy.target_action().is_some());
     run.sigint();
@@ -536,7 +500,7 @@ async fn a_second_sigint_stops_at_once_and_the_journal_still_resumes() {
     );
     // The held call stays open, with any other call of its wave that was in
     // flight beside it.
-    let open = open_intents(&journal);
+    let open = common::open_intents(&journal);
     let held = proxy.target_action().unwrap();
     assert!(
         open.iter().any(|c| c.action == held) && open.len() <= CONCURRENCY,

@@ -15,7 +15,7 @@ mod pty;
 use std::path::Path;
 use std::time::Duration;
 
-use fault_proxy::{Fault, FaultProxy, Schedule};
+use fault_proxy::FaultProxy;
 use onramp::answers::Answers;
 use pty::screens::*;
 use pty::{Onramp, Tui, keys};
@@ -552,11 +552,7 @@ fn full_flow_against_moto_creates_the_resources() {
 fn ctrl_c_during_an_apply_on_moto_stops_after_the_call_in_flight() {
     let (_runtime, account) = moto_account();
     let proxy = FaultProxy::start(&account.endpoint);
-    proxy.schedule(Some(Schedule {
-        fault: Fault::Delay(Duration::from_secs(8)),
-        nth_mutating: 3,
-        times: 1,
-    }));
+    proxy.hold(3, Duration::from_secs(8));
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("wizard.jsonl");
     let mut t = moto_wizard(&account, dir.path(), proxy.url())
@@ -582,25 +578,15 @@ fn ctrl_c_during_an_apply_on_moto_stops_after_the_call_in_flight() {
     assert_eq!(t.wait_exit(), 130, "a stopped apply exits 130");
     t.assert_terminal_restored();
 
-    let entries = onramp::apply::journal::read(&journal).unwrap();
-    let mut open = Vec::new();
-    let mut done = Vec::new();
-    for entry in entries {
-        use onramp::apply::journal::Record;
-        match entry.record {
-            Record::Intent(call) => open.push(call),
-            Record::Done { call, .. } => {
-                open.retain(|c| *c != call);
-                done.push(call.action);
-            }
-            Record::Failed { call, .. } => open.retain(|c| *c != call),
-            Record::Run { .. } => {}
-        }
-    }
-    assert_eq!(open, [], "every call started has its result");
+    assert_eq!(
+        common::open_intents(&journal),
+        [],
+        "every call started has its result"
+    );
+    let done = common::done_actions(&journal);
     assert!(
         done.len() >= 3 && done.contains(&proxy.target_action().unwrap()),
-        "the held call finished and nothing much after it: {done:?}"
+        "the calls up to the held one, that one included, finished: {done:?}"
     );
 
     // The same journal, headless and straight to moto: finishes the set-up.

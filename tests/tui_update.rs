@@ -339,7 +339,7 @@ fn an_edited_policy_is_checked_and_the_saved_edit_is_what_gets_created() {
     assert!(d.app.editor.is_none());
     assert_eq!(d.app.edits.len(), 1);
     d.enter_until(Screen::Confirm).key(KeyCode::Char('y'));
-    assert!(matches!(d.app.run.result, Some(Ok(_))));
+    d.assert_applied();
     let doc = block_on(async {
         let arn = "arn:aws:iam::123456789012:policy/s3bucket-access-us-east-1";
         let info = d.cloud.get_policy(arn).await.unwrap().unwrap();
@@ -362,11 +362,7 @@ fn stepping_through_skips_a_resource_and_everything_that_needs_it() {
     d.key(KeyCode::Char('n')); // the instance role; its profile goes with it
     d.key(KeyCode::Char('a'));
     assert_eq!(d.app.screen, Screen::Apply);
-    assert!(
-        matches!(d.app.run.result, Some(Ok(_))),
-        "{:?}",
-        d.app.run.result
-    );
+    d.assert_applied();
     block_on(async {
         assert!(d.cloud.get_role("ecsInstanceRole").await.unwrap().is_none());
         assert!(
@@ -897,11 +893,7 @@ fn a_stopped_apply_leaves_a_journal_that_matches_the_account() {
         .any(|o| !o.change.steps.is_empty())
     {
         d.key(KeyCode::Char('y'));
-        assert!(
-            matches!(d.app.run.result, Some(Ok(_))),
-            "{:?}",
-            d.app.run.result
-        );
+        d.assert_applied();
     }
     assert!(
         block_on(d.cloud.get_instance_profile("ecsInstanceRole"))

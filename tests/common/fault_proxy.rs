@@ -156,6 +156,17 @@ impl FaultProxy {
         FaultProxy { url, state, canned }
     }
 
+    /// Holds back the answer to the `nth` mutating call from now by
+    /// `how_long` (once: its retries pass), so that a test can act while
+    /// that call is in flight.
+    pub fn hold(&self, nth: usize, how_long: Duration) {
+        self.schedule(Some(Schedule {
+            fault: Fault::Delay(how_long),
+            nth_mutating: nth,
+            times: 1,
+        }));
+    }
+
     /// From now on, answers `action` itself (HTTP 200, the XML `answer`
     /// makes from the request's body) instead of forwarding it.
     pub fn answer(&self, action: &str, answer: fn(&str) -> String) {

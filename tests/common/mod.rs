@@ -435,3 +435,32 @@ pub fn succeeded(what: &str, o: std::process::Output) -> String {
     );
     stdout
 }
+
+/// The calls the journal at `path` records as started and never finished.
+pub fn open_intents(path: &Path) -> Vec<onramp::apply::journal::Call> {
+    use onramp::apply::journal::{self, Record};
+    let mut open = Vec::new();
+    for entry in journal::read(path).unwrap() {
+        match entry.record {
+            Record::Intent(call) => open.push(call),
+            Record::Done { call, .. } | Record::Failed { call, .. } => {
+                open.retain(|c| *c != call);
+            }
+            Record::Run { .. } => {}
+        }
+    }
+    open
+}
+
+/// The actions the journal at `path` records as done, in order.
+pub fn done_actions(path: &Path) -> Vec<String> {
+    use onramp::apply::journal::{self, Record};
+    journal::read(path)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.record {
+            Record::Done { call, .. } => Some(call.action),
+            _ => None,
+        })
+        .collect()
+}

@@ -105,6 +105,16 @@ impl Driver {
             .unwrap_or(0)
     }
 
+    /// Fails unless the last apply succeeded, showing its result.
+    #[track_caller]
+    pub fn assert_applied(&self) {
+        assert!(
+            matches!(self.app.run.result, Some(Ok(_))),
+            "{:?}",
+            self.app.run.result
+        );
+    }
+
     /// Calls that changed the account so far (a [`Driver::counting`] driver only).
     pub fn mutating_calls(&self) -> usize {
         self.counted
