@@ -1348,7 +1348,15 @@ impl Cloud for SdkCloud {
             )
             .send()
             .await
-            .map_err(|e| self.advice_error(Service::Iam, ACTION, "the account's quotas", e))?;
+            .map_err(|e| {
+                self.advice_error(
+                    Service::Iam,
+                    ACTION,
+                    "the account's quotas",
+                    &format!("without an error code: it may not offer {ACTION}"),
+                    e,
+                )
+            })?;
         let summary = out
             .summary_map()
             .ok_or_else(|| missing(ACTION, "SummaryMap"))?;
@@ -1392,7 +1400,13 @@ impl Cloud for SdkCloud {
                 .send()
                 .await
                 .map_err(|e| {
-                    self.advice_error(Service::AccessAnalyzer, ACTION, "the policy document", e)
+                    self.advice_error(
+                        Service::AccessAnalyzer,
+                        ACTION,
+                        "the policy document",
+                        &format!("without an error code: it may not offer {ACTION}"),
+                        e,
+                    )
                 })?;
             findings.extend(out.findings().iter().map(analyzer_finding));
             match out.next_token() {
@@ -1409,7 +1423,7 @@ impl Cloud for SdkCloud {
 
     /// Pages by hand (`Marker` while `IsTruncated`) rather than with the
     /// SDK's paginator, which takes no per-call configuration: each page
-    /// is tried at most [`SIMULATION_ATTEMPTS`] times. The preflight is
+    /// is tried at most [`ADVICE_ATTEMPTS`] times. The preflight is
     /// advice, and a simulator that fails (an emulator without one answers
     /// HTTP 500) should cost a second, not the SDK's five back-offs.
     async fn simulate_principal_policy(
@@ -1442,20 +1456,25 @@ impl Cloud for SdkCloud {
                 .set_resource_arns((!resources.is_empty()).then(|| resources.to_vec()))
                 .set_context_entries((!entries.is_empty()).then(|| entries.clone()))
                 .set_marker(marker.take());
-            // The client's own retry settings (its back-off), fewer tries.
-            let retries = self
-                .iam
-                .config()
-                .retry_config()
-                .cloned()
-                .unwrap_or_else(RetryConfig::standard)
-                .with_max_attempts(SIMULATION_ATTEMPTS);
             let out = request
                 .customize()
-                .config_override(aws_sdk_iam::config::Builder::default().retry_config(retries))
+                .config_override(
+                    aws_sdk_iam::config::Builder::default()
+                        .retry_config(self.retries_of(ADVICE_ATTEMPTS)),
+                )
                 .send()
                 .await
-                .map_err(|e| self.simulation_error(e, &resource))?;
+                .map_err(|e| {
+                    // Shown on the welcome screen: an endpoint without a
+                    // simulator (moto answers HTTP 500 with an HTML page).
+                    self.advice_error(
+                        Service::Iam,
+                        ACTION,
+                        &resource,
+                        "without an IAM error: it may have no policy simulator",
+                        e,
+                    )
+                })?;
             for result in out.evaluation_results() {
                 for one in simulation_results(result) {
                     if !results
@@ -1481,48 +1500,9 @@ impl Cloud for SdkCloud {
     }
 }
 
-impl SdkCloud {
-    /// A failed simulation, told briefly: an endpoint without a policy
-    /// simulator (moto answers HTTP 500 with an HTML page) would otherwise
-    /// be reported with the whole raw response, and this message is shown
-    /// on the welcome screen.
-    fn simulation_error(
-        &self,
-        err: SdkError<
-            aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyError,
-            aws_smithy_runtime_api::http::Response,
-        >,
-        resource: &str,
-    ) -> CloudError {
-        if let SdkError::ServiceError(failure) = &err
-            && failure.err().code().is_none()
-            && failure.err().message().is_none()
-        {
-            return CloudError::new(
-                super::SIMULATE_PRINCIPAL_POLICY,
-                ErrorKind::Other,
-                format!(
-                    "{} answered HTTP {} without an IAM error: it may have no policy simulator",
-                    self.endpoint_of(Service::Iam),
-                    failure.raw().status().as_u16()
-                ),
-            );
-        }
-        self.error(
-            Service::Iam,
-            super::SIMULATE_PRINCIPAL_POLICY,
-            resource,
-            err,
-        )
-    }
-}
-
-/// Tries of each `SimulatePrincipalPolicy` page (see the method).
-const SIMULATION_ATTEMPTS: u32 = 2;
-
-/// Tries of `GetAccountSummary` and of each `ValidatePolicy` page: both are
-/// optional (onramp goes on without them), so a failure should cost a
-/// second, not the SDK's five back-offs.
+/// Tries of `GetAccountSummary` and of each `ValidatePolicy` and
+/// `SimulatePrincipalPolicy` page: all are optional (onramp goes on without
+/// them), so a failure should cost a second, not the SDK's five back-offs.
 const ADVICE_ATTEMPTS: u32 = 2;
 
 /// Pages of one `ValidatePolicy` before giving up: a policy has a handful
@@ -1541,13 +1521,15 @@ impl SdkCloud {
     }
 
     /// A failed optional call, told briefly: an endpoint that does not
-    /// offer it (moto has no Access Analyzer) would otherwise be reported
-    /// with the whole raw response.
+    /// offer it (moto has no Access Analyzer and no policy simulator) would
+    /// otherwise be reported with the whole raw response. `unoffered`
+    /// follows "ENDPOINT answered HTTP STATUS" in that case.
     fn advice_error<E>(
         &self,
         service: Service,
         action: &'static str,
         resource: &str,
+        unoffered: &str,
         err: SdkError<E, aws_smithy_runtime_api::http::Response>,
     ) -> CloudError
     where
@@ -1561,7 +1543,7 @@ impl SdkCloud {
                 action,
                 ErrorKind::Other,
                 format!(
-                    "{} answered HTTP {} without an error code: it may not offer {action}",
+                    "{} answered HTTP {} {unoffered}",
                     self.endpoint_of(service),
                     failure.raw().status().as_u16()
                 ),

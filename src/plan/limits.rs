@@ -61,15 +61,6 @@ impl Default for Quotas {
     }
 }
 
-/// `GetAccountSummary`'s keys for the quotas onramp checks.
-pub const SUMMARY_KEYS: [&str; 5] = [
-    "PolicySizeQuota",
-    "AssumeRolePolicySizeQuota",
-    "RolePolicySizeQuota",
-    "AttachedPoliciesPerRoleQuota",
-    "VersionsPerPolicyQuota",
-];
-
 impl Quotas {
     /// The account's quotas from `GetAccountSummary`'s `SummaryMap`. A key
     /// the map lacks (an older IAM, an emulator) or a value that is not a
@@ -108,18 +99,6 @@ impl Quotas {
                 format!("IAM's default quota for {what} is {}", thousands(value))
             }
         }
-    }
-
-    /// The quotas in one line, for the wizard's welcome screen.
-    pub fn summary(&self) -> String {
-        format!(
-            "managed policy {} · trust policy {} · inline per role {} · {} policies per role · {} versions",
-            thousands(self.managed_policy_size),
-            thousands(self.trust_policy_size),
-            thousands(self.inline_policies_per_role_size),
-            self.attached_policies_per_role,
-            self.versions_per_policy
-        )
     }
 }
 

@@ -62,11 +62,6 @@ pub fn kind_of(doc: &DocRef) -> DocumentKind {
     }
 }
 
-/// IAM's default size limit for the document, and what it is called.
-pub fn limit_of(doc: &DocRef) -> (usize, &'static str) {
-    limit_with(doc, &Quotas::default())
-}
-
 /// The size limit for the document under `quotas`, and what it is called.
 pub fn limit_with(doc: &DocRef, quotas: &Quotas) -> (usize, &'static str) {
     match doc.label.as_str() {
