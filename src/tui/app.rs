@@ -449,6 +449,13 @@ impl App {
 
 /// The pure transition: applies `action` to `app` and returns what to do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if matches!(action, Action::Tick) {
+        // The spinner's next frame, several times a second: it changes
+        // neither the answers nor the document shown, so nothing below
+        // (compare, refresh, ask Access Analyzer) has anything to do.
+        app.tick = app.tick.wrapping_add(1);
+        return Vec::new();
+    }
     // Edits refresh where they are made (editor save, preview `x`); answers
     // change in many places, so they are compared here once.
     let answers_before = app.answers.clone();
@@ -457,7 +464,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.flash = None;
             on_key(app, key)
         }
-        Action::Key(_) => Vec::new(),
+        // Releases and repeats; ticks are handled above.
+        Action::Key(_) | Action::Tick => Vec::new(),
         Action::Mouse(mouse) => match mouse.kind {
             MouseEventKind::ScrollDown => screens::scroll(app, 3),
             MouseEventKind::ScrollUp => screens::scroll(app, -3),
@@ -465,10 +473,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         },
         Action::Resize(w, h) => {
             app.size = (w, h);
-            Vec::new()
-        }
-        Action::Tick => {
-            app.tick = app.tick.wrapping_add(1);
             Vec::new()
         }
         Action::Connected(result) => {
