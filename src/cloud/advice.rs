@@ -67,19 +67,11 @@ pub fn analyzer_note(e: &CloudError) -> String {
     )
 }
 
-/// A document as it is sent to Access Analyzer: pretty-printed, as the
-/// wizard shows it, so that a finding's line is the line on the screen.
+/// A document pretty-printed: as the wizard shows and edits it, and as it is
+/// sent to Access Analyzer, so that a finding's line is the line on the
+/// screen.
 pub fn document_text(document: &Value) -> String {
     serde_json::to_string_pretty(document).unwrap_or_default()
-}
-
-/// The kind of a document of [`crate::plan::Resource::documents`] by its label.
-pub fn kind_of_label(label: &str) -> PolicyKind {
-    if label == "trust_policy" {
-        PolicyKind::Trust
-    } else {
-        PolicyKind::Identity
-    }
 }
 
 /// Access Analyzer's findings on one document of a plan.
@@ -103,7 +95,7 @@ pub async fn validate_plan(
     for r in &plan.resources {
         for (label, document) in r.documents() {
             let findings = cloud
-                .validate_policy(&document_text(document), kind_of_label(&label))
+                .validate_policy(&document_text(document), PolicyKind::of_label(&label))
                 .await?;
             out.push(DocumentFindings {
                 id: r.id(),
@@ -160,9 +152,8 @@ mod tests {
         assert_eq!(found.len(), documents);
         assert!(found.iter().all(|d| d.findings == [finding.clone()]));
         assert!(
-            found
-                .iter()
-                .any(|d| d.label == "trust_policy" && kind_of_label(&d.label) == PolicyKind::Trust)
+            found.iter().any(|d| d.label == "trust_policy"
+                && PolicyKind::of_label(&d.label) == PolicyKind::Trust)
         );
 
         cloud.reset();

@@ -69,6 +69,18 @@ pub enum DocumentKind {
     Trust,
 }
 
+impl DocumentKind {
+    /// The kind of a document of [`crate::plan::Resource::documents`] by its
+    /// label: a role's `trust_policy`, else a policy.
+    pub fn of_label(label: &str) -> DocumentKind {
+        if label == "trust_policy" {
+            DocumentKind::Trust
+        } else {
+            DocumentKind::Identity
+        }
+    }
+}
+
 /// All findings for a plan against IAM's default quotas, errors first,
 /// then in plan order.
 pub fn lint(plan: &Plan) -> Vec<Finding> {
@@ -135,12 +147,9 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
             }
         }
         for (label, doc) in r.documents() {
-            let doc_kind = if label == "trust_policy" {
-                DocumentKind::Trust
-            } else {
-                DocumentKind::Identity
-            };
-            for (level, code, message) in check_document(doc, doc_kind, partition) {
+            for (level, code, message) in
+                check_document(doc, DocumentKind::of_label(&label), partition)
+            {
                 add(level, code, format!("{label}: {message}"));
             }
         }

@@ -19,7 +19,7 @@ use super::action::Effect;
 use super::app::{App, Loading, Screen};
 use super::theme::Theme;
 use super::widgets::spinner;
-use crate::cloud::advice::{self, document_text};
+use crate::cloud::advice::document_text;
 use crate::cloud::{AnalyzerFinding, AnalyzerLevel, PolicyKind, QuotaSource, Quotas};
 
 /// A document as Access Analyzer was asked about it.
@@ -87,7 +87,7 @@ pub fn current_document(app: &App) -> Option<DocumentKey> {
     let plan = app.derived.plan.as_ref()?;
     let doc = app.documents().get(app.preview.index)?.clone();
     let value = super::screens::preview::document(plan, &doc)?;
-    Some((advice::kind_of_label(&doc.label), document_text(value)))
+    Some((super::screens::preview::kind_of(&doc), document_text(value)))
 }
 
 /// Asks Access Analyzer about the document the preview shows, unless it

@@ -84,25 +84,19 @@ pub struct State {
 }
 
 impl State {
-    pub fn open(doc: DocRef, text: &str, partition: &str) -> State {
+    /// An editor of `text`, its size checked against `quotas`.
+    pub fn open(doc: DocRef, text: &str, partition: &str, quotas: Quotas) -> State {
         let mut area = TextArea::new(text.lines().map(str::to_owned).collect());
         area.set_tab_length(2);
-        let check = check(text, &doc, partition);
+        let check = check_with(text, &doc, partition, &quotas);
         State {
             doc,
             area,
             original: text.to_owned(),
             partition: partition.to_owned(),
             check,
-            quotas: Quotas::default(),
+            quotas,
         }
-    }
-
-    /// The same editor, checking the size against `quotas`.
-    pub fn with_quotas(mut self, quotas: Quotas) -> State {
-        self.quotas = quotas;
-        self.check = check_with(&self.text(), &self.doc, &self.partition, &quotas);
-        self
     }
 
     pub fn text(&self) -> String {

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use serde_json::Value;
 
+use crate::cloud::advice::document_text;
 use crate::plan::Plan;
 use crate::plan::limits::{self, Quotas};
 use crate::plan::lint::DocumentKind;
@@ -55,11 +56,7 @@ pub fn document<'a>(plan: &'a Plan, doc: &DocRef) -> Option<&'a Value> {
 
 /// Identity policy or trust policy.
 pub fn kind_of(doc: &DocRef) -> DocumentKind {
-    if doc.label == "trust_policy" {
-        DocumentKind::Trust
-    } else {
-        DocumentKind::Identity
-    }
+    DocumentKind::of_label(&doc.label)
 }
 
 /// The size limit for the document under `quotas`, and what it is called.
@@ -72,11 +69,6 @@ pub fn limit_with(doc: &DocRef, quotas: &Quotas) -> (usize, &'static str) {
             "inline policies per role",
         ),
     }
-}
-
-/// Pretty JSON, as shown and as edited.
-pub fn pretty(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
 pub fn scroll(app: &mut App, delta: isize) {
@@ -123,9 +115,12 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             {
                 let partition = plan.target.partition.as_str().to_owned();
                 let quotas = crate::tui::advice::lint_quotas(&app.quotas);
-                app.editor = Some(
-                    super::editor::State::open(doc, &pretty(value), &partition).with_quotas(quotas),
-                );
+                app.editor = Some(super::editor::State::open(
+                    doc,
+                    &document_text(value),
+                    &partition,
+                    quotas,
+                ));
             }
         }
         KeyCode::Char('x') => {
@@ -243,9 +238,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let (title, lines) = match existing {
         Some(before) if app.preview.show_diff => (
             "Difference from what exists (- now, + planned)",
-            diff::lines(&pretty(before), &pretty(value), theme),
+            diff::lines(&document_text(before), &document_text(value), theme),
         ),
-        _ => ("Document (e edits)", json::highlight(&pretty(value), theme)),
+        _ => (
+            "Document (e edits)",
+            json::highlight(&document_text(value), theme),
+        ),
     };
     let max_scroll = lines
         .len()
