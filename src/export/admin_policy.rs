@@ -440,7 +440,8 @@ fn has_inline(role: &Resource) -> bool {
     matches!(&role.spec, Spec::Role { inline_policies, .. } if !inline_policies.is_empty())
 }
 
-/// One `Allow` statement, for both kinds of entity.
+/// An `Allow` statement that the headless commands need too and onramp
+/// cannot do without (neither `wizard_only` nor `optional`).
 fn statement(
     sid: &str,
     actions: &[&'static str],
