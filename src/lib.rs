@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cloud;
 pub mod commands;
 pub mod export;
+pub mod iam;
 pub mod interrupts;
 pub mod names;
 pub mod output;
