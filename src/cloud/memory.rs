@@ -61,7 +61,7 @@ const AWS_MANAGED_POLICIES: [&str; 32] = [
     "service-role/AmazonEC2SpotFleetTaggingRole",
     "service-role/AmazonEC2SpotFleetRole",
     "service-role/AmazonECSTaskExecutionRolePolicy",
-    "aws-service-role/AWSBatchServiceRolePolicy",
+    "aws-service-role/BatchServiceRolePolicy",
     "aws-service-role/AutoScalingServiceRolePolicy",
     "aws-service-role/AmazonECSServiceRolePolicy",
     "aws-service-role/AWSEC2SpotServiceRolePolicy",
@@ -73,7 +73,7 @@ const SERVICE_LINKED_ROLES: [(&str, &str, &str); 4] = [
     (
         "batch.amazonaws.com",
         "AWSServiceRoleForBatch",
-        "aws-service-role/AWSBatchServiceRolePolicy",
+        "aws-service-role/BatchServiceRolePolicy",
     ),
     (
         "autoscaling.amazonaws.com",
@@ -607,6 +607,32 @@ fn check_size(action: &'static str, document: &Value, max: usize, quota: &str) -
 }
 
 impl State {
+    /// The permission documents of the role `arn` of this account (inline,
+    /// then each attached policy's default version), or `None` when `arn`
+    /// names no role here.
+    fn role_documents(&self, arn: &str) -> Option<Vec<Value>> {
+        let role = self
+            .roles
+            .values()
+            .find(|r| self.arn("role", &r.path, &r.name) == arn)?;
+        let mut documents: Vec<Value> = role.inline.values().cloned().collect();
+        for policy in &role.attached {
+            let version = match self.resolve("SimulatePrincipalPolicy", policy) {
+                Ok(Some(PolicyRef::Customer(k))) => self
+                    .policies
+                    .get(&k)
+                    .and_then(|p| p.versions.get(&p.default_version))
+                    .cloned(),
+                Ok(Some(PolicyRef::Aws(_))) => {
+                    crate::iam::managed::lookup(policy).map(|p| p.document)
+                }
+                _ => None,
+            };
+            documents.extend(version);
+        }
+        Some(documents)
+    }
+
     fn arn(&self, resource: &str, path: &str, name: &str) -> String {
         format!(
             "arn:{}:iam::{}:{resource}{path}{name}",
@@ -814,10 +840,14 @@ impl State {
         };
         match self.resolve(A, arn)? {
             None => Err(no_policy(A, arn)),
-            // The account does not hold AWS's documents; it stands in an
-            // empty one for the only version it knows.
+            // AWS's documents, for the policies onramp attaches, from
+            // onramp's vendored copies; an empty one for any other. Either
+            // is the only version the account knows.
             Some(PolicyRef::Aws(_)) if version == AWS_MANAGED_VERSION => {
-                Ok(serde_json::json!({"Version": "2012-10-17", "Statement": []}))
+                Ok(crate::iam::managed::lookup(arn).map_or_else(
+                    || serde_json::json!({"Version": "2012-10-17", "Statement": []}),
+                    |p| p.document,
+                ))
             }
             Some(PolicyRef::Aws(_)) => Err(no_version()),
             Some(PolicyRef::Customer(k)) => {
@@ -1727,14 +1757,16 @@ impl Cloud for MemoryCloud {
         Ok(state.analyzer_findings.clone())
     }
 
-    /// Decides by [`MemoryCloud::deny`] alone: conditions and resources
-    /// play no part, so `context` is not needed.
+    /// The caller is decided by [`MemoryCloud::deny`] alone (conditions and
+    /// resources play no part). A role of the account is decided by its own
+    /// documents, evaluated as IAM does, with [`MemoryCloud::deny`] standing
+    /// in for what else can refuse (a boundary, an organisation's SCP).
     async fn simulate_principal_policy(
         &self,
         source_arn: &str,
         actions: &[String],
         resources: &[String],
-        _context: &[ContextEntry],
+        context: &[ContextEntry],
     ) -> CloudResult<Vec<SimulationResult>> {
         const ACTION: &str = SIMULATE_PRINCIPAL_POLICY;
         let state = self.state();
@@ -1746,6 +1778,11 @@ impl Cloud for MemoryCloud {
             ));
         }
         if !self.simulates(&state, source_arn) {
+            if let Some(documents) = state.role_documents(source_arn) {
+                return Ok(simulate_role(
+                    &state, &documents, actions, resources, context,
+                ));
+            }
             return Err(error(
                 ACTION,
                 ErrorKind::NoSuchEntity,
@@ -1775,6 +1812,52 @@ impl Cloud for MemoryCloud {
             })
             .collect())
     }
+}
+
+/// The policy simulator's answer for a role whose permission documents are
+/// `documents`.
+fn simulate_role(
+    state: &State,
+    documents: &[Value],
+    actions: &[String],
+    resources: &[String],
+    context: &[ContextEntry],
+) -> Vec<SimulationResult> {
+    use crate::iam::eval::{self, Request};
+    use crate::iam::policy::Document;
+    let parsed: Vec<Document> = documents.iter().map(Document::parse).collect();
+    let parsed: Vec<&Document> = parsed.iter().collect();
+    let any = ["*".to_owned()];
+    let resources = if resources.is_empty() {
+        &any[..]
+    } else {
+        resources
+    };
+    let mut out = Vec::new();
+    for action in actions {
+        for resource in resources {
+            let mut request = Request::new(action.clone(), resource.clone());
+            for entry in context {
+                request = request.with_context(entry.key.clone(), entry.values.clone());
+            }
+            let decision = if state.denied.contains(&action.to_lowercase()) {
+                Decision::ImplicitDeny
+            } else {
+                match eval::evaluate(&parsed, &request) {
+                    eval::Decision::Allowed { .. } => Decision::Allowed,
+                    eval::Decision::ExplicitDeny { .. } => Decision::ExplicitDeny,
+                    eval::Decision::ImplicitDeny => Decision::ImplicitDeny,
+                }
+            };
+            out.push(SimulationResult {
+                action: action.clone(),
+                resource: resource.clone(),
+                decision,
+                missing_context: Vec::new(),
+            });
+        }
+    }
+    out
 }
 
 /// The trait object needs both; a change that loses one fails to compile.
@@ -3209,7 +3292,7 @@ mod tests {
         assert_eq!(c.get_role(BATCH).await.unwrap(), Some(made));
         assert_eq!(
             c.list_attached_role_policies(BATCH).await.unwrap(),
-            [aws("aws-service-role/AWSBatchServiceRolePolicy")]
+            [aws("aws-service-role/BatchServiceRolePolicy")]
         );
         // One per account: a second create is refused, as is any name clash.
         assert_kind(
@@ -3232,7 +3315,7 @@ mod tests {
             "TagRole",
         );
         assert_kind(
-            c.detach_role_policy(BATCH, &aws("aws-service-role/AWSBatchServiceRolePolicy"))
+            c.detach_role_policy(BATCH, &aws("aws-service-role/BatchServiceRolePolicy"))
                 .await,
             ErrorKind::Other,
             "DetachRolePolicy",

@@ -14,4 +14,5 @@
 pub mod condition;
 pub mod eval;
 pub mod glob;
+pub mod managed;
 pub mod policy;
