@@ -137,7 +137,8 @@ pub struct Genomics {
     /// Create and attach the EBS autoscale policy.
     #[serde(default = "yes")]
     pub ebs_autoscale: bool,
-    /// Create the Spot Fleet role.
+    /// Create the Spot Fleet role, which a Spot compute environment needs
+    /// only with the `BEST_FIT` allocation strategy or none.
     #[serde(default = "yes")]
     pub spot: bool,
     /// Create the Batch job role.
@@ -257,6 +258,9 @@ pub struct ParallelCluster {
     /// Version 3: the add-on user policy for `pcluster build-image`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub image_build: bool,
+    /// Version 3: the add-on user policy for login nodes (ParallelCluster 3.7+).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub login_nodes: bool,
     /// Version 3: the Secrets Manager secret the cluster configuration names
     /// (`<SECRET NAME>`, e.g. the directory service password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,6 +370,7 @@ impl Default for ParallelCluster {
             fsx: false,
             fsx_bucket: None,
             image_build: false,
+            login_nodes: false,
             secret_name: None,
         }
     }
@@ -800,6 +805,9 @@ pub fn parallelcluster3_slots(p: &ParallelCluster) -> Vec<Slot> {
     if p.image_build {
         slots.push(Slot::ParallelClusterImageBuildUserPolicy);
     }
+    if p.login_nodes {
+        slots.push(Slot::ParallelClusterLoginNodesUserPolicy);
+    }
     if mode == IamMode::Restricted {
         slots.extend([
             Slot::ParallelClusterHeadNodePolicy,
@@ -916,11 +924,12 @@ fn check_parallelcluster(
         None => return scheduler,
         Some(false) => {}
     }
-    let v3_only: [(&str, bool); 5] = [
+    let v3_only: [(&str, bool); 6] = [
         ("iam_mode", p.iam_mode.is_some()),
         ("fsx", p.fsx),
         ("fsx_bucket", p.fsx_bucket.is_some()),
         ("image_build", p.image_build),
+        ("login_nodes", p.login_nodes),
         ("secret_name", p.secret_name.is_some()),
     ];
     for (key, given) in v3_only {
@@ -1055,6 +1064,12 @@ fn check_version_3(
         errors.add(
             "parallelcluster.iam_mode",
             "restricted mode cannot manage awsbatch clusters (ParallelCluster 3 cannot take every Batch role from its configuration); use privileged or permissions-boundary",
+        );
+    }
+    if p.login_nodes && scheduler == Some(Scheduler::Awsbatch) {
+        errors.add(
+            "parallelcluster.login_nodes",
+            "login nodes are a Slurm feature (LoginNodes in the cluster configuration); an awsbatch cluster has none, so remove it or choose slurm",
         );
     }
     if mode == Some(IamMode::PermissionsBoundary) && !boundary_set {

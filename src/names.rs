@@ -75,6 +75,8 @@ pub struct NameOverrides {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelcluster_image_build_user_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelcluster_login_nodes_user_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelcluster_iam_user_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelcluster_head_node_policy: Option<String>,
@@ -108,6 +110,7 @@ pub enum Slot {
     ParallelClusterBatchUserPolicy,
     ParallelClusterFsxUserPolicy,
     ParallelClusterImageBuildUserPolicy,
+    ParallelClusterLoginNodesUserPolicy,
     ParallelClusterIamUserPolicy,
     ParallelClusterHeadNodePolicy,
     ParallelClusterHeadNodeRole,
@@ -119,7 +122,7 @@ pub enum Slot {
 }
 
 impl Slot {
-    pub const ALL: [Slot; 20] = [
+    pub const ALL: [Slot; 21] = [
         Slot::BucketAccessPolicy,
         Slot::EbsAutoscalePolicy,
         Slot::BatchServiceRole,
@@ -132,6 +135,7 @@ impl Slot {
         Slot::ParallelClusterBatchUserPolicy,
         Slot::ParallelClusterFsxUserPolicy,
         Slot::ParallelClusterImageBuildUserPolicy,
+        Slot::ParallelClusterLoginNodesUserPolicy,
         Slot::ParallelClusterIamUserPolicy,
         Slot::ParallelClusterHeadNodePolicy,
         Slot::ParallelClusterHeadNodeRole,
@@ -157,6 +161,7 @@ impl Slot {
             Slot::ParallelClusterBatchUserPolicy => "parallelcluster_batch_user_policy",
             Slot::ParallelClusterFsxUserPolicy => "parallelcluster_fsx_user_policy",
             Slot::ParallelClusterImageBuildUserPolicy => "parallelcluster_image_build_user_policy",
+            Slot::ParallelClusterLoginNodesUserPolicy => "parallelcluster_login_nodes_user_policy",
             Slot::ParallelClusterIamUserPolicy => "parallelcluster_iam_user_policy",
             Slot::ParallelClusterHeadNodePolicy => "parallelcluster_head_node_policy",
             Slot::ParallelClusterHeadNodeRole => "parallelcluster_head_node_role",
@@ -177,6 +182,7 @@ impl Slot {
             | Slot::ParallelClusterBatchUserPolicy
             | Slot::ParallelClusterFsxUserPolicy
             | Slot::ParallelClusterImageBuildUserPolicy
+            | Slot::ParallelClusterLoginNodesUserPolicy
             | Slot::ParallelClusterIamUserPolicy
             | Slot::ParallelClusterHeadNodePolicy
             | Slot::ParallelClusterComputePolicy => EntityKind::ManagedPolicy,
@@ -211,6 +217,9 @@ impl Slot {
             Slot::ParallelClusterImageBuildUserPolicy => {
                 "ParallelClusterImageBuildUserPolicy".into()
             }
+            Slot::ParallelClusterLoginNodesUserPolicy => {
+                "ParallelClusterLoginNodesUserPolicy".into()
+            }
             Slot::ParallelClusterIamUserPolicy => "ParallelClusterIamUserPolicy".into(),
             Slot::ParallelClusterHeadNodePolicy => "ParallelClusterHeadNodePolicy".into(),
             Slot::ParallelClusterHeadNodeRole => "ParallelClusterHeadNodeRole".into(),
@@ -238,6 +247,9 @@ impl Slot {
             Slot::ParallelClusterFsxUserPolicy => &overrides.parallelcluster_fsx_user_policy,
             Slot::ParallelClusterImageBuildUserPolicy => {
                 &overrides.parallelcluster_image_build_user_policy
+            }
+            Slot::ParallelClusterLoginNodesUserPolicy => {
+                &overrides.parallelcluster_login_nodes_user_policy
             }
             Slot::ParallelClusterIamUserPolicy => &overrides.parallelcluster_iam_user_policy,
             Slot::ParallelClusterHeadNodePolicy => &overrides.parallelcluster_head_node_policy,

@@ -1,16 +1,22 @@
-//! Every JSON document of the two source documents is a test fixture
-//! (`tests/fixtures/seeds/*.json`, extracted verbatim from seed `000_…`,
-//! "Genomics Workflows on AWS — Core: Permissions", and seed `004_…`, "AWS
-//! ParallelCluster — IAM roles").
+//! The generated policies held against the documents they come from, each a
+//! test fixture:
+//! - genomics: `tests/fixtures/seeds/genomics-*.json`, extracted verbatim
+//!   from seed `000_…`, "Genomics Workflows on AWS — Core: Permissions";
+//! - ParallelCluster 2: `tests/fixtures/parallelcluster2-final/*.json`, the
+//!   policies of the final ParallelCluster 2 guide (2.11.9; `doc_source/iam.md`
+//!   @005e41b of awsdocs/aws-parallelcluster-user-guide). Seed `004_…` ("AWS
+//!   ParallelCluster — IAM roles", `tests/fixtures/seeds/parallelcluster2-*`)
+//!   is the 2019 text of the same page; a separate test states what became
+//!   of each of its grants.
 //!
-//! For each fixture the seed's placeholders are filled with the same test
-//! values the answers give, then the documented improvements (README, "Where
-//! onramp differs from the source documents") are applied to the fixture one
-//! by one, each a named [`Improvement`] with its reason, and the generated
-//! document must have the same statements: effect, action set (compared
-//! case-insensitively, as IAM does), resource set, conditions and any other
-//! key but `Sid`. Any other difference fails, showing the differing
-//! statements.
+//! For each fixture the placeholders are filled with the same test values the
+//! answers give, then onramp's improvements (README, "Where onramp differs
+//! from the source documents") are applied to the fixture one by one, each a
+//! named [`Improvement`] with its reason that must change the fixture, and
+//! the generated document must have the same statements: effect, action set
+//! (compared case-insensitively, as IAM does), resource set, conditions and
+//! any other key but `Sid`. Any other difference fails, showing the
+//! differing statements.
 //!
 //! The trust principals and attached policy ARNs of every role are asserted
 //! too, for the genomics core and for ParallelCluster.
@@ -29,22 +35,31 @@ mod statements;
 use statements::*;
 
 // ---------------------------------------------------------------------------
-// Test values for the seeds' placeholders (distinctive on purpose).
+// Test values for the fixtures' placeholders (distinctive on purpose).
 
 const REGION: &str = "eu-west-2";
 const CHINA_REGION: &str = "cn-north-1";
+const GOVCLOUD_REGION: &str = "us-gov-west-1";
 const ACCOUNT: &str = "210987654321";
 const BUCKET: &str = "onramp-fixture-inputs";
 const OTHER_BUCKET: &str = "onramp-fixture-results";
 const THIRD_BUCKET: &str = "onramp-fixture-work";
 const RESOURCES_BUCKET: &str = "onramp-fixture-pcluster";
+/// What the ParallelCluster 2 guide's `<RESOURCES S3 BUCKET>` is when
+/// `cluster_resource_bucket` is not set.
+const DEFAULT_RESOURCES_BUCKET: &str = "parallelcluster-*";
 const STACK_NAME: &str = "parallelcluster-fixturestack";
 const JOB_DEFINITION_SERIAL_NAME: &str = "fixture-jobdef-serial";
 const JOB_DEFINITION_MNP_NAME: &str = "fixture-jobdef-mnp";
 const JOB_QUEUE_NAME: &str = "fixture-job-queue";
 const BATCH_STACK_JOB_ROLE: &str = "fixture-batch-job-role";
 const ECS_COMPUTE_ENVIRONMENT: &str = "fixture-ecs-cluster";
-/// The name onramp gives the role the seed leaves as `<PARALLELCLUSTER EC2 ROLE NAME>`.
+/// The guide's per-cluster values of `EC2RunInstances`, which onramp does not
+/// ask for.
+const COMPUTE_SUBNET: &str = "subnet-0fixture0compute";
+const IMAGE_ID: &str = "ami-0fixture0image";
+const KEY_NAME: &str = "fixture-key-pair";
+/// The name onramp gives the role the guide leaves as `<PARALLELCLUSTER EC2 ROLE NAME>`.
 const PARALLELCLUSTER_ROLE: &str = "ParallelClusterInstanceRole";
 
 const TRADITIONAL_SCHEDULERS: [&str; 3] = ["slurm", "sge", "torque"];
@@ -53,6 +68,8 @@ const ALL_SCHEDULERS: [&str; 4] = ["slurm", "sge", "torque", "awsbatch"];
 fn partition_of(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
     } else {
         "aws"
     }
@@ -61,12 +78,14 @@ fn partition_of(region: &str) -> &'static str {
 // ---------------------------------------------------------------------------
 // Fixtures
 
-/// What the seed's placeholders are filled with.
+/// What the fixtures' placeholders are filled with.
 struct Fill<'a> {
     region: &'a str,
     /// `<PARALLELCLUSTER EC2 ROLE NAME>`: the part of the role's ARN after
     /// `role/`, i.e. its path (without the leading `/`) and name.
     parallelcluster_role: &'a str,
+    /// `<RESOURCES S3 BUCKET>`.
+    resources_bucket: &'a str,
     /// `<bucket-name>` of the bucket access policy, if that fixture is read.
     bucket: Option<&'a str>,
 }
@@ -76,6 +95,7 @@ impl<'a> Fill<'a> {
         Fill {
             region,
             parallelcluster_role: PARALLELCLUSTER_ROLE,
+            resources_bucket: RESOURCES_BUCKET,
             bucket: None,
         }
     }
@@ -85,12 +105,19 @@ impl<'a> Fill<'a> {
         self
     }
 
+    /// The resources bucket of the answers; without one, the guide's
+    /// `parallelcluster-*`.
+    fn resources_bucket(mut self, bucket: Option<&'a str>) -> Fill<'a> {
+        self.resources_bucket = bucket.unwrap_or(DEFAULT_RESOURCES_BUCKET);
+        self
+    }
+
     fn pairs(&self) -> Vec<(&'static str, &'a str)> {
         let mut pairs = vec![
             ("<REGION>", self.region),
             ("<region>", self.region),
             ("<AWS ACCOUNT ID>", ACCOUNT),
-            ("<RESOURCES S3 BUCKET>", RESOURCES_BUCKET),
+            ("<RESOURCES S3 BUCKET>", self.resources_bucket),
             ("<PARALLELCLUSTER EC2 ROLE NAME>", self.parallelcluster_role),
             (
                 "<AWS_BATCH_STACK - JOB_DEFINITION_SERIAL_NAME>",
@@ -104,6 +131,9 @@ impl<'a> Fill<'a> {
             ("<STACK NAME>", STACK_NAME),
             ("<AWS_BATCH_STACK - JOB_ROLE>", BATCH_STACK_JOB_ROLE),
             ("<ECS COMPUTE ENVIRONMENT>", ECS_COMPUTE_ENVIRONMENT),
+            ("<COMPUTE SUBNET ID>", COMPUTE_SUBNET),
+            ("<IMAGE ID>", IMAGE_ID),
+            ("<KEY NAME>", KEY_NAME),
         ];
         if let Some(bucket) = self.bucket {
             pairs.push(("<bucket-name>", bucket));
@@ -112,10 +142,20 @@ impl<'a> Fill<'a> {
     }
 }
 
-/// A seed's JSON document with its placeholders filled. Panics if any `<…>`
-/// placeholder is left, so a fixture is never compared half-filled.
+/// A seed's JSON document with its placeholders filled.
 fn fixture(file: &str, fill: &Fill<'_>) -> Value {
-    let path = format!("{}/tests/fixtures/seeds/{file}", env!("CARGO_MANIFEST_DIR"));
+    fixture_in("seeds", file, fill)
+}
+
+/// A policy of the final ParallelCluster 2 guide with its placeholders filled.
+fn final_fixture(file: &str, fill: &Fill<'_>) -> Value {
+    fixture_in("parallelcluster2-final", file, fill)
+}
+
+/// A fixture with its placeholders filled. Panics if any `<…>` placeholder
+/// is left, so a fixture is never compared half-filled.
+fn fixture_in(dir: &str, file: &str, fill: &Fill<'_>) -> Value {
+    let path = format!("{}/tests/fixtures/{dir}/{file}", env!("CARGO_MANIFEST_DIR"));
     let mut text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     for (placeholder, value) in fill.pairs() {
@@ -124,7 +164,7 @@ fn fixture(file: &str, fill: &Fill<'_>) -> Value {
     if let Some(at) = text.find('<') {
         let end = text[at..].find('>').map_or(text.len(), |e| at + e + 1);
         panic!(
-            "fixture {file}: placeholder {} is not filled by the test",
+            "fixture {dir}/{file}: placeholder {} is not filled by the test",
             &text[at..end]
         );
     }
@@ -238,15 +278,38 @@ fn names_of(plan: &Plan, kind: EntityKind) -> BTreeSet<String> {
         .collect()
 }
 
-/// Applies the improvements to the fixture, in order, then asserts the
-/// generated document has the same statements.
-fn assert_matches_seed(
+/// Applies the improvements to the fixture, in order (each must change it),
+/// then asserts the generated document has the same statements.
+fn assert_matches_fixture(
     what: &str,
     generated: &Value,
     fixture_file: &str,
-    mut fixture: Value,
+    fixture: Value,
     improvements: &[Improvement],
 ) {
+    let fixture = improved(what, fixture_file, fixture, improvements);
+    if let Some(report) = statement_differences(generated, &fixture) {
+        let applied: Vec<String> = improvements
+            .iter()
+            .map(|i| format!("{}: {}", i.name(), i.reason()))
+            .collect();
+        panic!(
+            "{what} differs from fixture {fixture_file} beyond the documented improvements\n\
+             improvements applied to the fixture: {applied:#?}\n{report}\n\
+             generated: {}\nfixture after improvements: {}",
+            serde_json::to_string_pretty(generated).unwrap_or_default(),
+            serde_json::to_string_pretty(&fixture).unwrap_or_default()
+        );
+    }
+}
+
+/// The fixture with the improvements applied, in order; each must change it.
+fn improved(
+    what: &str,
+    fixture_file: &str,
+    mut fixture: Value,
+    improvements: &[Improvement],
+) -> Value {
     for improvement in improvements {
         let before = fixture.clone();
         improvement.apply(&mut fixture);
@@ -257,17 +320,30 @@ fn assert_matches_seed(
             improvement.name()
         );
     }
-    if let Some(report) = statement_differences(generated, &fixture) {
-        let applied: Vec<String> = improvements
+    fixture
+}
+
+/// Leaving out any one improvement must make the documents differ: none is
+/// applied for nothing.
+fn assert_each_improvement_is_needed(
+    what: &str,
+    generated: &Value,
+    fixture_file: &str,
+    fixture: &Value,
+    improvements: &[Improvement],
+) {
+    for (left_out, improvement) in improvements.iter().enumerate() {
+        let others: Vec<Improvement> = improvements
             .iter()
-            .map(|i| format!("{}: {}", i.name(), i.reason()))
+            .enumerate()
+            .filter(|(i, _)| *i != left_out)
+            .map(|(_, i)| i.clone())
             .collect();
-        panic!(
-            "{what} differs from seed fixture {fixture_file} beyond the documented improvements\n\
-             improvements applied to the fixture: {applied:#?}\n{report}\n\
-             generated: {}\nfixture after improvements: {}",
-            serde_json::to_string_pretty(generated).unwrap_or_default(),
-            serde_json::to_string_pretty(&fixture).unwrap_or_default()
+        let without = improved(what, fixture_file, fixture.clone(), &others);
+        assert!(
+            statement_differences(generated, &without).is_some(),
+            "{what}: the documents are equal without improvement `{}`",
+            improvement.name()
         );
     }
 }
@@ -276,27 +352,54 @@ fn assert_matches_seed(
 // The documented improvements (README, "Where onramp differs from the source
 // documents"), each applied to a fixture explicitly.
 
-const S3_PUT_OBJ_SID: &str = "S3PutObj";
 const CLOUDFORMATION_SID: &str = "CloudFormation";
 const CLOUDFORMATION_LIST_SID: &str = "CloudFormationList";
 const IAM_ROLE_SID: &str = "IAMRole";
 const IAM_INSTANCE_PROFILE_SID: &str = "IAMInstanceProfile";
+const RUN_INSTANCES_SID: &str = "EC2RunInstances";
+const IAM_PASS_ROLE_SID: &str = "IAMPassRole";
+const CLUSTER_CONFIG_SID: &str = "GetClusterConfig";
+const RESOURCES_BUCKET_SID: &str = "S3ResourcesBucket";
+const CW_LOGS_SID: &str = "CWLogs";
+const KEEP_THE_BUCKETS_SID: &str = "KeepTheBuckets";
 /// Lowercase, as [`Normalized`] keeps actions.
 const LIST_STACKS: &str = "cloudformation:liststacks";
 const PASS_ROLE: &str = "iam:passrole";
+const PASSED_TO_SERVICE: &str = "iam:PassedToService";
+const EC2_SERVICE: &str = "ec2.amazonaws.com";
+const EC2_SERVICE_CHINA: &str = "ec2.amazonaws.com.cn";
+/// What `KeepTheBuckets` denies on the buckets themselves.
+const KEPT_BUCKET_ACTIONS: [&str; 3] = ["s3:CreateBucket", "s3:DeleteBucket*", "s3:PutBucket*"];
 
 #[derive(Debug, Clone)]
 enum Improvement {
     /// EBS autoscale: `ec2:DescribeTags` is added to the CloudFormation list.
     EbsAddsDescribeTags,
+    /// Bucket access: a Deny statement `KeepTheBuckets` keeps the buckets
+    /// themselves from being created, deleted or reconfigured.
+    BucketsKept,
     /// Partitions: `arn:aws:` becomes `arn:<partition>:`.
     Partition(&'static str),
-    /// ParallelCluster SGE/Slurm/Torque instance policy: S3PutObj names the
-    /// resources bucket instead of `NONE`.
-    ResourcesBucketInsteadOfNone(&'static str),
-    /// ParallelCluster SGE/Slurm/Torque instance policy: without a resources
-    /// bucket, S3PutObj is left out.
-    NoResourcesBucketNoS3PutObj,
+    /// ParallelCluster SGE/Slurm/Torque instance policy: `ec2:RunInstances`
+    /// on any subnet, AMI and key pair of the account and region.
+    RunInstancesAnySubnetImageKey,
+    /// ParallelCluster SGE/Slurm/Torque instance policy: `iam:PassRole` on
+    /// the cluster's own role (its ARN) instead of `*`.
+    PassOnlyTheClusterRole(String),
+    /// ParallelCluster SGE/Slurm/Torque instance policy: `iam:PassedToService`
+    /// also lists EC2's China name.
+    PassedToServiceChina,
+    /// ParallelCluster SGE/Slurm/Torque instance policy: GetClusterConfig also
+    /// covers the cluster folders of a named resources bucket.
+    ClusterConfigInNamedBucket(&'static str),
+    /// ParallelCluster user policies: S3ResourcesBucket also covers the
+    /// cluster folders of a named resources bucket.
+    ResourcesBucketFolders(&'static str),
+    /// ParallelCluster awsbatch instance policy: the job folders under the
+    /// cluster's artifact directory.
+    BatchJobFolders(&'static str),
+    /// ParallelCluster awsbatch instance policy: CWLogs adds `logs:PutLogEvents`.
+    PutLogEvents,
     /// ParallelCluster awsbatch user policy: `cloudformation:ListStacks` moves
     /// from the stack-scoped CloudFormation statement to a statement of its
     /// own on `"*"`.
@@ -304,24 +407,52 @@ enum Improvement {
     /// ParallelCluster awsbatch user policy: `iam:PassRole` is dropped from
     /// the IAMInstanceProfile statement (instance-profile ARNs).
     NoPassRoleOnInstanceProfiles,
+    /// ParallelCluster user policies: the statements `from` (same effect,
+    /// Resource and Condition) become one statement `sid` at the place of
+    /// the first, with all their actions.
+    MergedToFit {
+        sid: &'static str,
+        from: &'static [&'static str],
+    },
 }
 
 impl Improvement {
     fn name(&self) -> &'static str {
         match self {
             Improvement::EbsAddsDescribeTags => "ebs-autoscale: adds ec2:DescribeTags",
-            Improvement::Partition(_) => "partition: arn:aws: becomes the region's partition",
-            Improvement::ResourcesBucketInsteadOfNone(_) => {
-                "parallelcluster instance policy: S3PutObj names the resources bucket, not NONE"
+            Improvement::BucketsKept => {
+                "bucket access: KeepTheBuckets denies creating, deleting and reconfiguring the buckets themselves"
             }
-            Improvement::NoResourcesBucketNoS3PutObj => {
-                "parallelcluster instance policy: S3PutObj left out without a resources bucket"
+            Improvement::Partition(_) => "partition: arn:aws: becomes the region's partition",
+            Improvement::RunInstancesAnySubnetImageKey => {
+                "parallelcluster instance policy: EC2RunInstances on any subnet, AMI and key pair of the account and region"
+            }
+            Improvement::PassOnlyTheClusterRole(_) => {
+                "parallelcluster instance policy: IAMPassRole passes only the cluster's own role"
+            }
+            Improvement::PassedToServiceChina => {
+                "parallelcluster instance policy: iam:PassedToService also lists ec2.amazonaws.com.cn"
+            }
+            Improvement::ClusterConfigInNamedBucket(_) => {
+                "parallelcluster instance policy: GetClusterConfig also covers the cluster folders of a named resources bucket"
+            }
+            Improvement::ResourcesBucketFolders(_) => {
+                "parallelcluster user policy: S3ResourcesBucket also covers the cluster folders of a named resources bucket"
+            }
+            Improvement::BatchJobFolders(_) => {
+                "parallelcluster awsbatch instance policy: the job folders under the cluster's artifact directory"
+            }
+            Improvement::PutLogEvents => {
+                "parallelcluster awsbatch instance policy: CWLogs adds logs:PutLogEvents"
             }
             Improvement::ListStacksOnStar => {
                 "parallelcluster awsbatch user policy: cloudformation:ListStacks moves to its own statement on \"*\""
             }
             Improvement::NoPassRoleOnInstanceProfiles => {
                 "parallelcluster awsbatch user policy: iam:PassRole left out of IAMInstanceProfile"
+            }
+            Improvement::MergedToFit { .. } => {
+                "parallelcluster user policy: statements with the same Resource merged to fit IAM's size limit"
             }
         }
     }
@@ -331,20 +462,41 @@ impl Improvement {
             Improvement::EbsAddsDescribeTags => {
                 "EBS autoscale tags the volumes it creates; the instance reads those tags back"
             }
+            Improvement::BucketsKept => {
+                "the walkthrough's s3:* on the bucket ARN lets any job delete the bucket or replace its policy; the guide's own CloudFormation (gwfcore-iam.template.yaml) denies bucket deletion to the instance and job roles"
+            }
             Improvement::Partition(_) => {
-                "the seeds hard-code the aws partition; ARNs in aws-cn, aws-us-gov, … must use theirs"
+                "the documents hard-code the aws partition; ARNs in aws-cn, aws-us-gov, … must use theirs"
             }
-            Improvement::ResourcesBucketInsteadOfNone(_) => {
-                "`NONE` is what ParallelCluster 2 writes when no resources bucket is set; it matches no bucket"
+            Improvement::RunInstancesAnySubnetImageKey => {
+                "the guide names the cluster's <COMPUTE SUBNET ID>, <IMAGE ID> and <KEY NAME>, which onramp does not ask for; the statement stays scoped to the account and region and to the guide's resource types"
             }
-            Improvement::NoResourcesBucketNoS3PutObj => {
-                "`arn:aws:s3:::NONE/batch/*` can match no bucket (bucket names are lowercase), so the statement grants nothing"
+            Improvement::PassOnlyTheClusterRole(_) => {
+                "the guide lets the head node pass any role to EC2 (\"*\"); it only ever passes the cluster's EC2 role (ec2_iam_role), which onramp creates"
+            }
+            Improvement::PassedToServiceChina => {
+                "the guide lists only ec2.amazonaws.com; in the China regions EC2 can be named ec2.amazonaws.com.cn, and onramp's condition is the same in every partition"
+            }
+            Improvement::ClusterConfigInNamedBucket(_) => {
+                "the head node reads <artifact directory>/configs/cluster-config.json from the resources bucket; the guide's parallelcluster-*/* matches only the buckets ParallelCluster creates itself"
+            }
+            Improvement::ResourcesBucketFolders(_) => {
+                "the guide grants s3:* on the bucket's ARN only, which matches objects only through the parallelcluster-* pattern; pcluster uploads the cluster's files to <bucket>/parallelcluster-<cluster>-<random>/"
+            }
+            Improvement::BatchJobFolders(_) => {
+                "since 2.10 awsbsub writes job files to <bucket>/<artifact directory>/batch/, and every artifact directory starts with parallelcluster-; the guide's <bucket>/batch/* does not match them"
+            }
+            Improvement::PutLogEvents => {
+                "the CloudWatch agent creates log streams and then needs logs:PutLogEvents to deliver the head node's logs; the guide's Slurm variant has it"
             }
             Improvement::ListStacksOnStar => {
-                "cloudformation:ListStacks has no resource-level permissions (only \"Resource\": \"*\"), so the seed's grant on stack/parallelcluster-* allows nothing and `pcluster list` is denied"
+                "cloudformation:ListStacks has no resource-level permissions (only \"Resource\": \"*\"), so the guide's grant on stack/parallelcluster-* allows nothing and `pcluster list` is denied"
             }
             Improvement::NoPassRoleOnInstanceProfiles => {
-                "iam:PassRole is authorized against the passed role's ARN, so a grant on instance-profile/* matches nothing; IAMRole already grants PassRole on role/parallelcluster-*"
+                "iam:PassRole is authorized against the passed role's ARN, so a grant on instance-profile/* matches nothing; IAMRole already grants PassRole on the role ARNs"
+            }
+            Improvement::MergedToFit { .. } => {
+                "IAM's managed policy limit is 6,144 characters without whitespace, and with the longest names onramp accepts (a 512-character path, a 63-character bucket) the guide's SGE/Torque and awsbatch user policies exceed it; a merged statement grants exactly what its parts granted"
             }
         }
     }
@@ -370,6 +522,31 @@ impl Improvement {
                 );
                 actions.push(Value::String("ec2:DescribeTags".into()));
             }
+            Improvement::BucketsKept => {
+                let statements = statements_mut(document);
+                assert_eq!(
+                    statements.len(),
+                    1,
+                    "the bucket access seed has one statement"
+                );
+                let allow = normalize(&statements[0], "bucket access");
+                assert_eq!(allow.effect, "Allow");
+                assert_eq!(allow.actions, BTreeSet::from(["s3:*".to_owned()]));
+                // The buckets are the resources that are not object ARNs.
+                let buckets: Vec<Value> =
+                    string_set(statements[0].get("Resource"), "bucket access")
+                        .into_iter()
+                        .filter(|r| !r.contains('/'))
+                        .map(Value::String)
+                        .collect();
+                assert!(!buckets.is_empty(), "the seed names its buckets");
+                statements.push(serde_json::json!({
+                    "Sid": KEEP_THE_BUCKETS_SID,
+                    "Effect": "Deny",
+                    "Action": KEPT_BUCKET_ACTIONS,
+                    "Resource": buckets,
+                }));
+            }
             Improvement::Partition(partition) => {
                 let mut rewritten = 0;
                 rewrite_strings(document, &mut |s| {
@@ -382,40 +559,121 @@ impl Improvement {
                 });
                 assert!(rewritten > 0, "the fixture has no arn:aws: to rewrite");
             }
-            Improvement::ResourcesBucketInsteadOfNone(bucket) => {
-                let statement = statement_by_sid(document, S3_PUT_OBJ_SID);
+            Improvement::RunInstancesAnySubnetImageKey => {
+                let statement = statement_by_sid(document, RUN_INSTANCES_SID);
+                let normalized = normalize(statement, RUN_INSTANCES_SID);
+                assert_eq!(
+                    normalized.actions,
+                    BTreeSet::from(["ec2:runinstances".to_owned()])
+                );
                 let resources = statement
                     .get_mut("Resource")
                     .and_then(Value::as_array_mut)
-                    .expect("S3PutObj lists its resources");
-                assert_eq!(resources.len(), 1, "S3PutObj has one resource in the seed");
-                let old = resources[0].as_str().expect("a resource is a string");
-                assert!(
-                    old.ends_with(":s3:::NONE/batch/*"),
-                    "S3PutObj of the seed names bucket NONE, found {old}"
-                );
-                resources[0] =
-                    Value::String(old.replace(":s3:::NONE/", &format!(":s3:::{bucket}/")));
+                    .expect("EC2RunInstances lists its resources");
+                for (named, any) in [
+                    (format!(":subnet/{COMPUTE_SUBNET}"), ":subnet/*"),
+                    (format!("::image/{IMAGE_ID}"), "::image/*"),
+                    (format!(":key-pair/{KEY_NAME}"), ":key-pair/*"),
+                ] {
+                    let hits: Vec<&mut Value> = resources
+                        .iter_mut()
+                        .filter(|r| r.as_str().is_some_and(|r| r.ends_with(&named)))
+                        .collect();
+                    assert_eq!(hits.len(), 1, "EC2RunInstances names {named} once");
+                    for hit in hits {
+                        let old = hit.as_str().expect("a string").to_owned();
+                        *hit = Value::String(old.replace(&named, any));
+                    }
+                }
             }
-            Improvement::NoResourcesBucketNoS3PutObj => {
-                let resources = string_set(
-                    statement_by_sid(document, S3_PUT_OBJ_SID).get("Resource"),
-                    S3_PUT_OBJ_SID,
+            Improvement::PassOnlyTheClusterRole(role_arn) => {
+                let statement = statement_by_sid(document, IAM_PASS_ROLE_SID);
+                let normalized = normalize(statement, IAM_PASS_ROLE_SID);
+                assert_eq!(normalized.actions, BTreeSet::from([PASS_ROLE.to_owned()]));
+                assert_eq!(
+                    normalized.resources,
+                    BTreeSet::from(["*".to_owned()]),
+                    "the guide passes any role"
                 );
+                statement["Resource"] = serde_json::json!([role_arn]);
+            }
+            Improvement::PassedToServiceChina => {
+                let statement = statement_by_sid(document, IAM_PASS_ROLE_SID);
+                let services = statement
+                    .pointer_mut(&format!("/Condition/StringEquals/{PASSED_TO_SERVICE}"))
+                    .and_then(Value::as_array_mut)
+                    .expect("IAMPassRole is conditioned on iam:PassedToService");
+                assert_eq!(
+                    services.as_slice(),
+                    [Value::String(EC2_SERVICE.into())],
+                    "the guide names EC2's aws name only"
+                );
+                services.push(Value::String(EC2_SERVICE_CHINA.into()));
+            }
+            Improvement::ClusterConfigInNamedBucket(bucket) => {
+                let statement = statement_by_sid(document, CLUSTER_CONFIG_SID);
+                let resources = statement
+                    .get_mut("Resource")
+                    .and_then(Value::as_array_mut)
+                    .expect("GetClusterConfig lists its resources");
+                assert_eq!(resources.len(), 1, "GetClusterConfig has one resource");
+                let old = resources[0].as_str().expect("a string").to_owned();
+                let prefix = old
+                    .strip_suffix(&format!("{DEFAULT_RESOURCES_BUCKET}/*"))
+                    .expect("GetClusterConfig is on parallelcluster-*/*");
+                resources.push(Value::String(format!("{prefix}{bucket}/parallelcluster-*")));
+            }
+            Improvement::ResourcesBucketFolders(bucket) => {
+                let statement = statement_by_sid(document, RESOURCES_BUCKET_SID);
+                let resources = string_set(statement.get("Resource"), RESOURCES_BUCKET_SID);
+                assert_eq!(resources.len(), 1, "S3ResourcesBucket has one resource");
+                let old = resources.first().expect("one").clone();
                 assert!(
-                    resources.iter().all(|r| r.ends_with(":s3:::NONE/batch/*")),
-                    "S3PutObj of the seed names bucket NONE, found {resources:?}"
+                    old.ends_with(&format!(":s3:::{bucket}")),
+                    "S3ResourcesBucket is on the bucket {bucket}: {old}"
                 );
-                statements_mut(document)
-                    .retain(|s| s.get("Sid").and_then(Value::as_str) != Some(S3_PUT_OBJ_SID));
+                statement["Resource"] =
+                    serde_json::json!([old, format!("{old}/parallelcluster-*")]);
+            }
+            Improvement::BatchJobFolders(bucket) => {
+                let guide = format!(":s3:::{bucket}/batch/*");
+                let mut found = 0;
+                for statement in statements_mut(document) {
+                    let Some(resources) =
+                        statement.get_mut("Resource").and_then(Value::as_array_mut)
+                    else {
+                        continue;
+                    };
+                    if let Some(at) = resources
+                        .iter()
+                        .position(|r| r.as_str().is_some_and(|r| r.ends_with(&guide)))
+                    {
+                        found += 1;
+                        let old = resources[at].as_str().expect("a string").to_owned();
+                        let folders = old.replace("/batch/*", "/parallelcluster-*/batch/*");
+                        resources.insert(at + 1, Value::String(folders));
+                    }
+                }
+                assert_eq!(found, 1, "one statement names {guide}");
+            }
+            Improvement::PutLogEvents => {
+                let statement = statement_by_sid(document, CW_LOGS_SID);
+                let normalized = normalize(statement, CW_LOGS_SID);
+                assert!(normalized.actions.contains("logs:createlogstream"));
+                assert!(!normalized.actions.contains("logs:putlogevents"));
+                statement
+                    .get_mut("Action")
+                    .and_then(Value::as_array_mut)
+                    .expect("CWLogs lists its actions")
+                    .push(Value::String("logs:PutLogEvents".into()));
             }
             Improvement::ListStacksOnStar => {
-                // No statement of the seed grants ListStacks on "*" yet.
+                // No statement of the document grants ListStacks on "*" yet.
                 for s in raw_statements(document) {
-                    let n = normalize(&s, "seed statement");
+                    let n = normalize(&s, "fixture statement");
                     assert!(
                         !(n.actions.contains(LIST_STACKS) && n.resources.contains("*")),
-                        "the seed already grants {LIST_STACKS} on \"*\": {s}"
+                        "the fixture already grants {LIST_STACKS} on \"*\": {s}"
                     );
                 }
                 let statement = statement_by_sid(document, CLOUDFORMATION_SID);
@@ -425,12 +683,12 @@ impl Improvement {
                         && resources
                             .iter()
                             .all(|r| r.contains(":cloudformation:") && r.contains(":stack/")),
-                    "{CLOUDFORMATION_SID} of the seed is scoped to stack ARNs only, found {resources:?}"
+                    "{CLOUDFORMATION_SID} of the fixture is scoped to stack ARNs only, found {resources:?}"
                 );
                 assert_eq!(
                     remove_action(statement, LIST_STACKS),
                     1,
-                    "{CLOUDFORMATION_SID} of the seed lists {LIST_STACKS} once"
+                    "{CLOUDFORMATION_SID} of the fixture lists {LIST_STACKS} once"
                 );
                 statements_mut(document).push(serde_json::json!({
                     "Sid": CLOUDFORMATION_LIST_SID,
@@ -445,12 +703,15 @@ impl Improvement {
                 let role = normalize(&role_statement, IAM_ROLE_SID);
                 assert!(
                     role.actions.contains(PASS_ROLE)
-                        && !role.resources.is_empty()
                         && role
                             .resources
                             .iter()
-                            .all(|r| r.contains(":iam::") && r.contains(":role/parallelcluster-")),
-                    "{IAM_ROLE_SID} of the seed grants {PASS_ROLE} on role/parallelcluster-*: {role_statement}"
+                            .all(|r| r.contains(":iam::") && r.contains(":role/"))
+                        && role
+                            .resources
+                            .iter()
+                            .any(|r| r.ends_with(":role/parallelcluster-*")),
+                    "{IAM_ROLE_SID} of the fixture grants {PASS_ROLE} on role ARNs, role/parallelcluster-* among them: {role_statement}"
                 );
                 let statement = statement_by_sid(document, IAM_INSTANCE_PROFILE_SID);
                 let resources = string_set(statement.get("Resource"), IAM_INSTANCE_PROFILE_SID);
@@ -459,13 +720,55 @@ impl Improvement {
                         && resources
                             .iter()
                             .all(|r| r.contains(":iam::") && r.contains(":instance-profile/")),
-                    "{IAM_INSTANCE_PROFILE_SID} of the seed is scoped to instance profiles only, found {resources:?}"
+                    "{IAM_INSTANCE_PROFILE_SID} of the fixture is scoped to instance profiles only, found {resources:?}"
                 );
                 assert_eq!(
                     remove_action(statement, PASS_ROLE),
                     1,
-                    "{IAM_INSTANCE_PROFILE_SID} of the seed lists {PASS_ROLE} once"
+                    "{IAM_INSTANCE_PROFILE_SID} of the fixture lists {PASS_ROLE} once"
                 );
+            }
+            Improvement::MergedToFit { sid, from } => {
+                assert!(from.len() >= 2, "{sid}: a merge needs two statements");
+                let statements = statements_mut(document);
+                let positions: Vec<usize> = from
+                    .iter()
+                    .map(|name| {
+                        statements
+                            .iter()
+                            .position(|s| s.get("Sid").and_then(Value::as_str) == Some(name))
+                            .unwrap_or_else(|| panic!("{sid}: the fixture has no statement {name}"))
+                    })
+                    .collect();
+                let first = normalize(&statements[positions[0]], from[0]);
+                let mut actions: Vec<Value> = Vec::new();
+                for (&at, name) in positions.iter().zip(from.iter()) {
+                    let n = normalize(&statements[at], name);
+                    assert_eq!(
+                        (&n.effect, &n.resources, &n.condition, &n.other),
+                        (
+                            &first.effect,
+                            &first.resources,
+                            &first.condition,
+                            &first.other
+                        ),
+                        "{sid}: {name} and {} differ beyond their actions",
+                        from[0]
+                    );
+                    match statements[at].get("Action") {
+                        Some(Value::Array(items)) => actions.extend(items.iter().cloned()),
+                        Some(single) => actions.push(single.clone()),
+                        None => panic!("{name} has no Action"),
+                    }
+                }
+                let merged = &mut statements[positions[0]];
+                merged["Action"] = Value::Array(actions);
+                merged["Sid"] = Value::String((*sid).to_owned());
+                let mut rest: Vec<usize> = positions[1..].to_vec();
+                rest.sort_unstable();
+                for at in rest.into_iter().rev() {
+                    statements.remove(at);
+                }
             }
         }
     }
@@ -488,7 +791,7 @@ fn remove_action(statement: &mut Value, action: &str) -> usize {
     removed
 }
 
-/// Bucket access: onramp makes one policy with one statement whose Resource
+/// Bucket access: onramp makes one policy whose Allow statement's Resource
 /// holds both ARNs of every bucket (as the console walkthrough's "Add
 /// additional permissions" does), where the CloudFormation version makes one
 /// policy per bucket. Merges the per-bucket fixture documents that way,
@@ -531,19 +834,24 @@ fn partition_improvement(region: &str) -> Vec<Improvement> {
     }
 }
 
-/// IAM's action matching: case-insensitive, `*` any run, `?` one character.
-fn action_matches(pattern: &str, action: &str) -> bool {
-    fn glob(p: &[char], t: &[char]) -> bool {
+/// IAM's wildcard matching: `*` any run of characters, `?` one character.
+fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
         match p.split_first() {
             None => t.is_empty(),
-            Some(('*', rest)) => (0..=t.len()).any(|i| glob(rest, &t[i..])),
-            Some(('?', rest)) => !t.is_empty() && glob(rest, &t[1..]),
-            Some((c, rest)) => t.first() == Some(c) && glob(rest, &t[1..]),
+            Some(('*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
+            Some(('?', rest)) => !t.is_empty() && go(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && go(rest, &t[1..]),
         }
     }
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = action.to_lowercase().chars().collect();
-    glob(&p, &t)
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    go(&p, &t)
+}
+
+/// IAM's action matching: case-insensitive wildcards.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    glob(&pattern.to_lowercase(), &action.to_lowercase())
 }
 
 fn lowercase_set(items: &[&str]) -> BTreeSet<String> {
@@ -562,6 +870,60 @@ fn bucket_policy_name(fixture: &Value) -> String {
         .to_owned()
 }
 
+/// The improvements of the bucket access policy in a region.
+fn bucket_improvements(region: &str) -> Vec<Improvement> {
+    let mut improvements = partition_improvement(region);
+    improvements.push(Improvement::BucketsKept);
+    improvements
+}
+
+/// The Allow and the Deny statement of a bucket access policy (part).
+fn allow_and_deny(document: &Value, what: &str) -> (Normalized, Normalized) {
+    let all = statements(document);
+    assert_eq!(
+        all.len(),
+        2,
+        "{what}: an Allow statement for every bucket and {KEEP_THE_BUCKETS_SID}: {document}"
+    );
+    let allow: Vec<&Labeled> = all
+        .iter()
+        .filter(|s| s.statement.effect == "Allow")
+        .collect();
+    let deny: Vec<&Labeled> = all
+        .iter()
+        .filter(|s| s.statement.effect == "Deny")
+        .collect();
+    assert_eq!((allow.len(), deny.len()), (1, 1), "{what}: {document}");
+    assert!(
+        deny[0].label.starts_with(KEEP_THE_BUCKETS_SID),
+        "{what}: the Deny statement is {KEEP_THE_BUCKETS_SID}: {}",
+        deny[0].label
+    );
+    (allow[0].statement.clone(), deny[0].statement.clone())
+}
+
+/// The Deny statement covers exactly the buckets (not their objects) of the
+/// Allow statement beside it.
+fn assert_deny_keeps_exactly_the_buckets(allow: &Normalized, deny: &Normalized, what: &str) {
+    let buckets: BTreeSet<String> = allow
+        .resources
+        .iter()
+        .filter(|r| !r.ends_with("/*"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        buckets.len() * 2,
+        allow.resources.len(),
+        "{what}: the Allow statement holds a bucket ARN and an object ARN per bucket"
+    );
+    assert_eq!(
+        deny.resources, buckets,
+        "{what}: {KEEP_THE_BUCKETS_SID} is on exactly the bucket ARNs"
+    );
+    assert_eq!(deny.actions, lowercase_set(&KEPT_BUCKET_ACTIONS), "{what}");
+    assert!(deny.condition.is_empty() && deny.other.is_empty(), "{what}");
+}
+
 #[test]
 fn bucket_access_policy_for_one_bucket_equals_the_seed() {
     for region in [REGION, CHINA_REGION] {
@@ -570,12 +932,21 @@ fn bucket_access_policy_for_one_bucket_equals_the_seed() {
         // The default name is the seed's PolicyName, `<region>` filled.
         let name = bucket_policy_name(&seed);
         assert_eq!(name, format!("s3bucket-access-{region}"));
-        assert_matches_seed(
+        let generated = policy_document(&plan, &name);
+        let improvements = bucket_improvements(region);
+        assert_matches_fixture(
             &format!("bucket access policy {name} ({region})"),
-            policy_document(&plan, &name),
+            generated,
             BUCKET_SEED,
             document_of(&seed),
-            &partition_improvement(region),
+            &improvements,
+        );
+        assert_each_improvement_is_needed(
+            &format!("bucket access policy {name} ({region})"),
+            generated,
+            BUCKET_SEED,
+            &document_of(&seed),
+            &improvements,
         );
     }
 }
@@ -591,20 +962,20 @@ fn bucket_access_policy_puts_both_arns_of_every_bucket_in_one_statement() {
             .collect();
         let name = bucket_policy_name(&fixture(BUCKET_SEED, &Fill::new(region).bucket(BUCKET)));
         let generated = policy_document(&plan, &name);
-        assert_eq!(
-            raw_statements(generated).len(),
-            1,
-            "one statement for all buckets: {generated}"
+        // One Allow statement for all buckets, and the Deny beside it.
+        let what = format!(
+            "bucket access policy {name} for {} buckets ({region})",
+            buckets.len()
         );
-        assert_matches_seed(
-            &format!(
-                "bucket access policy {name} for {} buckets ({region})",
-                buckets.len()
-            ),
+        let (allow, deny) = allow_and_deny(generated, &what);
+        assert_eq!(allow.resources.len(), 2 * buckets.len(), "{what}");
+        assert_deny_keeps_exactly_the_buckets(&allow, &deny, &what);
+        assert_matches_fixture(
+            &what,
             generated,
             BUCKET_SEED,
             one_statement_for_all_buckets(&per_bucket),
-            &partition_improvement(region),
+            &bucket_improvements(region),
         );
         // Only one policy: no `-2` part for three buckets.
         let policies = names_of(&plan, EntityKind::ManagedPolicy);
@@ -628,9 +999,9 @@ fn bucket_access_policies_split_at_the_size_limit_still_cover_every_bucket() {
         .iter()
         .map(|b| document_of(&fixture(BUCKET_SEED, &Fill::new(REGION).bucket(b))))
         .collect();
-    let expected = statements(&one_statement_for_all_buckets(&per_bucket));
-    assert_eq!(expected.len(), 1);
-    let expected = &expected[0].statement;
+    let mut expected_document = one_statement_for_all_buckets(&per_bucket);
+    Improvement::BucketsKept.apply(&mut expected_document);
+    let (expected, expected_deny) = allow_and_deny(&expected_document, "the seed, improved");
 
     let base = format!("s3bucket-access-{REGION}");
     let parts: Vec<&Resource> = plan
@@ -643,6 +1014,7 @@ fn bucket_access_policies_split_at_the_size_limit_still_cover_every_bucket() {
         "90 long bucket names need several policies"
     );
     let mut covered: BTreeSet<String> = BTreeSet::new();
+    let mut kept: BTreeSet<String> = BTreeSet::new();
     for (i, part) in parts.iter().enumerate() {
         let expected_name = if i == 0 {
             base.clone()
@@ -659,10 +1031,9 @@ fn bucket_access_policies_split_at_the_size_limit_still_cover_every_bucket() {
             "{} exceeds the managed policy size",
             part.name
         );
-        let got = statements(document);
-        assert_eq!(got.len(), 1, "{}: one statement per part", part.name);
-        let got = &got[0].statement;
-        // Same statement as the seed's, but for this part's buckets only.
+        let (got, deny) = allow_and_deny(document, &part.name);
+        // Same statements as the seed's (improved), but for this part's
+        // buckets only.
         assert_eq!(
             (&got.effect, &got.actions, &got.condition, &got.other),
             (
@@ -671,16 +1042,33 @@ fn bucket_access_policies_split_at_the_size_limit_still_cover_every_bucket() {
                 &expected.condition,
                 &expected.other
             ),
-            "{}: the statement differs from the seed beyond its resources",
+            "{}: the Allow statement differs from the seed beyond its resources",
             part.name
         );
+        assert_eq!(
+            (&deny.effect, &deny.actions, &deny.condition, &deny.other),
+            (
+                &expected_deny.effect,
+                &expected_deny.actions,
+                &expected_deny.condition,
+                &expected_deny.other
+            ),
+            "{}: {KEEP_THE_BUCKETS_SID} differs beyond its resources",
+            part.name
+        );
+        assert_deny_keeps_exactly_the_buckets(&got, &deny, &part.name);
         for r in &got.resources {
             assert!(covered.insert(r.clone()), "{r} is in two parts");
         }
+        kept.extend(deny.resources.iter().cloned());
     }
     assert_eq!(
         covered, expected.resources,
         "together the parts hold both ARNs of every bucket, nothing else"
+    );
+    assert_eq!(
+        kept, expected_deny.resources,
+        "together the parts keep every bucket"
     );
     // Every part is attached to the instance role and the job role.
     let part_arns: BTreeSet<String> = parts.iter().map(|p| p.arn.clone()).collect();
@@ -710,7 +1098,7 @@ fn ebs_autoscale_policy_equals_the_cloudformation_seed_plus_describe_tags() {
         let plan = plan_of(&genomics_answers(region, &[BUCKET]));
         let seed = fixture(EBS_CFN_SEED, &Fill::new(region));
         // The document has no ARN, so the partition changes nothing in it.
-        assert_matches_seed(
+        assert_matches_fixture(
             &format!("EBS autoscale policy ({region})"),
             policy_document(&plan, EBS_POLICY),
             EBS_CFN_SEED,
@@ -808,7 +1196,7 @@ fn ebs_autoscale_policy_lists_explicitly_what_the_console_seeds_wildcard_grants(
 }
 
 // ---------------------------------------------------------------------------
-// ParallelCluster: instance and user policies
+// ParallelCluster 2: instance and user policies, held against the final guide
 
 const PC_INSTANCE_TRADITIONAL_SEED: &str = "parallelcluster2-instance-traditional.json";
 const PC_INSTANCE_AWSBATCH_SEED: &str = "parallelcluster2-instance-awsbatch.json";
@@ -817,107 +1205,412 @@ const PC_USER_AWSBATCH_SEED: &str = "parallelcluster2-user-awsbatch.json";
 const PC_INSTANCE_POLICY: &str = "ParallelClusterInstancePolicy";
 const PC_USER_POLICY: &str = "ParallelClusterUserPolicy";
 
-#[test]
-fn parallelcluster_traditional_instance_policy_names_the_resources_bucket() {
-    for region in [REGION, CHINA_REGION] {
-        for scheduler in TRADITIONAL_SCHEDULERS {
-            let plan = plan_of(&parallelcluster_answers(
-                region,
-                scheduler,
-                Some(RESOURCES_BUCKET),
-            ));
-            let mut improvements = partition_improvement(region);
-            improvements.push(Improvement::ResourcesBucketInsteadOfNone(RESOURCES_BUCKET));
-            assert_matches_seed(
-                &format!("{PC_INSTANCE_POLICY} ({scheduler}, resources bucket, {region})"),
-                policy_document(&plan, PC_INSTANCE_POLICY),
-                PC_INSTANCE_TRADITIONAL_SEED,
-                fixture(PC_INSTANCE_TRADITIONAL_SEED, &Fill::new(region)),
-                &improvements,
-            );
+/// The final guide's policies for a scheduler: (instance, user). `slurm` has
+/// the Slurm policies; `sge` and `torque` the SGE/Torque ones (2.11.4 and
+/// earlier).
+fn final_guide_files(scheduler: &str) -> (&'static str, &'static str) {
+    match scheduler {
+        "slurm" => ("instance-traditional.json", "user-traditional.json"),
+        "sge" | "torque" => ("instance-sge-torque.json", "user-sge-torque.json"),
+        "awsbatch" => ("instance-awsbatch.json", "user-awsbatch.json"),
+        other => panic!("no such scheduler: {other}"),
+    }
+}
+
+/// The seed's policies for a scheduler: (instance, user).
+fn seed_files(scheduler: &str) -> (&'static str, &'static str) {
+    if scheduler == "awsbatch" {
+        (PC_INSTANCE_AWSBATCH_SEED, PC_USER_AWSBATCH_SEED)
+    } else {
+        (PC_INSTANCE_TRADITIONAL_SEED, PC_USER_TRADITIONAL_SEED)
+    }
+}
+
+/// The user policy statements merged to fit the size limit.
+const MERGES_TRADITIONAL: [(&str, &[&str]); 6] = [
+    ("EC2", &["EC2Describe", "NetworkingEasyConfig", "EC2Modify"]),
+    ("DynamoDB", &["DynamoDBDescribe", "DynamoDBModify"]),
+    (
+        "CloudFormation",
+        &["CloudFormationDescribe", "CloudFormationModify"],
+    ),
+    ("S3ResourcesBucket", &["S3ResourcesBucket", "S3Delete"]),
+    ("EFS", &["EFSDescribe", "EFS"]),
+    ("CloudWatch", &["CloudWatchLogs", "CloudWatch"]),
+];
+const MERGE_SGE_TORQUE: (&str, &[&str]) = (
+    "SgeTorqueScaling",
+    &[
+        "AutoScalingDescribe",
+        "AutoScalingModify",
+        "SQSDescribe",
+        "SQSModify",
+        "SNSDescribe",
+        "SNSModify",
+    ],
+);
+const MERGES_AWSBATCH: [(&str, &[&str]); 2] = [
+    (
+        "AnyResource",
+        &[
+            "EC2Describe",
+            "EC2LaunchTemplate",
+            "NetworkingEasyConfig",
+            "EC2Modify",
+            "SQS",
+            "SNS",
+            "IAM",
+            "ECR",
+            "Batch",
+            "AmazonCloudWatchEvents",
+            "ECS",
+            "EFS",
+            "FSx",
+            "CloudWatch",
+        ],
+    ),
+    ("S3ResourcesBucket", &["S3ResourcesBucket", "S3Delete"]),
+];
+
+fn merged((sid, from): (&'static str, &'static [&'static str])) -> Improvement {
+    Improvement::MergedToFit { sid, from }
+}
+
+/// onramp's improvements of the guide's instance policy.
+fn instance_improvements(
+    scheduler: &str,
+    region: &str,
+    resources_bucket: Option<&'static str>,
+    role_arn: &str,
+) -> Vec<Improvement> {
+    let mut improvements = partition_improvement(region);
+    if scheduler == "awsbatch" {
+        improvements.push(Improvement::BatchJobFolders(RESOURCES_BUCKET));
+        improvements.push(Improvement::PutLogEvents);
+    } else {
+        improvements.push(Improvement::RunInstancesAnySubnetImageKey);
+        improvements.push(Improvement::PassOnlyTheClusterRole(role_arn.to_owned()));
+        improvements.push(Improvement::PassedToServiceChina);
+        if let Some(bucket) = resources_bucket {
+            improvements.push(Improvement::ClusterConfigInNamedBucket(bucket));
         }
+    }
+    improvements
+}
+
+/// onramp's improvements of the guide's user policy.
+fn user_improvements(
+    scheduler: &str,
+    region: &str,
+    resources_bucket: Option<&'static str>,
+) -> Vec<Improvement> {
+    let mut improvements = partition_improvement(region);
+    if scheduler == "awsbatch" {
+        improvements.push(Improvement::ListStacksOnStar);
+        improvements.push(Improvement::NoPassRoleOnInstanceProfiles);
+        improvements.extend(MERGES_AWSBATCH.into_iter().map(merged));
+    } else {
+        improvements.extend(MERGES_TRADITIONAL.into_iter().map(merged));
+        if scheduler != "slurm" {
+            improvements.push(merged(MERGE_SGE_TORQUE));
+        }
+    }
+    if let Some(bucket) = resources_bucket {
+        improvements.push(Improvement::ResourcesBucketFolders(bucket));
+    }
+    improvements
+}
+
+/// Every scheduler, region and resources bucket (none or one; awsbatch
+/// requires one) the comparisons run for.
+fn parallelcluster_cases() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
+    let mut cases = Vec::new();
+    for region in [REGION, CHINA_REGION, GOVCLOUD_REGION] {
+        for scheduler in ALL_SCHEDULERS {
+            for bucket in [Some(RESOURCES_BUCKET), None] {
+                if scheduler == "awsbatch" && bucket.is_none() {
+                    continue; // required with awsbatch
+                }
+                cases.push((scheduler, region, bucket));
+            }
+        }
+    }
+    cases
+}
+
+fn role_arn_of(plan: &Plan) -> String {
+    resource(plan, EntityKind::Role, PARALLELCLUSTER_ROLE)
+        .arn
+        .clone()
+}
+
+#[test]
+fn parallelcluster_instance_policies_equal_the_final_guide() {
+    for (scheduler, region, bucket) in parallelcluster_cases() {
+        let plan = plan_of(&parallelcluster_answers(region, scheduler, bucket));
+        let file = final_guide_files(scheduler).0;
+        let what =
+            format!("{PC_INSTANCE_POLICY} ({scheduler}, resources bucket {bucket:?}, {region})");
+        let generated = policy_document(&plan, PC_INSTANCE_POLICY);
+        let guide = final_fixture(file, &Fill::new(region).resources_bucket(bucket));
+        let improvements = instance_improvements(scheduler, region, bucket, &role_arn_of(&plan));
+        assert_matches_fixture(&what, generated, file, guide.clone(), &improvements);
+        assert_each_improvement_is_needed(&what, generated, file, &guide, &improvements);
     }
 }
 
 #[test]
-fn parallelcluster_traditional_instance_policy_leaves_out_s3putobj_without_resources_bucket() {
-    for region in [REGION, CHINA_REGION] {
-        for scheduler in TRADITIONAL_SCHEDULERS {
-            let plan = plan_of(&parallelcluster_answers(region, scheduler, None));
-            let generated = policy_document(&plan, PC_INSTANCE_POLICY);
-            assert!(
-                statements(generated)
-                    .iter()
-                    .all(|s| !s.label.starts_with(S3_PUT_OBJ_SID)),
-                "{scheduler}: no S3PutObj statement without a resources bucket"
-            );
-            let mut improvements = partition_improvement(region);
-            improvements.push(Improvement::NoResourcesBucketNoS3PutObj);
-            assert_matches_seed(
-                &format!("{PC_INSTANCE_POLICY} ({scheduler}, no resources bucket, {region})"),
-                generated,
-                PC_INSTANCE_TRADITIONAL_SEED,
-                fixture(PC_INSTANCE_TRADITIONAL_SEED, &Fill::new(region)),
-                &improvements,
-            );
-        }
+fn parallelcluster_user_policies_equal_the_final_guide() {
+    for (scheduler, region, bucket) in parallelcluster_cases() {
+        let plan = plan_of(&parallelcluster_answers(region, scheduler, bucket));
+        let file = final_guide_files(scheduler).1;
+        let what = format!("{PC_USER_POLICY} ({scheduler}, resources bucket {bucket:?}, {region})");
+        let generated = policy_document(&plan, PC_USER_POLICY);
+        let guide = final_fixture(file, &Fill::new(region).resources_bucket(bucket));
+        let improvements = user_improvements(scheduler, region, bucket);
+        assert_matches_fixture(&what, generated, file, guide.clone(), &improvements);
+        assert_each_improvement_is_needed(&what, generated, file, &guide, &improvements);
     }
 }
 
 #[test]
-fn parallelcluster_awsbatch_instance_policy_equals_the_seed() {
-    for region in [REGION, CHINA_REGION] {
-        let plan = plan_of(&parallelcluster_answers(
-            region,
-            "awsbatch",
-            Some(RESOURCES_BUCKET),
+fn parallelcluster_policies_name_the_planned_role_with_its_path_and_prefix() {
+    for scheduler in ALL_SCHEDULERS {
+        let batch = if scheduler == "awsbatch" {
+            format!(
+                "stack_name = \"{STACK_NAME}\"\njob_definition_serial_name = \"{JOB_DEFINITION_SERIAL_NAME}\"\njob_definition_mnp_name = \"{JOB_DEFINITION_MNP_NAME}\"\njob_queue_name = \"{JOB_QUEUE_NAME}\"\njob_role = \"{BATCH_STACK_JOB_ROLE}\"\necs_compute_environment = \"{ECS_COMPUTE_ENVIRONMENT}\"\n"
+            )
+        } else {
+            String::new()
+        };
+        let plan = plan_of_toml(&format!(
+            r#"
+region = "{REGION}"
+account_id = "{ACCOUNT}"
+name_prefix = "lab-"
+path = "/onramp/"
+
+[parallelcluster]
+scheduler = "{scheduler}"
+resources_bucket = "{RESOURCES_BUCKET}"
+{batch}
+"#
         ));
-        assert_matches_seed(
-            &format!("{PC_INSTANCE_POLICY} (awsbatch, {region})"),
-            policy_document(&plan, PC_INSTANCE_POLICY),
-            PC_INSTANCE_AWSBATCH_SEED,
-            fixture(PC_INSTANCE_AWSBATCH_SEED, &Fill::new(region)),
-            &partition_improvement(region),
+        let role_name = format!("lab-{PARALLELCLUSTER_ROLE}");
+        let role = resource(&plan, EntityKind::Role, &role_name);
+        // `<PARALLELCLUSTER EC2 ROLE NAME>` stands for what follows `role/` in
+        // the role's ARN: with a path, the path and the name.
+        let role_in_arn = format!("onramp/{role_name}");
+        assert_eq!(
+            role.arn,
+            format!("arn:aws:iam::{ACCOUNT}:role/{role_in_arn}")
+        );
+        let fill = Fill {
+            parallelcluster_role: &role_in_arn,
+            ..Fill::new(REGION)
+        };
+        let (instance_file, user_file) = final_guide_files(scheduler);
+
+        let user_policy = format!("lab-{PC_USER_POLICY}");
+        let generated = policy_document(&plan, &user_policy);
+        assert_matches_fixture(
+            &format!("{user_policy} ({scheduler}, prefix lab-, path /onramp/)"),
+            generated,
+            user_file,
+            final_fixture(user_file, &fill),
+            &user_improvements(scheduler, REGION, Some(RESOURCES_BUCKET)),
+        );
+        // The statement that lets pcluster pass and manage the cluster's
+        // roles names the planned role and the roles of the cluster's stacks.
+        let sid = if scheduler == "awsbatch" {
+            IAM_ROLE_SID
+        } else {
+            "IAMModify"
+        };
+        let named: Vec<Labeled> = statements(generated)
+            .into_iter()
+            .filter(|s| s.label.starts_with(&format!("{sid} ")))
+            .collect();
+        assert_eq!(named.len(), 1, "{scheduler}: one {sid}");
+        assert_eq!(
+            named[0].statement.resources,
+            BTreeSet::from([
+                role.arn.clone(),
+                format!("arn:aws:iam::{ACCOUNT}:role/parallelcluster-*")
+            ]),
+            "{scheduler}: {sid}"
+        );
+
+        let instance_policy = format!("lab-{PC_INSTANCE_POLICY}");
+        assert_matches_fixture(
+            &format!("{instance_policy} ({scheduler}, prefix lab-, path /onramp/)"),
+            policy_document(&plan, &instance_policy),
+            instance_file,
+            final_fixture(instance_file, &fill),
+            &instance_improvements(scheduler, REGION, Some(RESOURCES_BUCKET), &role.arn),
         );
     }
 }
 
-/// The documented improvements of the awsbatch ParallelClusterUserPolicy.
-fn awsbatch_user_improvements() -> [Improvement; 2] {
-    [
-        Improvement::ListStacksOnStar,
-        Improvement::NoPassRoleOnInstanceProfiles,
-    ]
+// ---------------------------------------------------------------------------
+// ParallelCluster 2: the fixes the final guide brings, each in the words of
+// what it fixes (these failed on the 2019 seed's documents).
+
+/// The Allow statements of a document that grant `action` (a lowercase
+/// action name) without a condition.
+fn unconditional_grants<'a>(all: &'a [Labeled], action: &str) -> Vec<&'a Labeled> {
+    all.iter()
+        .filter(|s| {
+            s.statement.effect == "Allow"
+                && s.statement.condition.is_empty()
+                && s.statement.other.is_empty()
+                && s.statement
+                    .actions
+                    .iter()
+                    .any(|p| action_matches(p, action))
+        })
+        .collect()
+}
+
+fn lab_parallelcluster_plan(region: &str, scheduler: &str) -> (Plan, String) {
+    let plan = plan_of(&Answers {
+        name_prefix: "lab-".into(),
+        path: "/onramp/".into(),
+        ..parallelcluster_answers(region, scheduler, Some(RESOURCES_BUCKET))
+    });
+    let role_arn = resource(
+        &plan,
+        EntityKind::Role,
+        &format!("lab-{PARALLELCLUSTER_ROLE}"),
+    )
+    .arn
+    .clone();
+    (plan, role_arn)
 }
 
 #[test]
-fn parallelcluster_user_policies_equal_the_seeds() {
-    for region in [REGION, CHINA_REGION] {
-        for scheduler in ALL_SCHEDULERS {
-            for resources_bucket in [Some(RESOURCES_BUCKET), None] {
-                if scheduler == "awsbatch" && resources_bucket.is_none() {
-                    continue; // required with awsbatch
-                }
-                let plan = plan_of(&parallelcluster_answers(
-                    region,
-                    scheduler,
-                    resources_bucket,
-                ));
-                let mut improvements = partition_improvement(region);
-                let seed = if scheduler == "awsbatch" {
-                    improvements.extend(awsbatch_user_improvements());
-                    PC_USER_AWSBATCH_SEED
-                } else {
-                    PC_USER_TRADITIONAL_SEED
-                };
-                assert_matches_seed(
-                    &format!(
-                        "{PC_USER_POLICY} ({scheduler}, resources bucket {resources_bucket:?}, {region})"
-                    ),
-                    policy_document(&plan, PC_USER_POLICY),
-                    seed,
-                    fixture(seed, &Fill::new(region)),
-                    &improvements,
+fn parallelcluster_awsbatch_user_policy_lets_pcluster_pass_the_planned_role() {
+    for region in [REGION, CHINA_REGION, GOVCLOUD_REGION] {
+        let (plan, role_arn) = lab_parallelcluster_plan(region, "awsbatch");
+        let all = statements(policy_document(&plan, &format!("lab-{PC_USER_POLICY}")));
+        let passing: Vec<&Labeled> = unconditional_grants(&all, PASS_ROLE)
+            .into_iter()
+            .filter(|s| s.statement.resources.iter().any(|r| glob(r, &role_arn)))
+            .collect();
+        assert!(
+            !passing.is_empty(),
+            "awsbatch ({region}): the user policy must let pcluster pass {role_arn}, the role set as ec2_iam_role"
+        );
+        assert!(
+            passing.iter().any(|s| s.label.starts_with(IAM_ROLE_SID)),
+            "awsbatch ({region}): statement {IAM_ROLE_SID} passes it"
+        );
+    }
+}
+
+#[test]
+fn parallelcluster_traditional_user_policy_creates_only_the_fsx_service_linked_roles() {
+    for region in [REGION, CHINA_REGION, GOVCLOUD_REGION] {
+        for scheduler in TRADITIONAL_SCHEDULERS {
+            let (plan, role_arn) = lab_parallelcluster_plan(region, scheduler);
+            let all = statements(policy_document(&plan, &format!("lab-{PC_USER_POLICY}")));
+            let granting: Vec<&Labeled> = all
+                .iter()
+                .filter(|s| {
+                    s.statement
+                        .actions
+                        .iter()
+                        .any(|a| action_matches(a, "iam:CreateServiceLinkedRole"))
+                })
+                .collect();
+            let context = format!("{scheduler} ({region})");
+            assert_eq!(
+                granting.len(),
+                1,
+                "{context}: one statement grants iam:CreateServiceLinkedRole"
+            );
+            let s = &granting[0].statement;
+            assert_eq!(s.effect, "Allow", "{context}");
+            assert_eq!(
+                s.resources,
+                BTreeSet::from([format!(
+                    "arn:{}:iam::{ACCOUNT}:role/aws-service-role/*",
+                    partition_of(region)
+                )]),
+                "{context}: service-linked roles live under role/aws-service-role/; the EC2 role {role_arn} is none"
+            );
+            let condition: Value =
+                serde_json::from_str(&s.condition).expect("the statement has a Condition");
+            let operators: Vec<&String> = condition
+                .as_object()
+                .expect("a Condition is an object")
+                .keys()
+                .collect();
+            assert_eq!(operators.len(), 1, "{context}: {condition}");
+            assert!(
+                ["StringEquals", "StringLike"].contains(&operators[0].as_str()),
+                "{context}: {condition}"
+            );
+            assert_eq!(
+                string_set(
+                    condition[operators[0].as_str()].get("iam:AWSServiceName"),
+                    "iam:AWSServiceName"
+                ),
+                BTreeSet::from([
+                    "fsx.amazonaws.com".to_owned(),
+                    "s3.data-source.lustre.fsx.amazonaws.com".to_owned()
+                ]),
+                "{context}: only FSx's service-linked roles"
+            );
+        }
+    }
+}
+
+#[test]
+fn parallelcluster_head_node_may_pass_the_planned_role_to_ec2_in_every_partition() {
+    for region in [REGION, CHINA_REGION, GOVCLOUD_REGION] {
+        for scheduler in TRADITIONAL_SCHEDULERS {
+            let (plan, role_arn) = lab_parallelcluster_plan(region, scheduler);
+            let context = format!("{scheduler} ({region})");
+            let all = statements(policy_document(&plan, &format!("lab-{PC_INSTANCE_POLICY}")));
+            let passing: Vec<&Labeled> = all
+                .iter()
+                .filter(|s| {
+                    s.statement.effect == "Allow"
+                        && s.statement
+                            .actions
+                            .iter()
+                            .any(|a| action_matches(a, PASS_ROLE))
+                })
+                .collect();
+            assert!(
+                passing
+                    .iter()
+                    .any(|s| s.statement.resources.iter().any(|r| glob(r, &role_arn))),
+                "{context}: the head node launches compute nodes with {role_arn}, so it must be allowed to pass it"
+            );
+            for s in passing {
+                let condition: Value =
+                    serde_json::from_str(&s.statement.condition).unwrap_or_else(|_| {
+                        panic!("{context}: {} passes roles without a condition", s.label)
+                    });
+                let services = string_set(
+                    condition
+                        .get("StringEquals")
+                        .and_then(|c| c.get(PASSED_TO_SERVICE)),
+                    PASSED_TO_SERVICE,
+                );
+                assert_eq!(
+                    services,
+                    BTreeSet::from([EC2_SERVICE.to_owned(), EC2_SERVICE_CHINA.to_owned()]),
+                    "{context}: {} passes roles to EC2, under both of its names",
+                    s.label
+                );
+                assert_eq!(
+                    s.statement.resources,
+                    BTreeSet::from([role_arn.clone()]),
+                    "{context}: {} passes only the cluster's role",
+                    s.label
                 );
             }
         }
@@ -925,50 +1618,256 @@ fn parallelcluster_user_policies_equal_the_seeds() {
 }
 
 #[test]
-fn parallelcluster_user_policy_names_the_planned_role_with_its_path_and_prefix() {
-    let plan = plan_of_toml(&format!(
-        r#"
-region = "{REGION}"
-account_id = "{ACCOUNT}"
-name_prefix = "lab-"
-path = "/onramp/"
+fn parallelcluster_head_node_may_launch_compute_nodes_in_its_account_and_region() {
+    for region in [REGION, CHINA_REGION, GOVCLOUD_REGION] {
+        for scheduler in TRADITIONAL_SCHEDULERS {
+            let (plan, _) = lab_parallelcluster_plan(region, scheduler);
+            let context = format!("{scheduler} ({region})");
+            let all = statements(policy_document(&plan, &format!("lab-{PC_INSTANCE_POLICY}")));
+            let launching = unconditional_grants(&all, "ec2:RunInstances");
+            assert_eq!(
+                launching.len(),
+                1,
+                "{context}: one statement launches instances"
+            );
+            let p = partition_of(region);
+            let own = |kind: &str| format!("arn:{p}:ec2:{region}:{ACCOUNT}:{kind}/*");
+            let mut expected: BTreeSet<String> = [
+                "subnet",
+                "network-interface",
+                "instance",
+                "volume",
+                "key-pair",
+                "security-group",
+                "launch-template",
+                "placement-group",
+            ]
+            .into_iter()
+            .map(own)
+            .collect();
+            // AMIs belong to their publisher, so their ARNs have no account.
+            expected.insert(format!("arn:{p}:ec2:{region}::image/*"));
+            assert_eq!(
+                launching[0].statement.resources, expected,
+                "{context}: RunInstances in this account and region only, on any subnet, AMI and key pair"
+            );
+            assert!(
+                !unconditional_grants(&all, "ec2:TerminateInstances").is_empty(),
+                "{context}: the head node terminates the compute nodes it launched"
+            );
+        }
+    }
+}
 
-[parallelcluster]
-scheduler = "slurm"
-resources_bucket = "{RESOURCES_BUCKET}"
-"#
-    ));
-    let role_name = format!("lab-{PARALLELCLUSTER_ROLE}");
-    let role = resource(&plan, EntityKind::Role, &role_name);
-    // `<PARALLELCLUSTER EC2 ROLE NAME>` stands for what follows `role/` in the
-    // role's ARN: with a path, the path and the name.
-    let role_in_arn = format!("onramp/{role_name}");
+// ---------------------------------------------------------------------------
+// ParallelCluster 2: from the seed's 2019 text to the final guide, for the
+// record. Every grant (action on resource) of the seed's documents is still
+// allowed by onramp's documents without a condition, or is listed here with
+// why it is gone.
+
+/// A grant of the seed that onramp's documents no longer allow.
+struct Gone {
+    seed: &'static str,
+    /// The seed statement's Sid.
+    statement: &'static str,
+    /// The actions that are gone; empty for all of the statement's.
+    actions: &'static [&'static str],
+    schedulers: &'static [&'static str],
+    why: &'static str,
+}
+
+const SLURM_SCALES_ITSELF: &str = "2.9.0: Slurm clusters no longer scale through an Auto Scaling group, SQS and SNS; the head node launches and terminates compute nodes itself (EC2RunInstances). The final guide keeps these grants in its SGE/Torque policies only";
+
+const GONE: [Gone; 14] = [
+    Gone {
+        seed: PC_INSTANCE_TRADITIONAL_SEED,
+        statement: "SQSQueue",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_INSTANCE_TRADITIONAL_SEED,
+        statement: "Autoscaling",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_INSTANCE_TRADITIONAL_SEED,
+        statement: "SQSList",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_INSTANCE_TRADITIONAL_SEED,
+        statement: "S3PutObj",
+        actions: &[],
+        schedulers: &TRADITIONAL_SCHEDULERS,
+        why: "removed from the guide in 2.7.0 (0736a61); its `arn:aws:s3:::NONE/batch/*` matched no bucket anyway",
+    },
+    Gone {
+        seed: PC_INSTANCE_TRADITIONAL_SEED,
+        statement: "BatchJobPassRole",
+        actions: &[],
+        schedulers: &TRADITIONAL_SCHEDULERS,
+        why: "replaced in the guide by IAMPassRole (95b33d6), which passes roles to EC2 only; onramp narrows it to the cluster's own role, which role/parallelcluster-* never matched",
+    },
+    Gone {
+        seed: PC_USER_TRADITIONAL_SEED,
+        statement: "AutoScalingDescribe",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_USER_TRADITIONAL_SEED,
+        statement: "AutoScalingModify",
+        actions: &[
+            "autoscaling:PutNotificationConfiguration",
+            "autoscaling:UpdateAutoScalingGroup",
+            "autoscaling:PutScalingPolicy",
+            "autoscaling:DescribeScalingActivities",
+            "autoscaling:DeleteAutoScalingGroup",
+            "autoscaling:DeletePolicy",
+            "autoscaling:DisableMetricsCollection",
+            "autoscaling:EnableMetricsCollection",
+        ],
+        schedulers: &["slurm"],
+        why: "2.9.0, as above; the guide's Slurm statement ScalingModify keeps the launch template actions and autoscaling:CreateAutoScalingGroup",
+    },
+    Gone {
+        seed: PC_USER_TRADITIONAL_SEED,
+        statement: "SQSDescribe",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_USER_TRADITIONAL_SEED,
+        statement: "SQSModify",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_USER_TRADITIONAL_SEED,
+        statement: "SNSDescribe",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_USER_TRADITIONAL_SEED,
+        statement: "SNSModify",
+        actions: &[],
+        schedulers: &["slurm"],
+        why: SLURM_SCALES_ITSELF,
+    },
+    Gone {
+        seed: PC_USER_TRADITIONAL_SEED,
+        statement: "IAMModify",
+        actions: &["iam:CreateServiceLinkedRole"],
+        schedulers: &TRADITIONAL_SCHEDULERS,
+        why: "moved in the guide to IAMServiceLinkedRole (2797b67): on role/aws-service-role/* and for FSx's service-linked roles only; on the EC2 role's ARN it matched no service-linked role",
+    },
+    Gone {
+        seed: PC_USER_AWSBATCH_SEED,
+        statement: "IAMInstanceProfile",
+        actions: &["iam:PassRole"],
+        schedulers: &["awsbatch"],
+        why: "left out by onramp (the final guide still has it): PassRole is checked against role ARNs, so on instance-profile/* it allowed nothing",
+    },
+    Gone {
+        seed: PC_USER_AWSBATCH_SEED,
+        statement: "S3ResourcesBucket",
+        actions: &[],
+        schedulers: &["awsbatch"],
+        why: "the final guide grants it on `<RESOURCES S3 BUCKET>`, not on parallelcluster-*; onramp requires that bucket with awsbatch (set as cluster_resource_bucket), so the grant is on it",
+    },
+];
+
+/// Whether an Allow statement grants `action` on `resource` without a condition.
+fn still_allowed(generated: &[Labeled], action: &str, resource: &str) -> bool {
+    unconditional_grants(generated, action)
+        .iter()
+        .any(|s| s.statement.resources.iter().any(|r| glob(r, resource)))
+}
+
+#[test]
+fn parallelcluster_seed_grants_are_still_allowed_or_gone_for_a_stated_reason() {
+    for g in &GONE {
+        assert!(!g.why.is_empty(), "{} {}: a reason", g.seed, g.statement);
+    }
+    let mut used: BTreeSet<usize> = BTreeSet::new();
+    for region in [REGION, CHINA_REGION] {
+        for scheduler in ALL_SCHEDULERS {
+            let plan = plan_of(&parallelcluster_answers(
+                region,
+                scheduler,
+                Some(RESOURCES_BUCKET),
+            ));
+            let (instance_seed, user_seed) = seed_files(scheduler);
+            for (seed_file, policy) in [
+                (instance_seed, PC_INSTANCE_POLICY),
+                (user_seed, PC_USER_POLICY),
+            ] {
+                let context = format!("{policy} ({scheduler}, {region}) vs seed {seed_file}");
+                let seed = fixture(seed_file, &Fill::new(region));
+                let generated = statements(policy_document(&plan, policy));
+                let mut not_allowed: BTreeSet<(String, String)> = BTreeSet::new();
+                let mut expected: BTreeSet<(String, String)> = BTreeSet::new();
+                for (i, raw) in raw_statements(&seed).iter().enumerate() {
+                    let sid = raw
+                        .get("Sid")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| format!("Statement[{i}]"), str::to_owned);
+                    // The seed hard-codes the aws partition.
+                    let mut raw = raw.clone();
+                    if let Some(Improvement::Partition(p)) = partition_improvement(region).first() {
+                        rewrite_strings(&mut raw, &mut |s| {
+                            s.strip_prefix("arn:aws:")
+                                .map(|rest| format!("arn:{p}:{rest}"))
+                        });
+                    }
+                    let n = normalize(&raw, &sid);
+                    for action in &n.actions {
+                        if n.resources
+                            .iter()
+                            .any(|r| !still_allowed(&generated, action, r))
+                        {
+                            not_allowed.insert((sid.clone(), action.clone()));
+                        }
+                    }
+                    for (at, g) in GONE.iter().enumerate().filter(|(_, g)| {
+                        g.seed == seed_file
+                            && g.statement == sid
+                            && g.schedulers.contains(&scheduler)
+                    }) {
+                        used.insert(at);
+                        if g.actions.is_empty() {
+                            expected.extend(n.actions.iter().map(|a| (sid.clone(), a.clone())));
+                        } else {
+                            for a in g.actions {
+                                let a = a.to_lowercase();
+                                assert!(n.actions.contains(&a), "{context}: {sid} lists {a}");
+                                expected.insert((sid.clone(), a));
+                            }
+                        }
+                    }
+                }
+                assert_eq!(
+                    not_allowed, expected,
+                    "{context}: the seed's grants onramp no longer allows must be exactly those listed as gone, with their reasons"
+                );
+            }
+        }
+    }
     assert_eq!(
-        role.arn,
-        format!("arn:aws:iam::{ACCOUNT}:role/{role_in_arn}")
-    );
-    let fill = Fill {
-        parallelcluster_role: &role_in_arn,
-        ..Fill::new(REGION)
-    };
-    let user_policy = format!("lab-{PC_USER_POLICY}");
-    let generated = policy_document(&plan, &user_policy);
-    assert_matches_seed(
-        &format!("{user_policy} (slurm, prefix lab-, path /onramp/)"),
-        generated,
-        PC_USER_TRADITIONAL_SEED,
-        fixture(PC_USER_TRADITIONAL_SEED, &fill),
-        &[],
-    );
-    // The statement that names the role names exactly the planned role.
-    let iam_modify: Vec<Labeled> = statements(generated)
-        .into_iter()
-        .filter(|s| s.label.starts_with("IAMModify"))
-        .collect();
-    assert_eq!(iam_modify.len(), 1);
-    assert_eq!(
-        iam_modify[0].statement.resources,
-        BTreeSet::from([role.arn.clone()])
+        used.len(),
+        GONE.len(),
+        "every entry of GONE names a statement of its seed"
     );
 }
 
@@ -986,8 +1885,19 @@ fn role_spec(role: &Resource) -> (&Value, &Vec<String>) {
     }
 }
 
-/// The role may be assumed by `service` and by nothing else.
-fn assert_trusted_by(role: &Resource, service: &str) {
+/// The names a role trusted by EC2 lists: in China EC2 is also
+/// `ec2.amazonaws.com.cn`.
+fn ec2_principals(region: &str) -> Vec<&'static str> {
+    if partition_of(region) == "aws-cn" {
+        vec![EC2_SERVICE, EC2_SERVICE_CHINA]
+    } else {
+        vec![EC2_SERVICE]
+    }
+}
+
+/// The role may be assumed by `services` (one service's names) and by
+/// nothing else.
+fn assert_trusted_by(role: &Resource, services: &[&str]) {
     let (trust, _) = role_spec(role);
     assert_eq!(
         trust["Version"], "2012-10-17",
@@ -1025,7 +1935,10 @@ fn assert_trusted_by(role: &Resource, service: &str) {
     );
     assert_eq!(
         string_set(principal.get("Service"), &role.name),
-        BTreeSet::from([service.to_owned()]),
+        services
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect::<BTreeSet<String>>(),
         "{}: trusted service",
         role.name
     );
@@ -1184,7 +2097,7 @@ fn assert_genomics_roles(region: &str, t: Toggles) {
     let batch = resource(&plan, EntityKind::Role, &arns.name("AWSBatchServiceRole"));
     assert_eq!(batch.arn, arns.role("AWSBatchServiceRole"));
     assert_eq!(batch.path, "/onramp/");
-    assert_trusted_by(batch, "batch.amazonaws.com");
+    assert_trusted_by(batch, &["batch.amazonaws.com"]);
     assert_attached(
         batch,
         &[arns.aws_managed("service-role/AWSBatchServiceRole")],
@@ -1193,7 +2106,7 @@ fn assert_genomics_roles(region: &str, t: Toggles) {
     let instance = resource(&plan, EntityKind::Role, &arns.name("ecsInstanceRole"));
     assert_eq!(instance.arn, arns.role("ecsInstanceRole"));
     assert_eq!(instance.path, "/onramp/");
-    assert_trusted_by(instance, "ec2.amazonaws.com");
+    assert_trusted_by(instance, &ec2_principals(region));
     let mut instance_policies =
         vec![arns.aws_managed("service-role/AmazonEC2ContainerServiceforEC2Role")];
     if t.public_data_read {
@@ -1224,7 +2137,7 @@ fn assert_genomics_roles(region: &str, t: Toggles) {
             &arns.name("AWSSpotFleetTaggingRole"),
         );
         assert_eq!(spot.arn, arns.role("AWSSpotFleetTaggingRole"));
-        assert_trusted_by(spot, "spotfleet.amazonaws.com");
+        assert_trusted_by(spot, &["spotfleet.amazonaws.com"]);
         assert_attached(
             spot,
             &[arns.aws_managed("service-role/AmazonEC2SpotFleetTaggingRole")],
@@ -1234,7 +2147,7 @@ fn assert_genomics_roles(region: &str, t: Toggles) {
     if t.job_role {
         let job = resource(&plan, EntityKind::Role, &arns.name("BatchJobRole"));
         assert_eq!(job.arn, arns.role("BatchJobRole"));
-        assert_trusted_by(job, "ecs-tasks.amazonaws.com");
+        assert_trusted_by(job, &["ecs-tasks.amazonaws.com"]);
         assert_attached(job, &[bucket_policy_arn, extra_job_policy]);
     }
 }
@@ -1318,7 +2231,7 @@ fn parallelcluster_role_is_trusted_by_ec2_with_the_instance_policy_and_its_profi
                 let role = resource(&plan, EntityKind::Role, &role_name);
                 assert_eq!(role.arn, arns.role(PARALLELCLUSTER_ROLE), "{context}");
                 assert_eq!(role.path, "/onramp/", "{context}");
-                assert_trusted_by(role, "ec2.amazonaws.com");
+                assert_trusted_by(role, &ec2_principals(region));
                 let instance_policy = resource(
                     &plan,
                     EntityKind::ManagedPolicy,
@@ -1440,11 +2353,12 @@ fn the_awsbatch_user_policy_improvements_are_needed_and_change_nothing_else() {
         Some(RESOURCES_BUCKET),
     ));
     let generated = policy_document(&plan, PC_USER_POLICY).clone();
-    let seed = fixture(PC_USER_AWSBATCH_SEED, &Fill::new(REGION));
+    let file = final_guide_files("awsbatch").1;
+    let guide = final_fixture(file, &Fill::new(REGION));
 
-    // The seed as published differs, in the three statements concerned.
-    let report = statement_differences(&generated, &seed)
-        .expect("the generated policy must differ from the seed as published");
+    // The guide as published differs, in the statements concerned.
+    let report = statement_differences(&generated, &guide)
+        .expect("the generated policy must differ from the guide as published");
     for sid in [
         CLOUDFORMATION_SID,
         CLOUDFORMATION_LIST_SID,
@@ -1453,9 +2367,10 @@ fn the_awsbatch_user_policy_improvements_are_needed_and_change_nothing_else() {
         assert!(report.contains(sid), "the report names {sid}:\n{report}");
     }
 
-    // Neither improvement alone is enough; both together are.
-    for only in awsbatch_user_improvements() {
-        let mut fixture = seed.clone();
+    // No improvement alone is enough; all together are, and each is needed.
+    let improvements = user_improvements("awsbatch", REGION, Some(RESOURCES_BUCKET));
+    for only in &improvements {
+        let mut fixture = guide.clone();
         only.apply(&mut fixture);
         assert!(
             statement_differences(&generated, &fixture).is_some(),
@@ -1463,10 +2378,14 @@ fn the_awsbatch_user_policy_improvements_are_needed_and_change_nothing_else() {
             only.name()
         );
     }
-    let mut improved = seed.clone();
-    for improvement in awsbatch_user_improvements() {
-        improvement.apply(&mut improved);
-    }
+    assert_each_improvement_is_needed(
+        "awsbatch user policy",
+        &generated,
+        file,
+        &guide,
+        &improvements,
+    );
+    let improved = improved("awsbatch user policy", file, guide.clone(), &improvements);
     assert!(
         statement_differences(&generated, &improved).is_none(),
         "{:?}",
@@ -1475,7 +2394,7 @@ fn the_awsbatch_user_policy_improvements_are_needed_and_change_nothing_else() {
 
     // Anything else that differs still fails, in and around those statements.
     type Change = (&'static str, fn(&mut Value));
-    let changes: [Change; 7] = [
+    let changes: [Change; 9] = [
         ("ListStacks also kept in CloudFormation", |d| {
             statement_by_sid(d, CLOUDFORMATION_SID)["Action"]
                 .as_array_mut()
@@ -1507,6 +2426,15 @@ fn the_awsbatch_user_policy_improvements_are_needed_and_change_nothing_else() {
         }),
         ("PassRole dropped from IAMRole too", |d| {
             remove_action(statement_by_sid(d, IAM_ROLE_SID), PASS_ROLE);
+        }),
+        ("the EC2 role dropped from IAMRole", |d| {
+            statement_by_sid(d, IAM_ROLE_SID)["Resource"]
+                .as_array_mut()
+                .expect("list")
+                .retain(|r| r.as_str().is_some_and(|r| r.ends_with("parallelcluster-*")));
+        }),
+        ("an action of the merged statement dropped", |d| {
+            remove_action(statement_by_sid(d, "AnyResource"), "ecr:*");
         }),
     ];
     for (what, change) in changes {

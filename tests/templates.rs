@@ -29,6 +29,10 @@ fn all_vars() -> Vars {
             "arn:aws-us-gov:iam::210987654321:policy/boundary",
         )
         .set_list("bucket", vec!["one-bucket".into(), "two-bucket".into()])
+        .set_list(
+            "ec2_passed_to_service",
+            vec!["ec2.amazonaws.com".into(), "ec2.amazonaws.com.cn".into()],
+        )
 }
 
 #[test]

@@ -80,6 +80,7 @@ pub fn add(b: &mut Builder<'_>, g: &Genomics) -> Result<(), TemplateError> {
             vec![b.aws_managed("service-role/AmazonEC2SpotFleetTaggingRole")],
             vec![
                 "AmazonEC2SpotFleetTaggingRole replaces the deprecated AmazonEC2SpotFleetRole, which cannot tag instances.".into(),
+                "Only a Spot compute environment with the BEST_FIT allocation strategy, or none set, needs this role (its spotIamFleetRole); SPOT_CAPACITY_OPTIMIZED and SPOT_PRICE_CAPACITY_OPTIMIZED use the EC2 Spot service-linked role and need none, so spot = false is right for them.".into(),
                 managed_path_note("AmazonEC2SpotFleetTaggingRole"),
             ],
         )?;
@@ -108,7 +109,7 @@ pub const BATCH_SERVICE_LINKED_ROLE: &str = "AWSServiceRoleForBatch";
 /// What choosing the service-linked role means, for the resource's notes.
 fn service_linked_notes() -> Vec<String> {
     vec![
-        "Instead of the walkthrough's AWSBatchServiceRole, AWS Batch's service-linked role, which AWS Batch recommends today: AWS owns its permissions (AWSBatchServiceRolePolicy) and keeps them current, and it needs no trust or permissions policy from onramp.".into(),
+        "Instead of the walkthrough's AWSBatchServiceRole, AWS Batch's service-linked role, which AWS Batch recommends today: AWS owns its permissions (the managed policy aws-service-role/BatchServiceRolePolicy) and keeps them current, and it needs no trust or permissions policy from onramp.".into(),
         "Created with CreateServiceLinkedRole only if the account does not have it yet. There is one per account, shared by every Batch compute environment in it; one that already exists is used as it is and never deleted by `onramp destroy`.".into(),
         "IAM does not let a service-linked role be tagged, so it carries no onramp:managed-by tag: only the journal tells that onramp created it, and `destroy` deletes it only then (AWS refuses while a compute environment still uses it).".into(),
         "A compute environment cannot switch between a service-linked role and a regular service role later, so choose before creating one; the walkthrough's role stays available with `batch_service_role = \"seed\"`.".into(),
@@ -132,6 +133,7 @@ fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>,
         let name = bucket_policy_part_name(&base_name, i);
         let mut notes = vec![
             "One policy covers every chosen bucket, as the console walkthrough's \"Add additional permissions\" does; the CloudFormation version makes one per bucket.".into(),
+            "Statement KeepTheBuckets denies s3:CreateBucket, s3:DeleteBucket* and s3:PutBucket* on the buckets themselves: the walkthrough's s3:* on the bucket ARN would let any job delete a bucket or replace its policy. The guide's own CloudFormation (gwfcore-iam.template.yaml) denies bucket deletion to the instance and job roles the same way; objects stay fully accessible.".into(),
         ];
         if count > 1 {
             notes.push(format!(
@@ -162,19 +164,26 @@ fn bucket_document(partition: Partition, buckets: Vec<String>) -> Result<Value, 
 /// managed policy size. Validation uses it too, to check every part's name.
 ///
 /// A document's size is affine in its buckets: the empty document, plus each
-/// bucket's own ARNs, plus one comma between neighbours. So each bucket is
+/// bucket's own ARNs, plus the commas between neighbours. So each bucket is
 /// measured once, not every candidate document.
 pub fn bucket_policy_parts(
     partition: Partition,
     buckets: &[String],
 ) -> Result<Vec<Vec<String>>, TemplateError> {
-    let empty = limits::policy_size(&bucket_document(partition, Vec::new())?);
+    let size_of = |buckets: Vec<String>| -> Result<usize, TemplateError> {
+        Ok(limits::policy_size(&bucket_document(partition, buckets)?))
+    };
+    let empty = size_of(Vec::new())?;
+    // The commas a further bucket adds: one in each statement that lists the
+    // buckets.
+    let probe = || "b".repeat(3);
+    let separators = size_of(vec![probe(), probe()])? + empty - 2 * size_of(vec![probe()])?;
     let mut chunks: Vec<Vec<String>> = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut size = empty;
     for bucket in buckets {
-        let own = limits::policy_size(&bucket_document(partition, vec![bucket.clone()])?) - empty;
-        let added = own + usize::from(!current.is_empty());
+        let own = size_of(vec![bucket.clone()])? - empty;
+        let added = own + if current.is_empty() { 0 } else { separators };
         if !current.is_empty() && size + added > MANAGED_POLICY_SIZE {
             chunks.push(std::mem::take(&mut current));
             size = empty + own;

@@ -292,6 +292,10 @@ impl<'a> Builder<'a> {
             .set("partition", t.partition.as_str())
             .set("region", t.region.clone())
             .set("account_id", t.account_id.clone())
+            .set_list(
+                "ec2_passed_to_service",
+                crate::partition::passed_to_service("ec2.amazonaws.com"),
+            )
     }
 
     /// The ARN of a resource of this account at the answers' path.
@@ -313,8 +317,18 @@ impl<'a> Builder<'a> {
     }
 
     /// A trust policy for one AWS service.
+    /// A trust policy for one AWS service (its `aws` partition name), under
+    /// every name the service has in the plan's partition: EC2 in China is
+    /// trusted as both `ec2.amazonaws.com` and `ec2.amazonaws.com.cn`.
     pub fn service_trust(&self, service: &str) -> Result<Value, TemplateError> {
-        policy::fill(Template::ServiceTrust, &Vars::new().set("service", service))
+        let mut trust = policy::fill(Template::ServiceTrust, &Vars::new().set("service", service))?;
+        let principals = self.partition().trust_principals(service);
+        if principals.len() > 1
+            && let Some(named) = trust.pointer_mut("/Statement/0/Principal/Service")
+        {
+            *named = Value::from(principals);
+        }
+        Ok(trust)
     }
 
     fn resource(

@@ -36,6 +36,8 @@ pub enum Template {
     Pc3UserFsx,
     /// ParallelCluster 3 guide: the image build user policy.
     Pc3UserImageBuild,
+    /// ParallelCluster 3 (3.7+): the additional user policy for login nodes.
+    Pc3UserLoginNodes,
     /// ParallelCluster 3 guide: privileged IAM access mode.
     Pc3IamPrivileged,
     /// ParallelCluster 3 guide: `PermissionsBoundary` mode.
@@ -53,7 +55,7 @@ pub enum Template {
 }
 
 impl Template {
-    pub const ALL: [Template; 18] = [
+    pub const ALL: [Template; 19] = [
         Template::BucketAccess,
         Template::EbsAutoscale,
         Template::ServiceTrust,
@@ -65,6 +67,7 @@ impl Template {
         Template::Pc3UserBatch,
         Template::Pc3UserFsx,
         Template::Pc3UserImageBuild,
+        Template::Pc3UserLoginNodes,
         Template::Pc3IamPrivileged,
         Template::Pc3IamPermissionsBoundary,
         Template::Pc3HeadNode,
@@ -90,6 +93,7 @@ impl Template {
             Template::Pc3UserBatch => "parallelcluster3/user-batch.json",
             Template::Pc3UserFsx => "parallelcluster3/user-fsx.json",
             Template::Pc3UserImageBuild => "parallelcluster3/user-image-build.json",
+            Template::Pc3UserLoginNodes => "parallelcluster3/user-login-nodes.json",
             Template::Pc3IamPrivileged => "parallelcluster3/iam-privileged.json",
             Template::Pc3IamPermissionsBoundary => "parallelcluster3/iam-permissions-boundary.json",
             Template::Pc3HeadNode => "parallelcluster3/head-node-slurm.json",
@@ -133,6 +137,9 @@ impl Template {
             }
             Template::Pc3UserImageBuild => {
                 include_str!("../../assets/policies/parallelcluster3/user-image-build.json")
+            }
+            Template::Pc3UserLoginNodes => {
+                include_str!("../../assets/policies/parallelcluster3/user-login-nodes.json")
             }
             Template::Pc3IamPrivileged => {
                 include_str!("../../assets/policies/parallelcluster3/iam-privileged.json")

@@ -292,6 +292,13 @@ fn flag(app: &App, item: Item) -> bool {
     }
 }
 
+/// When AWS Batch needs the Spot Fleet role: `spotIamFleetRole` is required
+/// only for the `BEST_FIT` allocation strategy or none (the Batch API's
+/// `ComputeResource`); the other Spot strategies use the EC2 Spot
+/// service-linked role instead.
+pub const SPOT_FLEET_ROLE_WHEN: &str =
+    "only BEST_FIT Spot (or no strategy) needs it; *_CAPACITY_OPTIMIZED do not";
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
     let block = panel("Options", true, theme);
@@ -341,6 +348,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         if !spans.is_empty() {
             lines.push(Line::from(spans));
+        }
+        if item == Item::Spot {
+            lines.push(Line::from(Span::styled(
+                format!("     {SPOT_FLEET_ROLE_WHEN}"),
+                theme.dim(),
+            )));
         }
         let mut problems: Vec<String> = app
             .derived

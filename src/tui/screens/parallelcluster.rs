@@ -39,6 +39,7 @@ pub enum Item {
     Fsx,
     FsxBucket,
     ImageBuild,
+    LoginNodes,
     SecretName,
 }
 
@@ -75,6 +76,7 @@ impl Item {
             Item::Fsx => "FSx for Lustre add-on",
             Item::FsxBucket => "FSx linked bucket",
             Item::ImageBuild => "Image build add-on",
+            Item::LoginNodes => "Login nodes add-on (Slurm)",
             Item::SecretName => "Secret name (optional)",
         }
     }
@@ -95,6 +97,7 @@ impl Item {
             Item::Fsx => "fsx",
             Item::FsxBucket => "fsx_bucket",
             Item::ImageBuild => "image_build",
+            Item::LoginNodes => "login_nodes",
             Item::SecretName => "secret_name",
         }
     }
@@ -110,7 +113,12 @@ impl Item {
             Item::EcsComputeEnvironment => &mut p.ecs_compute_environment,
             Item::FsxBucket => &mut p.fsx_bucket,
             Item::SecretName => &mut p.secret_name,
-            Item::Version | Item::Scheduler | Item::IamMode | Item::Fsx | Item::ImageBuild => {
+            Item::Version
+            | Item::Scheduler
+            | Item::IamMode
+            | Item::Fsx
+            | Item::ImageBuild
+            | Item::LoginNodes => {
                 return None;
             }
         })
@@ -167,7 +175,11 @@ pub fn items(app: &App) -> Vec<Item> {
         if app.answers.parallelcluster.as_ref().is_some_and(|p| p.fsx) {
             items.push(Item::FsxBucket);
         }
-        items.extend([Item::ImageBuild, Item::SecretName]);
+        items.push(Item::ImageBuild);
+        if !is_awsbatch(app) {
+            items.push(Item::LoginNodes);
+        }
+        items.push(Item::SecretName);
         return items;
     }
     items.push(Item::ResourcesBucket);
@@ -204,6 +216,7 @@ fn switch_version(app: &mut App) {
         p.fsx = false;
         p.fsx_bucket = None;
         p.image_build = false;
+        p.login_nodes = false;
     }
 }
 
@@ -259,6 +272,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 &Scheduler::ALL
             };
             p.scheduler = cycle(offered, current, change).as_str().to_owned();
+            // Login nodes are Slurm's: an awsbatch cluster has none.
+            if p.scheduler == Scheduler::Awsbatch.as_str() {
+                p.login_nodes = false;
+            }
         }
         Item::IamMode if change != 0 => {
             let p = cluster(app);
@@ -279,6 +296,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Item::ImageBuild if change != 0 => {
             let p = cluster(app);
             p.image_build = !p.image_build;
+        }
+        Item::LoginNodes if change != 0 => {
+            let p = cluster(app);
+            p.login_nodes = !p.login_nodes;
         }
         _ if text => {
             if let Some(field) = app.cluster.fields.get_mut(&item)
@@ -323,9 +344,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     "◂ {} ▸{}",
                     p.version,
                     if p.is_v3() {
-                        "  (current, ParallelCluster 3 guide)"
+                        "  (3.12 policies + changes to 3.16)"
                     } else {
-                        "  (as in the document)"
+                        "  (end of support 2022; 2.11.9 guide)"
                     }
                 ),
                 theme.key(),
@@ -346,11 +367,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 format!("◂ {} ▸", p.iam_mode().as_str()),
                 theme.key(),
             )),
-            Item::Fsx | Item::ImageBuild => {
-                let on = if item == Item::Fsx {
-                    p.fsx
-                } else {
-                    p.image_build
+            Item::Fsx | Item::ImageBuild | Item::LoginNodes => {
+                let on = match item {
+                    Item::Fsx => p.fsx,
+                    Item::ImageBuild => p.image_build,
+                    _ => p.login_nodes,
                 };
                 spans.push(Span::styled(
                     if on { "[x] on" } else { "[ ] off" },
