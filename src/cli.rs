@@ -139,6 +139,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
+    /// Check that every planned role and policy allows what its workload needs (exit 1 if one does not)
+    #[command(
+        after_help = "Each role and policy carries intents: the calls its workload makes (the ECS agent's, a job's reads and writes in each bucket, every call pcluster makes), each with the reason. Without --offline, verify reads the documents the account holds now, so a policy changed by hand is judged as it is.\n\nExamples:\n  onramp verify --answers examples/genomics.toml --offline\n  onramp verify --answers examples/genomics.toml"
+    )]
+    Verify {
+        /// The answers file (TOML); with --demo, the demo's answers are used if omitted
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+        answers: Option<PathBuf>,
+        /// Check the plan only, without reading the account (AWS managed policies from onramp's copies)
+        #[arg(long)]
+        offline: bool,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
     /// Undo what a journal says onramp created, newest first
     #[command(
         after_help = "Example:\n  onramp destroy --journal onramp-123456789012-us-east-1.journal.jsonl --yes\n\nRun it again with the same journal to finish an interrupted or partly failed destroy.\nCtrl-C stops after the undo in flight and exits 130; a second Ctrl-C stops at once."

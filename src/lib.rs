@@ -18,3 +18,4 @@ pub mod partition;
 pub mod plan;
 pub mod rules;
 pub mod tui;
+pub mod verify;

@@ -277,6 +277,32 @@ fn arns_in_partition(s: &str, partition: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------
+// 0. Every intent of valid answers holds on their plan: whatever the answers
+// choose (buckets, partition, path, prefix, add-ons, IAM mode), each role
+// and policy can do its job.
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn every_intent_of_valid_answers_holds_on_their_plan(case in valid_case()) {
+        let valid = case
+            .answers
+            .validate(&no_env())
+            .map_err(|e| TestCaseError::fail(format!("valid answers rejected: {e}")))?;
+        let plan = plan(&valid).map_err(|e| TestCaseError::fail(format!("plan failed: {e}")))?;
+        let intents = onramp::verify::intents(&valid, &plan);
+        let outcomes = onramp::verify::check(&intents, |s| onramp::verify::offline::evidence(&plan, s));
+        for o in &outcomes {
+            prop_assert!(
+                o.verdict.holds(),
+                "{}: {} ({:?})", o.intent.subject.label(), o.intent.check.describe(), o.verdict
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // 1. Valid answers plan into sound documents within IAM's limits (or lint says
 // which limit is exceeded).
 

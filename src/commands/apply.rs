@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::interruptible::{self, Ended};
 use super::{Context, Failure, account_quotas, plan_and_lint, write};
+use crate::answers::ValidAnswers;
 use crate::apply::diff::{Change, State};
 use crate::apply::journal::{self, Journal};
 use crate::apply::observe;
@@ -26,6 +27,7 @@ use crate::plan::lint;
 struct Observed {
     cloud: Box<dyn Cloud>,
     identity: Identity,
+    valid: ValidAnswers,
     plan: Plan,
     changes: Vec<Change>,
 }
@@ -54,6 +56,7 @@ async fn observed(
     Ok(Observed {
         cloud,
         identity,
+        valid,
         plan,
         changes,
     })
@@ -89,6 +92,7 @@ pub async fn apply(
     let Observed {
         cloud,
         identity,
+        valid,
         plan,
         changes,
     } = observed(ctx, path, stderr).await?;
@@ -189,6 +193,11 @@ pub async fn apply(
         Ok(report) => {
             if text {
                 write(stdout, &output::report_text(&plan, &report))?;
+                // What was just made, read back and judged: can each role
+                // and policy do its job? A report only; the apply stands.
+                let intents = crate::verify::intents(&valid, &plan);
+                let outcomes = crate::verify::online::check(cloud.as_ref(), &plan, &intents).await;
+                write(stdout, &crate::verify::summary_text(&outcomes))?;
             }
             Ok(Outcome::Success)
         }

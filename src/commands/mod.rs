@@ -8,6 +8,7 @@ mod destroy;
 mod docs;
 mod interruptible;
 mod plan;
+mod verify;
 mod wizard;
 
 use std::io::Write;
@@ -137,6 +138,11 @@ impl Context<'_> {
             Some(Command::Status { answers, format }) => {
                 apply::status(self, answers.as_deref(), *format, stdout, stderr).await
             }
+            Some(Command::Verify {
+                answers,
+                offline,
+                format,
+            }) => verify::verify(self, answers.as_deref(), *offline, *format, stdout, stderr).await,
             Some(Command::Destroy { journal, yes }) => {
                 destroy::destroy(self, journal, *yes, stdout, stderr).await
             }

@@ -21,7 +21,7 @@ use crate::plan::lint;
 /// Valid answers, asking the cloud for the account only when the answers and
 /// `--demo` do not give it; the cloud, when one was connected (always with
 /// `--demo`, whose account is in memory) or `connect` asks for one.
-async fn valid_answers(
+pub(crate) async fn valid_answers(
     ctx: &Context<'_>,
     answers: &Answers,
     connect: bool,

@@ -52,6 +52,8 @@ pub enum Action {
     Progress(Event),
     /// The apply ended: its report, or why it stopped.
     Applied(Result<Report, String>),
+    /// What was just created, read back and judged: every intent's verdict.
+    Verified(Result<Vec<crate::verify::Outcome>, String>),
     /// The answers file was written (its path), or why not.
     Saved(Result<PathBuf, String>),
     /// An export was written (its full path), or why not.
@@ -86,6 +88,11 @@ pub enum Effect {
         changes: Vec<crate::apply::diff::Change>,
         journal: PathBuf,
     },
+    /// Read back what `plan` created and evaluate `intents` against it.
+    Verify {
+        plan: Box<Plan>,
+        intents: Vec<crate::verify::Intent>,
+    },
     /// Stop the apply after the calls in flight.
     StopApply,
     /// Write the answers file.
@@ -113,6 +120,7 @@ impl Effect {
             Effect::Validate { .. } => "validate",
             Effect::Observe { .. } => "observe",
             Effect::Apply { .. } => "apply",
+            Effect::Verify { .. } => "verify",
             Effect::StopApply => "stop-apply",
             Effect::SaveAnswers { .. } => "save-answers",
             Effect::Export { .. } => "export",

@@ -182,7 +182,12 @@ pub struct Derived {
     pub valid: Option<ValidAnswers>,
     pub errors: Vec<FieldError>,
     pub plan: Option<Plan>,
+    /// Lint's findings, then one error per intent the plan (with its edits)
+    /// does not hold, so an edit that takes away what a workload needs is
+    /// caught before anything is created.
     pub findings: Vec<Finding>,
+    /// Every intent of the plan with its verdict.
+    pub intents: Vec<crate::verify::Outcome>,
 }
 
 impl Derived {
@@ -254,6 +259,7 @@ impl App {
             || (self.review.observed_for.is_some()
                 && matches!(self.review.observed, Loading::Loading))
             || self.run.in_flight()
+            || matches!(self.summary.verified, Some(Loading::Loading))
             || self.preflight.status == super::preflight::Status::Running
             || super::advice::validating(self)
     }
@@ -285,6 +291,13 @@ impl App {
                         self.apply_edits(&mut plan);
                         let quotas = super::advice::lint_quotas(&self.quotas);
                         derived.findings = lint::lint_with(&plan, &quotas);
+                        let intents = crate::verify::intents(&valid, &plan);
+                        derived.intents = crate::verify::check(&intents, |s| {
+                            crate::verify::offline::evidence(&plan, s)
+                        });
+                        derived
+                            .findings
+                            .extend(crate::verify::failures_as_findings(&derived.intents));
                         derived.plan = Some(plan);
                     }
                     Err(e) => derived.errors.push(FieldError {
@@ -530,10 +543,27 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Applied(result) => {
+            let created = result.is_ok();
             app.run.finish(result);
             if app.overlay == Some(Overlay::ConfirmStop) {
                 app.overlay = None;
             }
+            match (&app.derived.valid, &app.derived.plan) {
+                (Some(valid), Some(plan)) if created => {
+                    app.summary.verified = Some(Loading::Loading);
+                    vec![Effect::Verify {
+                        intents: crate::verify::intents(valid, plan),
+                        plan: Box::new(plan.clone()),
+                    }]
+                }
+                _ => Vec::new(),
+            }
+        }
+        Action::Verified(result) => {
+            app.summary.verified = Some(match result {
+                Ok(outcomes) => Loading::Ready(outcomes),
+                Err(why) => Loading::Failed(why),
+            });
             Vec::new()
         }
         Action::Exported { format, result } => {

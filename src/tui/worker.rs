@@ -161,6 +161,15 @@ impl Worker {
                     worker.send(Action::Applied(result));
                 });
             }
+            Effect::Verify { plan, intents } => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let cloud = worker.cloud().await?;
+                        Ok(crate::verify::online::check(cloud.as_ref(), &plan, &intents).await)
+                    };
+                    worker.send(Action::Verified(result.await));
+                });
+            }
             Effect::StopApply => self.stop.store(true, Ordering::SeqCst),
             Effect::SaveAnswers { path, text } => {
                 tokio::spawn(async move {

@@ -200,6 +200,7 @@ impl Driver {
                     | Action::Validated { .. }
                     | Action::Observed { .. }
                     | Action::Applied(_)
+                    | Action::Verified(_)
                     | Action::Saved(_)
                     | Action::Exported { .. }
             ) {

@@ -86,6 +86,10 @@ pub fn with_dependents(plan: &Plan, skipped: &BTreeSet<ResourceId>) -> BTreeSet<
 
 /// Starts the apply of everything not skipped.
 fn start(app: &mut App, skipped: &BTreeSet<ResourceId>) -> Vec<Effect> {
+    if let Some(blocker) = super::review::plan_blocker(app) {
+        app.flash = Some(blocker);
+        return Vec::new();
+    }
     let Some(plan) = app.derived.plan.clone() else {
         return Vec::new();
     };

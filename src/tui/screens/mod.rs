@@ -64,6 +64,7 @@ pub fn blocker(app: &App) -> Option<String> {
         Screen::Options => first_error(app, options::FIELDS),
         Screen::ParallelCluster => first_error(app, &["parallelcluster"]),
         Screen::Review => review::blocker(app),
+        Screen::Preview => review::plan_blocker(app),
         _ => None,
     }
 }

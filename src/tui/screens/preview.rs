@@ -152,27 +152,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let resource = plan.resources.iter().find(|r| r.id() == doc.id);
-    let notes: Vec<Line> = resource
-        .map(|r| r.notes.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|n| Line::from(vec![Span::styled("note ", theme.key()), Span::raw(n)]))
-        .chain(
-            app.derived
-                .findings
-                .iter()
-                .filter(|f| {
-                    f.resource == doc.id.name || f.resource.ends_with(&format!(" {}", doc.id.name))
-                })
-                .map(|f| {
-                    Line::from(vec![
-                        Span::styled(format!("{} ", f.level), theme.warn()),
-                        Span::raw(f.message.clone()),
-                    ])
-                }),
-        )
-        // Access Analyzer's findings beside onramp's own, when asked.
+    // What needs acting on first: onramp's findings (an edit that breaks a
+    // limit or an intent), then Access Analyzer's, then the notes, which can
+    // be many and are what the panel's height cuts first.
+    let notes: Vec<Line> = app
+        .derived
+        .findings
+        .iter()
+        .filter(|f| f.resource == doc.id.name || f.resource.ends_with(&format!(" {}", doc.id.name)))
+        .map(|f| {
+            Line::from(vec![
+                Span::styled(format!("{} ", f.level), theme.warn()),
+                Span::raw(f.message.clone()),
+            ])
+        })
         .chain(crate::tui::advice::analyzer_lines(app, theme))
+        .chain(
+            resource
+                .map(|r| r.notes.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| Line::from(vec![Span::styled("note ", theme.key()), Span::raw(n)])),
+        )
         .collect();
     let width = usize::from(area.width.saturating_sub(2)).max(1);
     let wrapped: usize = notes.iter().map(|l| l.width().div_ceil(width).max(1)).sum();

@@ -42,6 +42,14 @@ impl Default for State {
 }
 
 pub fn blocker(app: &App) -> Option<String> {
+    plan_blocker(app).or_else(|| observation_blocker(app))
+}
+
+/// What in the plan itself keeps it from being created: an invalid answer,
+/// or an error finding (a limit, or an intent an edit took away). The
+/// preview and the confirm screen ask it too, since an edit made after the
+/// review can add one.
+pub fn plan_blocker(app: &App) -> Option<String> {
     if let Some(e) = app.derived.errors.first() {
         return Some(format!("fix this first: {e}"));
     }
@@ -53,9 +61,13 @@ pub fn blocker(app: &App) -> Option<String> {
         .count();
     if errors > 0 {
         return Some(format!(
-            "the plan has {errors} error(s), listed under Findings; fix them first"
+            "the plan has {errors} error(s), listed under Findings on the review; fix them first"
         ));
     }
+    None
+}
+
+fn observation_blocker(app: &App) -> Option<String> {
     match &app.review.observed {
         Loading::Loading => Some("still reading the account…".into()),
         Loading::Failed(problem) => Some(format!("could not read the account ({problem}); press r to try again")),

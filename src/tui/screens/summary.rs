@@ -12,13 +12,63 @@ use super::vertical;
 use crate::names::{EntityKind, Slot};
 use crate::plan::ResourceId;
 use crate::tui::action::Effect;
-use crate::tui::app::App;
-use crate::tui::widgets::panel;
+use crate::tui::app::{App, Loading};
+use crate::tui::widgets::{panel, spinner};
+use crate::verify::{Outcome, Verdict, tally};
 
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// First line shown.
     pub scroll: usize,
+    /// The verification of what the apply made, once it has started.
+    pub verified: Option<Loading<Vec<Outcome>>>,
+}
+
+/// The verification block: the tally, or each intent that fails with why.
+fn verification(app: &App) -> Vec<Line<'static>> {
+    let theme = app.theme();
+    let Some(verified) = &app.summary.verified else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        Line::from(""),
+        Line::from(Span::styled("Verified against the account", theme.title())),
+    ];
+    match verified {
+        Loading::Loading => lines.push(Line::from(Span::styled(
+            format!("  {} reading back what was made…", spinner(app.tick)),
+            theme.dim(),
+        ))),
+        Loading::Failed(why) => lines.push(Line::from(Span::styled(
+            format!("  could not read it back: {why}"),
+            theme.warn(),
+        ))),
+        Loading::Ready(outcomes) => {
+            let (holds, total) = tally(outcomes);
+            let style = if holds == total {
+                theme.ok()
+            } else {
+                theme.error()
+            };
+            lines.push(Line::from(Span::styled(
+                format!("  {holds} of {total} intents hold: each role and policy allows what its workload calls"),
+                style,
+            )));
+            for o in outcomes.iter().filter(|o| !o.verdict.holds()) {
+                if let Verdict::Fails { why } = &o.verdict {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "  ✗ {}: {} ({why})",
+                            o.intent.subject.label(),
+                            o.intent.check.describe()
+                        ),
+                        theme.error(),
+                    )));
+                }
+            }
+        }
+    }
+    lines
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -126,6 +176,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled(format!("  {what}"), theme.dim())));
         lines.push(Line::from(format!("    {arn}")));
     }
+    lines.extend(verification(app));
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Journal and undo", theme.title())));
     lines.push(Line::from(format!("  every call is recorded in {journal}")));

@@ -1,0 +1,71 @@
+//! Evidence from the plan: what a subject would hold once applied.
+
+use super::{Evidence, Labeled, Subject};
+use crate::iam::managed;
+use crate::names::EntityKind;
+use crate::plan::{Plan, Spec};
+
+/// The documents `subject` gets from `plan`; AWS managed policies come from
+/// their vendored copies.
+pub fn evidence(plan: &Plan, subject: &Subject) -> Evidence {
+    let mut out = Evidence::default();
+    match subject {
+        Subject::Role { name } => {
+            let Some(Spec::Role {
+                trust_policy,
+                managed_policy_arns,
+                inline_policies,
+                ..
+            }) = plan.get(EntityKind::Role, name).map(|r| &r.spec)
+            else {
+                out.gaps.push(format!("the plan has no role {name}"));
+                return out;
+            };
+            out.trust = Some(Labeled {
+                label: format!("the trust policy of {name}"),
+                document: trust_policy.clone(),
+            });
+            for (policy, document) in inline_policies {
+                out.permissions.push(Labeled {
+                    label: format!("inline policy {policy} of {name}"),
+                    document: document.clone(),
+                });
+            }
+            for arn in managed_policy_arns {
+                attached(plan, arn, &mut out);
+            }
+        }
+        Subject::Policies { names, .. } => {
+            for name in names {
+                match plan.get(EntityKind::ManagedPolicy, name).map(|r| &r.spec) {
+                    Some(Spec::ManagedPolicy { document, .. }) => out.permissions.push(Labeled {
+                        label: format!("policy {name}"),
+                        document: document.clone(),
+                    }),
+                    _ => out.gaps.push(format!("the plan has no policy {name}")),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An attached managed policy: the plan's own, a vendored AWS one, or a gap.
+fn attached(plan: &Plan, arn: &str, out: &mut Evidence) {
+    let own = plan.resources.iter().find(|r| r.arn == arn);
+    if let Some(Spec::ManagedPolicy { document, .. }) = own.map(|r| &r.spec) {
+        let name = own.map_or(arn, |r| r.name.as_str());
+        out.permissions.push(Labeled {
+            label: format!("policy {name}"),
+            document: document.clone(),
+        });
+    } else if let Some(aws) = managed::lookup(arn) {
+        out.permissions.push(Labeled {
+            label: format!("AWS managed {} {}", aws.name, aws.version),
+            document: aws.document,
+        });
+    } else {
+        out.gaps
+            .push(format!("{arn} is attached but onramp has no copy of it"));
+    }
+}

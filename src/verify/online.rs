@@ -1,0 +1,249 @@
+//! Evidence from the account: the documents actually attached today, so a
+//! policy version or trust policy changed by hand is judged as it is.
+
+use std::collections::BTreeMap;
+
+use super::{Evidence, Labeled, Subject};
+use crate::cloud::Cloud;
+use crate::names::EntityKind;
+use crate::plan::Plan;
+
+/// Reads the documents of every subject, all at once; one failed
+/// read is a gap of that subject, not the end of the check.
+pub async fn gather(
+    cloud: &dyn Cloud,
+    plan: &Plan,
+    subjects: &[Subject],
+) -> Vec<(Subject, Evidence)> {
+    let reads = subjects.iter().map(|s| async move {
+        let evidence = match s {
+            Subject::Role { name } => role(cloud, name).await,
+            Subject::Policies { names, .. } => policies(cloud, plan, names).await,
+        };
+        (s.clone(), evidence)
+    });
+    futures::future::join_all(reads).await
+}
+
+async fn role(cloud: &dyn Cloud, name: &str) -> Evidence {
+    let mut out = Evidence::default();
+    let info = match cloud.get_role(name).await {
+        Ok(Some(info)) => info,
+        Ok(None) => {
+            out.gaps
+                .push(format!("role {name} does not exist in the account"));
+            return out;
+        }
+        Err(e) => {
+            out.gaps.push(format!("cannot read role {name}: {e}"));
+            return out;
+        }
+    };
+    out.trust = Some(Labeled {
+        label: format!("the trust policy of {name} (account)"),
+        document: info.trust_policy,
+    });
+    match cloud.list_role_policies(name).await {
+        Ok(names) => {
+            for policy in names {
+                match cloud.get_role_policy(name, &policy).await {
+                    Ok(document) => out.permissions.push(Labeled {
+                        label: format!("inline policy {policy} of {name} (account)"),
+                        document,
+                    }),
+                    Err(e) => out
+                        .gaps
+                        .push(format!("cannot read inline policy {policy}: {e}")),
+                }
+            }
+        }
+        Err(e) => out
+            .gaps
+            .push(format!("cannot list the inline policies of {name}: {e}")),
+    }
+    match cloud.list_attached_role_policies(name).await {
+        Ok(arns) => {
+            for arn in arns {
+                managed(cloud, &arn, &mut out).await;
+            }
+        }
+        Err(e) => out
+            .gaps
+            .push(format!("cannot list the policies attached to {name}: {e}")),
+    }
+    if let Some(boundary) = info.permissions_boundary {
+        let mut read = Evidence::default();
+        managed(cloud, &boundary, &mut read).await;
+        out.boundary = read.permissions.pop();
+        out.gaps.extend(read.gaps);
+    }
+    out
+}
+
+async fn policies(cloud: &dyn Cloud, plan: &Plan, names: &[String]) -> Evidence {
+    let mut out = Evidence::default();
+    for name in names {
+        match plan.get(EntityKind::ManagedPolicy, name) {
+            Some(r) => managed(cloud, &r.arn, &mut out).await,
+            None => out.gaps.push(format!("the plan has no policy {name}")),
+        }
+    }
+    out
+}
+
+/// The default version of the managed policy `arn`, as the account has it.
+async fn managed(cloud: &dyn Cloud, arn: &str, out: &mut Evidence) {
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    let info = match cloud.get_policy(arn).await {
+        Ok(Some(info)) => info,
+        Ok(None) => {
+            out.gaps
+                .push(format!("policy {name} does not exist in the account"));
+            return;
+        }
+        Err(e) => {
+            out.gaps.push(format!("cannot read policy {name}: {e}"));
+            return;
+        }
+    };
+    match cloud
+        .get_policy_version(arn, &info.default_version_id)
+        .await
+    {
+        Ok(document) => out.permissions.push(Labeled {
+            label: format!("policy {name} {} (account)", info.default_version_id),
+            document,
+        }),
+        Err(e) => out.gaps.push(format!("cannot read policy {name}: {e}")),
+    }
+}
+
+/// The verdict of every intent against what the account holds now.
+pub async fn check(
+    cloud: &dyn Cloud,
+    plan: &Plan,
+    intents: &[super::Intent],
+) -> Vec<super::Outcome> {
+    let gathered = gather(cloud, plan, &super::subjects(intents)).await;
+    super::check(intents, |s| {
+        gathered
+            .iter()
+            .find(|(subject, _)| subject == s)
+            .map(|(_, e)| e.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// IAM's policy simulator on each role intent: it sees what the documents
+/// alone do not (a permissions boundary as IAM applies it, an
+/// organisation's SCP). One call per role, resource and context, all
+/// actions together; `Err` with the reason when the account does not let it
+/// be asked (moto has no simulator; the caller may lack the permission).
+pub async fn simulate(
+    cloud: &dyn Cloud,
+    plan: &Plan,
+    intents: &[super::Intent],
+) -> Result<Vec<Option<crate::cloud::Decision>>, String> {
+    use crate::cloud::ContextEntry;
+
+    type Group = (String, String, Vec<ContextEntry>);
+    let mut groups: BTreeMap<(String, String, String), (Group, Vec<String>)> = BTreeMap::new();
+    for intent in intents {
+        let (Subject::Role { name }, Some(asked)) = (&intent.subject, permission(&intent.check))
+        else {
+            continue;
+        };
+        let Some(role) = plan.get(EntityKind::Role, name) else {
+            continue;
+        };
+        let entries: Vec<ContextEntry> = asked
+            .context
+            .iter()
+            .map(|(key, values)| ContextEntry {
+                key: key.clone(),
+                values: values.clone(),
+            })
+            .collect();
+        let group = groups
+            .entry(group_key(&role.arn, &asked))
+            .or_insert_with(|| {
+                (
+                    (role.arn.clone(), asked.resource.to_owned(), entries),
+                    Vec::new(),
+                )
+            });
+        if !group.1.iter().any(|a| a == asked.action) {
+            group.1.push(asked.action.to_owned());
+        }
+    }
+    // Each answer keeps its group's key, so that two intents that differ
+    // only in their context read their own decisions.
+    let calls = groups
+        .iter()
+        .map(|(key, ((arn, resource, context), actions))| async move {
+            cloud
+                .simulate_principal_policy(arn, actions, std::slice::from_ref(resource), context)
+                .await
+                .map(|results| (key, results))
+        });
+    let mut decided = BTreeMap::new();
+    for answer in futures::future::join_all(calls).await {
+        let (key, results) = answer.map_err(|e| e.to_string())?;
+        decided.insert(key.clone(), results);
+    }
+    Ok(intents
+        .iter()
+        .map(|intent| {
+            let Subject::Role { name } = &intent.subject else {
+                return None;
+            };
+            let asked = permission(&intent.check)?;
+            let arn = &plan.get(EntityKind::Role, name)?.arn;
+            decided
+                .get(&group_key(arn, &asked))?
+                .iter()
+                .find(|r| r.action.eq_ignore_ascii_case(asked.action))
+                .map(|r| r.decision)
+        })
+        .collect())
+}
+
+/// The simulator calls are grouped by role, resource and context.
+fn group_key(role_arn: &str, asked: &Asked<'_>) -> (String, String, String) {
+    (
+        role_arn.to_owned(),
+        asked.resource.to_owned(),
+        format!("{:?}", asked.context),
+    )
+}
+
+/// What a permission check asks of IAM.
+struct Asked<'a> {
+    action: &'a str,
+    resource: &'a str,
+    context: &'a BTreeMap<String, Vec<String>>,
+}
+
+static NO_CONTEXT: BTreeMap<String, Vec<String>> = BTreeMap::new();
+
+/// The action, resource and context of a permission check; none for a
+/// trust check, which the simulator does not answer.
+fn permission(check: &super::Check) -> Option<Asked<'_>> {
+    match check {
+        super::Check::Allows {
+            action,
+            resource,
+            context,
+        } => Some(Asked {
+            action,
+            resource,
+            context,
+        }),
+        super::Check::Denies { action, resource } => Some(Asked {
+            action,
+            resource,
+            context: &NO_CONTEXT,
+        }),
+        super::Check::TrustedBy { .. } => None,
+    }
+}
