@@ -403,20 +403,11 @@ fn check_statement(
     statement: &Map<String, Value>,
     kind: DocumentKind,
 ) -> CloudResult<()> {
-    const ELEMENTS: [&str; 9] = [
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    ];
     let syntax = || malformed(action, "Syntax errors in policy.");
     let has = |k: &str| statement.contains_key(k);
-    if statement.keys().any(|k| !ELEMENTS.contains(&k.as_str()))
+    if statement
+        .keys()
+        .any(|k| !crate::iam::policy::STATEMENT_KEYS.contains(&k.as_str()))
         || (has("Action") && has("NotAction"))
         || (has("Resource") && has("NotResource"))
         || (has("Principal") && has("NotPrincipal"))

@@ -368,7 +368,8 @@ impl<'a> Notes<'a> {
     }
 }
 
-const STATEMENT_KEYS: [&str; 9] = [
+/// The elements a policy statement may have; IAM refuses any other.
+pub const STATEMENT_KEYS: [&str; 9] = [
     "Sid",
     "Effect",
     "Principal",

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::limits::{self, Quotas, thousands};
 use super::policy::visit_strings;
 use super::{Plan, Resource, Spec};
+use crate::iam::policy::{Document, Principals, string_or_list};
 use crate::names::EntityKind;
 use crate::rules;
 
@@ -304,17 +305,22 @@ fn check_role_pitfalls(
     }
 }
 
-/// The services a trust policy lets assume the role (`ec2.amazonaws.com`, …).
+/// The services a trust policy lets assume the role (`ec2.amazonaws.com`, …):
+/// the `Service` principals of its `Allow` statements, as IAM reads them.
 pub fn trusted_services(trust: &Value) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for st in statements(trust) {
-        if let Some(service) = st.get("Principal").and_then(|p| p.get("Service")) {
-            for s in string_or_list(service) {
-                out.insert(s.to_owned());
-            }
-        }
-    }
-    out
+    Document::parse(trust)
+        .statements
+        .iter()
+        .filter(|s| s.is_allow())
+        .filter_map(|s| s.principal.as_ref())
+        .filter(|p| !p.negated)
+        .filter_map(|p| match &p.principals {
+            Principals::Typed(by_kind) => by_kind.get("Service"),
+            Principals::Any => None,
+        })
+        .flatten()
+        .cloned()
+        .collect()
 }
 
 fn statements(doc: &Value) -> Vec<&Value> {
@@ -325,12 +331,10 @@ fn statements(doc: &Value) -> Vec<&Value> {
     }
 }
 
-fn string_or_list(v: &Value) -> Vec<&str> {
-    match v {
-        Value::String(s) => vec![s.as_str()],
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
+/// A string or a list of strings; anything else (which the grammar check
+/// reports) as nothing.
+fn strings(v: &Value) -> Vec<String> {
+    string_or_list(v).unwrap_or_default()
 }
 
 /// Grammar, placeholder and wildcard checks of one document. Used for the
@@ -442,8 +446,8 @@ pub fn check_document(
                 }
             }
         }
-        let actions = obj.get("Action").map(string_or_list).unwrap_or_default();
-        let resources = obj.get("Resource").map(string_or_list).unwrap_or_default();
+        let actions = obj.get("Action").map(strings).unwrap_or_default();
+        let resources = obj.get("Resource").map(strings).unwrap_or_default();
         let allow = obj.get("Effect").and_then(Value::as_str) == Some("Allow");
         for a in &actions {
             if *a != "*" && !a.contains(':') {
@@ -454,7 +458,7 @@ pub fn check_document(
                 ));
             }
         }
-        if allow && kind == DocumentKind::Identity && resources.contains(&"*") {
+        if allow && kind == DocumentKind::Identity && resources.iter().any(|r| r == "*") {
             wildcard_resource += 1;
             for a in &actions {
                 if *a == "*" || a.ends_with(":*") {
