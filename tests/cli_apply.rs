@@ -49,6 +49,16 @@ fn demo_apply_needs_yes_and_then_creates_everything() {
         "{out}"
     );
     assert!(out.contains("Done: 11 created"), "{out}");
+    // What was made is read back and every intent judged.
+    let verified = out
+        .lines()
+        .find(|l| l.starts_with("Verified against the account: "))
+        .unwrap_or_else(|| panic!("no verification: {out}"));
+    let counts: Vec<&str> = verified
+        .trim_start_matches("Verified against the account: ")
+        .split(' ')
+        .collect();
+    assert_eq!(counts[0], counts[2], "every intent holds: {verified}");
     assert!(
         out.contains("arn:aws:iam::123456789012:instance-profile/ecsInstanceRole"),
         "{out}"
@@ -72,6 +82,10 @@ fn demo_apply_json_reports_every_arn() {
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value["result"], "ok");
     assert_eq!(value["arns"].as_array().unwrap().len(), 11);
+    let verified = &value["verified"];
+    assert!(verified["total"].as_u64().unwrap() > 30, "{verified}");
+    assert_eq!(verified["holds"], verified["total"], "{verified}");
+    assert_eq!(verified["failed"], serde_json::json!([]), "{verified}");
     assert!(
         value["changes"]
             .as_array()

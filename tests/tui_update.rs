@@ -1313,6 +1313,13 @@ fn an_edit_that_takes_away_what_a_workload_needs_blocks_the_review() {
         failed.iter().all(|f| f.message.contains("s3:PutObject")),
         "{failed:#?}"
     );
+    // The preview of the edited policy says what the edit took away, from
+    // which roles.
+    let preview = d.screen(160, 60);
+    assert!(
+        preview.contains("role ecsInstanceRole must allow s3:PutObject"),
+        "{preview}"
+    );
     // The edit was made on the preview, after the review: going on from
     // there is blocked too, and the review lists why.
     d.enter();

@@ -133,7 +133,7 @@ pub async fn apply(
         } else {
             write(
                 stdout,
-                &result_json(&plan, &changes, None, Ok(&arns_only(&plan))),
+                &result_json(&plan, &changes, None, Ok(&arns_only(&plan)), None),
             )?;
         }
         return Ok(Outcome::Success);
@@ -183,21 +183,34 @@ pub async fn apply(
     let Ended::Finished(result) = ended else {
         return Err(interruptible::abandoned(&next));
     };
+    // What was just made, read back and judged: can each role and policy
+    // do its job? A report only; the apply stands either way.
+    let verified = match &result {
+        Ok(_) => {
+            let intents = crate::verify::intents(&valid, &plan);
+            Some(crate::verify::online::check(cloud.as_ref(), &plan, &intents).await)
+        }
+        Err(_) => None,
+    };
     if !text {
         write(
             stdout,
-            &result_json(&plan, &changes, Some(&journal_display), result.as_ref()),
+            &result_json(
+                &plan,
+                &changes,
+                Some(&journal_display),
+                result.as_ref(),
+                verified.as_deref(),
+            ),
         )?;
     }
     match result {
         Ok(report) => {
             if text {
                 write(stdout, &output::report_text(&plan, &report))?;
-                // What was just made, read back and judged: can each role
-                // and policy do its job? A report only; the apply stands.
-                let intents = crate::verify::intents(&valid, &plan);
-                let outcomes = crate::verify::online::check(cloud.as_ref(), &plan, &intents).await;
-                write(stdout, &crate::verify::summary_text(&outcomes))?;
+                if let Some(outcomes) = &verified {
+                    write(stdout, &crate::verify::summary_text(outcomes))?;
+                }
             }
             Ok(Outcome::Success)
         }
@@ -263,6 +276,7 @@ fn result_json(
     changes: &[Change],
     journal: Option<&str>,
     result: Result<&Report, &ApplyError>,
+    verified: Option<&[crate::verify::Outcome]>,
 ) -> String {
     let mut value = json!({
         "account_id": plan.target.account_id,
@@ -279,6 +293,11 @@ fn result_json(
                 .map(|(id, arn)| json!({"kind": id.kind, "name": id.name, "arn": arn}))
                 .collect();
             value["arns"] = json!(arns);
+            if let Some(outcomes) = verified {
+                let (holds, total) = crate::verify::tally(outcomes);
+                let failed: Vec<_> = outcomes.iter().filter(|o| !o.verdict.holds()).collect();
+                value["verified"] = json!({"holds": holds, "total": total, "failed": failed});
+            }
         }
         Err(e) => {
             value["result"] = json!("failed");

@@ -298,6 +298,9 @@ impl App {
                         derived
                             .findings
                             .extend(crate::verify::failures_as_findings(&derived.intents));
+                        // Errors first, wherever findings are listed in a
+                        // panel that may be too short for all of them.
+                        derived.findings.sort_by_key(|f| f.level);
                         derived.plan = Some(plan);
                     }
                     Err(e) => derived.errors.push(FieldError {

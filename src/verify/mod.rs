@@ -353,3 +353,35 @@ pub fn with_simulation(outcomes: &mut [Outcome], decisions: &[Option<crate::clou
         }
     }
 }
+
+/// The failed outcomes a document of `resource` takes part in: those of the
+/// resource itself, of a role it is attached to, or of a set of policies it
+/// belongs to. The preview shows them beside the document being edited.
+pub fn failures_touching<'a>(
+    outcomes: &'a [Outcome],
+    plan: &crate::plan::Plan,
+    resource: &crate::plan::ResourceId,
+) -> Vec<&'a Outcome> {
+    use crate::names::EntityKind;
+    use crate::plan::Spec;
+    let arn = plan
+        .get(resource.kind, &resource.name)
+        .map(|r| r.arn.as_str());
+    outcomes
+        .iter()
+        .filter(|o| !o.verdict.holds())
+        .filter(|o| match &o.intent.subject {
+            Subject::Role { name } => {
+                (resource.kind == EntityKind::Role && *name == resource.name)
+                    || matches!(
+                        plan.get(EntityKind::Role, name).map(|r| &r.spec),
+                        Some(Spec::Role { managed_policy_arns, .. })
+                            if arn.is_some_and(|a| managed_policy_arns.iter().any(|m| m == a))
+                    )
+            }
+            Subject::Policies { names, .. } => {
+                resource.kind == EntityKind::ManagedPolicy && names.contains(&resource.name)
+            }
+        })
+        .collect()
+}

@@ -159,6 +159,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .derived
         .findings
         .iter()
+        // Intents are listed below, by the documents they go through.
+        .filter(|f| f.code != "intent")
         .filter(|f| f.resource == doc.id.name || f.resource.ends_with(&format!(" {}", doc.id.name)))
         .map(|f| {
             Line::from(vec![
@@ -166,6 +168,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(f.message.clone()),
             ])
         })
+        // What this document's edit took away from a workload.
+        .chain(
+            crate::verify::failures_touching(&app.derived.intents, plan, &doc.id)
+                .into_iter()
+                .map(|o| {
+                    let why = match &o.verdict {
+                        crate::verify::Verdict::Fails { why } => why.as_str(),
+                        crate::verify::Verdict::Holds { .. } => "",
+                    };
+                    Line::from(vec![
+                        Span::styled("error ", theme.error()),
+                        Span::raw(format!(
+                            "{} must allow {}: {why}",
+                            o.intent.subject.label(),
+                            o.intent.check.describe()
+                        )),
+                    ])
+                }),
+        )
         .chain(crate::tui::advice::analyzer_lines(app, theme))
         .chain(
             resource
