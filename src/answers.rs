@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::names::{EntityKind, NameOverrides, Slot, bucket_policy_part_name};
 use crate::partition::Partition;
 use crate::plan::genomics::bucket_policy_parts;
+use crate::plan::parallelcluster3::Release;
 use crate::rules;
 
 /// The tag onramp puts on everything it creates, so that its resources can be
@@ -265,6 +266,14 @@ pub struct ParallelCluster {
     /// (`<SECRET NAME>`, e.g. the directory service password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_name: Option<String>,
+    /// Version 3: the ParallelCluster release the policies are for, `"3.9"`
+    /// or `"3.9.1"` (3.6 to 3.16); absent: the newest onramp supports.
+    #[serde(
+        default,
+        deserialize_with = "release_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pcluster_version: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -306,6 +315,16 @@ impl ParallelCluster {
     /// ParallelCluster 3, the current major version (2 is the seed's).
     pub fn is_v3(&self) -> bool {
         self.version == "3"
+    }
+
+    /// The release the version 3 policies are for: `pcluster_version`, the
+    /// newest onramp supports when not given or not valid (validation
+    /// reports the latter).
+    pub fn release(&self) -> Release {
+        self.pcluster_version
+            .as_deref()
+            .and_then(|text| Release::parse(text).ok())
+            .unwrap_or(Release::NEWEST)
     }
 
     /// The IAM mode (version 3); privileged when not given or not valid
@@ -353,6 +372,35 @@ fn string_or_integer<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
     d.deserialize_any(Version)
 }
 
+/// `pcluster_version` is text: as a TOML number, `3.10` would read as 3.1.
+fn release_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct ReleaseText;
+    impl serde::de::Visitor<'_> for ReleaseText {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a ParallelCluster 3 release in quotes, such as \"3.9\" or \"3.9.1\"")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Err(E::custom(
+                "write the release in quotes, such as \"3.10\": as a number it would lose a trailing zero (3.10 reads as 3.1)",
+            ))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Err(E::custom(format!(
+                "write the release in quotes with its minor version, such as \"3.16\", not the number {v}"
+            )))
+        }
+    }
+    d.deserialize_any(ReleaseText)
+}
+
 impl Default for ParallelCluster {
     fn default() -> Self {
         ParallelCluster {
@@ -372,6 +420,7 @@ impl Default for ParallelCluster {
             image_build: false,
             login_nodes: false,
             secret_name: None,
+            pcluster_version: None,
         }
     }
 }
@@ -924,13 +973,14 @@ fn check_parallelcluster(
         None => return scheduler,
         Some(false) => {}
     }
-    let v3_only: [(&str, bool); 6] = [
+    let v3_only: [(&str, bool); 7] = [
         ("iam_mode", p.iam_mode.is_some()),
         ("fsx", p.fsx),
         ("fsx_bucket", p.fsx_bucket.is_some()),
         ("image_build", p.image_build),
         ("login_nodes", p.login_nodes),
         ("secret_name", p.secret_name.is_some()),
+        ("pcluster_version", p.pcluster_version.is_some()),
     ];
     for (key, given) in v3_only {
         if given {
@@ -1066,10 +1116,28 @@ fn check_version_3(
             "restricted mode cannot manage awsbatch clusters (ParallelCluster 3 cannot take every Batch role from its configuration); use privileged or permissions-boundary",
         );
     }
+    let release = match p.pcluster_version.as_deref().map(Release::parse) {
+        None => Some(Release::NEWEST),
+        Some(Ok(release)) => Some(release),
+        Some(Err(why)) => {
+            errors.add("parallelcluster.pcluster_version", why.to_string());
+            None
+        }
+    };
     if p.login_nodes && scheduler == Some(Scheduler::Awsbatch) {
         errors.add(
             "parallelcluster.login_nodes",
             "login nodes are a Slurm feature (LoginNodes in the cluster configuration); an awsbatch cluster has none, so remove it or choose slurm",
+        );
+    } else if p.login_nodes && release.is_some_and(|r| r < Release::LOGIN_NODES) {
+        errors.add(
+            "parallelcluster.login_nodes",
+            format!(
+                "login nodes came in ParallelCluster {}; with pcluster_version = \"{}\" remove login_nodes, or choose {} or later",
+                Release::LOGIN_NODES,
+                p.pcluster_version.as_deref().unwrap_or_default(),
+                Release::LOGIN_NODES
+            ),
         );
     }
     if mode == Some(IamMode::PermissionsBoundary) && !boundary_set {
@@ -1305,6 +1373,109 @@ mod tests {
     fn version_may_be_a_number() {
         let a = Answers::from_toml("[parallelcluster]\nversion = 2\n").unwrap();
         assert_eq!(a.parallelcluster.unwrap().version, "2");
+    }
+
+    /// A version 3 cluster's answers with these extra `[parallelcluster]` lines.
+    fn pc3(lines: &str) -> String {
+        format!("[parallelcluster]\nversion = \"3\"\n{lines}")
+    }
+
+    fn errors_of(text: &str) -> Vec<FieldError> {
+        Answers::from_toml(text)
+            .unwrap()
+            .validate(&env())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_release_defaults_to_the_newest_and_takes_a_patch() {
+        let a = Answers::from_toml(&pc3("")).unwrap();
+        let p = a.parallelcluster.as_ref().unwrap();
+        assert_eq!(p.pcluster_version, None);
+        assert_eq!(p.release(), Release::NEWEST);
+        assert!(!a.to_toml().contains("pcluster_version"));
+        a.validate(&env()).unwrap();
+
+        let a = Answers::from_toml(&pc3("pcluster_version = \"3.9.1\"\n")).unwrap();
+        assert_eq!(
+            a.parallelcluster.as_ref().unwrap().release(),
+            Release::new(3, 9)
+        );
+        assert_eq!(Answers::from_toml(&a.to_toml()).unwrap(), a);
+        a.validate(&env()).unwrap();
+    }
+
+    #[test]
+    fn a_release_outside_the_supported_range_names_it() {
+        for (text, says) in [
+            (
+                "3.2",
+                "3.2 is older than the oldest release onramp has policies for (3.6)",
+            ),
+            (
+                "3.17",
+                "3.17 is newer than the newest release onramp has policies for (3.16)",
+            ),
+            ("4.0", "4.0 is not a ParallelCluster 3 release"),
+            ("three", "`three` is not a version"),
+        ] {
+            let errors = errors_of(&pc3(&format!("pcluster_version = \"{text}\"\n")));
+            assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+            assert_eq!(errors[0].field, "parallelcluster.pcluster_version");
+            assert!(
+                errors[0].message.contains(says)
+                    && errors[0].message.contains("3.6")
+                    && errors[0].message.contains("3.16"),
+                "{text}: {}",
+                errors[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn a_release_written_as_a_number_is_refused_when_read() {
+        let err = Answers::from_toml(&pc3("pcluster_version = 3.10\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("pcluster_version") && err.contains("in quotes"),
+            "{err}"
+        );
+        let err = Answers::from_toml(&pc3("pcluster_version = 3\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("in quotes"), "{err}");
+    }
+
+    #[test]
+    fn the_release_is_version_3s_only() {
+        let errors = errors_of("[parallelcluster]\nversion = \"2\"\npcluster_version = \"3.9\"\n");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "parallelcluster.pcluster_version");
+        assert!(errors[0].message.contains("only used with version = \"3\""));
+    }
+
+    #[test]
+    fn login_nodes_need_release_3_7() {
+        let errors = errors_of(&pc3("pcluster_version = \"3.6.1\"\nlogin_nodes = true\n"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "parallelcluster.login_nodes");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("login nodes came in ParallelCluster 3.7;")
+                && errors[0].message.contains("\"3.6.1\""),
+            "{}",
+            errors[0].message
+        );
+        assert!(errors_of(&pc3("pcluster_version = \"3.7\"\nlogin_nodes = true\n")).is_empty());
+        assert!(errors_of(&pc3("login_nodes = true\n")).is_empty());
+        // A bad release is one error, not two.
+        let errors = errors_of(&pc3("pcluster_version = \"3.1\"\nlogin_nodes = true\n"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "parallelcluster.pcluster_version");
     }
 
     #[test]

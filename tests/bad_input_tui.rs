@@ -200,14 +200,17 @@ impl Field {
             Field::V3(item) => {
                 d.key(KeyCode::Right); // version 2 → 3
                 assert_eq!(d.app.answers.parallelcluster.as_ref().unwrap().version, "3");
-                // Version, scheduler, IAM mode, FSx, [FSx bucket], image build, secret.
+                // Version, scheduler, IAM mode, FSx, [FSx bucket], image
+                // build, login nodes, secret: down to the row that shows it.
                 d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
                 if item == ClusterItem::FsxBucket {
                     d.key(KeyCode::Char(' ')); // the FSx add-on on
                     assert!(d.app.answers.parallelcluster.as_ref().unwrap().fsx);
+                }
+                let rows = onramp::tui::screens::parallelcluster::items(&d.app);
+                let row = rows.iter().position(|i| *i == item).unwrap();
+                while d.app.cluster.cursor < row {
                     d.key(KeyCode::Down);
-                } else {
-                    d.keys(&[KeyCode::Down, KeyCode::Down]);
                 }
             }
         }

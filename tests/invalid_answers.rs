@@ -231,6 +231,7 @@ const EVERY_FIELD: &[&str] = &[
     "parallelcluster.image_build",
     "parallelcluster.login_nodes",
     "parallelcluster.secret_name",
+    "parallelcluster.pcluster_version",
     "names.parallelcluster_batch_user_policy",
     "names.parallelcluster_fsx_user_policy",
     "names.parallelcluster_image_build_user_policy",
@@ -827,6 +828,48 @@ fn version_3() -> Vec<Case> {
             "only used with version = \"3\"",
         ),
         case(
+            "ParallelCluster release older than 3.6",
+            pc3("pcluster_version = \"3.2\"\n"),
+            "parallelcluster.pcluster_version",
+            "3.2 is older than the oldest release onramp has policies for (3.6); choose 3.6 to 3.16",
+        ),
+        case(
+            "ParallelCluster release newer than 3.16",
+            pc3("pcluster_version = \"3.17.0\"\n"),
+            "parallelcluster.pcluster_version",
+            "newer than the newest release onramp has policies for (3.16)",
+        ),
+        case(
+            "ParallelCluster release of another major version",
+            pc3("pcluster_version = \"4.0\"\n"),
+            "parallelcluster.pcluster_version",
+            "4.0 is not a ParallelCluster 3 release",
+        ),
+        case(
+            "ParallelCluster release that is not a version",
+            pc3("pcluster_version = \"latest\"\n"),
+            "parallelcluster.pcluster_version",
+            "`latest` is not a version",
+        ),
+        case(
+            "ParallelCluster release without its minor version",
+            pc3("pcluster_version = \"3\"\n"),
+            "parallelcluster.pcluster_version",
+            "\"3.<minor>\" or \"3.<minor>.<patch>\", from 3.6 to 3.16",
+        ),
+        case(
+            "ParallelCluster release with version 2",
+            file("", &pc("pcluster_version = \"3.9\"\n")),
+            "parallelcluster.pcluster_version",
+            "only used with version = \"3\"",
+        ),
+        case(
+            "login nodes before ParallelCluster 3.7",
+            pc3("pcluster_version = \"3.6.1\"\nlogin_nodes = true\n"),
+            "parallelcluster.login_nodes",
+            "login nodes came in ParallelCluster 3.7",
+        ),
+        case(
             "FSx bucket without the FSx add-on",
             pc3("fsx_bucket = \"my-lustre-data\"\n"),
             "parallelcluster.fsx_bucket",
@@ -1303,6 +1346,14 @@ fn unreadable_files() -> Vec<Case> {
     let g = |extra: &str| file("", &genomics_with(&["my-gwf-data"], extra));
     let top = |line: &str| file(line, &genomics());
     vec![
+        // A release as a TOML number: 3.10 would read as 3.1.
+        unreadable(
+            "ParallelCluster release as a number",
+            pc3("pcluster_version = 3.10\n"),
+            "parallelcluster.pcluster_version",
+            "pcluster_version",
+            &["write the release in quotes", "3.10 reads as 3.1"],
+        ),
         // Malformed TOML.
         unreadable(
             "malformed: an unclosed list",

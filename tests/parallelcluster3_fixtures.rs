@@ -30,7 +30,8 @@ use onramp::answers::{Answers, Environment};
 use onramp::iam::eval::{Request, allows_assume, is_allowed};
 use onramp::iam::policy::Document;
 use onramp::names::EntityKind;
-use onramp::plan::parallelcluster3::RELEASE;
+use onramp::plan::parallelcluster3::{self as pc3, Release, release_text};
+use onramp::plan::policy::Template;
 use onramp::plan::{self, Plan, Resource, Spec};
 use serde_json::Value;
 
@@ -45,12 +46,26 @@ const SECRET: &str = "pcluster/directory-password";
 const FSX_BUCKET: &str = "onramp-fixture-lustre";
 const BOUNDARY_NAME: &str = "pcluster-boundary";
 
-/// The upstream release whose fixtures onramp is held against.
+/// The newest upstream release vendored, which onramp's templates follow.
 const UPSTREAM: &str = "3.12.0";
+/// The oldest, which the 3.6 guide describes.
+const UPSTREAM_OLDEST: &str = "3.6.0";
+
+/// The vendored upstream release a plan for `release` is held against: the
+/// newest at or before it.
+fn upstream_of(release: Release) -> &'static str {
+    if release.at_least(3, 12) {
+        UPSTREAM
+    } else {
+        UPSTREAM_OLDEST
+    }
+}
 
 fn partition_of(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
     } else {
         "aws"
     }
@@ -299,6 +314,8 @@ fn plan_of(toml: &str) -> Plan {
 
 #[derive(Debug, Clone)]
 struct Case<'a> {
+    /// `pcluster_version`; `None`: not given (the newest).
+    release: Option<&'a str>,
     region: &'a str,
     scheduler: &'a str,
     mode: &'a str,
@@ -310,18 +327,44 @@ struct Case<'a> {
 }
 
 impl Case<'_> {
-    /// Every add-on on.
+    /// Every add-on on (login nodes with Slurm only: awsbatch has none).
     fn full<'a>(region: &'a str, mode: &'a str, scheduler: &'a str) -> Case<'a> {
         Case {
+            release: None,
             region,
             scheduler,
             mode,
             fsx: true,
             fsx_bucket: true,
             image_build: true,
-            login_nodes: true,
+            login_nodes: scheduler == "slurm",
             secret: true,
         }
+    }
+
+    /// Every add-on the release and scheduler have, for `release`.
+    fn full_for<'a>(
+        release: &'a str,
+        region: &'a str,
+        mode: &'a str,
+        scheduler: &'a str,
+    ) -> Case<'a> {
+        let mut case = Case {
+            release: Some(release),
+            ..Case::full(region, mode, scheduler)
+        };
+        case.login_nodes = scheduler == "slurm" && case.release() >= Release::LOGIN_NODES;
+        case
+    }
+
+    fn release(&self) -> Release {
+        self.release
+            .map_or(Release::NEWEST, |r| Release::parse(r).expect("a release"))
+    }
+
+    /// The upstream release the case is held against.
+    fn upstream(&self) -> &'static str {
+        upstream_of(self.release())
     }
 
     fn toml(&self) -> String {
@@ -341,11 +384,20 @@ impl Case<'_> {
         if self.secret {
             t += &format!("secret_name = \"{SECRET}\"\n");
         }
+        if let Some(release) = self.release {
+            t += &format!("pcluster_version = \"{release}\"\n");
+        }
         t
     }
 
     fn what(&self) -> String {
-        format!("{}/{}/{}", self.region, self.mode, self.scheduler)
+        format!(
+            "{}/{}/{}/{}",
+            self.release(),
+            self.region,
+            self.mode,
+            self.scheduler
+        )
     }
 
     fn secret_improvement(&self) -> Improvement {
@@ -435,8 +487,8 @@ fn role_documents(plan: &Plan, role_name: &str) -> Vec<(String, Value)> {
 
 const CLUSTER: &str = "onramp-cluster";
 
-/// An upstream fixture with its placeholders filled for `region`.
-fn upstream(file: &str, region: &str) -> Value {
+/// An upstream fixture of release `dir` with its placeholders filled for `region`.
+fn upstream(dir: &str, file: &str, region: &str) -> Value {
     let partition = partition_of(region);
     let arn = |service: &str, resource: &str| {
         format!("arn:{partition}:{service}:{region}:{ACCOUNT}:{resource}")
@@ -466,7 +518,7 @@ fn upstream(file: &str, region: &str) -> Value {
         ),
         (
             "<ARTIFACT DIRECTORY>",
-            format!("parallelcluster/{UPSTREAM}/clusters/{CLUSTER}-abcdefghij"),
+            format!("parallelcluster/{dir}/clusters/{CLUSTER}-abcdefghij"),
         ),
         ("<COMPUTE SUBNET ID>", "subnet-0123456789abcdef0".to_owned()),
         ("<QUEUE AMI ID>", "ami-0123456789abcdef0".to_owned()),
@@ -500,7 +552,7 @@ fn upstream(file: &str, region: &str) -> Value {
     ];
     read_filled(
         &format!(
-            "{}/tests/fixtures/parallelcluster3-upstream/{UPSTREAM}/{file}",
+            "{}/tests/fixtures/parallelcluster3-upstream/{dir}/{file}",
             env!("CARGO_MANIFEST_DIR")
         ),
         &placeholders,
@@ -607,7 +659,8 @@ impl Deviation {
     fn active(self, case: &Case<'_>) -> bool {
         match self {
             Deviation::FsxAddOn => !case.fsx,
-            Deviation::LoginNodesAddOn => !case.login_nodes,
+            // 3.6.0 has no login nodes.
+            Deviation::LoginNodesAddOn => !case.login_nodes && case.upstream() != UPSTREAM_OLDEST,
             Deviation::BatchAddOn => case.scheduler != "awsbatch",
             Deviation::ImageBuildAddOn => !case.image_build,
             Deviation::NoFsxBucket => case.fsx && !case.fsx_bucket,
@@ -726,25 +779,30 @@ fn comparisons(case: &Case<'_>, plan: &Plan) -> Vec<Comparison> {
             };
             out.extend([
                 role("head-node-slurm.json", "ParallelClusterHeadNodeRole"),
-                role("cli-head-node-slurm.json", "ParallelClusterHeadNodeRole"),
                 role("compute-node.json", "ParallelClusterComputeNodeRole"),
-                role(
-                    "cli-compute-node-slurm.json",
-                    "ParallelClusterComputeNodeRole",
-                ),
                 role(
                     "lambda-functions.json",
                     "ParallelClusterLambdaFunctionsRole",
                 ),
-                role(
-                    "cli-lambda-cleanup-resources.json",
-                    "ParallelClusterLambdaFunctionsRole",
-                ),
-                role(
-                    "cli-lambda-cleanup-route53.json",
-                    "ParallelClusterLambdaFunctionsRole",
-                ),
             ]);
+            // The CLI's own roles are vendored for 3.12.0 only.
+            if case.upstream() == UPSTREAM {
+                out.extend([
+                    role("cli-head-node-slurm.json", "ParallelClusterHeadNodeRole"),
+                    role(
+                        "cli-compute-node-slurm.json",
+                        "ParallelClusterComputeNodeRole",
+                    ),
+                    role(
+                        "cli-lambda-cleanup-resources.json",
+                        "ParallelClusterLambdaFunctionsRole",
+                    ),
+                    role(
+                        "cli-lambda-cleanup-route53.json",
+                        "ParallelClusterLambdaFunctionsRole",
+                    ),
+                ]);
+            }
             if case.image_build {
                 out.extend([
                     role(
@@ -796,7 +854,7 @@ fn compare_with_upstream(
     documents: &[(String, Value)],
     used: &mut BTreeMap<Deviation, usize>,
 ) -> Vec<String> {
-    let expected = upstream(file, case.region);
+    let expected = upstream(case.upstream(), file, case.region);
     let docs: Vec<&Value> = documents.iter().map(|(_, d)| d).collect();
     let mut failures = Vec::new();
     for probe in denied(&docs, &expected) {
@@ -843,7 +901,8 @@ fn check_upstream(case: &Case<'_>) -> Plan {
             .into_iter()
             .collect();
         panic!(
-            "onramp does not allow what upstream {UPSTREAM} does ({} failures; documents {documents:?}):\n{}",
+            "onramp does not allow what upstream {} does ({} failures; documents {documents:?}):\n{}",
+            case.upstream(),
             failures.len(),
             failures.join("\n")
         );
@@ -869,10 +928,43 @@ fn onramp_allows_everything_upstream_allows_in_every_mode_and_partition() {
 }
 
 #[test]
+fn the_oldest_and_the_vendored_release_allow_everything_their_upstream_allows() {
+    for (release, dir) in [("3.6", UPSTREAM_OLDEST), ("3.12", UPSTREAM)] {
+        for region in [REGION, CHINA_REGION] {
+            for (mode, scheduler) in MODES {
+                let case = Case::full_for(release, region, mode, scheduler);
+                assert_eq!(case.upstream(), dir);
+                check_upstream(&case);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_release_allows_everything_of_the_upstream_release_before_it() {
+    // Each release keeps what 3.6.0 (and from 3.12, 3.12.0) grants: leaving
+    // out what came later never takes an older grant away.
+    for release in Release::all() {
+        let text = release.to_string();
+        for (mode, scheduler) in MODES {
+            check_upstream(&Case::full_for(&text, REGION, mode, scheduler));
+        }
+        check_upstream(&Case {
+            fsx: false,
+            fsx_bucket: false,
+            image_build: false,
+            login_nodes: false,
+            ..Case::full_for(&text, REGION, "restricted", "slurm")
+        });
+    }
+}
+
+#[test]
 fn without_the_add_ons_only_their_statements_are_missing() {
     for region in [REGION, CHINA_REGION] {
         for (mode, scheduler) in [("privileged", "slurm"), ("restricted", "slurm")] {
             check_upstream(&Case {
+                release: None,
                 region,
                 scheduler,
                 mode,
@@ -892,76 +984,114 @@ fn without_the_add_ons_only_their_statements_are_missing() {
 
 #[test]
 fn documents_that_are_upstreams_are_the_same_statement_for_statement() {
-    for region in [REGION, CHINA_REGION] {
-        let plan = plan_of(&Case::full(region, "restricted", "slurm").toml());
-        for (file, generated) in [
-            (
-                "compute-node.json",
-                managed(&plan, "ParallelClusterComputeNodePolicy"),
-            ),
-            (
-                "lambda-functions.json",
-                inline(
-                    &plan,
-                    "ParallelClusterLambdaFunctionsRole",
-                    "ParallelClusterLambdaFunctionsPolicy",
+    // The newest release against 3.12.0, and 3.6 against 3.6.0: without
+    // what later releases added, the compute node policy is 3.6.0's again.
+    for release in [None, Some("3.12"), Some("3.6")] {
+        for region in [REGION, CHINA_REGION] {
+            let case = Case {
+                release,
+                login_nodes: false,
+                ..Case::full(region, "restricted", "slurm")
+            };
+            let dir = case.upstream();
+            let plan = plan_of(&case.toml());
+            for (file, generated) in [
+                (
+                    "compute-node.json",
+                    managed(&plan, "ParallelClusterComputeNodePolicy"),
                 ),
-            ),
-            (
-                "image-builder-instance.json",
-                inline(
-                    &plan,
-                    "ParallelClusterImageBuilderRole",
-                    "ParallelClusterImageBuilderPolicy",
+                (
+                    "lambda-functions.json",
+                    inline(
+                        &plan,
+                        "ParallelClusterLambdaFunctionsRole",
+                        "ParallelClusterLambdaFunctionsPolicy",
+                    ),
                 ),
-            ),
-            (
-                "image-cleanup-lambda.json",
-                inline(
-                    &plan,
-                    "ParallelClusterImageCleanupRole",
-                    "ParallelClusterImageCleanupPolicy",
+                (
+                    "image-builder-instance.json",
+                    inline(
+                        &plan,
+                        "ParallelClusterImageBuilderRole",
+                        "ParallelClusterImageBuilderPolicy",
+                    ),
                 ),
-            ),
-        ] {
-            if let Some(report) = statement_differences(generated, &upstream(file, region)) {
-                panic!("{region}: {file} differs from upstream {UPSTREAM}:\n{report}");
+                (
+                    "image-cleanup-lambda.json",
+                    inline(
+                        &plan,
+                        "ParallelClusterImageCleanupRole",
+                        "ParallelClusterImageCleanupPolicy",
+                    ),
+                ),
+            ] {
+                if let Some(report) = statement_differences(generated, &upstream(dir, file, region))
+                {
+                    panic!(
+                        "{}: {file} differs from upstream {dir}:\n{report}",
+                        case.what()
+                    );
+                }
             }
-        }
-        let plan = plan_of(&Case::full(region, "privileged", "awsbatch").toml());
-        let generated = managed(&plan, "ParallelClusterBatchUserPolicy");
-        if let Some(report) = statement_differences(generated, &upstream("user-batch.json", region))
-        {
-            panic!("{region}: user-batch.json differs from upstream {UPSTREAM}:\n{report}");
+            let case = Case {
+                release,
+                login_nodes: false,
+                ..Case::full(region, "privileged", "awsbatch")
+            };
+            let plan = plan_of(&case.toml());
+            let generated = managed(&plan, "ParallelClusterBatchUserPolicy");
+            if let Some(report) =
+                statement_differences(generated, &upstream(dir, "user-batch.json", region))
+            {
+                panic!(
+                    "{}: user-batch.json differs from upstream {dir}:\n{report}",
+                    case.what()
+                );
+            }
         }
     }
 }
 
-#[test]
-fn every_upstream_fixture_is_compared_or_left_out_with_a_reason() {
-    let mut listed: BTreeSet<String> = BTreeSet::new();
-    for (mode, scheduler) in MODES {
-        let case = Case::full(REGION, mode, scheduler);
-        let plan = plan_of(&case.toml());
-        listed.extend(comparisons(&case, &plan).iter().map(|c| c.file.to_owned()));
-    }
-    for (file, reason) in NOT_COMPARED {
-        assert!(!reason.is_empty());
-        assert!(
-            listed.insert(file.to_owned()),
-            "{file} is compared and left out"
-        );
-    }
-    let dir = format!(
-        "{}/tests/fixtures/parallelcluster3-upstream/{UPSTREAM}",
+/// The `.json` files of an upstream release's folder.
+fn upstream_files(dir: &str) -> BTreeSet<String> {
+    let path = format!(
+        "{}/tests/fixtures/parallelcluster3-upstream/{dir}",
         env!("CARGO_MANIFEST_DIR")
     );
-    let on_disk: BTreeSet<String> = std::fs::read_dir(&dir)
+    std::fs::read_dir(&path)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json"))
-        .collect();
-    assert_eq!(on_disk, listed);
+        .collect()
+}
+
+#[test]
+fn every_upstream_fixture_is_compared_or_left_out_with_a_reason() {
+    for (release, dir) in [
+        ("3.16", UPSTREAM),
+        ("3.12", UPSTREAM),
+        ("3.6", UPSTREAM_OLDEST),
+    ] {
+        let on_disk = upstream_files(dir);
+        let mut listed: BTreeSet<String> = BTreeSet::new();
+        for (mode, scheduler) in MODES {
+            let case = Case::full_for(release, REGION, mode, scheduler);
+            assert_eq!(case.upstream(), dir);
+            let plan = plan_of(&case.toml());
+            listed.extend(comparisons(&case, &plan).iter().map(|c| c.file.to_owned()));
+        }
+        for (file, reason) in NOT_COMPARED {
+            assert!(!reason.is_empty());
+            // cli-login-node.json is vendored for 3.12.0 only.
+            if on_disk.contains(file) {
+                assert!(
+                    listed.insert(file.to_owned()),
+                    "{file} is compared and left out"
+                );
+            }
+        }
+        assert_eq!(on_disk, listed, "{dir}");
+    }
 }
 
 /// The comparison with upstream, on documents the test changes.
@@ -1041,18 +1171,375 @@ fn a_wildcard_is_checked_as_written_too() {
 
 #[test]
 fn every_resource_names_the_release_it_follows() {
-    for (mode, scheduler) in MODES {
-        let plan = plan_of(&Case::full(REGION, mode, scheduler).toml());
-        for r in &plan.resources {
+    assert!(release_text(Release::NEWEST).contains(UPSTREAM));
+    for release in [None, Some("3.6"), Some("3.9.2"), Some("3.12")] {
+        for (mode, scheduler) in MODES {
+            let case = Case {
+                release,
+                ..Case::full_for("3.16", REGION, mode, scheduler)
+            };
+            let case = Case {
+                login_nodes: case.login_nodes && case.release() >= Release::LOGIN_NODES,
+                ..case
+            };
+            let text = release_text(case.release());
             assert!(
-                r.notes.iter().any(|n| n.contains(RELEASE)),
-                "{mode}/{scheduler}: {} has no note naming {RELEASE}: {:?}",
-                r.name,
-                r.notes
+                text.starts_with(&format!("AWS ParallelCluster {}:", case.release())),
+                "{text}"
             );
+            let plan = plan_of(&case.toml());
+            for r in &plan.resources {
+                assert!(
+                    r.notes.iter().any(|n| n.contains(&text)),
+                    "{}: {} has no note naming {text}: {:?}",
+                    case.what(),
+                    r.name,
+                    r.notes
+                );
+            }
         }
     }
-    assert!(RELEASE.contains(UPSTREAM));
+}
+
+// ---------------------------------------------------------------------------
+// Releases: what came when.
+// ---------------------------------------------------------------------------
+
+/// The actions a document's statements name, as written.
+fn actions_in(document: &Value) -> BTreeSet<String> {
+    raw_statements(document)
+        .iter()
+        .flat_map(|s| string_set(s.get("Action"), "Action"))
+        .collect()
+}
+
+/// The documents of a plan that come from `template`'s policy.
+fn documents_of(plan: &Plan, template: Template) -> Vec<Value> {
+    match template {
+        Template::Pc3UserBase => vec![managed(plan, "ParallelClusterUserPolicy").clone()],
+        Template::Pc3ComputeNode => vec![managed(plan, "ParallelClusterComputeNodePolicy").clone()],
+        Template::Pc3IamPrivileged | Template::Pc3IamPermissionsBoundary => {
+            vec![managed(plan, "ParallelClusterIamUserPolicy").clone()]
+        }
+        Template::Pc3UserLoginNodes => {
+            vec![managed(plan, "ParallelClusterLoginNodesUserPolicy").clone()]
+        }
+        other => panic!("no plan document for {other:?} in this test"),
+    }
+}
+
+/// Whether an IAM action pattern (`ec2:Describe*`) matches an action.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    fn glob(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => glob(&p[1..], a) || (!a.is_empty() && glob(p, &a[1..])),
+            (Some(b'?'), Some(_)) => glob(&p[1..], &a[1..]),
+            (Some(x), Some(y)) => x == y && glob(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    glob(
+        pattern.to_lowercase().as_bytes(),
+        action.to_lowercase().as_bytes(),
+    )
+}
+
+/// The upstream files that hold what `template` follows: upstream's own
+/// policies and, where upstream added a grant there first, its test role or
+/// the CLI's role builder.
+fn upstream_counterparts(template: Template) -> &'static [&'static str] {
+    match template {
+        Template::Pc3UserBase => &["user-base.json", "test-user-role.json"],
+        Template::Pc3ComputeNode => &["compute-node.json", "cli-compute-node-slurm.json"],
+        other => panic!("no upstream counterpart for {other:?} in this test"),
+    }
+}
+
+/// Whether an upstream release's `files` grant `action` (as written or by a
+/// wildcard).
+fn upstream_grants(dir: &str, files: &[&str], action: &str) -> bool {
+    let on_disk = upstream_files(dir);
+    files.iter().filter(|f| on_disk.contains(**f)).any(|f| {
+        actions_in(&upstream(dir, f, REGION))
+            .iter()
+            .any(|p| action_matches(p, action))
+    })
+}
+
+#[test]
+fn the_release_table_agrees_with_the_vendored_upstream_releases() {
+    assert!(action_matches("ec2:Describe*", "ec2:DescribeInstances"));
+    assert!(!action_matches("ec2:Describe*", "ec2:DeleteTags"));
+    // The controls: what 3.6.0 grants is found, in its files and by wildcard.
+    let base = upstream_counterparts(Template::Pc3UserBase);
+    assert!(upstream_grants(
+        UPSTREAM_OLDEST,
+        base,
+        "cloudwatch:PutMetricAlarm"
+    ));
+    assert!(upstream_grants(UPSTREAM_OLDEST, base, "ec2:DescribeTags"));
+    let compute = upstream_counterparts(Template::Pc3ComputeNode);
+    assert!(upstream_grants(UPSTREAM_OLDEST, compute, "dynamodb:Query"));
+    assert!(!upstream_grants(
+        UPSTREAM_OLDEST,
+        compute,
+        "dynamodb:PutItem"
+    ));
+    for a in pc3::ADDITIONS {
+        let files = upstream_counterparts(a.template);
+        for action in a.actions {
+            assert!(
+                !upstream_grants(UPSTREAM_OLDEST, files, action),
+                "{action}: upstream {UPSTREAM_OLDEST} grants it already, so it did not come in {}",
+                a.since
+            );
+            if a.since <= Release::new(3, 12) {
+                assert!(
+                    upstream_grants(UPSTREAM, files, action),
+                    "{action} came in {} ({}) but upstream {UPSTREAM} does not grant it in {files:?}",
+                    a.since,
+                    a.source
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn each_addition_is_granted_from_its_release_on_and_not_before() {
+    for release in Release::all() {
+        let text = release.to_string();
+        let plan = plan_of(&Case::full_for(&text, REGION, "restricted", "slurm").toml());
+        for a in pc3::ADDITIONS {
+            let actions: BTreeSet<String> = documents_of(&plan, a.template)
+                .iter()
+                .flat_map(actions_in)
+                .collect();
+            for action in a.actions {
+                assert_eq!(
+                    actions.contains(*action),
+                    release >= a.since,
+                    "{action} (since {}) in a plan for {release}",
+                    a.since
+                );
+                assert_eq!(
+                    pc3::granted(release, a.template, action),
+                    release >= a.since
+                );
+            }
+        }
+        // What onramp keeps for every release is there at every release.
+        let privileged = plan_of(&Case::full_for(&text, REGION, "privileged", "slurm").toml());
+        for k in pc3::EVERY_RELEASE {
+            if k.template == Template::Pc3UserLoginNodes && release < Release::LOGIN_NODES {
+                continue;
+            }
+            if k.template == Template::Pc3IamPermissionsBoundary {
+                continue; // the same statement as privileged mode's
+            }
+            let documents = documents_of(&privileged, k.template);
+            let text = serde_json::to_string(&documents).unwrap();
+            assert!(
+                text.contains(&format!("\"{}\"", k.sid)),
+                "{k:?} for {release}"
+            );
+            for action in k.actions {
+                assert!(
+                    documents.iter().any(|d| actions_in(d).contains(*action)),
+                    "{action} ({}) for {release}",
+                    k.source
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_plan_for_3_6_grants_nothing_later_releases_added() {
+    let later: Vec<&str> = pc3::ADDITIONS
+        .iter()
+        .flat_map(|a| a.actions.iter().copied())
+        .collect();
+    assert!(later.contains(&"cloudwatch:PutCompositeAlarm"));
+    // What AWS's side made every release need is never gated.
+    assert!(!later.contains(&"ec2:DeleteTags") && !later.contains(&"logs:ListTagsForResource"));
+    let only_in_later = ["cloudwatch:PutCompositeAlarm"];
+    for region in [REGION, CHINA_REGION] {
+        for (mode, scheduler) in MODES {
+            for (release, expected) in [("3.6", false), ("3.16", true)] {
+                let case = Case::full_for(release, region, mode, scheduler);
+                let plan = plan_of(&case.toml());
+                let everywhere: BTreeSet<String> = plan
+                    .resources
+                    .iter()
+                    .flat_map(|r| r.documents())
+                    .flat_map(|(_, d)| actions_in(d))
+                    .collect();
+                // The control: the newest release's plan has each of them.
+                for action in only_in_later {
+                    assert_eq!(
+                        everywhere.contains(action),
+                        expected,
+                        "{}: {action}",
+                        case.what()
+                    );
+                }
+                if mode == "restricted" {
+                    let compute = actions_in(managed(&plan, "ParallelClusterComputeNodePolicy"));
+                    for action in [
+                        "dynamodb:UpdateItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:GetItem",
+                        "cloudformation:DescribeStackResource",
+                    ] {
+                        assert_eq!(
+                            compute.contains(action),
+                            expected,
+                            "{}: {action}",
+                            case.what()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_3_6_comparison_fails_when_onramp_drops_a_3_6_grant() {
+    let case = Case::full_for("3.6", REGION, "restricted", "slurm");
+    assert_eq!(case.upstream(), UPSTREAM_OLDEST);
+    let plan = plan_of(&case.toml());
+    let users = user_documents(&plan);
+    assert!(upstream_failures(&case, "user-base.json", &users).is_empty());
+
+    // One action of 3.6.0's base policy less.
+    let mut dropped = users.clone();
+    let (_, base) = dropped
+        .iter_mut()
+        .find(|(n, _)| n == "ParallelClusterUserPolicy")
+        .unwrap();
+    let cloudwatch = statement_by_sid(base, "CloudWatch");
+    let actions = cloudwatch["Action"].as_array_mut().unwrap();
+    let before = actions.len();
+    actions.retain(|a| a != "cloudwatch:PutMetricAlarm");
+    assert_eq!(actions.len() + 1, before);
+    let failures = upstream_failures(&case, "user-base.json", &dropped);
+    assert!(
+        !failures.is_empty()
+            && failures
+                .iter()
+                .all(|f| f.contains("cloudwatch:PutMetricAlarm") && f.starts_with("3.6/")),
+        "{failures:#?}"
+    );
+
+    // One action of 3.6.0's compute node role less.
+    let mut compute = role_documents(&plan, "ParallelClusterComputeNodeRole");
+    assert!(upstream_failures(&case, "compute-node.json", &compute).is_empty());
+    rewrite_strings(&mut compute[0].1, &mut |s| {
+        (s == "dynamodb:Query").then(|| "dynamodb:Scan".to_owned())
+    });
+    let failures = upstream_failures(&case, "compute-node.json", &compute);
+    assert!(
+        !failures.is_empty() && failures.iter().all(|f| f.contains("dynamodb:Query")),
+        "{failures:#?}"
+    );
+}
+
+/// Whether every intent of the case's plan holds, judged offline.
+fn intent_failures(case: &Case<'_>) -> (usize, Vec<String>) {
+    let answers = Answers::from_toml(&case.toml()).unwrap();
+    let valid = answers.validate(&Environment::default()).unwrap();
+    let plan = plan::plan(&valid).unwrap();
+    let intents = onramp::verify::intents(&valid, &plan);
+    let outcomes = onramp::verify::check(&intents, |s| onramp::verify::offline::evidence(&plan, s));
+    let failed = outcomes
+        .iter()
+        .filter(|o| !o.verdict.holds())
+        .map(|o| {
+            format!(
+                "{}: {}: {} ({:?})",
+                case.what(),
+                o.intent.subject.label(),
+                o.intent.check.describe(),
+                o.verdict
+            )
+        })
+        .collect();
+    (outcomes.len(), failed)
+}
+
+#[test]
+fn intents_hold_for_every_release_in_every_mode() {
+    for release in Release::all() {
+        let text = release.to_string();
+        for region in [REGION, CHINA_REGION, "us-gov-west-1"] {
+            for (mode, scheduler) in MODES {
+                let case = Case::full_for(&text, region, mode, scheduler);
+                let (count, failed) = intent_failures(&case);
+                assert!(count >= 10, "{}: {count} intents", case.what());
+                assert!(failed.is_empty(), "{}", failed.join("\n"));
+            }
+        }
+    }
+}
+
+#[test]
+fn intents_follow_the_release() {
+    let described = |release: &str| -> BTreeSet<String> {
+        let case = Case::full_for(release, REGION, "restricted", "slurm");
+        let answers = Answers::from_toml(&case.toml()).unwrap();
+        let valid = answers.validate(&Environment::default()).unwrap();
+        let plan = plan::plan(&valid).unwrap();
+        onramp::verify::intents(&valid, &plan)
+            .iter()
+            .map(|i| format!("{} {}", i.subject.label(), i.check.describe()))
+            .collect()
+    };
+    let has = |set: &BTreeSet<String>, who: &str, action: &str| {
+        let prefix = format!("{who} {action} on ");
+        set.iter().any(|d| d.starts_with(&prefix))
+    };
+    let user = "pcluster user";
+    let compute = "role ParallelClusterComputeNodeRole";
+    let head = "role ParallelClusterHeadNodeRole";
+    for (release, composite, retag, live_updates) in [
+        ("3.6", false, true, false),
+        ("3.8", true, true, false),
+        ("3.9", true, true, true),
+        ("3.10", true, true, true),
+        ("3.16", true, true, true),
+    ] {
+        let set = described(release);
+        assert_eq!(
+            has(&set, user, "cloudwatch:PutCompositeAlarm"),
+            composite,
+            "{release}"
+        );
+        assert_eq!(has(&set, user, "ec2:DeleteTags"), retag, "{release}");
+        assert!(has(&set, user, "logs:ListTagsForResource"), "{release}");
+        assert_eq!(
+            has(&set, compute, "dynamodb:PutItem"),
+            live_updates,
+            "{release}"
+        );
+        assert_eq!(
+            has(&set, compute, "cloudformation:DescribeStackResource"),
+            live_updates,
+            "{release}"
+        );
+        assert_eq!(
+            has(&set, head, "dynamodb:BatchGetItem"),
+            live_updates,
+            "{release}"
+        );
+        // Every release: the tag permissions CloudFormation needs, and the
+        // head node's console reads (pcluster's role has them since 3.5).
+        assert!(has(&set, user, "cloudwatch:TagResource"), "{release}");
+        assert!(has(&set, user, "dynamodb:UntagResource"), "{release}");
+        assert!(has(&set, head, "ec2:GetConsoleOutput"), "{release}");
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1285,13 +1772,14 @@ fn privileged_mode_has_the_guides_user_policies_and_iam_policy() {
         (CHINA_REGION, "awsbatch", true, true, true, false),
     ] {
         let case = Case {
+            release: None,
             region,
             scheduler,
             mode: "privileged",
             fsx,
             fsx_bucket,
             image_build,
-            login_nodes: fsx,
+            login_nodes: fsx && scheduler == "slurm",
             secret,
         };
         let plan = check_user_policies(&case);
@@ -1315,6 +1803,7 @@ fn privileged_mode_has_the_guides_user_policies_and_iam_policy() {
 fn permissions_boundary_mode_conditions_role_changes_on_the_boundary() {
     for region in [REGION, CHINA_REGION] {
         let case = Case {
+            release: None,
             region,
             scheduler: "awsbatch",
             mode: "permissions-boundary",

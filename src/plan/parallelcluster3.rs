@@ -4,12 +4,15 @@
 //!
 //! The documents are those of the ParallelCluster 3 user guide ("AWS Identity
 //! and Access Management permissions in AWS ParallelCluster 3.x", written for
-//! 3.6), brought up to [`RELEASE`]: every grant of AWS's own policies of that
-//! release (`cloudformation/policies/parallelcluster-policies.yaml` for the
-//! user, `tests/iam_policies/cluster-roles.cfn.yaml` and `image-roles.cfn.yaml`
-//! for the restricted-mode roles) and the later additions known from upstream
-//! pull requests. `tests/parallelcluster3_fixtures.rs` checks, with onramp's
-//! IAM evaluator, that every upstream grant is allowed.
+//! 3.6), brought up to AWS's own policies of [`UPSTREAM_RELEASE`]
+//! (`cloudformation/policies/parallelcluster-policies.yaml` for the user,
+//! `tests/iam_policies/cluster-roles.cfn.yaml` and `image-roles.cfn.yaml` for
+//! the restricted-mode roles) and the later additions known from upstream
+//! pull requests. The answers choose the release the plan is for
+//! (`pcluster_version`, [`Release`]): what upstream added after it, listed in
+//! [`ADDITIONS`], is left out. `tests/parallelcluster3_fixtures.rs` checks,
+//! with onramp's IAM evaluator, that every grant of upstream's 3.6.0 and
+//! 3.12.0 policies is allowed for those releases.
 //!
 //! Privileged and permissions-boundary modes give `pcluster` users a policy to
 //! create the cluster's roles themselves. Restricted mode gives them none, so
@@ -23,6 +26,9 @@
 //! statements, which would overflow the base policy, are an add-on.
 
 use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
 
 use super::Builder;
 use super::policy::{self, Template, TemplateError, Vars};
@@ -32,8 +38,339 @@ use crate::names::Slot;
 /// The path ParallelCluster 3's policies expect its roles and profiles under.
 pub const PATH: &str = "/parallelcluster/";
 
-/// The ParallelCluster release whose policies onramp's documents grant.
-pub const RELEASE: &str = "AWS ParallelCluster 3.12.0 (aws/aws-parallelcluster @35ae681), with the additions of 3.13–3.16 known from PRs #7255, #7267, #7296";
+/// The newest upstream release whose policies are vendored and followed.
+pub const UPSTREAM_RELEASE: &str = "3.12.0";
+/// Its commit in aws/aws-parallelcluster.
+pub const UPSTREAM_COMMIT: &str = "35ae681";
+/// The pull requests after [`UPSTREAM_RELEASE`] whose permissions onramp
+/// grants (for every release: see [`EVERY_RELEASE`]).
+const LATER_PULL_REQUESTS: &str = "#7255, #7267, #7296";
+
+/// A ParallelCluster 3 release, `3.<minor>`; patch releases do not change
+/// the policies, so `3.9.1` is release 3.9.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Release {
+    major: u8,
+    minor: u8,
+}
+
+/// Why a `pcluster_version` is refused; the message names the supported range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReleaseError {
+    #[error(
+        "`{0}` is not a version; write the ParallelCluster 3 release as \"3.<minor>\" or \"3.<minor>.<patch>\", from {oldest} to {newest}",
+        oldest = Release::OLDEST,
+        newest = Release::NEWEST
+    )]
+    NotAVersion(String),
+    #[error(
+        "{0} is not a ParallelCluster 3 release: pcluster_version names a release of version = \"3\", from {oldest} to {newest}",
+        oldest = Release::OLDEST,
+        newest = Release::NEWEST
+    )]
+    OtherMajor(String),
+    #[error(
+        "{0} is older than the oldest release onramp has policies for ({oldest}); choose {oldest} to {newest}",
+        oldest = Release::OLDEST,
+        newest = Release::NEWEST
+    )]
+    TooOld(String),
+    #[error(
+        "{0} is newer than the newest release onramp has policies for ({newest}); choose {oldest} to {newest}",
+        oldest = Release::OLDEST,
+        newest = Release::NEWEST
+    )]
+    TooNew(String),
+}
+
+impl Release {
+    /// The oldest release onramp plans for: the one the 3.6 guide describes.
+    pub const OLDEST: Release = Release::new(3, 6);
+    /// The newest release onramp plans for, and the default.
+    pub const NEWEST: Release = Release::new(3, 16);
+    /// Login nodes (`LoginNodes` in the cluster configuration) came in 3.7.
+    pub const LOGIN_NODES: Release = Release::new(3, 7);
+
+    pub const fn new(major: u8, minor: u8) -> Release {
+        Release { major, minor }
+    }
+
+    /// Every release onramp plans for, oldest first.
+    pub fn all() -> Vec<Release> {
+        (Release::OLDEST.minor..=Release::NEWEST.minor)
+            .map(|minor| Release::new(3, minor))
+            .collect()
+    }
+
+    /// Whether this release is `major.minor` or later.
+    pub fn at_least(self, major: u8, minor: u8) -> bool {
+        self >= Release::new(major, minor)
+    }
+
+    /// Reads `3.9` or `3.9.1`.
+    pub fn parse(text: &str) -> Result<Release, ReleaseError> {
+        let not_a_version = || ReleaseError::NotAVersion(text.to_owned());
+        let parts: Vec<&str> = text.split('.').collect();
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(not_a_version());
+        }
+        let number = |p: &str| p.parse::<u16>().map_err(|_| not_a_version());
+        let (major, minor) = (number(parts[0])?, number(parts[1])?);
+        if major != 3 {
+            return Err(ReleaseError::OtherMajor(text.to_owned()));
+        }
+        let release = Release::new(3, u8::try_from(minor).unwrap_or(u8::MAX));
+        if release < Release::OLDEST {
+            Err(ReleaseError::TooOld(text.to_owned()))
+        } else if release > Release::NEWEST {
+            Err(ReleaseError::TooNew(text.to_owned()))
+        } else {
+            Ok(release)
+        }
+    }
+}
+
+impl fmt::Display for Release {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// A grant upstream added after 3.6, in a release known from the tag that
+/// first holds its commit: plans for an older release leave it out.
+#[derive(Debug, Clone, Copy)]
+pub struct Addition {
+    /// The first release whose upstream policies grant it.
+    pub since: Release,
+    pub template: Template,
+    /// The statement holding the actions, by Sid; `None`: whichever
+    /// statement of the template holds them (the node role templates have
+    /// no Sids). A statement left without actions is removed.
+    pub sid: Option<&'static str>,
+    pub actions: &'static [&'static str],
+    /// Where upstream added it: commits (aws/aws-parallelcluster) and PR.
+    pub source: &'static str,
+    /// What the release uses it for.
+    pub purpose: &'static str,
+}
+
+/// What came when, after 3.6. Only grants upstream demonstrably added in a
+/// tagged release are here; see [`EVERY_RELEASE`] for the later ones onramp
+/// grants to every release.
+pub const ADDITIONS: [Addition; 3] = [
+    Addition {
+        since: Release::new(3, 8),
+        template: Template::Pc3UserBase,
+        sid: Some("CloudWatch"),
+        actions: &["cloudwatch:PutCompositeAlarm"],
+        source: "9aa5c5f1e, fec0b9ca2 (#5705)",
+        purpose: "the head node's composite alarm",
+    },
+    Addition {
+        since: Release::new(3, 9),
+        template: Template::Pc3ComputeNode,
+        sid: None,
+        actions: &[
+            "dynamodb:UpdateItem",
+            "dynamodb:PutItem",
+            "dynamodb:GetItem",
+        ],
+        source: "b6733ba0c (cluster-roles.cfn.yaml), 096bb2ef9 (pcluster's own role)",
+        purpose: "live updates of shared storage: compute nodes record their state in the cluster table",
+    },
+    Addition {
+        since: Release::new(3, 9),
+        template: Template::Pc3ComputeNode,
+        sid: None,
+        actions: &["cloudformation:DescribeStackResource"],
+        source: "b6733ba0c (cluster-roles.cfn.yaml)",
+        purpose: "live updates of shared storage: compute nodes read the stack's update status",
+    },
+];
+
+/// Grants upstream added after 3.6 that onramp keeps for every release.
+#[derive(Debug, Clone, Copy)]
+pub struct Kept {
+    pub template: Template,
+    pub sid: &'static str,
+    /// The actions; empty: the whole statement.
+    pub actions: &'static [&'static str],
+    pub source: &'static str,
+    pub reason: &'static str,
+}
+
+/// The later grants every release gets: tag permissions CloudFormation needs
+/// on resources every release creates (pull requests whose release is not
+/// known; issues show releases without them failing), and the login nodes'
+/// service-linked roles, which upstream added as missing.
+pub const EVERY_RELEASE: [Kept; 8] = [
+    Kept {
+        template: Template::Pc3UserBase,
+        sid: "EC2Write",
+        actions: &["ec2:DeleteTags"],
+        source: "e4752da89 (#6203, 3.10)",
+        reason: "an AWS-side change of April 2024 made update-cluster need it to retag the head node, whatever the release",
+    },
+    Kept {
+        template: Template::Pc3UserBase,
+        sid: "CloudWatchLogs",
+        actions: &["logs:ListTagsForResource"],
+        source: "b2f2b4494 (test user role, 3.9), #7267 (policies template)",
+        reason: "the stack's custom resources read log group tags on update, and they exist in every release onramp supports",
+    },
+    Kept {
+        template: Template::Pc3UserBase,
+        sid: "CloudWatch",
+        actions: &["cloudwatch:TagResource", "cloudwatch:UntagResource"],
+        source: "#7296",
+        reason: "CloudFormation tags the head node's alarms; without these it fails (issue #7331 on 3.14.2)",
+    },
+    Kept {
+        template: Template::Pc3UserBase,
+        sid: "DynamoDB",
+        actions: &["dynamodb:UntagResource"],
+        source: "#7255",
+        reason: "CloudFormation removes tags from the cluster table on update",
+    },
+    Kept {
+        template: Template::Pc3IamPrivileged,
+        sid: "IamRole",
+        actions: &["iam:UntagRole"],
+        source: "#7255",
+        reason: "CloudFormation removes tags from the cluster's roles on update",
+    },
+    Kept {
+        template: Template::Pc3IamPermissionsBoundary,
+        sid: "IamRole",
+        actions: &["iam:UntagRole"],
+        source: "#7255",
+        reason: "CloudFormation removes tags from the cluster's roles on update",
+    },
+    Kept {
+        template: Template::Pc3UserLoginNodes,
+        sid: "LoginNodesTags",
+        actions: &[],
+        source: "#7267",
+        reason: "CloudFormation retags the login nodes' group and load balancer on update",
+    },
+    Kept {
+        template: Template::Pc3UserLoginNodes,
+        sid: "LoginNodesServiceLinkedRoles",
+        actions: &[],
+        source: "9882f245d (3.11.0 test user role), 16db88d8d (3.12.0 template)",
+        reason: "upstream's 3.12.0 changelog calls them missing permissions required to deploy login nodes, which came in 3.7",
+    },
+];
+
+/// Whether a plan for `release` grants `action` in `template`, as far as
+/// [`ADDITIONS`] decides: false only for an action added after `release`.
+pub fn granted(release: Release, template: Template, action: &str) -> bool {
+    !ADDITIONS.iter().any(|a| {
+        a.template == template
+            && release < a.since
+            && a.actions.iter().any(|x| x.eq_ignore_ascii_case(action))
+    })
+}
+
+/// The additions `template` has after `release`, which a plan for it leaves out.
+pub fn left_out(release: Release, template: Template) -> Vec<&'static Addition> {
+    ADDITIONS
+        .iter()
+        .filter(|a| a.template == template && release < a.since)
+        .collect()
+}
+
+/// Which release the plan is for and what its policies are: the text every
+/// resource's notes carry.
+pub fn release_text(release: Release) -> String {
+    let mut text = format!(
+        "AWS ParallelCluster {release}: AWS's own policies of {UPSTREAM_RELEASE} (aws/aws-parallelcluster @{UPSTREAM_COMMIT}), with the later tag permissions of PRs {LATER_PULL_REQUESTS}"
+    );
+    let later: Vec<String> = ADDITIONS
+        .iter()
+        .filter(|a| release < a.since)
+        .map(|a| {
+            let node = if a.template == Template::Pc3ComputeNode {
+                "the compute nodes' "
+            } else {
+                ""
+            };
+            format!("{node}{} ({})", a.actions.join(", "), a.since)
+        })
+        .collect();
+    if !later.is_empty() {
+        text.push_str(&format!(
+            ", leaving out what later releases added: {}",
+            later.join("; ")
+        ));
+    }
+    text
+}
+
+/// Removes `actions` from the statement named `sid` (any statement without
+/// one), and a statement left with no action.
+fn remove_actions(document: &mut Value, sid: Option<&str>, actions: &[&str]) {
+    let Some(statements) = document.get_mut("Statement").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let gone = |a: &Value| {
+        a.as_str()
+            .is_some_and(|a| actions.iter().any(|x| x.eq_ignore_ascii_case(a)))
+    };
+    statements.retain_mut(|statement| {
+        if sid.is_some_and(|sid| statement.get("Sid").and_then(Value::as_str) != Some(sid)) {
+            return true;
+        }
+        match statement.get_mut("Action") {
+            Some(Value::Array(list)) => {
+                list.retain(|a| !gone(a));
+                !list.is_empty()
+            }
+            Some(single) => !gone(single),
+            None => true,
+        }
+    });
+}
+
+/// The template for `release`: what later releases added left out.
+fn tree_for(template: Template, release: Release) -> Result<Value, TemplateError> {
+    let mut tree = template.tree()?;
+    for a in left_out(release, template) {
+        remove_actions(&mut tree, a.sid, a.actions);
+    }
+    Ok(tree)
+}
+
+/// The filled template for `release`.
+fn filled(template: Template, release: Release, vars: &Vars) -> Result<Value, TemplateError> {
+    policy::fill_tree(tree_for(template, release)?, template, vars)
+}
+
+/// A note on what a document for `release` leaves out, if anything.
+fn left_out_note(release: Release, template: Template) -> Option<String> {
+    let gone: Vec<String> = left_out(release, template)
+        .into_iter()
+        .map(|a| {
+            format!(
+                "{} ({}; {}: {})",
+                a.actions.join(", "),
+                a.since,
+                a.source,
+                a.purpose
+            )
+        })
+        .collect();
+    (!gone.is_empty()).then(|| {
+        format!(
+            "For ParallelCluster {release}, left out as later releases added them: {}.",
+            gone.join("; ")
+        )
+    })
+}
 
 /// Where upstream keeps the user policies (`pcluster` users, IAM modes).
 const USER_SOURCE: &str = "cloudformation/policies/parallelcluster-policies.yaml";
@@ -43,8 +380,11 @@ const CLUSTER_ROLES_SOURCE: &str = "tests/iam_policies/cluster-roles.cfn.yaml";
 const IMAGE_ROLES_SOURCE: &str = "tests/iam_policies/image-roles.cfn.yaml";
 
 /// The note every resource carries: which release, from which upstream file.
-fn release_note(source: &str) -> String {
-    format!("Policies of {RELEASE}; upstream source: {source}.")
+fn release_note(release: Release, source: &str) -> String {
+    format!(
+        "Policies for {}; upstream source: {source}.",
+        release_text(release)
+    )
 }
 
 /// Statement of the base user policy that names the configuration's secret.
@@ -78,12 +418,13 @@ fn add_under_path(
     scheduler: Scheduler,
 ) -> Result<(), TemplateError> {
     let vars = vars(b, pc);
+    let release = pc.release();
     add_user_policies(b, pc, scheduler, &vars)?;
     match pc.iam_mode() {
-        IamMode::Privileged => add_iam_policy(b, Template::Pc3IamPrivileged, &vars, vec![
+        IamMode::Privileged => add_iam_policy(b, Template::Pc3IamPrivileged, release, &vars, vec![
             "Privileged mode: `pcluster` creates the cluster's roles under /parallelcluster/ and attaches only the policies the guide lists. The guide warns that this amounts to IAM administrator rights in the account.".into(),
         ]),
-        IamMode::PermissionsBoundary => add_iam_policy(b, Template::Pc3IamPermissionsBoundary, &vars, vec![
+        IamMode::PermissionsBoundary => add_iam_policy(b, Template::Pc3IamPermissionsBoundary, release, &vars, vec![
             "Permissions-boundary mode: `pcluster` may create and change roles only with the answers' permissions boundary on them. Set the same ARN as Iam/PermissionsBoundary (and Build/Iam/PermissionsBoundary) in the pcluster configuration.".into(),
         ]),
         IamMode::Restricted => add_restricted_roles(b, pc, &vars),
@@ -102,6 +443,27 @@ fn vars(b: &Builder<'_>, pc: &ParallelCluster) -> Vars {
         vars = vars.set("permissions_boundary", boundary);
     }
     vars
+}
+
+/// The base policy's grants beyond the 3.6 guide, for `release`, and what
+/// it leaves out.
+fn beyond_the_guide_note(release: Release) -> String {
+    let template = Template::Pc3UserBase;
+    let added: Vec<String> = ADDITIONS
+        .iter()
+        .filter(|a| a.template == template && release >= a.since)
+        .map(|a| format!("{} ({})", a.actions.join(", "), a.since))
+        .chain(["resource-groups:GetGroupConfiguration".to_owned()])
+        .collect();
+    let mut note = format!(
+        "Beyond the 3.6 guide, as upstream grants them: {}; from later pull requests, for every release (CloudFormation tags what it creates and fails without them): cloudwatch:TagResource and UntagResource for the head node alarms (#7296), dynamodb:UntagResource (#7255).",
+        added.join(", ")
+    );
+    if let Some(left_out) = left_out_note(release, template) {
+        note.push(' ');
+        note.push_str(&left_out);
+    }
+    note
 }
 
 const ATTACH_NOTE: &str =
@@ -127,12 +489,13 @@ fn add_user_policies(
     scheduler: Scheduler,
     vars: &Vars,
 ) -> Result<(), TemplateError> {
-    let mut tree = Template::Pc3UserBase.tree()?;
+    let release = pc.release();
+    let mut tree = tree_for(Template::Pc3UserBase, release)?;
     let mut notes = vec![
-        release_note(USER_SOURCE),
+        release_note(release, USER_SOURCE),
         format!("ParallelCluster 3's base user policy. {ATTACH_NOTE}"),
         "ParallelCluster 2's ParallelClusterUserPolicy (the source document) does not apply to version 3; version 3 scopes by name patterns (parallelcluster-*, pcluster-*) and the /parallelcluster/ path instead of a stack's names.".into(),
-        "Beyond the 3.6 guide, as upstream grants them: ec2:DeleteTags (3.10), cloudwatch:PutCompositeAlarm (3.8), resource-groups:GetGroupConfiguration; from later pull requests: cloudwatch:TagResource and UntagResource for the head node alarms (#7296), dynamodb:UntagResource (#7255), logs:ListTagsForResource (#7267).".into(),
+        beyond_the_guide_note(release),
         "Upstream's base policy also grants fsx:* with FSx's service-linked roles, and the login nodes' Auto Scaling and Elastic Load Balancing permissions; onramp keeps them in the FSx and login nodes add-ons, granted only with fsx = true and login_nodes = true.".into(),
         "Statement CloudFormation keeps the guide's cloudformation:* (as upstream's test user role does); upstream's template narrows it to stacks, with CreateStack and UpdateStack conditioned on the parallelcluster:cluster-name tag.".into(),
     ];
@@ -146,21 +509,21 @@ fn add_user_policies(
     );
 
     if scheduler == Scheduler::Awsbatch {
-        let document = policy::fill(Template::Pc3UserBatch, vars)?;
+        let document = filled(Template::Pc3UserBatch, release, vars)?;
         b.add_policy(
             b.answers.name(Slot::ParallelClusterBatchUserPolicy),
             "Additional pcluster permissions for clusters with the AWS Batch scheduler",
             document,
             vec![
-                release_note(USER_SOURCE),
+                release_note(release, USER_SOURCE),
                 format!("The add-on for scheduler awsbatch, which needs it. {ATTACH_NOTE}"),
             ],
         );
     }
     if pc.fsx {
-        let mut tree = Template::Pc3UserFsx.tree()?;
+        let mut tree = tree_for(Template::Pc3UserFsx, release)?;
         let mut notes = vec![
-            release_note(USER_SOURCE),
+            release_note(release, USER_SOURCE),
             format!("The add-on for Amazon FSx for Lustre. {ATTACH_NOTE}"),
             "Upstream grants fsx:* and FSx's service-linked roles in its base policy, to every pcluster user; onramp grants them here, only with fsx = true.".into(),
         ];
@@ -184,20 +547,20 @@ fn add_user_policies(
         );
     }
     if pc.image_build {
-        let document = policy::fill(Template::Pc3UserImageBuild, vars)?;
+        let document = filled(Template::Pc3UserImageBuild, release, vars)?;
         b.add_policy(
             b.answers.name(Slot::ParallelClusterImageBuildUserPolicy),
             "pcluster permissions to build custom AMIs (pcluster build-image)",
             document,
             vec![
-                release_note(USER_SOURCE),
+                release_note(release, USER_SOURCE),
                 format!("The policy for `pcluster build-image`. {ATTACH_NOTE}"),
                 "Beyond the 3.6 guide, as upstream grants them: imagebuilder:CancelImageCreation, and cloudformation:DescribeStacks on every stack (statement CloudFormationListImages, for `pcluster list-images`).".into(),
             ],
         );
     }
     if pc.login_nodes {
-        add_login_nodes_policy(b, pc, vars)?;
+        add_login_nodes_policy(b, pc, release, vars)?;
     }
     Ok(())
 }
@@ -207,11 +570,12 @@ fn add_user_policies(
 fn add_login_nodes_policy(
     b: &mut Builder<'_>,
     pc: &ParallelCluster,
+    release: Release,
     vars: &Vars,
 ) -> Result<(), TemplateError> {
-    let document = policy::fill(Template::Pc3UserLoginNodes, vars)?;
+    let document = filled(Template::Pc3UserLoginNodes, release, vars)?;
     let mut notes = vec![
-        release_note(USER_SOURCE),
+        release_note(release, USER_SOURCE),
         format!("The add-on for login nodes (LoginNodes in the cluster configuration, ParallelCluster 3.7 and later). {ATTACH_NOTE}"),
         "Upstream grants statements LoginNodesFunctionalities, LoginNodesFunctionalitiesNoCondition and the service-linked roles of Elastic Load Balancing and Auto Scaling (statement LoginNodesServiceLinkedRoles here) in its base policy, to every pcluster user; onramp grants them here, only with login_nodes = true, which also keeps the base policy under IAM's size limit.".into(),
         "elasticloadbalancing:ModifyTargetGroup and statement LoginNodesTags (autoscaling:CreateOrUpdateTags, autoscaling:DeleteTags, elasticloadbalancing:RemoveTags) come from PR #7267, whose statements are not known: onramp grants the tag actions on the account's Auto Scaling groups and load balancers, without the aws:TagKeys condition of LoginNodesFunctionalities, which would refuse any tag key other than parallelcluster:cluster-name.".into(),
@@ -231,13 +595,14 @@ fn add_login_nodes_policy(
 fn add_iam_policy(
     b: &mut Builder<'_>,
     template: Template,
+    release: Release,
     vars: &Vars,
     mut notes: Vec<String>,
 ) -> Result<(), TemplateError> {
-    notes.insert(0, release_note(USER_SOURCE));
-    notes.push("Statement IamRole grants iam:UntagRole too (PR #7255).".into());
+    notes.insert(0, release_note(release, USER_SOURCE));
+    notes.push("Statement IamRole grants iam:UntagRole too (PR #7255), for every release: CloudFormation removes tags from the cluster's roles on update.".into());
     notes.push(ATTACH_NOTE.into());
-    let document = policy::fill(template, vars)?;
+    let document = filled(template, release, vars)?;
     b.add_policy(
         b.answers.name(Slot::ParallelClusterIamUserPolicy),
         "pcluster permissions to manage the cluster's IAM roles",
@@ -254,12 +619,13 @@ fn add_restricted_roles(
     pc: &ParallelCluster,
     vars: &Vars,
 ) -> Result<(), TemplateError> {
+    let release = pc.release();
     let cloudwatch_agent = b.aws_managed("CloudWatchAgentServerPolicy");
     let ssm_core = b.aws_managed("AmazonSSMManagedInstanceCore");
 
-    let mut tree = Template::Pc3HeadNode.tree()?;
+    let mut tree = tree_for(Template::Pc3HeadNode, release)?;
     let mut notes = vec![
-        release_note(CLUSTER_ROLES_SOURCE),
+        release_note(release, CLUSTER_ROLES_SOURCE),
         "The additional policy for the head node role, Slurm scheduler (restricted mode cannot manage awsbatch clusters).".into(),
         "Beyond the 3.6 guide: dynamodb:BatchGetItem and ec2:GetConsoleOutput (upstream's HeadNodeRoleSlurm); ec2:DetachVolume, and s3:GetBucketLocation and s3:ListBucket on the cluster buckets (statement ResourcesS3Bucket), which the head node role pcluster builds itself has (cli/src/pcluster/templates/cdk_builder_utils.py).".into(),
     ];
@@ -278,28 +644,32 @@ fn add_restricted_roles(
         "ec2.amazonaws.com",
         vec![cloudwatch_agent.clone(), ssm_core.clone(), head_policy],
         vec![
-            release_note(CLUSTER_ROLES_SOURCE),
+            release_note(release, CLUSTER_ROLES_SOURCE),
             "Set HeadNode/Iam/InstanceRole to this role's ARN in the cluster configuration. It has the minimal set: CloudWatchAgentServerPolicy, AmazonSSMManagedInstanceCore and the head node policy.".into(),
         ],
     )?;
     b.add_instance_profile(
         &head_role,
         vec![
-            release_note(CLUSTER_ROLES_SOURCE),
+            release_note(release, CLUSTER_ROLES_SOURCE),
             "For HeadNode/Iam/InstanceProfile, the alternative to InstanceRole.".into(),
         ],
     );
 
-    let document = policy::fill(Template::Pc3ComputeNode, vars)?;
+    let document = filled(Template::Pc3ComputeNode, release, vars)?;
+    let mut notes = vec![
+        release_note(release, CLUSTER_ROLES_SOURCE),
+        "The additional policy for the compute nodes role.".into(),
+    ];
+    notes.push(match left_out_note(release, Template::Pc3ComputeNode) {
+        Some(note) => note,
+        None => "Beyond the 3.6 guide, as upstream's ComputeNodeRoleSlurm (3.9): dynamodb:GetItem, PutItem and UpdateItem on the cluster tables, and cloudformation:DescribeStackResource on the account's stacks.".into(),
+    });
     let compute_policy = b.add_policy(
         b.answers.name(Slot::ParallelClusterComputePolicy),
         "Permissions of AWS ParallelCluster 3 compute nodes",
         document,
-        vec![
-            release_note(CLUSTER_ROLES_SOURCE),
-            "The additional policy for the compute nodes role.".into(),
-            "Beyond the 3.6 guide, as upstream's ComputeNodeRoleSlurm (3.9): dynamodb:GetItem, PutItem and UpdateItem on the cluster tables, and cloudformation:DescribeStackResource on the account's stacks.".into(),
-        ],
+        notes,
     );
     let compute_role = b.answers.name(Slot::ParallelClusterComputeRole);
     b.add_role(
@@ -308,14 +678,14 @@ fn add_restricted_roles(
         "ec2.amazonaws.com",
         vec![cloudwatch_agent, ssm_core.clone(), compute_policy],
         vec![
-            release_note(CLUSTER_ROLES_SOURCE),
+            release_note(release, CLUSTER_ROLES_SOURCE),
             "Set Scheduling/SlurmQueues/Iam/InstanceRole of each queue to this role's ARN; the head node policy may pass it because it is under /parallelcluster/.".into(),
         ],
     )?;
     b.add_instance_profile(
         &compute_role,
         vec![
-            release_note(CLUSTER_ROLES_SOURCE),
+            release_note(release, CLUSTER_ROLES_SOURCE),
             "For Scheduling/SlurmQueues/Iam/InstanceProfile, the alternative to InstanceRole."
                 .into(),
         ],
@@ -327,9 +697,9 @@ fn add_restricted_roles(
         "Role of the Lambda functions behind an AWS ParallelCluster 3 cluster's stack",
         "lambda.amazonaws.com",
         Vec::new(),
-        inline("ParallelClusterLambdaFunctionsPolicy", policy::fill(Template::Pc3LambdaFunctions, vars)?),
+        inline("ParallelClusterLambdaFunctionsPolicy", filled(Template::Pc3LambdaFunctions, release, vars)?),
         vec![
-            release_note(CLUSTER_ROLES_SOURCE),
+            release_note(release, CLUSTER_ROLES_SOURCE),
             "Set Iam/Roles/LambdaFunctionsRole to this role's ARN. If DeploymentSettings/LambdaFunctionsVpcConfig is set, the role also needs Lambda's VPC permissions (the guide's note), which onramp does not add.".into(),
         ],
     )?;
@@ -343,17 +713,17 @@ fn add_restricted_roles(
             vec![ssm_core, b.aws_managed("EC2InstanceProfileForImageBuilder")],
             inline(
                 "ParallelClusterImageBuilderPolicy",
-                policy::fill(Template::Pc3ImageBuilderInstance, vars)?,
+                filled(Template::Pc3ImageBuilderInstance, release, vars)?,
             ),
             vec![
-                release_note(IMAGE_ROLES_SOURCE),
+                release_note(release, IMAGE_ROLES_SOURCE),
                 "Set Build/Iam/InstanceRole in the image configuration to this role's ARN.".into(),
             ],
         )?;
         b.add_instance_profile(
             &builder_role,
             vec![
-                release_note(IMAGE_ROLES_SOURCE),
+                release_note(release, IMAGE_ROLES_SOURCE),
                 "For Build/Iam/InstanceProfile, the alternative to InstanceRole.".into(),
             ],
         );
@@ -362,9 +732,9 @@ fn add_restricted_roles(
             "Role of the Lambda function that cleans up after pcluster build-image (restricted IAM mode)",
             "lambda.amazonaws.com",
             vec![b.aws_managed("service-role/AWSLambdaBasicExecutionRole")],
-            inline("ParallelClusterImageCleanupPolicy", policy::fill(Template::Pc3ImageCleanup, vars)?),
+            inline("ParallelClusterImageCleanupPolicy", filled(Template::Pc3ImageCleanup, release, vars)?),
             vec![
-                release_note(IMAGE_ROLES_SOURCE),
+                release_note(release, IMAGE_ROLES_SOURCE),
                 "Set Build/Iam/CleanupLambdaRole in the image configuration to this role's ARN.".into(),
             ],
         )?;
@@ -486,22 +856,240 @@ image_build = true
 
     #[test]
     fn every_resource_names_the_release_of_its_policies() {
-        assert!(RELEASE.contains("3.12.0") && RELEASE.contains("35ae681"));
+        let newest = release_text(Release::NEWEST);
+        assert!(
+            newest.starts_with("AWS ParallelCluster 3.16:")
+                && newest.contains("3.12.0")
+                && newest.contains("35ae681")
+                && !newest.contains("leaving out"),
+            "{newest}"
+        );
         for (mode, scheduler) in [
             ("privileged", "awsbatch"),
             ("permissions-boundary", "slurm"),
             ("restricted", "slurm"),
         ] {
-            let plan = plan_of_valid_toml(&longest_answers(mode, scheduler));
-            for r in &plan.resources {
-                assert!(
-                    r.notes.iter().any(|n| n.contains(RELEASE)),
-                    "{mode}/{scheduler}: {} {:?}",
-                    r.name,
-                    r.notes
-                );
+            for release in ["3.6", "3.9", "3.16"] {
+                let answers = longest_answers(mode, scheduler).replace("login_nodes = true\n", "")
+                    + &format!("pcluster_version = \"{release}\"\n");
+                let text = release_text(Release::parse(release).unwrap());
+                let plan = plan_of_valid_toml(&answers);
+                for r in &plan.resources {
+                    assert!(
+                        r.notes.iter().any(|n| n.contains(&text)),
+                        "{mode}/{scheduler}/{release}: {} {:?}",
+                        r.name,
+                        r.notes
+                    );
+                }
             }
         }
+    }
+
+    #[test]
+    fn the_release_text_says_what_later_releases_added() {
+        let text = release_text(Release::new(3, 8));
+        assert!(
+            text.starts_with("AWS ParallelCluster 3.8: AWS's own policies of 3.12.0"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("the compute nodes' cloudformation:DescribeStackResource (3.9)"),
+            "{text}"
+        );
+        let text = release_text(Release::OLDEST);
+        for (action, since) in [
+            ("cloudwatch:PutCompositeAlarm", "3.8"),
+            ("cloudformation:DescribeStackResource", "3.9"),
+        ] {
+            assert!(text.contains(&format!("{action} ({since})")), "{text}");
+        }
+        // What AWS's side made every release need is never left out.
+        for action in ["ec2:DeleteTags", "logs:ListTagsForResource"] {
+            assert!(!text.contains(action), "{text}");
+        }
+        for release in ["3.9", "3.10", "3.12", "3.16"] {
+            assert!(!release_text(Release::parse(release).unwrap()).contains("leaving out"));
+        }
+    }
+
+    #[test]
+    fn releases_parse_with_or_without_a_patch() {
+        assert_eq!(Release::parse("3.9"), Ok(Release::new(3, 9)));
+        assert_eq!(Release::parse("3.9.1"), Ok(Release::new(3, 9)));
+        assert_eq!(Release::parse("3.16.2"), Ok(Release::NEWEST));
+        assert_eq!(Release::parse("3.6"), Ok(Release::OLDEST));
+        assert_eq!(Release::new(3, 10).to_string(), "3.10");
+        assert!(Release::new(3, 10) > Release::new(3, 9));
+        assert!(Release::new(3, 10).at_least(3, 10) && !Release::new(3, 9).at_least(3, 10));
+        let all = Release::all();
+        assert_eq!(all.len(), 11);
+        assert_eq!((all[0], all[10]), (Release::OLDEST, Release::NEWEST));
+        for (text, message) in [
+            (
+                "3.2",
+                "3.2 is older than the oldest release onramp has policies for (3.6); choose 3.6 to 3.16",
+            ),
+            (
+                "3.17",
+                "3.17 is newer than the newest release onramp has policies for (3.16); choose 3.6 to 3.16",
+            ),
+            (
+                "4.0",
+                "4.0 is not a ParallelCluster 3 release: pcluster_version names a release of version = \"3\", from 3.6 to 3.16",
+            ),
+            (
+                "2.11.9",
+                "2.11.9 is not a ParallelCluster 3 release: pcluster_version names a release of version = \"3\", from 3.6 to 3.16",
+            ),
+            (
+                "latest",
+                "`latest` is not a version; write the ParallelCluster 3 release as \"3.<minor>\" or \"3.<minor>.<patch>\", from 3.6 to 3.16",
+            ),
+        ] {
+            assert_eq!(
+                Release::parse(text).map_err(|e| e.to_string()),
+                Err(message.to_owned()),
+                "{text}"
+            );
+        }
+        for text in [
+            "3", "", "3.", ".9", "3.9.1.2", "v3.9", "3.9-beta", " 3.9", "3.x", "3.99999",
+        ] {
+            assert!(
+                matches!(Release::parse(text), Err(ReleaseError::NotAVersion(_))),
+                "{text}: {:?}",
+                Release::parse(text)
+            );
+        }
+        assert!(matches!(
+            Release::parse("3.255"),
+            Err(ReleaseError::TooNew(_))
+        ));
+    }
+
+    /// The actions of a statement (by Sid, or any statement).
+    fn actions_of(tree: &Value, sid: Option<&str>) -> Vec<String> {
+        tree["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| sid.is_none_or(|sid| s.get("Sid").and_then(Value::as_str) == Some(sid)))
+            .flat_map(|s| match &s["Action"] {
+                Value::Array(list) => list
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_owned))
+                    .collect(),
+                Value::String(a) => vec![a.clone()],
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_addition_is_in_its_template_and_left_out_before_its_release() {
+        let mut previous = Release::OLDEST;
+        for a in ADDITIONS {
+            assert!(
+                a.since > Release::OLDEST && a.since <= Release::NEWEST,
+                "{a:?}"
+            );
+            assert!(a.since >= previous, "ADDITIONS are in release order: {a:?}");
+            previous = a.since;
+            let full = a.template.tree().unwrap();
+            let present = actions_of(&full, a.sid);
+            for action in a.actions {
+                assert!(present.iter().any(|p| p == action), "{action} in {a:?}");
+                for release in Release::all() {
+                    let tree = tree_for(a.template, release).unwrap();
+                    let all = actions_of(&tree, None);
+                    assert_eq!(
+                        all.iter().any(|p| p == action),
+                        release >= a.since,
+                        "{action} for {release}"
+                    );
+                    assert_eq!(granted(release, a.template, action), release >= a.since);
+                }
+            }
+        }
+        // Only the named template loses an action: the head node keeps
+        // cloudformation:DescribeStackResource and dynamodb:GetItem.
+        let head = tree_for(Template::Pc3HeadNode, Release::OLDEST).unwrap();
+        let head = actions_of(&head, None);
+        assert!(
+            head.iter()
+                .any(|a| a == "cloudformation:DescribeStackResource")
+        );
+        assert!(head.iter().any(|a| a == "dynamodb:GetItem"));
+        assert!(granted(
+            Release::OLDEST,
+            Template::Pc3HeadNode,
+            "dynamodb:GetItem"
+        ));
+    }
+
+    #[test]
+    fn a_statement_left_without_actions_is_removed() {
+        let full = Template::Pc3ComputeNode.tree().unwrap();
+        let old = tree_for(Template::Pc3ComputeNode, Release::OLDEST).unwrap();
+        let count = |t: &Value| t["Statement"].as_array().unwrap().len();
+        assert_eq!(count(&old) + 1, count(&full));
+        assert_eq!(
+            actions_of(&old, None),
+            [
+                "dynamodb:Query",
+                "s3:GetObject",
+                "ec2:DescribeInstanceAttribute"
+            ]
+        );
+        let base = tree_for(Template::Pc3UserBase, Release::new(3, 7)).unwrap();
+        let cloudwatch = actions_of(&base, Some("CloudWatch"));
+        assert!(
+            !cloudwatch
+                .iter()
+                .any(|a| a == "cloudwatch:PutCompositeAlarm")
+        );
+        assert!(cloudwatch.iter().any(|a| a == "cloudwatch:PutMetricAlarm"));
+    }
+
+    #[test]
+    fn what_every_release_keeps_is_in_its_template_and_never_gated() {
+        for k in EVERY_RELEASE {
+            let tree = tree_for(k.template, Release::OLDEST).unwrap();
+            let present = actions_of(&tree, Some(k.sid));
+            assert!(!present.is_empty(), "{k:?}");
+            for action in k.actions {
+                assert!(present.iter().any(|p| p == action), "{action} in {k:?}");
+                assert!(granted(Release::OLDEST, k.template, action));
+            }
+            assert!(!k.source.is_empty() && !k.reason.is_empty());
+        }
+    }
+
+    #[test]
+    fn older_releases_have_notes_on_what_they_leave_out() {
+        let answers = longest_answers("restricted", "slurm").replace("login_nodes = true\n", "")
+            + "pcluster_version = \"3.8.2\"\n";
+        let plan = plan_of_valid_toml(&answers);
+        let notes = |name: &str| {
+            plan.resources
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| r.notes.join("\n"))
+                .unwrap_or_default()
+        };
+        let base = notes("lab-ParallelClusterUserPolicy");
+        assert!(
+            base.contains("cloudwatch:PutCompositeAlarm (3.8)")
+                && !base.contains("left out as later releases added them"),
+            "3.8 keeps everything of the base policy: {base}"
+        );
+        let compute = notes("lab-ParallelClusterComputeNodePolicy");
+        assert!(
+            compute.contains("dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:GetItem (3.9;")
+                && !compute.contains("Beyond the 3.6 guide"),
+            "{compute}"
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ use crate::answers::{
 use crate::names::Slot;
 use crate::partition::{Partition, passed_to_service};
 use crate::plan::Plan;
+use crate::plan::parallelcluster3::{self as pc3, Release};
+use crate::plan::policy::Template;
 
 /// What an intent is checked against.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -527,6 +529,16 @@ impl Intents {
             label: "pcluster user".into(),
             names,
         };
+        // What the chosen release uses: grants of later releases are not
+        // planned, nor needed (parallelcluster3::ADDITIONS).
+        let release = pc.release();
+        let base = |actions: &[&'static str]| -> Vec<&'static str> {
+            actions
+                .iter()
+                .copied()
+                .filter(|a| pc3::granted(release, Template::Pc3UserBase, a))
+                .collect()
+        };
         let stack = self.arn(
             "cloudformation",
             true,
@@ -549,23 +561,33 @@ impl Intents {
                 "ec2:RunInstances",
                 "ec2:CreateLaunchTemplate",
                 "ec2:CreateTags",
-                "ec2:DeleteTags",
                 "ec2:DescribeInstances",
             ],
             "*",
-            "the cluster's stack launches the head node from a tagged launch template; update-cluster retags it (3.10+)",
+            "the cluster's stack launches the head node from a tagged launch template",
+        );
+        self.allows(
+            &user,
+            &base(&["ec2:DeleteTags"]),
+            "*",
+            "update-cluster retags the head node (AWS has required ec2:DeleteTags for it since April 2024, whatever the release)",
         );
         let alarm = self.arn("cloudwatch", true, "alarm:demo-HeadNode");
         self.allows(
             &user,
             &[
                 "cloudwatch:PutMetricAlarm",
-                "cloudwatch:PutCompositeAlarm",
                 "cloudwatch:TagResource",
                 "cloudwatch:UntagResource",
             ],
             &alarm,
-            "the head node's alarms, a composite alarm among them, are on by default since 3.8 and tagged",
+            "the head node's alarms are created with the cluster and CloudFormation tags them",
+        );
+        self.allows(
+            &user,
+            &base(&["cloudwatch:PutCompositeAlarm"]),
+            &alarm,
+            "the head node's composite alarm, on by default since 3.8",
         );
         let table = self.arn("dynamodb", true, "table/parallelcluster-demo");
         self.allows(
@@ -601,9 +623,15 @@ impl Intents {
         );
         self.allows(
             &user,
-            &["logs:CreateLogGroup", "logs:ListTagsForResource"],
+            &["logs:CreateLogGroup"],
             &log_group,
-            "the cluster's log group is created and its tags read on update",
+            "the cluster's log group is created with the stack",
+        );
+        self.allows(
+            &user,
+            &base(&["logs:ListTagsForResource"]),
+            &log_group,
+            "the log group's tags are read when the stack's custom resources update",
         );
         if pc.login_nodes {
             self.login_nodes(&user);
@@ -662,7 +690,7 @@ impl Intents {
             }
         }
         if pc.iam_mode() == IamMode::Restricted {
-            self.node_roles(answers, plan);
+            self.node_roles(answers, plan, release);
         }
     }
 
@@ -723,7 +751,7 @@ impl Intents {
 
     /// Restricted mode: what the head node and compute node roles onramp
     /// pre-creates must allow.
-    fn node_roles(&mut self, answers: &ValidAnswers, plan: &Plan) {
+    fn node_roles(&mut self, answers: &ValidAnswers, plan: &Plan, release: Release) {
         let head = Subject::role(answers.name(Slot::ParallelClusterHeadNodeRole));
         let compute = Subject::role(answers.name(Slot::ParallelClusterComputeRole));
         let lambda = Subject::role(answers.name(Slot::ParallelClusterLambdaRole));
@@ -743,15 +771,25 @@ impl Intents {
         self.allows(
             &head,
             &[
-                "dynamodb:BatchGetItem",
                 "dynamodb:BatchWriteItem",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
             ],
             &table,
-            "the head node's daemons keep the compute fleet's state in the cluster table (BatchGetItem since 3.9)",
+            "the head node's daemons keep the compute fleet's state in the cluster table",
         );
+        // The head node policy grants BatchGetItem for every release, as
+        // upstream's 3.6.0 restricted-mode role does; pcluster reads the
+        // cluster table with it since 3.9 (live updates, 1e20fe84d).
+        if release.at_least(3, 9) {
+            self.allows(
+                &head,
+                &["dynamodb:BatchGetItem"],
+                &table,
+                "the head node reads the compute nodes' state during live updates (3.9+)",
+            );
+        }
         self.allows(
             &head,
             &[
@@ -778,7 +816,7 @@ impl Intents {
             &head,
             &["ec2:GetConsoleOutput"],
             &instance,
-            "the head node reads the console of a compute node that fails to start (3.9+)",
+            "the head node reads the console of a compute node that fails to start",
         );
         for resource in [&instance, &volume] {
             self.allows(
@@ -810,19 +848,26 @@ impl Intents {
             &stack,
             "the head node reads its stack and signals that it is ready",
         );
+        let node = |actions: &[&'static str]| -> Vec<&'static str> {
+            actions
+                .iter()
+                .copied()
+                .filter(|a| pc3::granted(release, Template::Pc3ComputeNode, a))
+                .collect()
+        };
         self.allows(
             &compute,
-            &[
+            &node(&[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
-            ],
+            ]),
             &table,
             "compute nodes record their state for live updates (3.9+)",
         );
         self.allows(
             &compute,
-            &["cloudformation:DescribeStackResource"],
+            &node(&["cloudformation:DescribeStackResource"]),
             &stack,
             "compute nodes read the stack's update status for live updates (3.9+)",
         );

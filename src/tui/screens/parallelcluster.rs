@@ -1,6 +1,6 @@
 //! ParallelCluster: version, scheduler, then per version: the resources
 //! bucket and the awsbatch fields the version 2 user policy names, or version
-//! 3's IAM mode, add-ons and secret.
+//! 3's release, IAM mode, add-ons and secret.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +12,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{form_step, step};
 use crate::answers::{Answers, IamMode, ParallelCluster, Scheduler};
+use crate::plan::parallelcluster3::Release;
 use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::field::TextField;
@@ -41,6 +42,7 @@ pub enum Item {
     ImageBuild,
     LoginNodes,
     SecretName,
+    Release,
 }
 
 impl Item {
@@ -64,6 +66,7 @@ impl Item {
     fn label(self) -> &'static str {
         match self {
             Item::Version => "ParallelCluster version",
+            Item::Release => "ParallelCluster release",
             Item::Scheduler => "Scheduler",
             Item::ResourcesBucket => "Resources bucket",
             Item::StackName => "Cluster stack name",
@@ -85,6 +88,7 @@ impl Item {
     fn key(self) -> &'static str {
         match self {
             Item::Version => "version",
+            Item::Release => "pcluster_version",
             Item::Scheduler => "scheduler",
             Item::ResourcesBucket => "resources_bucket",
             Item::StackName => "stack_name",
@@ -114,6 +118,7 @@ impl Item {
             Item::FsxBucket => &mut p.fsx_bucket,
             Item::SecretName => &mut p.secret_name,
             Item::Version
+            | Item::Release
             | Item::Scheduler
             | Item::IamMode
             | Item::Fsx
@@ -168,6 +173,14 @@ fn is_v3(app: &App) -> bool {
         .is_some_and(ParallelCluster::is_v3)
 }
 
+/// Whether the chosen release has login nodes (3.7 and later).
+fn has_login_nodes(app: &App) -> bool {
+    app.answers
+        .parallelcluster
+        .as_ref()
+        .is_none_or(|p| p.release() >= Release::LOGIN_NODES)
+}
+
 pub fn items(app: &App) -> Vec<Item> {
     let mut items = vec![Item::Version, Item::Scheduler];
     if is_v3(app) {
@@ -176,10 +189,18 @@ pub fn items(app: &App) -> Vec<Item> {
             items.push(Item::FsxBucket);
         }
         items.push(Item::ImageBuild);
-        if !is_awsbatch(app) {
+        // Login nodes are Slurm's, since 3.7; a file may still ask for them
+        // elsewhere, and the row then shows the error.
+        let asked = app
+            .answers
+            .parallelcluster
+            .as_ref()
+            .is_some_and(|p| p.login_nodes);
+        if asked || (!is_awsbatch(app) && has_login_nodes(app)) {
             items.push(Item::LoginNodes);
         }
-        items.push(Item::SecretName);
+        // Last, so that the rows above keep their places.
+        items.extend([Item::SecretName, Item::Release]);
         return items;
     }
     items.push(Item::ResourcesBucket);
@@ -212,6 +233,7 @@ fn switch_version(app: &mut App) {
             p.scheduler = Scheduler::Slurm.as_str().to_owned();
         }
     } else {
+        p.pcluster_version = None;
         p.iam_mode = None;
         p.fsx = false;
         p.fsx_bucket = None;
@@ -262,6 +284,19 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 .map_or(VERSIONS[0], |i| VERSIONS[i]);
             p.version = cycle(&VERSIONS, current, change).to_owned();
             switch_version(app);
+        }
+        Item::Release if change != 0 => {
+            let p = cluster(app);
+            let release = cycle(&Release::all(), p.release(), change);
+            p.pcluster_version = Some(release.to_string());
+            // Login nodes came in 3.7: an older release has none.
+            if release < Release::LOGIN_NODES {
+                p.login_nodes = false;
+            }
+            // Their row comes and goes above this one: stay on this row.
+            if let Some(row) = items(app).iter().position(|i| *i == Item::Release) {
+                app.cluster.cursor = row;
+            }
         }
         Item::Scheduler if change != 0 => {
             let p = cluster(app);
@@ -339,18 +374,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(" "),
         ];
         match item {
-            Item::Version => spans.push(Span::styled(
-                format!(
-                    "◂ {} ▸{}",
-                    p.version,
-                    if p.is_v3() {
-                        "  (3.12 policies + changes to 3.16)"
-                    } else {
-                        "  (end of support 2022; 2.11.9 guide)"
-                    }
-                ),
-                theme.key(),
-            )),
+            Item::Version => spans.push(Span::styled(version_value(&p), theme.key())),
+            Item::Release => spans.push(Span::styled(release_value(&p), theme.key())),
             Item::Scheduler => spans.push(Span::styled(
                 format!(
                     "◂ {} ▸  ({})",
@@ -426,6 +451,36 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// The version row's value and hint.
+fn version_value(p: &ParallelCluster) -> String {
+    format!(
+        "◂ {} ▸{}",
+        p.version,
+        if p.is_v3() {
+            "  (current; choose the release below)"
+        } else {
+            "  (end of support 2022; 2.11.9 guide)"
+        }
+    )
+}
+
+/// The release row's value (as the answers write it) and the range offered.
+fn release_value(p: &ParallelCluster) -> String {
+    format!(
+        "◂ {} ▸  ({}{} … {})",
+        p.pcluster_version
+            .clone()
+            .unwrap_or_else(|| Release::NEWEST.to_string()),
+        if p.pcluster_version.is_none() {
+            "newest; "
+        } else {
+            ""
+        },
+        Release::OLDEST,
+        Release::NEWEST
+    )
+}
+
 /// One line on what an IAM mode means for the person running `pcluster`.
 fn mode_explained(mode: IamMode) -> &'static str {
     match mode {
@@ -438,5 +493,95 @@ fn mode_explained(mode: IamMode) -> &'static str {
         IamMode::PermissionsBoundary => {
             "permissions-boundary: pcluster creates roles only with your permissions boundary (set it on the Options screen)."
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::Environment;
+    use crate::tui::app::Config;
+    use crate::tui::theme::Theme;
+
+    fn app_with(p: ParallelCluster) -> App {
+        let answers = Answers {
+            parallelcluster: Some(p),
+            ..Answers::demo()
+        };
+        App::new(Config {
+            demo: true,
+            environment: Environment::default(),
+            answers,
+            answers_path: None,
+            journal: None,
+            endpoint_url: None,
+            export_dir: None,
+            theme: Theme::COLOR,
+        })
+        .0
+    }
+
+    fn press(app: &mut App, code: KeyCode) {
+        on_key(app, KeyEvent::from(code));
+    }
+
+    fn version_3() -> ParallelCluster {
+        ParallelCluster {
+            version: "3".into(),
+            login_nodes: true,
+            ..ParallelCluster::default()
+        }
+    }
+
+    #[test]
+    fn the_release_row_cycles_through_the_releases_and_older_ones_drop_login_nodes() {
+        let mut app = app_with(version_3());
+        let rows = items(&app);
+        assert_eq!(rows.last(), Some(&Item::Release));
+        assert!(rows.contains(&Item::LoginNodes));
+        app.cluster.cursor = rows.len() - 1;
+        let p = |app: &App| app.answers.parallelcluster.clone().unwrap();
+        assert_eq!(p(&app).pcluster_version, None);
+        press(&mut app, KeyCode::Left);
+        assert_eq!(p(&app).pcluster_version.as_deref(), Some("3.15"));
+        press(&mut app, KeyCode::Right);
+        assert_eq!(p(&app).pcluster_version.as_deref(), Some("3.16"));
+        assert!(p(&app).login_nodes);
+        // Past the newest: the oldest, which has no login nodes.
+        press(&mut app, KeyCode::Right);
+        assert_eq!(p(&app).pcluster_version.as_deref(), Some("3.6"));
+        assert!(!p(&app).login_nodes);
+        let rows = items(&app);
+        assert!(!rows.contains(&Item::LoginNodes), "{rows:?}");
+        let mut seen = vec![p(&app).release()];
+        for _ in 0..10 {
+            press(&mut app, KeyCode::Right);
+            seen.push(p(&app).release());
+        }
+        assert_eq!(seen, Release::all());
+        // Back to version 2: the release goes with version 3's fields.
+        app.cluster.cursor = 0;
+        press(&mut app, KeyCode::Left);
+        assert_eq!(p(&app).version, "2");
+        assert_eq!(p(&app).pcluster_version, None);
+        assert!(!items(&app).contains(&Item::Release));
+    }
+
+    #[test]
+    fn a_release_from_a_file_is_shown_as_written_and_its_rows_fit_80_columns() {
+        let mut p = version_3();
+        p.pcluster_version = Some("3.9.1".into());
+        assert_eq!(release_value(&p), "◂ 3.9.1 ▸  (3.6 … 3.16)");
+        p.pcluster_version = None;
+        assert_eq!(release_value(&p), "◂ 3.16 ▸  (newest; 3.6 … 3.16)");
+        // The panel's inner width at 80 columns is 78; the value starts at 32.
+        for value in [version_value(&p), release_value(&p)] {
+            assert!(32 + value.chars().count() <= 78, "{value}");
+        }
+        // A login nodes answer an older release refuses keeps its row, to be
+        // turned off there.
+        p.pcluster_version = Some("3.6".into());
+        let app = app_with(p);
+        assert!(items(&app).contains(&Item::LoginNodes));
     }
 }
