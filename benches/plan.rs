@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Plan generation, pure code with no I/O: `onramp::plan::plan` for the
 //! answers in `examples/everything.toml`, for genomics answers with 100
-//! buckets, and `plan` followed by `onramp::plan::lint::lint`. The answers are
+//! buckets, `plan` followed by `onramp::plan::lint::lint`, and `plan`
+//! followed by every intent's offline verification. The answers are
 //! parsed and validated once, outside the measured part.
 //!
 //! Run with `cargo bench --bench plan`.
@@ -64,6 +65,21 @@ fn benches(c: &mut Criterion) {
             let findings = onramp::plan::lint::lint(&plan);
             (plan, findings)
         });
+    });
+    // What the wizard's review adds to every answer change, and what
+    // `verify --offline` does: every intent evaluated against the plan.
+    let verify_offline = |answers: &ValidAnswers| {
+        let plan = onramp::plan::plan(answers).unwrap();
+        let intents = onramp::verify::intents(answers, &plan);
+        onramp::verify::check(&intents, |s| onramp::verify::offline::evidence(&plan, s))
+    };
+    let outcomes = verify_offline(&everything);
+    assert!(outcomes.len() > 30 && outcomes.iter().all(|o| o.verdict.holds()));
+    c.bench_function("verify_offline_everything", |b| {
+        b.iter(|| verify_offline(black_box(&everything)));
+    });
+    c.bench_function("verify_offline_100_buckets", |b| {
+        b.iter(|| verify_offline(black_box(&hundred)));
     });
 }
 

@@ -15,11 +15,12 @@ use onramp::cli::Cli;
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "elvish", "powershell"];
 
 /// Every subcommand a user can type (clap's own `help` included).
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "plan",
     "export",
     "apply",
     "status",
+    "verify",
     "destroy",
     "completions",
     "man",

@@ -305,5 +305,12 @@ mod tests {
             "arn:aws-cn:iam::123456789012:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch"
         );
         assert!(slr.get("trust_policy").is_none());
+        // AWS's name for the role's permissions.
+        let notes = slr["notes"].to_string();
+        assert!(
+            notes.contains("aws-service-role/BatchServiceRolePolicy")
+                && !notes.contains("AWSBatchServiceRolePolicy"),
+            "{notes}"
+        );
     }
 }
