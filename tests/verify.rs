@@ -297,9 +297,9 @@ fn verify_on_moto_passes_after_apply_and_catches_a_hand_made_version() {
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(out.contains("✗ s3:PutObject on arn:aws:s3:::"), "{out}");
     assert!(
-        out.contains("s3bucket-access-us-east-1 v2 (account)")
-            || out.contains("no policy allows it"),
-        "{out}"
+        out.contains("no policy allows it (checked: ")
+            && out.contains("policy s3bucket-access-us-east-1 v2 (account)"),
+        "the failure names the hand-made version it read: {out}"
     );
     assert!(
         !out.contains("✗ s3:GetObject"),

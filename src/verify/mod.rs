@@ -110,6 +110,16 @@ impl Parsed {
         }
     }
 
+    /// The documents that were looked at, so a failure names the one that
+    /// lost a permission (`policy ebs-autoscale-policy v2 (account)`).
+    fn checked(&self) -> String {
+        if self.permissions.is_empty() {
+            return String::new();
+        }
+        let labels: Vec<&str> = self.permissions.iter().map(|(l, _)| l.as_str()).collect();
+        format!(" (checked: {})", labels.join("; "))
+    }
+
     fn gaps_note(&self) -> String {
         if self.gaps.is_empty() {
             String::new()
@@ -183,7 +193,7 @@ impl Parsed {
             }
             Decision::ImplicitDeny => {
                 return Verdict::Fails {
-                    why: format!("no policy allows it{}", self.gaps_note()),
+                    why: format!("no policy allows it{}{}", self.checked(), self.gaps_note()),
                 };
             }
         };
