@@ -409,13 +409,27 @@ impl Tui {
     #[track_caller]
     pub fn time_to_first_frame_showing(&self, text: &str) -> Duration {
         self.wait_for(text);
-        let term = lock(&self.term);
-        let (read_at, _) = term
-            .frame_log
-            .iter()
-            .find(|(_, contents)| contents.contains(text))
-            .expect("wait_for saw a frame with the text");
-        read_at.duration_since(self.started)
+        // Before the first frame ends, the screen waited on is the one being
+        // drawn: the text can show there a moment before its frame is
+        // complete and logged.
+        let started = Instant::now();
+        loop {
+            {
+                let term = lock(&self.term);
+                if let Some((read_at, _)) = term
+                    .frame_log
+                    .iter()
+                    .find(|(_, contents)| contents.contains(text))
+                {
+                    return read_at.duration_since(self.started);
+                }
+            }
+            assert!(
+                started.elapsed() < TIMEOUT,
+                "the screen showed {text:?} but no complete frame did within {TIMEOUT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Waits until the screen contains `text`; returns the screen then.
