@@ -1099,6 +1099,23 @@ fn upstream_failures(case: &Case<'_>, file: &str, documents: &[(String, Value)])
     compare_with_upstream(case, file, documents, &mut BTreeMap::new())
 }
 
+/// The user documents with `action` taken out of statement `sid` of the
+/// base policy, for the controls that show a dropped grant is caught.
+fn base_policy_without(users: &[(String, Value)], sid: &str, action: &str) -> Vec<(String, Value)> {
+    let mut dropped = users.to_vec();
+    let (_, base) = dropped
+        .iter_mut()
+        .find(|(n, _)| n == "ParallelClusterUserPolicy")
+        .unwrap();
+    let actions = statement_by_sid(base, sid)["Action"]
+        .as_array_mut()
+        .unwrap();
+    let before = actions.len();
+    actions.retain(|a| a != action);
+    assert_eq!(actions.len() + 1, before, "{sid} lists {action} once");
+    dropped
+}
+
 #[test]
 fn the_upstream_comparison_fails_when_onramp_drops_a_grant() {
     let case = Case::full(REGION, "restricted", "slurm");
@@ -1107,16 +1124,7 @@ fn the_upstream_comparison_fails_when_onramp_drops_a_grant() {
     assert!(upstream_failures(&case, "user-base.json", &users).is_empty());
 
     // One action less in the base policy.
-    let mut dropped = users.clone();
-    let (_, base) = dropped
-        .iter_mut()
-        .find(|(n, _)| n == "ParallelClusterUserPolicy")
-        .unwrap();
-    let write = statement_by_sid(base, "EC2Write");
-    let actions = write["Action"].as_array_mut().unwrap();
-    let before = actions.len();
-    actions.retain(|a| a != "ec2:DeleteTags");
-    assert_eq!(actions.len() + 1, before);
+    let dropped = base_policy_without(&users, "EC2Write", "ec2:DeleteTags");
     let failures = upstream_failures(&case, "user-base.json", &dropped);
     assert!(
         !failures.is_empty() && failures.iter().all(|f| f.contains("ec2:DeleteTags")),
@@ -1415,16 +1423,7 @@ fn the_3_6_comparison_fails_when_onramp_drops_a_3_6_grant() {
     assert!(upstream_failures(&case, "user-base.json", &users).is_empty());
 
     // One action of 3.6.0's base policy less.
-    let mut dropped = users.clone();
-    let (_, base) = dropped
-        .iter_mut()
-        .find(|(n, _)| n == "ParallelClusterUserPolicy")
-        .unwrap();
-    let cloudwatch = statement_by_sid(base, "CloudWatch");
-    let actions = cloudwatch["Action"].as_array_mut().unwrap();
-    let before = actions.len();
-    actions.retain(|a| a != "cloudwatch:PutMetricAlarm");
-    assert_eq!(actions.len() + 1, before);
+    let dropped = base_policy_without(&users, "CloudWatch", "cloudwatch:PutMetricAlarm");
     let failures = upstream_failures(&case, "user-base.json", &dropped);
     assert!(
         !failures.is_empty()
