@@ -15,6 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::names::{EntityKind, NameOverrides, Slot, bucket_policy_part_name};
 use crate::partition::Partition;
+use crate::plan::edits::Edit;
 use crate::plan::genomics::bucket_policy_parts;
 use crate::plan::parallelcluster3::Release;
 use crate::rules;
@@ -71,6 +72,10 @@ pub struct Answers {
         deserialize_with = "table"
     )]
     pub parallelcluster: Option<ParallelCluster>,
+    /// Documents edited by hand, each replacing the one onramp generates
+    /// (see [`crate::plan::edits`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<Edit>,
 }
 
 /// A table, and only a table: serde would also read a struct from a list,
@@ -119,6 +124,7 @@ impl Default for Answers {
             names: NameOverrides::default(),
             genomics: Some(Genomics::default()),
             parallelcluster: None,
+            edits: Vec::new(),
         }
     }
 }
@@ -532,6 +538,13 @@ impl fmt::Display for ValidationErrors {
     }
 }
 
+/// Written above the first `[[edits]]` of a saved answers file.
+const EDITS_EXPLAINED: &str = "\
+# Hand edits: each replaces one document onramp generates with `policy`.
+# `generated` is the document it was made from; if onramp now generates
+# another, plan and apply say so and change nothing until it is reviewed.
+";
+
 /// The answers file could not be read as answers at all.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -540,13 +553,19 @@ pub struct ParseError(String);
 impl Answers {
     /// Reads an answers file's text. Unknown keys are rejected with the list of
     /// known ones, so a typo never silently falls back to a default.
+    /// Every unknown key and wrong type is reported, each with its line.
     pub fn from_toml(text: &str) -> Result<Answers, ParseError> {
-        toml::from_str(text).map_err(|e| ParseError(e.to_string().trim_end().to_owned()))
+        crate::answers_file::read(text).map_err(|e| ParseError(e.to_string()))
     }
 
     /// Writes the answers as an answers file.
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).unwrap_or_default()
+        let text = toml::to_string(self).unwrap_or_default();
+        // What an edit is, for whoever reviews the file without onramp.
+        match text.find("[[edits]]") {
+            Some(at) => format!("{}{EDITS_EXPLAINED}{}", &text[..at], &text[at..]),
+            None => text,
+        }
     }
 
     /// The demo account's answers, embedded in the binary.
@@ -590,6 +609,7 @@ impl Answers {
         if let Some(region) = &region {
             self.check_names(region, &mut errors);
         }
+        self.check_edits(&mut errors);
 
         match (region, account_id, partition) {
             (Some(region), Some(account_id), Some(partition)) if errors.0.is_empty() => {
@@ -604,6 +624,23 @@ impl Answers {
                 })
             }
             _ => Err(ValidationErrors(errors.0)),
+        }
+    }
+
+    /// Each edit must hold JSON objects and name a document a resource has;
+    /// two edits of one document would leave which one wins to their order.
+    fn check_edits(&self, errors: &mut Errors) {
+        let mut seen = BTreeSet::new();
+        for (index, edit) in self.edits.iter().enumerate() {
+            for (field, message) in edit.problems(index) {
+                errors.add(&field, message);
+            }
+            if !seen.insert((edit.kind, edit.name.clone(), edit.document.clone())) {
+                errors.add(
+                    &format!("edits[{index}]"),
+                    format!("a second edit of {}; keep one", edit.describe()),
+                );
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 //! Everything here but `cli` is pure: no terminal, no AWS, no file system.
 
 pub mod answers;
+pub mod answers_file;
 pub mod apply;
 pub mod cli;
 pub mod cloud;

@@ -232,6 +232,7 @@ const EVERY_FIELD: &[&str] = &[
     "parallelcluster.login_nodes",
     "parallelcluster.secret_name",
     "parallelcluster.pcluster_version",
+    "edits",
     "names.parallelcluster_batch_user_policy",
     "names.parallelcluster_fsx_user_policy",
     "names.parallelcluster_image_build_user_policy",
@@ -753,6 +754,19 @@ fn cases() -> Vec<Case> {
             "required with scheduler = \"awsbatch\"",
         ));
     }
+    v.push(case(
+        "an edited policy that is not JSON",
+        file(
+            "",
+            &format!(
+                "{}\n[[edits]]\nkind = \"managed_policy\"\nname = \"s3bucket-access-us-east-1\"\n\
+                 document = \"document\"\ngenerated = '{{}}'\npolicy = '{{ \"Version\": '\n",
+                genomics()
+            ),
+        ),
+        "edits[0].policy",
+        "not valid JSON at line 1",
+    ));
     v.extend(more_values());
     v.extend(version_3());
     v.extend(unreadable_files());
@@ -2015,6 +2029,47 @@ fn the_binary_exits_2_naming_each_field() {
                 "{name}: {field}: {stderr}"
             );
         }
+    }
+}
+
+/// Unknown keys and wrong types anywhere in the file come all at once,
+/// each with its field and line, not one per run.
+#[test]
+fn the_binary_reports_every_unknown_key_and_wrong_type_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("five.toml");
+    let text = "\
+region = \"us-east-1\"
+account_id = \"123456789012\"
+regoin = \"us-east-2\"
+
+[genomics]
+buckets = [\"my-gwf-data\"]
+spot = \"yes\"
+bucket = [\"typo\"]
+
+[parallelcluster]
+schedular = \"slurm\"
+enabled = 1
+";
+    std::fs::write(&path, text).unwrap();
+    let o = plan_file(&path);
+    let stderr = String::from_utf8(o.stderr.clone()).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(o.stdout.is_empty());
+    for (line, field, says) in [
+        (3, "regoin", "unknown field `regoin`"),
+        (7, "genomics.spot", "expected a boolean"),
+        (8, "genomics.bucket", "unknown field `bucket`"),
+        (11, "parallelcluster.schedular", "unknown field `schedular`"),
+        (12, "parallelcluster.enabled", "expected a boolean"),
+    ] {
+        let shown = format!("line {line}, {field}: ");
+        let at = stderr
+            .find(&shown)
+            .unwrap_or_else(|| panic!("{shown} is not reported:\n{stderr}"));
+        let rest = stderr[at..].lines().next().unwrap_or_default();
+        assert!(rest.contains(says), "{field}: {rest}");
     }
 }
 

@@ -238,6 +238,7 @@ fn valid_case() -> impl Strategy<Value = Case> {
                         names: NameOverrides::default(),
                         genomics,
                         parallelcluster: pc,
+                        edits: Vec::new(),
                     },
                     partition,
                 })

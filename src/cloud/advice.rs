@@ -44,6 +44,8 @@ pub fn reason(e: &CloudError) -> String {
     match e.kind {
         ErrorKind::AccessDenied => "AccessDenied".into(),
         ErrorKind::NoCredentials => "no credentials".into(),
+        ErrorKind::BadCredentials => "credentials refused".into(),
+        ErrorKind::NotAws => "the endpoint is not AWS".into(),
         ErrorKind::Throttled => "throttled".into(),
         ErrorKind::Network | ErrorKind::Other | ErrorKind::InvalidInput => e.message.clone(),
         kind => format!("{kind:?}"),

@@ -122,6 +122,10 @@ struct State {
     /// What Access Analyzer's `ValidatePolicy` finds in every document:
     /// nothing unless a test set findings.
     analyzer_findings: Vec<AnalyzerFinding>,
+    /// How long `wait_until_exists` takes for an entity (by lowercased name
+    /// or ARN), as IAM's eventual consistency can: none unless a test set
+    /// one with [`MemoryCloud::slow_to_show`].
+    slow_to_show: BTreeMap<String, std::time::Duration>,
 }
 
 struct Policy {
@@ -1423,6 +1427,7 @@ impl MemoryCloud {
                     ..Quotas::default()
                 },
                 analyzer_findings: Vec::new(),
+                slow_to_show: BTreeMap::new(),
             }),
         }
     }
@@ -1454,6 +1459,13 @@ impl MemoryCloud {
             ..quotas
         };
         self
+    }
+
+    /// Makes [`Cloud::wait_until_exists`] take `delay` for the entity
+    /// `id` (a name, or a policy's ARN), as IAM's eventual consistency
+    /// sometimes does, for tests of what a person sees meanwhile.
+    pub fn slow_to_show(&self, id: &str, delay: std::time::Duration) {
+        self.state().slow_to_show.insert(key(id), delay);
     }
 
     /// The same account, where Access Analyzer's `ValidatePolicy` finds
@@ -1719,6 +1731,10 @@ impl Cloud for MemoryCloud {
     }
 
     async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
+        let delay = self.state().slow_to_show.get(&key(id)).copied();
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
         self.state().exists(kind, id)
     }
 

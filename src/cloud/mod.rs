@@ -234,6 +234,13 @@ pub enum ErrorKind {
     InvalidInput,
     /// No credentials could be found.
     NoCredentials,
+    /// AWS refused the credentials themselves: an unknown access key
+    /// (`InvalidClientTokenId`), an expired session (`ExpiredToken`), a
+    /// secret that does not match (`SignatureDoesNotMatch`).
+    BadCredentials,
+    /// The endpoint answered, but not as the AWS service does (no AWS error
+    /// code): a web server's HTML page, a proxy, the wrong `--endpoint-url`.
+    NotAws,
     /// The endpoint could not be reached, or did not answer in time.
     Network,
     /// Anything else (`ServiceFailure`, unexpected responses, …).
@@ -260,8 +267,26 @@ impl CloudError {
     }
 }
 
+impl CloudError {
+    /// Whether the failure is not about its action at all but about how
+    /// onramp reaches AWS (credentials, network, endpoint): every call would
+    /// fail alike, so the API action would only puzzle a person.
+    pub fn is_about_the_connection(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::NoCredentials
+                | ErrorKind::BadCredentials
+                | ErrorKind::Network
+                | ErrorKind::NotAws
+        )
+    }
+}
+
 impl fmt::Display for CloudError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_about_the_connection() {
+            return f.write_str(&self.message);
+        }
         write!(f, "{} failed: {}", self.action, self.message)
     }
 }

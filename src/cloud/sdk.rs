@@ -18,7 +18,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_iam::client::Waiters;
 use aws_sdk_iam::config::Credentials;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::Tag;
 use futures::StreamExt;
 use serde_json::Value;
@@ -56,8 +56,8 @@ pub const DELETION_POLL: Duration = Duration::from_secs(2);
 pub const FALLBACK_REGION: &str = "us-east-1";
 
 /// What is told to a person who has no credentials at all.
-pub const NO_CREDENTIALS: &str =
-    "no AWS credentials found: run `aws configure`, pass --profile NAME, or try onramp --demo";
+pub const NO_CREDENTIALS: &str = "no AWS credentials found. Set AWS_PROFILE or pass --profile NAME, \
+     run `aws configure`, or try onramp --demo.";
 
 /// How to reach AWS, as given on the command line. Anything left `None` comes
 /// from the environment and profile files, as for the AWS CLI.
@@ -115,6 +115,8 @@ pub struct SdkCloud {
     /// The endpoint every service is sent to, when one is configured; kept
     /// for error messages.
     endpoint: Option<String>,
+    /// The profile asked for (`--profile`, `AWS_PROFILE`), for messages.
+    profile: Option<String>,
     region: String,
 }
 
@@ -125,6 +127,18 @@ enum Service {
     Sts,
     S3,
     AccessAnalyzer,
+}
+
+impl Service {
+    /// The service's name, as a person knows it.
+    fn title(self) -> &'static str {
+        match self {
+            Service::Iam => "IAM",
+            Service::Sts => "STS",
+            Service::S3 => "S3",
+            Service::AccessAnalyzer => "IAM Access Analyzer",
+        }
+    }
 }
 
 impl SdkCloud {
@@ -148,7 +162,13 @@ impl SdkCloud {
             loader = loader.endpoint_url(url);
         }
         let config = bounded(loader, &options.patience).load().await;
-        Ok(SdkCloud::from_config(&config, options.patience))
+        let mut cloud = SdkCloud::from_config(&config, options.patience);
+        cloud.profile = options
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok())
+            .filter(|p| !p.is_empty());
+        Ok(cloud)
     }
 
     /// Connects with the given static credentials and nothing from the
@@ -208,6 +228,7 @@ impl SdkCloud {
             // The same credentials, region, endpoint, timeouts and retries.
             analyzer: aws_sdk_accessanalyzer::Client::new(&config),
             endpoint: config.endpoint_url().map(str::to_owned),
+            profile: None,
             region: config
                 .region()
                 .map(|r| r.as_ref().to_owned())
@@ -251,7 +272,9 @@ impl SdkCloud {
     }
 
     /// Turns an SDK failure into a [`CloudError`] for `action` on `resource`
-    /// (like "role `BatchJobRole`").
+    /// (like "role `BatchJobRole`"): one or two sentences that say what
+    /// happened and what to do, never the SDK's debug dump (headers, raw
+    /// bodies), which is all a person would otherwise see.
     fn error<E>(
         &self,
         service: Service,
@@ -263,63 +286,100 @@ impl SdkCloud {
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
         if let Some(problem) = credentials_problem(&err) {
+            let problem = match &self.profile {
+                Some(profile) if problem == NO_CREDENTIALS => format!(
+                    "no AWS credentials found for the profile `{profile}`: the AWS config files \
+                     lack it, or it has no keys. Check `aws configure list-profiles`, \
+                     or try onramp --demo."
+                ),
+                _ => problem,
+            };
             return CloudError::new(action, ErrorKind::NoCredentials, problem);
         }
         match &err {
-            SdkError::ServiceError(service_error) => {
-                let e = service_error.err();
+            // An answer without an AWS error code is not AWS's error: a web
+            // server, a proxy's page, an emulator without the action.
+            SdkError::ServiceError(failure) if failure.err().code().is_none() => {
+                self.not_aws(service, action, failure.raw())
+            }
+            SdkError::ServiceError(failure) => {
+                let e = failure.err();
                 service_failure(action, resource, e.code(), e.message(), &err)
             }
+            SdkError::ResponseError(failure) => self.not_aws(service, action, failure.raw()),
             SdkError::TimeoutError(_) => CloudError::new(
                 action,
                 ErrorKind::Network,
                 format!(
-                    "{} did not answer in time (each attempt may take {}, the whole call {})",
+                    "{} did not answer within {}. {}.",
                     self.endpoint_of(service),
-                    seconds(self.patience.attempt_timeout),
-                    seconds(self.patience.operation_timeout)
+                    seconds(self.patience.operation_timeout),
+                    self.network_hint()
                 ),
             ),
             SdkError::DispatchFailure(failure) => {
                 let url = self.endpoint_of(service);
                 let p = &self.patience;
-                let message = if failure.is_timeout() {
+                let why = if failure.is_timeout() {
                     format!(
-                        "could not reach {url}: no connection or answer within the timeout \
-                         (connect {}, attempt {}), {} attempts",
+                        "no connection or answer within {} (connect) / {} (attempt)",
                         seconds(p.connect_timeout),
-                        seconds(p.attempt_timeout),
-                        p.max_attempts
+                        seconds(p.attempt_timeout)
                     )
                 } else {
-                    format!(
-                        "could not reach {url} ({}) after {} attempts \
-                         (timeouts: connect {}, attempt {}, call {}); check the network, \
-                         --endpoint-url / AWS_ENDPOINT_URL and --region",
-                        root_cause(&err),
-                        p.max_attempts,
-                        seconds(p.connect_timeout),
-                        seconds(p.attempt_timeout),
-                        seconds(p.operation_timeout)
-                    )
+                    unreachable_reason(&url, &root_cause(&err))
                 };
-                CloudError::new(action, ErrorKind::Network, message)
+                CloudError::new(
+                    action,
+                    ErrorKind::Network,
+                    format!(
+                        "could not reach {url}: {why} ({} attempts). {}.",
+                        p.max_attempts,
+                        self.network_hint()
+                    ),
+                )
             }
-            SdkError::ResponseError(_) => CloudError::new(
-                action,
-                ErrorKind::Other,
-                format!(
-                    "unexpected response from {} for {resource}: {}",
-                    self.endpoint_of(service),
-                    DisplayErrorContext(&err)
-                ),
-            ),
             _ => CloudError::new(
                 action,
                 ErrorKind::Other,
-                format!("{resource}: {}", DisplayErrorContext(&err)),
+                format!("{resource}: {}", plain_chain(&err)),
             ),
         }
+    }
+
+    /// What to check when the endpoint cannot be reached.
+    fn network_hint(&self) -> &'static str {
+        if self.endpoint.is_some() {
+            "Check --endpoint-url (or AWS_ENDPOINT_URL) and that the service there is running"
+        } else {
+            "Check the network connection, any proxy (HTTPS_PROXY) and --region"
+        }
+    }
+
+    /// An answer that is not the AWS service's: names the URL, the HTTP
+    /// status and what came back (an HTML page, say), not the body itself.
+    fn not_aws(
+        &self,
+        service: Service,
+        action: &'static str,
+        raw: &aws_smithy_runtime_api::http::Response,
+    ) -> CloudError {
+        let hint = if self.endpoint.is_some() {
+            "Check --endpoint-url (or AWS_ENDPOINT_URL): it must be an AWS endpoint or an emulator of one"
+        } else {
+            "A proxy or firewall may be answering in AWS's place; check the network and HTTPS_PROXY"
+        };
+        CloudError::new(
+            action,
+            ErrorKind::NotAws,
+            format!(
+                "the endpoint {} did not answer like {} (HTTP {}, {}). {hint}.",
+                self.endpoint_of(service),
+                service.title(),
+                raw.status().as_u16(),
+                body_kind(raw)
+            ),
+        )
     }
 
     fn iam_error<E>(
@@ -333,7 +393,54 @@ impl SdkCloud {
         let resource = resource.to_owned();
         move |e| self.error(Service::Iam, action, &resource, e)
     }
+
+    /// The service-linked role named `name` but for case, found by listing
+    /// the service-linked roles: IAM treats role names case-insensitively,
+    /// and an emulator that names a service's role otherwise (moto's
+    /// `AWSServiceRoleForbatch` for AWS Batch) would otherwise have every
+    /// later run plan to create the role again and fail. Only called once
+    /// `GetRole` found nothing, so on AWS it costs one call on the first
+    /// run only. When the caller may not list roles, `GetRole`'s answer
+    /// stands: an admin policy exported before this read was added still
+    /// works on AWS, whose names match.
+    async fn find_service_linked_role(&self, name: &str) -> CloudResult<Option<RoleInfo>> {
+        const ACTION: &str = "ListRoles";
+        let listed: Result<Vec<_>, _> = self
+            .iam
+            .list_roles()
+            .path_prefix(SERVICE_LINKED_PATH)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        let roles = match listed.map_err(self.iam_error(ACTION, &role_resource(name))) {
+            Ok(roles) => roles,
+            Err(e) if e.kind == ErrorKind::AccessDenied => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        roles
+            .iter()
+            .find(|r| r.role_name().eq_ignore_ascii_case(name))
+            .map(|r| role_info(ACTION, r))
+            .transpose()
+    }
 }
+
+/// Whether `GetRole` answering "no such role" for `name` is worth a second
+/// look with [`SdkCloud::find_service_linked_role`]: the names AWS gives
+/// service-linked roles. Public so that the admin policy's test records the
+/// `iam:ListRoles` call exactly when this backend makes it.
+pub fn looks_service_linked(name: &str) -> bool {
+    name.get(..SERVICE_LINKED_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(SERVICE_LINKED_PREFIX))
+}
+
+/// How AWS begins the name of every service-linked role.
+const SERVICE_LINKED_PREFIX: &str = "AWSServiceRoleFor";
+
+/// The path under which AWS keeps every service-linked role.
+const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
 
 /// A duration for messages: whole seconds as `10 s`, shorter ones in ms.
 fn seconds(d: Duration) -> String {
@@ -383,7 +490,7 @@ fn service_failure(
     resource: &str,
     code: Option<&str>,
     message: Option<&str>,
-    err: &dyn StdError,
+    err: &(dyn StdError + 'static),
 ) -> CloudError {
     let said = message.unwrap_or("no message");
     let code_text = code.unwrap_or("no error code");
@@ -398,12 +505,43 @@ fn service_failure(
         ),
         "AccessDenied" | "UnauthorizedOperation" | "AccessDeniedException" => (
             ErrorKind::AccessDenied,
-            format!("access denied: these credentials may not call {action} on {resource}: {said}"),
+            format!(
+                "access denied: these credentials may not call {} on {resource} ({said}). \
+                 Ask an administrator to allow it; `onramp export --format admin-policy` \
+                 writes the policy onramp needs.",
+                qualified(action)
+            ),
         ),
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => (
             ErrorKind::Throttled,
             format!(
-                "AWS kept throttling {action} on {resource} through {MAX_ATTEMPTS} attempts: {said}"
+                "AWS kept throttling {action} on {resource} through {MAX_ATTEMPTS} attempts \
+                 ({said}). Wait a minute and run again."
+            ),
+        ),
+        code @ ("InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "InvalidAccessKeyId"
+        | "AuthFailure") => (
+            ErrorKind::BadCredentials,
+            format!(
+                "AWS does not recognize the access key of these credentials ({code}). \
+                 Check AWS_ACCESS_KEY_ID or the profile's keys (`aws configure list`), \
+                 or pass --profile NAME."
+            ),
+        ),
+        code @ ("ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired") => (
+            ErrorKind::BadCredentials,
+            format!(
+                "these AWS credentials have expired ({code}). Get fresh ones \
+                 (`aws sso login`, or new session keys) and run again."
+            ),
+        ),
+        code @ ("SignatureDoesNotMatch" | "IncompleteSignature" | "InvalidSignatureException") => (
+            ErrorKind::BadCredentials,
+            format!(
+                "AWS rejected the request's signature ({code}): the secret access key does \
+                 not match the access key id. Check AWS_SECRET_ACCESS_KEY or the profile's keys."
             ),
         ),
         "LimitExceeded" => (
@@ -424,11 +562,23 @@ fn service_failure(
         ),
         _ if code.is_none() && message.is_none() => (
             ErrorKind::Other,
-            format!("{resource}: unexpected error: {}", DisplayErrorContext(err)),
+            format!("{resource}: unexpected error: {}", plain_chain(err)),
         ),
         _ => (ErrorKind::Other, format!("{resource}: {code_text}: {said}")),
     };
     CloudError::new(action, kind, text)
+}
+
+/// An API action as IAM policies name it (`iam:CreateRole`), for telling
+/// an administrator what to allow.
+fn qualified(action: &str) -> String {
+    let service = match action {
+        "GetCallerIdentity" => "sts",
+        "ListBuckets" | "GetBucketLocation" => "s3",
+        super::VALIDATE_POLICY => "access-analyzer",
+        _ => "iam",
+    };
+    format!("{service}:{action}")
 }
 
 /// When a call failed because no credentials could be loaded, what to tell.
@@ -436,6 +586,9 @@ fn service_failure(
 /// The SDK reports this as a dispatch failure whose source chain holds the
 /// credentials provider's error; it is found by its message since
 /// `aws-credential-types` (which names the type) is no direct dependency.
+/// When the chain ends at the instance metadata service (IMDS), the last
+/// place the default chain looks, nothing was configured anywhere: on a
+/// laptop IMDS does not exist, and its error would only puzzle.
 fn credentials_problem(err: &(dyn StdError + 'static)) -> Option<String> {
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = source {
@@ -452,15 +605,45 @@ fn credentials_problem(err: &(dyn StdError + 'static)) -> Option<String> {
             || debug.starts_with("InvalidConfiguration")
             || debug.starts_with("ProviderError")
         {
+            let chain = plain_chain(e);
+            if chain.contains("IMDS") || text.starts_with("credentials provider timed out") {
+                return Some(NO_CREDENTIALS.to_owned());
+            }
             return Some(format!(
-                "could not load AWS credentials ({}): run `aws configure`, pass --profile NAME, \
-                 or try onramp --demo",
-                DisplayErrorContext(e)
+                "could not load AWS credentials ({chain}). Check the profile \
+                 (`aws configure list`), pass --profile NAME, or try onramp --demo."
             ));
         }
         source = e.source();
     }
     None
+}
+
+/// The longest an error chain is quoted in a message.
+const MAX_CHAIN: usize = 200;
+
+/// An error and its sources as one line of words (`a: b: c`): each one's
+/// `Display` only, leaving out any that is a debug dump (the SDK puts whole
+/// responses, headers and bodies, into some), shortened to [`MAX_CHAIN`]
+/// characters.
+fn plain_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = source {
+        let text = e.to_string().replace('\n', " ");
+        let text = text.trim();
+        let dump = text.contains('{') || text.contains("headers");
+        if !text.is_empty() && !dump && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_owned());
+        }
+        source = e.source();
+    }
+    let line = parts.join(": ");
+    if line.chars().count() <= MAX_CHAIN {
+        return line;
+    }
+    let cut: String = line.chars().take(MAX_CHAIN).collect();
+    format!("{cut}…")
 }
 
 /// The innermost error's message (like "Connection refused (os error 111)").
@@ -470,6 +653,63 @@ fn root_cause(err: &(dyn StdError + 'static)) -> String {
         e = next;
     }
     e.to_string()
+}
+
+/// Why `url` could not be reached, in words, from the innermost error.
+fn unreachable_reason(url: &str, cause: &str) -> String {
+    let lower = cause.to_lowercase();
+    if lower.contains("connection refused") {
+        "the connection was refused".to_owned()
+    } else if lower.contains("lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("nodename nor servname")
+        || lower.contains("no such host")
+        || lower.contains("name resolution")
+    {
+        let host = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or(url);
+        format!("the host name {host} does not resolve")
+    } else {
+        // "… (os error 101)" says nothing more to a person.
+        let plain = match cause.rfind(" (os error") {
+            Some(at) => &cause[..at],
+            None => cause,
+        };
+        plain.to_owned()
+    }
+}
+
+/// What an answer's body is, in a few words: "an HTML page", "an empty
+/// body", … (the body itself is not quoted: it may be a whole page).
+fn body_kind(raw: &aws_smithy_runtime_api::http::Response) -> String {
+    let content_type = raw
+        .headers()
+        .get("content-type")
+        .unwrap_or_default()
+        .to_lowercase();
+    let body = raw.body().bytes().unwrap_or_default();
+    let start = String::from_utf8_lossy(&body[..body.len().min(64)])
+        .trim_start()
+        .to_lowercase();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        "an empty body".to_owned()
+    } else if content_type.contains("html")
+        || start.starts_with("<!doctype html")
+        || start.starts_with("<html")
+    {
+        "an HTML page".to_owned()
+    } else if content_type.contains("json") || start.starts_with('{') {
+        "a JSON document that is not an AWS answer".to_owned()
+    } else if start.starts_with('<') {
+        "an XML document that is not an AWS answer".to_owned()
+    } else if content_type.is_empty() {
+        "an answer of no known type".to_owned()
+    } else {
+        format!("a body of type {content_type}")
+    }
 }
 
 fn to_tags(action: &'static str, tags: &Tags) -> CloudResult<Option<Vec<Tag>>> {
@@ -879,6 +1119,9 @@ impl Cloud for SdkCloud {
             .await
             .map_err(self.iam_error(ACTION, &role_resource(name)));
         let Some(out) = absent_as_none(result)? else {
+            if looks_service_linked(name) {
+                return self.find_service_linked_role(name).await;
+            }
             return Ok(None);
         };
         let role = out.role().ok_or_else(|| missing(ACTION, "role"))?;
@@ -1286,7 +1529,8 @@ impl Cloud for SdkCloud {
                         $action,
                         ErrorKind::NoSuchEntity,
                         format!(
-                            "{} was still not visible after {} s",
+                            "{} was still not visible after {} s. IAM is sometimes slow to \
+                             show a new entity: run again with the same journal to resume.",
                             $resource,
                             MAX_WAIT.as_secs()
                         ),
@@ -1649,6 +1893,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_service_linked_names_are_looked_for_past_their_case() {
+        assert!(looks_service_linked("AWSServiceRoleForBatch"));
+        assert!(looks_service_linked("AWSServiceRoleForbatch"));
+        assert!(!looks_service_linked("AWSBatchServiceRole"));
+        assert!(!looks_service_linked("ecsInstanceRole"));
+        assert!(!looks_service_linked("AWSServiceRole"));
+        assert!(!looks_service_linked(""));
+    }
+
+    #[test]
     fn bucket_locations_become_regions() {
         assert_eq!(location_to_region(None), "us-east-1");
         assert_eq!(location_to_region(Some("")), "us-east-1");
@@ -1704,6 +1958,75 @@ mod tests {
             &Plain,
         );
         assert!(other.message.contains("ServiceFailure") && other.message.contains("boom"));
+    }
+
+    #[test]
+    fn refused_credentials_are_their_own_kind_and_say_what_to_do() {
+        #[derive(Debug)]
+        struct Plain;
+        impl std::fmt::Display for Plain {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("plain")
+            }
+        }
+        impl StdError for Plain {}
+        for (code, advice) in [
+            ("InvalidClientTokenId", "AWS_ACCESS_KEY_ID"),
+            ("ExpiredToken", "have expired"),
+            ("SignatureDoesNotMatch", "AWS_SECRET_ACCESS_KEY"),
+        ] {
+            let e = service_failure("GetRole", "role `r`", Some(code), Some("no"), &Plain);
+            assert_eq!(e.kind, ErrorKind::BadCredentials, "{code}");
+            assert!(
+                e.message.contains(code) && e.message.contains(advice),
+                "{e}"
+            );
+            assert_eq!(e.to_string(), e.message, "no API action: {e}");
+        }
+    }
+
+    #[test]
+    fn unreachable_endpoints_say_why_in_words() {
+        assert_eq!(
+            unreachable_reason("http://127.0.0.1:9", "Connection refused (os error 111)"),
+            "the connection was refused"
+        );
+        assert_eq!(
+            unreachable_reason(
+                "https://iam.example.invalid:443/x",
+                "failed to lookup address information: Name or service not known"
+            ),
+            "the host name iam.example.invalid does not resolve"
+        );
+        assert_eq!(
+            unreachable_reason("http://h", "Network is unreachable (os error 101)"),
+            "Network is unreachable"
+        );
+    }
+
+    #[test]
+    fn error_chains_leave_debug_dumps_out() {
+        #[derive(Debug)]
+        struct Outer(Inner);
+        #[derive(Debug)]
+        struct Inner;
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("service error")
+            }
+        }
+        impl std::fmt::Display for Inner {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("Response { status: 403, headers: {} }")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        impl StdError for Inner {}
+        assert_eq!(plain_chain(&Outer(Inner)), "service error");
     }
 
     #[test]

@@ -95,6 +95,12 @@ const PROFILE_CHANGES: [&str; 5] = [
 /// AWS alone may change it.
 const SERVICE_LINKED_READS: [&str; 1] = ["iam:GetRole"];
 const SERVICE_LINKED_CREATE: [&str; 1] = ["iam:CreateServiceLinkedRole"];
+/// When `GetRole` finds no role by a service-linked role's name, `observe`
+/// lists the service-linked roles (`ListRoles` under `/aws-service-role/`)
+/// for one named so but for case, as IAM compares names: an emulator may
+/// name the role otherwise than AWS. `ListRoles` takes no resource ARN, so
+/// it is granted on `*`; it reads names, paths and trust policies only.
+const SERVICE_LINKED_FIND: [&str; 1] = ["iam:ListRoles"];
 const SERVICE_LINKED_DELETE: [&str; 2] = [
     "iam:DeleteServiceLinkedRole",
     "iam:GetServiceLinkedRoleDeletionStatus",
@@ -392,6 +398,12 @@ fn service_linked_statements(linked: &[&Resource], statements: &mut Vec<Statemen
         "ReadServiceLinkedRoles",
         &SERVICE_LINKED_READS,
         reads,
+        None,
+    ));
+    statements.push(statement(
+        "FindServiceLinkedRolesWhateverTheCase",
+        &SERVICE_LINKED_FIND,
+        vec!["*".to_owned()],
         None,
     ));
     statements.push(statement(

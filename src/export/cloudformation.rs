@@ -627,6 +627,7 @@ mod tests {
                     notes: vec![],
                 })
                 .collect(),
+            edits: Vec::new(),
         };
         let ids = LogicalIds::new(&plan);
         assert_eq!(
@@ -676,6 +677,7 @@ mod tests {
                     partition: Partition::Aws,
                 },
                 resources: Vec::new(),
+                edits: Vec::new(),
             })
     }
 

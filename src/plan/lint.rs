@@ -273,6 +273,7 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
             }
         }
     }
+    out.extend(super::edits::findings(&plan.edits));
     out.sort_by_key(|f| f.level);
     out
 }
@@ -476,7 +477,12 @@ pub fn check_document(
             Level::Note,
             "wildcard-resource",
             format!(
-                "{wildcard_resource} statement(s) apply to every resource (`\"Resource\": \"*\"`)"
+                "{wildcard_resource} {} to every resource (`\"Resource\": \"*\"`)",
+                if wildcard_resource == 1 {
+                    "statement applies"
+                } else {
+                    "statements apply"
+                }
             ),
         ));
     }

@@ -4,6 +4,7 @@
 //! no I/O, no clock, no randomness, ordered collections only. Everything
 //! else (lint, export, apply, the wizard's review) reads a `Plan`.
 
+pub mod edits;
 pub mod genomics;
 pub mod limits;
 pub mod lint;
@@ -37,6 +38,8 @@ use policy::{Template, TemplateError, Vars};
 pub struct Plan {
     pub target: Target,
     pub resources: Vec<Resource>,
+    /// What became of each of the answers' hand edits.
+    pub edits: Vec<edits::Outcome>,
 }
 
 /// One IAM resource to create.
@@ -175,11 +178,14 @@ impl Plan {
 
 impl Serialize for Plan {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(4))?;
+        let mut map = s.serialize_map(None)?;
         map.serialize_entry("region", &self.target.region)?;
         map.serialize_entry("account_id", &self.target.account_id)?;
         map.serialize_entry("partition", &self.target.partition)?;
         map.serialize_entry("resources", &self.resources)?;
+        if !self.edits.is_empty() {
+            map.serialize_entry("edits", &self.edits)?;
+        }
         map.end()
     }
 }
@@ -252,9 +258,12 @@ pub fn plan(answers: &ValidAnswers) -> Result<Plan, TemplateError> {
             parallelcluster::add(&mut builder, pc, scheduler)?;
         }
     }
+    let mut resources = builder.resources;
+    let edits = edits::apply(&mut resources, &answers.answers().edits);
     Ok(Plan {
         target: answers.target().clone(),
-        resources: builder.resources,
+        resources,
+        edits,
     })
 }
 

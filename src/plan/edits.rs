@@ -1,0 +1,454 @@
+//! Documents edited by hand: how the answers carry them and how the plan
+//! takes them in.
+//!
+//! An edit is saved with the document onramp generated when the person
+//! edited it. Replaying the answers later then tells three cases apart, and
+//! none of them silently: the generated document is the same (the edit
+//! replaces it), it changed underneath the edit (the edit still replaces it,
+//! but lint reports it as an error until a person has looked: the edit may
+//! now take away, or fail to take away, what the new document says), or no
+//! planned document has that name any more (lint reports it: a narrowing
+//! edit that quietly stopped applying would widen permissions).
+//!
+//! Both documents are kept as pretty-printed JSON in TOML multi-line
+//! strings, so that an answers file with an edit reads, and diffs, well in a
+//! pull request.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::lint::{Finding, Level};
+use super::{Resource, ResourceId};
+use crate::names::EntityKind;
+
+/// One hand edit, as the answers file's `[[edits]]` table holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edit {
+    /// `managed_policy`, `role` or `instance_profile`.
+    pub kind: EntityKind,
+    /// The resource's full name, prefix included.
+    pub name: String,
+    /// Which of its documents: `document`, `trust_policy` or
+    /// `inline_policies.NAME`.
+    pub document: String,
+    /// The document onramp generated when the edit was made.
+    pub generated: String,
+    /// The document to use instead.
+    pub policy: String,
+}
+
+impl Edit {
+    /// An edit of `id`'s document `label`, made from `generated`.
+    pub fn new(id: &ResourceId, label: &str, generated: &Value, policy: &Value) -> Edit {
+        Edit {
+            kind: id.kind,
+            name: id.name.clone(),
+            document: label.to_owned(),
+            generated: pretty(generated),
+            policy: pretty(policy),
+        }
+    }
+
+    pub fn id(&self) -> ResourceId {
+        ResourceId {
+            kind: self.kind,
+            name: self.name.clone(),
+        }
+    }
+
+    /// Whether this edit is of `id`'s document `label`.
+    pub fn is_of(&self, id: &ResourceId, label: &str) -> bool {
+        self.kind == id.kind && self.name == id.name && self.document == label
+    }
+
+    /// How the edit is named in messages: `role ecsInstanceRole, trust policy`.
+    pub fn describe(&self) -> String {
+        describe(&self.id(), &self.document)
+    }
+
+    /// The field errors of this edit, the `index`-th of the answers' `edits`:
+    /// where its documents are not JSON objects, or its document label is
+    /// not one a resource has.
+    pub fn problems(&self, index: usize) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let field = |key: &str| format!("edits[{index}].{key}");
+        let label_ok = match self.kind {
+            EntityKind::ManagedPolicy => self.document == "document",
+            EntityKind::Role => {
+                self.document == "trust_policy"
+                    || self
+                        .document
+                        .strip_prefix("inline_policies.")
+                        .is_some_and(|n| !n.is_empty())
+            }
+            EntityKind::InstanceProfile => false,
+        };
+        if !label_ok {
+            out.push((
+                field("document"),
+                match self.kind {
+                    EntityKind::ManagedPolicy => {
+                        "a managed policy has one document: \"document\"".to_owned()
+                    }
+                    EntityKind::Role => {
+                        "a role's documents are \"trust_policy\" and \"inline_policies.NAME\""
+                            .to_owned()
+                    }
+                    EntityKind::InstanceProfile => {
+                        "an instance profile has no policy document to edit".to_owned()
+                    }
+                },
+            ));
+        }
+        for (key, text) in [("generated", &self.generated), ("policy", &self.policy)] {
+            if let Err(why) = parse_object(text) {
+                out.push((field(key), why));
+            }
+        }
+        out
+    }
+}
+
+/// `role ecsInstanceRole, trust policy`.
+pub fn describe(id: &ResourceId, label: &str) -> String {
+    let what = match label.strip_prefix("inline_policies.") {
+        Some(name) => format!("inline policy {name}"),
+        None => label.replace('_', " "),
+    };
+    format!("{} {}, {what}", id.kind.noun(), id.name)
+}
+
+/// A document as the answers file and the wizard show it.
+pub fn pretty(document: &Value) -> String {
+    serde_json::to_string_pretty(document).unwrap_or_default()
+}
+
+/// The JSON object `text` holds, or why it holds none, with the line and
+/// column as a person counts them in the answers file's string.
+fn parse_object(text: &str) -> Result<Value, String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err("must be a JSON object ({ … })".to_owned()),
+        Err(e) => Err(format!(
+            "not valid JSON at line {}, column {} of the document: {}",
+            e.line(),
+            e.column(),
+            strip_position(&e.to_string())
+        )),
+    }
+}
+
+/// serde_json's message without its own " at line L column C" suffix.
+fn strip_position(message: &str) -> &str {
+    message
+        .find(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+/// What became of one edit when the plan took it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Its place in the answers' `edits`.
+    pub index: usize,
+    pub id: ResourceId,
+    pub label: String,
+    pub state: State,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum State {
+    /// It replaced the document it was made from. `generated` is that document.
+    Applied { generated: Value },
+    /// It replaced a document that is no longer the one it was made from.
+    Stale { was: Value, now: Value },
+    /// No planned resource has this document; the edit is not used.
+    Unmatched,
+}
+
+impl Serialize for Outcome {
+    /// `plan --format json`'s `edits`: which document, and `applied`,
+    /// `stale` (with the generated document it was made from) or `unmatched`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("index", &self.index)?;
+        map.serialize_entry("kind", &self.id.kind)?;
+        map.serialize_entry("name", &self.id.name)?;
+        map.serialize_entry("document", &self.label)?;
+        let state = match &self.state {
+            State::Applied { .. } => "applied",
+            State::Stale { .. } => "stale",
+            State::Unmatched => "unmatched",
+        };
+        map.serialize_entry("state", state)?;
+        if let State::Stale { was, .. } = &self.state {
+            map.serialize_entry("made_from", was)?;
+        }
+        map.end()
+    }
+}
+
+impl Outcome {
+    /// The document onramp generates for this edit's place, if any.
+    pub fn generated(&self) -> Option<&Value> {
+        match &self.state {
+            State::Applied { generated } => Some(generated),
+            State::Stale { now, .. } => Some(now),
+            State::Unmatched => None,
+        }
+    }
+}
+
+/// Puts each edit in place of the document it names, and says what became of
+/// each. Edits that do not parse are left out: validation has refused them.
+pub fn apply(resources: &mut [Resource], edits: &[Edit]) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for (index, edit) in edits.iter().enumerate() {
+        let (Ok(policy), Ok(was)) = (parse_object(&edit.policy), parse_object(&edit.generated))
+        else {
+            continue;
+        };
+        let id = edit.id();
+        let note = format!("{} edited by hand (answers, edits[{index}])", edit.document);
+        let resource = resources.iter_mut().find(|r| r.id() == id);
+        let state = match resource {
+            Some(resource) => match resource.document_mut(&edit.document) {
+                Some(slot) => {
+                    let now = std::mem::replace(slot, policy);
+                    resource.notes.push(note);
+                    if now == was {
+                        State::Applied { generated: now }
+                    } else {
+                        State::Stale { was, now }
+                    }
+                }
+                None => State::Unmatched,
+            },
+            None => State::Unmatched,
+        };
+        outcomes.push(Outcome {
+            index,
+            id,
+            label: edit.document.clone(),
+            state,
+        });
+    }
+    outcomes
+}
+
+/// Lint's errors for edits that need a person: one made from a document
+/// onramp no longer generates, and one whose document is not planned. Both
+/// block apply until settled; neither is silently kept or dropped.
+pub fn findings(outcomes: &[Outcome]) -> Vec<Finding> {
+    outcomes
+        .iter()
+        .filter_map(|o| {
+            let what = describe(&o.id, &o.label);
+            let message = match &o.state {
+                State::Applied { .. } => return None,
+                State::Stale { was, now } => format!(
+                    "edits[{}] of the {} was made from a document onramp no longer generates ({}); \
+                     the edit is used as saved, but review it: in the wizard, open it with e and save it \
+                     again to keep it, or drop it; or copy the new document into its `generated`",
+                    o.index,
+                    label_noun(&o.label),
+                    change_summary(was, now)
+                ),
+                State::Unmatched => format!(
+                    "edits[{}] is for the {what}, which the plan does not have (names follow \
+                     name_prefix, [names] and the region); the edit is not used, so fix its kind, \
+                     name or document, or remove it",
+                    o.index
+                ),
+            };
+            Some(Finding {
+                level: Level::Error,
+                code: match o.state {
+                    State::Stale { .. } => "edit-stale",
+                    _ => "edit-unmatched",
+                },
+                resource: o.id.name.clone(),
+                message,
+            })
+        })
+        .collect()
+}
+
+/// `trust policy`, `inline policy NAME`, `document`.
+fn label_noun(label: &str) -> String {
+    match label.strip_prefix("inline_policies.") {
+        Some(name) => format!("inline policy {name}"),
+        None => label.replace('_', " "),
+    }
+}
+
+/// The lines that changed between two documents, short enough for one
+/// finding: `+ "s3:PutObjectTagging", - "s3:*", and 3 more lines`.
+pub fn change_summary(was: &Value, now: &Value) -> String {
+    let (was, now) = (pretty(was), pretty(now));
+    let diff = similar::TextDiff::from_lines(&was, &now);
+    let changed: Vec<String> = diff
+        .iter_all_changes()
+        .filter_map(|c| {
+            let sign = match c.tag() {
+                similar::ChangeTag::Delete => "-",
+                similar::ChangeTag::Insert => "+",
+                similar::ChangeTag::Equal => return None,
+            };
+            let line = c.value().trim().trim_end_matches(',');
+            (!line.is_empty()).then(|| format!("{sign} {line}"))
+        })
+        .collect();
+    const SHOWN: usize = 3;
+    let mut out = changed
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match changed.len().saturating_sub(SHOWN) {
+        0 => {}
+        1 => out.push_str(", and 1 more line"),
+        more => out.push_str(&format!(", and {more} more lines")),
+    }
+    if out.is_empty() {
+        "only its layout changed".to_owned()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::answers::{Answers, Environment};
+    use crate::plan::lint::{self, Level};
+
+    const GENOMICS: &str = "region = \"us-east-1\"\naccount_id = \"123456789012\"\n\
+                            [genomics]\nbuckets = [\"my-gwf-data\"]\n";
+
+    fn answers() -> Answers {
+        Answers::from_toml(GENOMICS).unwrap()
+    }
+
+    fn plan(answers: &Answers) -> crate::plan::Plan {
+        crate::plan::plan(&answers.validate(&Environment::default()).unwrap()).unwrap()
+    }
+
+    /// The generated bucket policy and a narrower one in its place.
+    fn bucket_policy_edit(answers: &Answers) -> (ResourceId, Value, Value) {
+        let plan = plan(answers);
+        let resource = plan
+            .resources
+            .iter()
+            .find(|r| r.name.starts_with("s3bucket-access"))
+            .unwrap();
+        let generated = resource.documents()[0].1.clone();
+        let narrower = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::my-gwf-data/*"}]});
+        (resource.id(), generated, narrower)
+    }
+
+    #[test]
+    fn an_edit_replaces_the_document_it_was_made_from() {
+        let mut a = answers();
+        let (id, generated, narrower) = bucket_policy_edit(&a);
+        a.edits
+            .push(Edit::new(&id, "document", &generated, &narrower));
+        let plan = plan(&a);
+        let resource = plan.resources.iter().find(|r| r.id() == id).unwrap();
+        assert_eq!(resource.documents()[0].1, &narrower);
+        assert!(resource.notes.iter().any(|n| n.contains("edited by hand")));
+        assert!(matches!(plan.edits[0].state, State::Applied { .. }));
+        assert!(findings(&plan.edits).is_empty());
+    }
+
+    #[test]
+    fn an_edit_made_from_another_document_is_an_error_that_names_the_change() {
+        let mut a = answers();
+        let (id, mut generated, narrower) = bucket_policy_edit(&a);
+        generated["Statement"][0]["Action"] = json!("s3:ListAllMyBuckets");
+        a.edits
+            .push(Edit::new(&id, "document", &generated, &narrower));
+        let plan = plan(&a);
+        assert!(matches!(plan.edits[0].state, State::Stale { .. }));
+        let found = lint::lint(&plan);
+        let stale = found.iter().find(|f| f.code == "edit-stale").unwrap();
+        assert_eq!(stale.level, Level::Error);
+        assert!(
+            stale.message.contains("s3:ListAllMyBuckets"),
+            "{}",
+            stale.message
+        );
+        // Still used as saved: neither kept silently nor dropped silently.
+        let resource = plan.resources.iter().find(|r| r.id() == id).unwrap();
+        assert_eq!(resource.documents()[0].1, &narrower);
+    }
+
+    #[test]
+    fn an_edit_of_a_document_not_planned_is_an_error() {
+        let mut a = answers();
+        let (mut id, generated, narrower) = bucket_policy_edit(&a);
+        id.name = "s3bucket-access-eu-west-1".into();
+        a.edits
+            .push(Edit::new(&id, "document", &generated, &narrower));
+        let plan = plan(&a);
+        assert_eq!(plan.edits[0].state, State::Unmatched);
+        let found = lint::lint(&plan);
+        let unmatched = found.iter().find(|f| f.code == "edit-unmatched").unwrap();
+        assert_eq!(unmatched.level, Level::Error);
+        assert!(unmatched.message.contains("edits[0]"));
+    }
+
+    #[test]
+    fn edits_are_saved_as_readable_json_and_read_back_the_same() {
+        let mut a = answers();
+        let (id, generated, narrower) = bucket_policy_edit(&a);
+        a.edits
+            .push(Edit::new(&id, "document", &generated, &narrower));
+        let text = a.to_toml();
+        assert!(text.contains("[[edits]]"), "{text}");
+        // One JSON line per TOML line: reviewable in a pull request.
+        assert!(
+            text.lines()
+                .any(|l| l.trim() == "\"Action\": \"s3:GetObject\","),
+            "{text}"
+        );
+        assert_eq!(Answers::from_toml(&text).unwrap(), a);
+    }
+
+    #[test]
+    fn an_edit_that_is_not_json_is_refused_with_its_field_and_line() {
+        let mut a = answers();
+        let (id, generated, narrower) = bucket_policy_edit(&a);
+        let mut edit = Edit::new(&id, "document", &generated, &narrower);
+        edit.policy = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n}".into();
+        a.edits.push(edit.clone());
+        edit.document = "trust_policy".into();
+        a.edits.push(edit);
+        let errors = a.validate(&Environment::default()).unwrap_err();
+        let policy = errors
+            .0
+            .iter()
+            .find(|e| e.field == "edits[0].policy")
+            .unwrap();
+        assert!(policy.message.contains("line 4"), "{}", policy.message);
+        assert!(errors.0.iter().any(|e| e.field == "edits[1].document"));
+    }
+
+    #[test]
+    fn two_edits_of_one_document_are_refused() {
+        let mut a = answers();
+        let (id, generated, narrower) = bucket_policy_edit(&a);
+        a.edits
+            .push(Edit::new(&id, "document", &generated, &narrower));
+        a.edits
+            .push(Edit::new(&id, "document", &generated, &generated));
+        let errors = a.validate(&Environment::default()).unwrap_err();
+        assert!(errors.0.iter().any(|e| e.field == "edits[1]"));
+    }
+}
