@@ -277,3 +277,155 @@ fn toggles_remove_exactly_their_resources() {
     );
     assert_eq!(attached(&none, "ecsInstanceRole").len(), 2);
 }
+
+/// Genomics answers with the bucket policy narrowed by hand to reading, the
+/// edit made from `generated` (today's document unless a test changes it).
+fn with_narrowing_edit(region: &str, change_generated: impl Fn(&mut serde_json::Value)) -> String {
+    let text = genomics("us-east-1", &["my-gwf-data".into()], "");
+    let mut answers = Answers::from_toml(&text).unwrap();
+    let policy = planned(&text)
+        .get(EntityKind::ManagedPolicy, "s3bucket-access-us-east-1")
+        .unwrap()
+        .clone();
+    let mut generated = policy.documents()[0].1.clone();
+    change_generated(&mut generated);
+    // Narrower than `s3:*`, and still all that the workload needs.
+    let narrower = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+         "Resource": "arn:aws:s3:::my-gwf-data/*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::my-gwf-data"}]});
+    answers.edits.push(onramp::plan::edits::Edit::new(
+        &policy.id(),
+        "document",
+        &generated,
+        &narrower,
+    ));
+    answers.region = Some(region.into());
+    answers.to_toml()
+}
+
+/// `onramp --demo ARGS --answers FILE` with `text` in FILE.
+fn onramp_on(text: &str, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("answers.toml");
+    std::fs::write(&file, text).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_onramp"))
+        .arg("--demo")
+        .args(args)
+        .arg("--answers")
+        .arg(&file)
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn apply_creates_the_edited_document_and_never_the_wider_one() {
+    let text = with_narrowing_edit("us-east-1", |_| {});
+    let o = onramp_on(&text, &["apply", "--yes", "--format", "json"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let plan = onramp_on(&text, &["plan", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let doc = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "s3bucket-access-us-east-1")
+        .unwrap();
+    assert_eq!(
+        doc["document"]["Statement"][0]["Action"],
+        serde_json::json!(["s3:GetObject", "s3:PutObject"])
+    );
+    assert!(!doc["document"].to_string().contains("s3:*"));
+}
+
+#[test]
+fn an_edit_made_from_an_older_document_stops_apply_and_names_the_change() {
+    let text = with_narrowing_edit("us-east-1", |doc| {
+        doc["Statement"][0]["Action"] = "s3:ListAllMyBuckets".into();
+    });
+    let o = onramp_on(&text, &["apply", "--yes"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(err.contains("no longer generates"), "{err}");
+    assert!(err.contains("s3:ListAllMyBuckets"), "{err}");
+    let plan = onramp_on(&text, &["plan", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(plan["edits"][0]["state"], "stale");
+}
+
+#[test]
+fn an_edit_whose_document_is_not_planned_stops_apply() {
+    // Another region renames the bucket policy: the narrowing edit would
+    // silently stop applying, and the wide policy would be created.
+    let text = with_narrowing_edit("us-west-2", |_| {});
+    for args in [
+        &["apply", "--yes"][..],
+        &["export", "--format", "cloudformation"],
+    ] {
+        let o = onramp_on(&text, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("edits[0] is for the managed policy s3bucket-access-us-east-1"),
+            "{err}"
+        );
+    }
+}
+
+/// Applying two shipped examples in one account must not make the second
+/// rewrite the first's resources: IAM names are account-wide, whatever the
+/// region. Service-linked roles are the exception: AWS makes one per service.
+#[test]
+fn no_two_examples_plan_the_same_resource() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut owners: std::collections::BTreeMap<(EntityKind, String), String> = Default::default();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|f| f.ends_with(".toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 7, "{files:?}");
+    let mut clashes = Vec::new();
+    for file in &files {
+        for r in planned(&example(file)).resources {
+            if r.is_service_linked() {
+                continue;
+            }
+            let key = (r.kind(), r.name.to_lowercase());
+            if let Some(first) = owners.insert(key, file.clone()) {
+                clashes.push(format!(
+                    "{} {}: {first} and {file}",
+                    r.kind().noun(),
+                    r.name
+                ));
+            }
+        }
+    }
+    assert!(clashes.is_empty(), "{clashes:#?}");
+}
+
+#[test]
+fn an_edit_that_takes_away_what_the_workload_needs_stops_apply_as_in_the_wizard() {
+    let text = with_narrowing_edit("us-east-1", |_| {});
+    let mut answers = Answers::from_toml(&text).unwrap();
+    // Reading only: jobs could no longer write their results.
+    answers.edits[0].policy = answers.edits[0]
+        .policy
+        .replace("\"s3:PutObject\"", "\"s3:GetObjectTagging\"");
+    let o = onramp_on(&answers.to_toml(), &["apply", "--yes"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(
+        err.contains("[intent] ecsInstanceRole: must allow s3:PutObject"),
+        "{err}"
+    );
+}

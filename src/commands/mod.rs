@@ -20,7 +20,7 @@ use crate::cloud::advice;
 use crate::cloud::memory::MemoryCloud;
 use crate::cloud::sdk::{ConnectOptions, SdkCloud};
 use crate::cloud::{Cloud, CloudError, Identity, Quotas};
-use crate::plan::lint::{self, Finding};
+use crate::plan::lint::Finding;
 use crate::plan::{self as planner, Plan};
 
 /// Runs a parsed command line.
@@ -233,13 +233,15 @@ impl Context<'_> {
     }
 }
 
-/// Plans valid answers and lints the plan against `quotas`.
+/// Plans valid answers and checks the plan as the wizard does: lint against
+/// `quotas`, and every intent (an edit that takes away what a workload needs
+/// is an error here too).
 pub(crate) fn plan_and_lint(
     valid: &ValidAnswers,
     quotas: &Quotas,
 ) -> Result<(Plan, Vec<Finding>), Failure> {
     let plan = planner::plan(valid).map_err(|e| Failure::failed(format!("internal error: {e}")))?;
-    let findings = lint::lint_with(&plan, quotas);
+    let (findings, _) = crate::verify::offline::checked(valid, &plan, quotas);
     Ok((plan, findings))
 }
 

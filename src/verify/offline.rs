@@ -69,3 +69,21 @@ fn attached(plan: &Plan, arn: &str, out: &mut Evidence) {
             .push(format!("{arn} is attached but onramp has no copy of it"));
     }
 }
+
+/// A plan as every face of onramp checks it before anything is created:
+/// lint's findings against `quotas`, then one error per intent the plan
+/// (with its hand edits) does not hold, errors first; and every intent's
+/// verdict. The wizard's review and the headless commands share it, so an
+/// edit that takes away what a workload needs stops both alike.
+pub fn checked(
+    valid: &crate::answers::ValidAnswers,
+    plan: &Plan,
+    quotas: &crate::plan::limits::Quotas,
+) -> (Vec<crate::plan::lint::Finding>, Vec<super::Outcome>) {
+    let mut findings = crate::plan::lint::lint_with(plan, quotas);
+    let intents = super::intents(valid, plan);
+    let outcomes = super::check(&intents, |s| evidence(plan, s));
+    findings.extend(super::failures_as_findings(&outcomes));
+    findings.sort_by_key(|f| f.level);
+    (findings, outcomes)
+}
