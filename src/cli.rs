@@ -136,7 +136,9 @@ pub enum Command {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         answers: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        /// text: one line per resource with the calls it needs and, for each document that differs, a unified diff (- what exists, + the plan).
+        /// json: {"account_id", "region", "changes": [{"kind", "name", "state", "steps", "reasons", "owned", "differences": [{"document", "diff"}]}]}
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text, hide_possible_values = true, verbatim_doc_comment)]
         format: PlanFormat,
     },
     /// Check that every planned role and policy allows what its workload needs (exit 1 if one does not)

@@ -16,7 +16,8 @@ pub fn bucket_name(name: &str) -> Result<(), Reason> {
     let len = name.chars().count();
     if !(3..=63).contains(&len) {
         return Err(format!(
-            "`{name}` is {len} characters long; a bucket name has 3 to 63"
+            "`{name}` is {len} character{} long; a bucket name has 3 to 63",
+            if len == 1 { "" } else { "s" }
         ));
     }
     if let Some(bad) = name

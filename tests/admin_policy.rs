@@ -219,9 +219,16 @@ impl<C: Cloud> Cloud for Recording<C> {
         self.inner.delete_policy(arn).await
     }
 
+    /// The SDK backend lists the service-linked roles when `GetRole` finds
+    /// none by a service-linked role's name (see `looks_service_linked`);
+    /// `ListRoles` takes no resource ARN.
     async fn get_role(&self, name: &str) -> CloudResult<Option<RoleInfo>> {
         self.iam("GetRole", self.role_arn(name).await);
-        self.inner.get_role(name).await
+        let found = self.inner.get_role(name).await;
+        if matches!(found, Ok(None)) && onramp::cloud::sdk::looks_service_linked(name) {
+            self.iam("ListRoles", "*".into());
+        }
+        found
     }
     async fn create_role(&self, role: NewRole<'_>) -> CloudResult<RoleInfo> {
         let arn = self.arn("role", role.path, role.name);

@@ -880,3 +880,65 @@ async fn an_interrupted_service_linked_create_is_left_alone() {
             .is_some()
     );
 }
+
+/// A run that fails early still reports what needed no call as unchanged:
+/// "not started" would tell the person that a role as planned is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_failure_what_needs_no_call_is_unchanged_not_unstarted() {
+    use onramp::apply::run::Event;
+    let probe = MemoryCloud::new("210987654321", "aws");
+    let first = plan_for(&probe, &example("genomics.toml")).await;
+    // The account's policy size quota fits the first bucket policy only, so
+    // the second one's new version is refused.
+    let size = onramp::plan::limits::policy_size(first.resources[0].documents()[0].1);
+    let cloud = MemoryCloud::new("210987654321", "aws").with_quotas(onramp::cloud::Quotas {
+        managed_policy_size: size + 10,
+        ..onramp::cloud::Quotas::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        apply_plan(&cloud, &first, &dir.path().join("j"))
+            .await
+            .result
+            .is_ok()
+    );
+    // One bucket more: only the bucket policy (applied first) changes, and
+    // its new version is over the quota.
+    let second = plan_for(
+        &cloud,
+        &example("genomics.toml").replace(
+            "\"my-gwf-results\"]",
+            "\"my-gwf-results\", \"my-gwf-more\"]",
+        ),
+    )
+    .await;
+    let changes = onramp::apply::observe::changes(&cloud, &second)
+        .await
+        .unwrap();
+    assert_eq!(
+        changes.iter().filter(|c| c.state == State::Update).count(),
+        1
+    );
+    let events = Mutex::new(Vec::new());
+    let journal = Mutex::new(Journal::open(&dir.path().join("j")).unwrap());
+    let result = onramp::apply::run::apply(
+        &cloud,
+        &second,
+        &changes,
+        &journal,
+        &|e| events.lock().unwrap().push(e),
+        &AtomicBool::new(false),
+    )
+    .await;
+    assert!(result.is_err());
+    let events = events.into_inner().unwrap();
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::NotStarted { .. })),
+        "{events:#?}"
+    );
+    let unchanged = events
+        .iter()
+        .filter(|e| matches!(e, Event::Unchanged { .. }))
+        .count();
+    assert_eq!(unchanged, second.resources.len() - 1, "{events:#?}");
+}

@@ -161,7 +161,7 @@ impl Field {
         d.enter_until(self.screen());
         match self {
             Field::AddBucket => {
-                d.key(KeyCode::Char('a'));
+                d.key(KeyCode::Char('+'));
             }
             Field::Prefix | Field::Path | Field::Tags | Field::Boundary => {
                 // After the four genomics toggles and the Batch service role.
@@ -683,7 +683,7 @@ fn the_editor_refuses_bad_documents_keeps_the_text_and_changes_nothing() {
         if d.app.editor.as_ref().map(|ed| ed.text()) != Some(typed.clone()) {
             problems.push("the edited text was lost".to_owned());
         }
-        if !d.app.edits.is_empty() {
+        if !d.app.answers.edits.is_empty() {
             problems.push("the document was saved".to_owned());
         }
         if d.app.screen != Screen::Preview {
@@ -714,7 +714,7 @@ fn a_valid_edit_is_saved_and_applied() {
     assert!(d.app.editor.as_ref().unwrap().check.can_save());
     d.ctrl('s');
     assert!(d.app.editor.is_none(), "{:?}", d.app.flash);
-    assert_eq!(d.app.edits.len(), 1);
+    assert_eq!(d.app.answers.edits.len(), 1);
     d.enter_until(Screen::Confirm).key(KeyCode::Char('y'));
     d.assert_applied();
     assert!(d.mutating_calls() > 0);

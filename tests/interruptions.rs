@@ -416,7 +416,9 @@ async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
         for said in [
             "stopping after the calls in flight",
             "stopped on request",
-            "run apply again with it to resume",
+            "to resume, run `onramp ",
+            // What exists of the plan, and every resource that does not.
+            "planned resources exist as planned.",
         ] {
             assert!(output.contains(said), "{what}: says {said:?}: {output}");
         }
@@ -494,10 +496,7 @@ async fn a_second_sigint_stops_at_once_and_the_journal_still_resumes() {
         "the second Ctrl-C does not wait for the call in flight: {took:?}"
     );
     assert!(output.contains("stopped at once"), "{output}");
-    assert!(
-        output.contains("run apply again with it to resume"),
-        "{output}"
-    );
+    assert!(output.contains("to resume, run `onramp "), "{output}");
     // The held call stays open, with any other call of its wave that was in
     // flight beside it.
     let open = common::open_intents(&journal);

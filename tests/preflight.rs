@@ -372,7 +372,7 @@ fn a_missing_permission_is_named_before_a_headless_apply() {
     let named = lines.next().unwrap_or_default();
     assert!(named.contains(LACKING), "the permission is named: {err}");
     assert!(
-        err.contains("`onramp export --format admin-policy`"),
+        err.contains(" export --answers ") && err.contains(" --format admin-policy` writes"),
         "says how to get the policy: {err}"
     );
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -91,7 +91,7 @@ fn demo_full_flow_reaches_the_summary() {
 
     t.send("y");
     t.wait_for(APPLY);
-    let done = t.wait_for("done: everything is created as planned");
+    let done = t.wait_for("done: every planned resource exists");
     assert!(
         done.contains("arn:aws:iam::123456789012:role/ecsInstanceRole"),
         "{done}"
@@ -106,7 +106,7 @@ fn demo_full_flow_reaches_the_summary() {
     );
     assert!(
         summary.contains(&format!(
-            "undo:   onramp destroy --journal {}",
+            "undo:   onramp --demo destroy --journal {}",
             journal.display()
         )),
         "{summary}"
@@ -206,7 +206,7 @@ fn an_invalid_bucket_name_is_refused_with_its_rule() {
     let mut t = demo(dir.path());
     to_buckets(&mut t);
 
-    t.send("a");
+    t.send("+");
     t.type_text("Bad_Name");
     let screen = t.wait_for("✗ `Bad_Name` contains `B` (bucket names are lowercase)");
     assert!(!screen.contains("Enter adds it"), "{screen}");
@@ -237,7 +237,7 @@ fn an_invalid_bucket_name_is_refused_with_its_rule() {
     });
     assert!(row.contains("new: not in the account yet"), "{row}");
 
-    // The field is empty again; Enter in it goes on.
+    // Back in the list after adding; Enter goes on.
     t.send(keys::ENTER);
     t.wait_for(OPTIONS);
     t.send(keys::CTRL_C);
@@ -475,7 +475,7 @@ fn full_flow_against_moto_creates_the_resources() {
     let mut t = moto_wizard(&account, dir.path(), &account.endpoint).spawn();
     confirm_the_genomics_plan(&mut t, &account, &account.endpoint);
     let done = t.wait_for_within(
-        "done: everything is created as planned",
+        "done: every planned resource exists",
         Duration::from_secs(90),
     );
     assert!(
@@ -607,4 +607,157 @@ fn ctrl_c_during_an_apply_on_moto_stops_after_the_call_in_flight() {
     let again = common::succeeded("re-run", resume(&["apply", "--answers", answers]));
     assert!(again.contains("Nothing to do"), "{again}");
     common::succeeded("destroy", resume(&["destroy"]));
+}
+
+#[test]
+fn behind_the_too_small_message_y_creates_nothing_and_q_still_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let mut t = demo(dir.path());
+    to_buckets(&mut t);
+    enter(&mut t, OPTIONS);
+    // Spot off: an unsaved answer, so that q asks before quitting.
+    t.send(keys::SPACE);
+    t.wait_for("[ ] off");
+    enter(&mut t, CLUSTER);
+    enter(&mut t, REVIEW);
+    t.wait_for("+ new");
+    enter(&mut t, PREVIEW);
+    enter(&mut t, CONFIRM);
+
+    t.resize(20, 60);
+    t.wait_for("Terminal too small");
+    // y and Enter would start the apply; q, typed after them, asks to quit
+    // here, which shows the keys before it were read (and ignored).
+    t.send("y");
+    t.send(keys::ENTER);
+    t.send("q");
+    let asked = t.wait_for("Your answers are not saved");
+    assert!(asked.contains("Terminal too small"), "{asked}");
+    t.send("n");
+    t.wait_for("press q to quit");
+
+    t.resize(30, 100);
+    let confirm = t.wait_for(CONFIRM);
+    assert!(confirm.contains("Calls onramp will make"), "{confirm}");
+    assert!(!journal.exists(), "nothing was applied behind the message");
+
+    // At a size that fits, y creates.
+    t.send("y");
+    t.wait_for("done: ");
+    assert!(journal.exists());
+    t.send("q");
+    t.wait_for("Your answers are not saved");
+    t.send("y");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_terminal_restored();
+}
+
+/// The trial of a first-time admin, end to end: the demo through every
+/// screen, then the wizard on a (moto) account up to the preview, where the
+/// bucket policy is narrowed by hand, saved with the answers, and quit; the
+/// saved answers are replayed headless on the account, and what exists is
+/// the edit, not the wider generated policy. A second replay changes nothing.
+#[test]
+fn a_newcomers_trial_from_the_demo_to_a_replayed_edit() {
+    // The demo, every screen, and an apply on the in-memory account.
+    let demo_dir = tempfile::tempdir().unwrap();
+    let mut t = demo(demo_dir.path());
+    to_buckets(&mut t);
+    buckets_to_review(&mut t);
+    enter(&mut t, PREVIEW);
+    enter(&mut t, CONFIRM);
+    t.send("y");
+    t.wait_for(APPLY);
+    t.wait_for("done: ");
+    enter(&mut t, SUMMARY);
+    quit_cleanly(&mut t);
+
+    // The wizard on an account: narrow the bucket policy by hand.
+    let (runtime, account) = moto_account();
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = moto_wizard(&account, dir.path(), &account.endpoint).spawn();
+    connected(&t, &format!("account  {}", account.account_id));
+    enter(&mut t, SCOPE);
+    enter(&mut t, BUCKETS);
+    t.wait_for("[x] onramp-pty-data");
+    enter(&mut t, OPTIONS);
+    enter(&mut t, REVIEW);
+    t.wait_for("+ new");
+    enter(&mut t, PREVIEW);
+    t.wait_for("s3bucket-access-us-east-1");
+    t.send("e");
+    t.wait_for("\"Action\": \"s3:*\"");
+    // Line 6 holds `"Action": "s3:*",`: replace the value before the comma.
+    for _ in 0..5 {
+        t.send(keys::DOWN);
+    }
+    // End of the line (the terminal's End key), then before the comma.
+    t.send("\x1b[F");
+    t.send(keys::LEFT);
+    for _ in 0.."\"s3:*\"".len() {
+        t.send(keys::BACKSPACE);
+    }
+    t.type_text("[\"s3:GetObject\", \"s3:PutObject\", \"s3:ListBucket\"]");
+    t.send(keys::CTRL_S);
+    t.wait_for("(edited by you)");
+    t.send("s");
+    t.wait_for("saved the answers to");
+    // Saved, so q leaves without asking.
+    quit_cleanly(&mut t);
+    let answers = dir.path().join("answers.toml");
+    let saved = std::fs::read_to_string(&answers).unwrap();
+    assert!(saved.contains("[[edits]]"), "{saved}");
+    assert!(
+        saved.contains(&format!("account_id = \"{}\"", account.account_id)),
+        "the target is pinned:\n{saved}"
+    );
+
+    // Replayed headless: the edit is what gets created.
+    let replay = |command: &str| {
+        let mut cmd = common::isolated_onramp(dir.path());
+        cmd.args([command, "--answers"]).arg(&answers).args([
+            "--endpoint-url",
+            &account.endpoint,
+            "--region",
+            "us-east-1",
+        ]);
+        if command == "apply" {
+            cmd.arg("--yes");
+        }
+        common::with_credentials(&mut cmd, &account.credentials);
+        common::succeeded(command, cmd.output().unwrap())
+    };
+    replay("apply");
+    let iam = common::iam_client(&account);
+    let document = runtime.block_on(async {
+        let arn = format!(
+            "arn:aws:iam::{}:policy/s3bucket-access-us-east-1",
+            account.account_id
+        );
+        let policy = iam.get_policy().policy_arn(&arn).send().await.unwrap();
+        let version = policy.policy.unwrap().default_version_id.unwrap();
+        let got = iam
+            .get_policy_version()
+            .policy_arn(&arn)
+            .version_id(version)
+            .send()
+            .await
+            .unwrap();
+        let text = got.policy_version.unwrap().document.unwrap();
+        let text = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    });
+    assert_eq!(
+        document["Statement"][0]["Action"],
+        serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:ListBucket"]),
+        "{document}"
+    );
+    // A second replay finds everything as planned.
+    let status = replay("status");
+    assert!(status.contains("0 to create, 0 to update"), "{status}");
+    let again = replay("apply");
+    assert!(again.contains("0 to create, 0 to update"), "{again}");
 }

@@ -182,3 +182,240 @@ fn the_review_with_the_service_linked_batch_role() {
     d.enter_until(Screen::Review);
     insta::assert_snapshot!("review_service_linked_120x40", d.snapshot_text(120, 40));
 }
+
+/// After a step-through that skipped the instance role (and with it its
+/// instance profile): the apply and the summary say what was skipped, by
+/// kind, and the ARNs that do not exist are named as missing.
+#[test]
+fn the_apply_and_summary_after_a_step_through_that_skipped() {
+    use crossterm::event::KeyCode;
+    let mut d = Driver::with(
+        |dir| demo_config(dir, Theme::COLOR),
+        std::sync::Arc::new(onramp::cloud::memory::MemoryCloud::demo()),
+    );
+    d.redact_from = Some(d.dir.path().display().to_string());
+    d.enter_until(Screen::Confirm);
+    d.key(KeyCode::Char('t'));
+    d.keys(&[KeyCode::Char('y'), KeyCode::Char('y'), KeyCode::Char('y')]);
+    d.key(KeyCode::Char('n'));
+    d.key(KeyCode::Char('a'));
+    insta::assert_snapshot!("apply_skipped_120x40", d.snapshot_text(120, 40));
+    d.enter();
+    insta::assert_snapshot!("summary_skipped_120x50", d.snapshot_text(120, 50));
+}
+
+#[test]
+fn too_small_with_the_quit_and_stop_questions() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    use onramp::tui::action::Action;
+    use onramp::tui::app::update;
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Options);
+    d.key(KeyCode::Char(' ')); // an unsaved answer
+    update(&mut d.app, Action::Resize(60, 20));
+    insta::assert_snapshot!("too_small_60x20", d.snapshot_text(60, 20));
+    update(&mut d.app, Action::Key(KeyEvent::from(KeyCode::Char('q'))));
+    insta::assert_snapshot!("too_small_asking_to_quit_60x20", d.snapshot_text(60, 20));
+}
+
+/// The screen's inner text with the borders and the indents gone and the
+/// lines joined: a value wrapped over several lines reads whole in it.
+fn joined(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || "┃│".contains(c)))
+        .collect()
+}
+
+/// The apply screen mid-run, with a failure whose reason is longer than a
+/// row: at 80 columns the running rows keep their counts and retries
+/// (they were cut at "(1 r"), and the reason wraps under the status column.
+#[test]
+fn the_apply_screen_mid_run_keeps_counts_and_reasons_whole() {
+    use onramp::apply::run::Event;
+    use onramp::cloud::{CloudError, ErrorKind};
+    use onramp::tui::action::Action;
+    use onramp::tui::app::update;
+    let mut d = Driver::demo();
+    d.redact_from = Some(d.dir.path().display().to_string());
+    d.enter_until(Screen::Confirm);
+    let journal = d.path("demo.journal.jsonl");
+    tui_support::apply_mid_way(&mut d.app, journal);
+    let plan = d.app.derived.plan.clone().unwrap();
+    let reason = "the role's trust policy names a principal that does not exist in this account; fix the answers and apply again";
+    update(
+        &mut d.app,
+        Action::Progress(Event::Failed {
+            id: plan.resources[4].id(),
+            action: "CreateInstanceProfile",
+            detail: None,
+            error: CloudError::new("CreateInstanceProfile", ErrorKind::AccessDenied, reason),
+        }),
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = d.snapshot_text(w, h);
+        insta::assert_snapshot!(format!("apply_mid_run_{w}x{h}"), text);
+        assert!(
+            text.contains("CreateRole… 0/2, 1 retry") || text.contains("(0/2 calls, 1 retry)"),
+            "{text}"
+        );
+        assert!(text.contains("0/5 calls"), "{text}");
+        let flat = joined(&text).replace(' ', "");
+        assert!(flat.contains(&reason.replace(' ', "")), "{text}");
+    }
+}
+
+/// Without colour the progress gauge must still tell 5% from 71%: a plain
+/// gauge draws filled and empty cells alike.
+#[test]
+fn the_monochrome_gauge_tells_little_progress_from_much() {
+    use onramp::apply::run::Event;
+    use onramp::tui::action::Action;
+    use onramp::tui::app::update;
+    let gauge_at = |done: usize| {
+        let mut d = Driver::with(
+            |dir| demo_config(dir, Theme::MONO),
+            std::sync::Arc::new(onramp::cloud::memory::MemoryCloud::demo()),
+        );
+        d.enter_until(Screen::Confirm);
+        let journal = d.path("demo.journal.jsonl");
+        let plan = tui_support::start_rows_by_hand(&mut d.app, journal);
+        d.app.screen = Screen::Apply;
+        let mut fed = 0;
+        'rows: for row in d.app.run.rows.clone() {
+            let resource = plan.resources.iter().find(|r| r.id() == row.id).unwrap();
+            for step in &row.remaining {
+                if fed == done {
+                    break 'rows;
+                }
+                let (action, detail) = (step.action(), step.detail());
+                update(
+                    &mut d.app,
+                    Action::Progress(Event::Done {
+                        id: row.id.clone(),
+                        action,
+                        detail,
+                        arn: Some(resource.arn.clone()),
+                    }),
+                );
+                fed += 1;
+            }
+        }
+        let text = d.screen(80, 24);
+        text.lines().nth(1).unwrap().to_owned()
+    };
+    let low = gauge_at(1);
+    let high = gauge_at(15);
+    let filled = |row: &str| row.chars().filter(|&c| c == '█').count();
+    assert!(
+        low.contains("1 of 21 calls") && high.contains("15 of 21 calls"),
+        "{low}\n{high}"
+    );
+    assert!(
+        low.contains('░') && high.contains('░'),
+        "no empty cells:\n{low}\n{high}"
+    );
+    assert!(filled(&high) > filled(&low) * 3, "{low}\n{high}");
+    assert!(low.contains("5%") && high.contains("71%"), "{low}\n{high}");
+}
+
+/// A long name prefix and path make ARNs longer than a line: each wraps
+/// under itself and stays whole (nothing cut), at 80×24 and 120×40.
+#[test]
+fn the_summary_with_long_arns_wraps_them_whole() {
+    let mut d = Driver::with(
+        |dir| {
+            let mut config = demo_config(dir, Theme::COLOR);
+            config.answers.name_prefix = "research-computing-genomics-".into();
+            config.answers.path = "/department-of-genomics/shared-infrastructure/batch/".into();
+            config
+        },
+        std::sync::Arc::new(onramp::cloud::memory::MemoryCloud::demo()),
+    );
+    d.redact_from = Some(d.dir.path().display().to_string());
+    d.enter_until(Screen::Confirm);
+    d.key(crossterm::event::KeyCode::Char('y'));
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Summary);
+    let arns: Vec<String> = onramp::tui::screens::summary::key_arns(&d.app)
+        .into_iter()
+        .map(|(_, arn)| arn)
+        .collect();
+    assert!(arns.iter().any(|a| a.len() > 80), "{arns:?}");
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("summary_long_arns_{w}x{h}"), d.snapshot_text(w, h));
+        // Every line, wherever it wraps, starts indented under its item.
+        let tall = d.screen(w, 80);
+        for line in tall.lines().skip(2) {
+            let inner = line.trim_start_matches('┃');
+            assert!(
+                !inner.starts_with("arn:") && !inner.starts_with('/'),
+                "a line back at the left edge: {line}"
+            );
+        }
+        let flat = joined(&tall);
+        for arn in &arns {
+            assert!(flat.contains(arn.as_str()), "{arn} not whole in:\n{tall}");
+        }
+    }
+}
+
+/// The step-through after skipping the instance role: the role and its
+/// instance profile share a name, so each is named with its kind.
+#[test]
+fn the_step_through_names_what_was_skipped_by_kind() {
+    use crossterm::event::KeyCode;
+    let mut d = Driver::demo();
+    d.redact_from = Some(d.dir.path().display().to_string());
+    d.enter_until(Screen::Confirm);
+    d.key(KeyCode::Char('t'));
+    d.keys(&[KeyCode::Char('y'), KeyCode::Char('y'), KeyCode::Char('y')]);
+    d.key(KeyCode::Char('n'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = d.snapshot_text(w, h);
+        insta::assert_snapshot!(format!("confirm_step_through_skipped_{w}x{h}"), text);
+        assert!(text.contains("Esc stop stepping"), "the keys wrap: {text}");
+        let flat = joined(&text).replace(' ', "");
+        assert!(
+            flat.contains("roleecsInstanceRole") && flat.contains("instanceprofileecsInstanceRole"),
+            "{text}"
+        );
+    }
+}
+
+/// A run that failed: the Result panel's sentences (the journal and the
+/// undo command in it) wrap under their own start, not at the left edge.
+#[test]
+fn the_result_panel_wraps_its_sentences_under_themselves() {
+    use onramp::tui::action::Action;
+    use onramp::tui::app::update;
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Confirm);
+    let journal = d.path("a journal folder with a long name/demo.journal.jsonl");
+    tui_support::apply_mid_way(&mut d.app, journal);
+    update(
+        &mut d.app,
+        Action::Applied(Err("CreateRole failed: access denied".into())),
+    );
+    let text = d.screen(80, 24);
+    let panel: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("Result"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('╰'))
+        .collect();
+    let sentence = panel
+        .iter()
+        .position(|l| l.contains("The journal"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let next = panel[sentence + 1];
+    assert!(
+        next.starts_with("│  ") && !next.starts_with("│   "),
+        "the sentence's second line is not indented under it:\n{text}"
+    );
+    let flat = joined(&panel.join("\n"));
+    let undo = onramp::tui::screens::apply::undo_command(&d.app).unwrap();
+    assert!(
+        flat.replace(' ', "").contains(&undo.replace(' ', "")),
+        "{text}"
+    );
+}

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::journal::{Call, Entry, Journal, Record, lock};
-use super::run::{ApplyError, Event, journaled};
+use super::run::{ApplyError, Event, journaled, name_in_arn, reporting_wait};
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{Cloud, CloudError, ErrorKind};
 use crate::names::EntityKind;
@@ -273,10 +273,14 @@ pub async fn destroy(
             Undo::Entity {
                 kind,
                 name,
+                arn,
                 certain,
                 service_linked: true,
-                ..
-            } => undoer.delete_service_linked(*kind, name, *certain).await,
+            } => {
+                undoer
+                    .delete_service_linked(*kind, name, arn.as_deref(), *certain)
+                    .await
+            }
             Undo::Entity {
                 kind,
                 name,
@@ -446,15 +450,23 @@ impl Undoer<'_> {
     /// only a create the journal records as done counts (see the module's
     /// documentation). AWS refuses while the role is in use; that is
     /// reported as a failure naming what uses it.
+    ///
+    /// The role is found by the ARN `CreateServiceLinkedRole` returned, as
+    /// the journal records it: AWS names the role, not onramp, and a name
+    /// other than the planned one (moto's `AWSServiceRoleForbatch`) would
+    /// otherwise be left behind as "already gone". The journal's entries
+    /// stay under the planned name, with the role deleted as their detail.
     async fn delete_service_linked(
         &self,
         kind: EntityKind,
         name: &str,
+        arn: Option<&str>,
         certain: bool,
     ) -> Result<Outcome, ApplyError> {
         let c = self.cloud;
+        let actual = arn.and_then(name_in_arn).unwrap_or(name);
         let Some(role) = c
-            .get_role(name)
+            .get_role(actual)
             .await
             .map_err(|e| self.failed(kind, name, e))?
         else {
@@ -470,12 +482,23 @@ impl Undoer<'_> {
                 "a role of that name exists, but it is not a service-linked role",
             ));
         }
-        self.call(
+        let id = ResourceId {
             kind,
-            name,
-            "DeleteServiceLinkedRole",
-            None,
-            c.delete_service_linked_role(name),
+            name: name.to_owned(),
+        };
+        // AWS deletes it in a task that onramp waits for.
+        let what = format!("AWS to delete the service-linked role {actual}");
+        reporting_wait(
+            self.call(
+                kind,
+                name,
+                "DeleteServiceLinkedRole",
+                Some(actual),
+                c.delete_service_linked_role(actual),
+            ),
+            self.on_event,
+            &id,
+            &what,
         )
         .await?;
         Ok(Outcome::Deleted)

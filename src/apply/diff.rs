@@ -467,3 +467,248 @@ fn diff_service_linked(
 fn keys(tags: &Tags) -> String {
     tags.keys().cloned().collect::<Vec<_>>().join(", ")
 }
+
+/// "role ecsInstanceRole": a role and its instance profile share a name, so
+/// a name alone never says which one is meant.
+pub fn label(id: &ResourceId) -> String {
+    format!("{} {}", id.kind.noun(), id.name)
+}
+
+/// The text after the slash of an ARN ("AmazonS3ReadOnlyAccess").
+fn short_arn(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+impl Step {
+    /// The step's argument as the journal and the progress events record it
+    /// (`detail`), when it tells two steps of the same action apart.
+    fn argument(&self) -> Option<&str> {
+        match self {
+            Step::Attach(x)
+            | Step::Detach(x)
+            | Step::PutInline(x)
+            | Step::DeleteInline(x)
+            | Step::AddRole(x)
+            | Step::RemoveRole(x)
+            | Step::PutBoundary(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The step's `detail` as the journal records it: its argument, or for
+    /// a tagging step the keys it adds.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Step::TagPolicy(tags) | Step::TagRole(tags) | Step::TagInstanceProfile(tags) => {
+                Some(tags.keys().cloned().collect::<Vec<_>>().join(","))
+            }
+            _ => self.argument().map(str::to_owned),
+        }
+    }
+
+    /// Whether a call recorded as `action` with `detail` was this step.
+    pub fn is_call(&self, action: &str, detail: Option<&str>) -> bool {
+        self.action() == action && self.argument().is_none_or(|a| Some(a) == detail)
+    }
+
+    /// The step in words, as in "stopped before attaching X".
+    pub fn words(&self) -> String {
+        match self {
+            Step::CreatePolicy
+            | Step::CreateRole
+            | Step::CreateInstanceProfile
+            | Step::CreateServiceLinkedRole => "creating it".into(),
+            Step::CreatePolicyVersion { .. } => "its new document version".into(),
+            Step::TagPolicy(_) | Step::TagRole(_) | Step::TagInstanceProfile(_) => "tagging".into(),
+            Step::UpdateTrust => "updating the trust policy".into(),
+            Step::PutBoundary(_) => "setting the permissions boundary".into(),
+            Step::DeleteBoundary => "removing the permissions boundary".into(),
+            Step::Attach(arn) => format!("attaching {}", short_arn(arn)),
+            Step::Detach(arn) => format!("detaching {}", short_arn(arn)),
+            Step::PutInline(name) => format!("putting inline policy {name}"),
+            Step::DeleteInline(name) => format!("deleting inline policy {name}"),
+            Step::AddRole(role) => format!("adding role {role}"),
+            Step::RemoveRole(role) => format!("removing role {role}"),
+        }
+    }
+}
+
+/// "3 of 5" with the noun in the right number: "1 of 1 inline policy".
+fn of(done: usize, total: usize, one: &str, many: &str) -> String {
+    format!("{done} of {total} {}", if total == 1 { one } else { many })
+}
+
+/// What of `resource` is in place when `remaining` is what is still to do:
+/// `["exists", "3 of 5 managed policies attached", "not tagged yet"]`, or
+/// `["not created"]` while its create is still to come.
+pub fn in_place(resource: &Resource, remaining: &[Step]) -> Vec<String> {
+    if remaining.iter().any(Step::creates) {
+        return vec!["not created".into()];
+    }
+    let left = |f: fn(&Step) -> bool| remaining.iter().filter(|s| f(s)).count();
+    let mut out = vec!["exists".to_owned()];
+    match &resource.spec {
+        Spec::Role {
+            managed_policy_arns,
+            inline_policies,
+            ..
+        } => {
+            let total = managed_policy_arns.len();
+            if total > 0 {
+                let missing = left(|s| matches!(s, Step::Attach(_)));
+                out.push(format!(
+                    "{} attached",
+                    of(
+                        total.saturating_sub(missing),
+                        total,
+                        "managed policy",
+                        "managed policies"
+                    )
+                ));
+            }
+            let total = inline_policies.len();
+            if total > 0 {
+                let missing = left(|s| matches!(s, Step::PutInline(_)));
+                out.push(format!(
+                    "{} in place",
+                    of(
+                        total.saturating_sub(missing),
+                        total,
+                        "inline policy",
+                        "inline policies"
+                    )
+                ));
+            }
+        }
+        Spec::InstanceProfile { roles } => {
+            let missing = left(|s| matches!(s, Step::AddRole(_)));
+            if !roles.is_empty() {
+                out.push(format!(
+                    "holds {}",
+                    of(
+                        roles.len().saturating_sub(missing),
+                        roles.len(),
+                        "role",
+                        "roles"
+                    )
+                ));
+            }
+        }
+        Spec::ManagedPolicy { .. } | Spec::ServiceLinkedRole { .. } => {}
+    }
+    if left(|s| {
+        matches!(
+            s,
+            Step::TagPolicy(_) | Step::TagRole(_) | Step::TagInstanceProfile(_)
+        )
+    }) > 0
+    {
+        out.push("not tagged yet".into());
+    }
+    out
+}
+
+/// The documents of `resource` that differ from the ones that exist
+/// (`existing`, labelled as [`Resource::documents`] labels them), each as a
+/// unified diff of the pretty-printed JSON: `---` what exists, `+++` the plan.
+/// Documents that grant the same in another order or encoding are not listed.
+pub fn document_differences(
+    resource: &Resource,
+    existing: &BTreeMap<String, Value>,
+) -> Vec<(String, String)> {
+    resource
+        .documents()
+        .into_iter()
+        .filter_map(|(label, planned)| {
+            let have = existing.get(&label)?;
+            if same_document(planned, have) {
+                return None;
+            }
+            let before = pretty(have);
+            let after = pretty(planned);
+            let unified = similar::TextDiff::from_lines(&before, &after)
+                .unified_diff()
+                .header(&format!("{label} (exists)"), &format!("{label} (planned)"))
+                .to_string();
+            Some((label, unified))
+        })
+        .collect()
+}
+
+fn pretty(document: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::EntityKind;
+    use crate::plan::plan_of_valid_toml;
+
+    fn instance_role() -> Resource {
+        let plan = plan_of_valid_toml(include_str!("../../examples/genomics.toml"));
+        plan.get(EntityKind::Role, "ecsInstanceRole")
+            .cloned()
+            .unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn a_difference_is_a_unified_diff_of_what_exists_and_the_plan() {
+        let role = instance_role();
+        let lambda = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let existing = BTreeMap::from([("trust_policy".to_owned(), lambda)]);
+        let found = document_differences(&role, &existing);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (label, unified) = &found[0];
+        assert_eq!(label, "trust_policy");
+        assert!(
+            unified.starts_with("--- trust_policy (exists)\n+++ trust_policy (planned)\n@@"),
+            "{unified}"
+        );
+        assert!(
+            unified.contains("-        \"Service\": \"lambda.amazonaws.com\""),
+            "{unified}"
+        );
+        assert!(
+            unified.contains("+        \"Service\": \"ec2.amazonaws.com\""),
+            "{unified}"
+        );
+        // The same document in another order is no difference.
+        let Spec::Role { trust_policy, .. } = &role.spec else {
+            unreachable!()
+        };
+        let same = BTreeMap::from([("trust_policy".to_owned(), trust_policy.clone())]);
+        assert!(document_differences(&role, &same).is_empty());
+    }
+
+    #[test]
+    fn what_is_in_place_counts_attachments_and_says_what_is_missing() {
+        let role = instance_role();
+        let Spec::Role {
+            managed_policy_arns,
+            ..
+        } = &role.spec
+        else {
+            unreachable!()
+        };
+        let total = managed_policy_arns.len();
+        let remaining = vec![
+            Step::Attach(managed_policy_arns[0].clone()),
+            Step::TagRole(Tags::new()),
+        ];
+        assert_eq!(
+            in_place(&role, &remaining),
+            [
+                "exists".to_owned(),
+                format!("{} of {total} managed policies attached", total - 1),
+                "not tagged yet".to_owned(),
+            ]
+        );
+        assert_eq!(in_place(&role, &[Step::CreateRole]), ["not created"]);
+        assert!(Step::Attach("arn:x/A".into()).is_call("AttachRolePolicy", Some("arn:x/A")));
+        assert!(!Step::Attach("arn:x/A".into()).is_call("AttachRolePolicy", Some("arn:x/B")));
+        assert_eq!(Step::Attach("arn:x/A".into()).words(), "attaching A");
+    }
+}

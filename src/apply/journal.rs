@@ -201,6 +201,103 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
     Ok(entries)
 }
 
+/// What the journal records as done to one entity and not undone since.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Made {
+    created: bool,
+    attached: usize,
+    inline: usize,
+    roles: usize,
+    versions: usize,
+    tagged: bool,
+    trust_updated: bool,
+}
+
+impl Made {
+    /// Counts one call recorded as done; `false` when it deleted the entity.
+    fn record(&mut self, action: &str) -> bool {
+        let less = |n: &mut usize| *n = n.saturating_sub(1);
+        match action {
+            "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" | "CreateServiceLinkedRole" => {
+                self.created = true;
+            }
+            "AttachRolePolicy" => self.attached += 1,
+            "DetachRolePolicy" => less(&mut self.attached),
+            "PutRolePolicy" => self.inline += 1,
+            "DeleteRolePolicy" => less(&mut self.inline),
+            "AddRoleToInstanceProfile" => self.roles += 1,
+            "RemoveRoleFromInstanceProfile" => less(&mut self.roles),
+            "CreatePolicyVersion" => self.versions += 1,
+            "TagPolicy" | "TagRole" | "TagInstanceProfile" => self.tagged = true,
+            "UpdateAssumeRolePolicy" => self.trust_updated = true,
+            "DeletePolicy" | "DeleteRole" | "DeleteInstanceProfile" | "DeleteServiceLinkedRole" => {
+                return false;
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// "created, 3 managed policies attached, tagged".
+    fn words(&self) -> Vec<String> {
+        let count = |n: usize, one: &str, many: &str, done: &str| {
+            (n > 0).then(|| format!("{n} {} {done}", if n == 1 { one } else { many }))
+        };
+        [
+            self.created.then(|| "created".to_owned()),
+            self.trust_updated
+                .then(|| "trust policy updated".to_owned()),
+            count(
+                self.versions,
+                "document version",
+                "document versions",
+                "added",
+            ),
+            count(
+                self.attached,
+                "managed policy",
+                "managed policies",
+                "attached",
+            ),
+            count(self.inline, "inline policy", "inline policies", "put"),
+            count(self.roles, "role", "roles", "added"),
+            self.tagged.then(|| "tagged".to_owned()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// What the journal records onramp did to each entity and not undone
+/// since, in words, by entity in the order first touched: `("role",
+/// "ecsInstanceRole", "created, 3 managed policies attached")`. A run that
+/// stopped part-way shows here as the part it made.
+pub fn made(entries: &[Entry]) -> Vec<(EntityKind, String, String)> {
+    let mut order: Vec<(EntityKind, String)> = Vec::new();
+    let mut made: std::collections::BTreeMap<(EntityKind, String), Made> =
+        std::collections::BTreeMap::new();
+    for entry in entries {
+        let Record::Done { call, .. } = &entry.record else {
+            continue;
+        };
+        let key = (call.kind, call.name.clone());
+        if !order.contains(&key) {
+            order.push(key.clone());
+        }
+        if !made.entry(key.clone()).or_default().record(&call.action) {
+            made.remove(&key);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|key| {
+            let words = made.get(&key)?.words();
+            (!words.is_empty()).then(|| (key.0, key.1, words.join(", ")))
+        })
+        .collect()
+}
+
 /// The default journal file for an account and region, in the current directory.
 pub fn default_path(account_id: &str, region: &str) -> PathBuf {
     PathBuf::from(format!("onramp-{account_id}-{region}.journal.jsonl"))
@@ -273,6 +370,56 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let err = Journal::open(&path).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn what_was_made_is_counted_per_entity_and_undone_work_drops_out() {
+        let done = |action: &str, kind, name: &str| Record::Done {
+            call: Call {
+                action: action.into(),
+                kind,
+                name: name.into(),
+                detail: None,
+            },
+            arn: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.jsonl")).unwrap();
+        for record in [
+            done("CreateRole", EntityKind::Role, "ecsInstanceRole"),
+            done("AttachRolePolicy", EntityKind::Role, "ecsInstanceRole"),
+            done("AttachRolePolicy", EntityKind::Role, "ecsInstanceRole"),
+            done(
+                "CreateInstanceProfile",
+                EntityKind::InstanceProfile,
+                "ecsInstanceRole",
+            ),
+            done("CreatePolicy", EntityKind::ManagedPolicy, "p"),
+            done("AttachRolePolicy", EntityKind::Role, "Theirs"),
+            done("DeletePolicy", EntityKind::ManagedPolicy, "p"),
+        ] {
+            j.append(record).unwrap();
+        }
+        assert_eq!(
+            made(j.entries()),
+            [
+                (
+                    EntityKind::Role,
+                    "ecsInstanceRole".to_owned(),
+                    "created, 2 managed policies attached".to_owned()
+                ),
+                (
+                    EntityKind::InstanceProfile,
+                    "ecsInstanceRole".to_owned(),
+                    "created".to_owned()
+                ),
+                (
+                    EntityKind::Role,
+                    "Theirs".to_owned(),
+                    "1 managed policy attached".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod destroy;
 pub mod diff;
 pub mod journal;
 pub mod observe;
+pub mod ownership;
 pub mod permissions;
 pub mod preflight;
 pub mod run;

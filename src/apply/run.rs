@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 
@@ -16,6 +17,10 @@ use crate::plan::{Plan, Resource, ResourceId, Spec};
 
 /// How many resources are worked on at once.
 pub const CONCURRENCY: usize = 4;
+
+/// How often a long wait on AWS is reported ([`Event::Waiting`]): short
+/// waits, the usual case, say nothing.
+pub const WAIT_REPORT: Duration = Duration::from_secs(5);
 
 /// Progress of an apply, for any front end to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +47,18 @@ pub enum Event {
     },
     /// The SDK is trying a call again after a transient failure.
     Retried { action: String, attempt: u32 },
+    /// A wait on AWS (IAM's eventual consistency, a deletion task) has
+    /// lasted a while; said every [`WAIT_REPORT`] so a person sees why
+    /// nothing moves. `what` reads after "waiting for", like "role
+    /// `AWSServiceRoleForBatch` to appear".
+    Waiting {
+        id: ResourceId,
+        what: String,
+        elapsed_secs: u64,
+        limit_secs: u64,
+    },
+    /// The wait [`Event::Waiting`] told of is over (whatever its outcome).
+    Waited { id: ResourceId },
     /// The resource already matches the plan.
     Unchanged { id: ResourceId },
     /// The resource was not worked on because an earlier step failed.
@@ -53,7 +70,9 @@ pub enum Event {
 pub enum ApplyError {
     #[error("{count} conflict(s); nothing was changed:\n{list}")]
     Conflicts { count: usize, list: String },
-    #[error("{action} on {kind} {name} failed: {error}")]
+    // The error's message, not its `Display`, which would name the action
+    // a second time.
+    #[error("{action} on {kind} {name} failed: {}", error.message)]
     Call {
         action: &'static str,
         kind: &'static str,
@@ -74,7 +93,10 @@ pub struct Report {
     pub created: Vec<ResourceId>,
     pub updated: Vec<ResourceId>,
     pub unchanged: Vec<ResourceId>,
-    /// The ARN of every planned resource, whether created now or before.
+    /// The ARN of every planned resource, whether created now or before:
+    /// the one IAM returned for an entity created now (AWS names a
+    /// service-linked role itself, and an emulator may name it otherwise),
+    /// the planned one for the rest.
     pub arns: BTreeMap<ResourceId, String>,
 }
 
@@ -115,11 +137,19 @@ pub async fn apply(
     }
     let by_id: BTreeMap<ResourceId, &Change> = changes.iter().map(|c| (c.id(), c)).collect();
     let mut report = Report::default();
+    let mut made: BTreeMap<ResourceId, String> = BTreeMap::new();
     let mut failure: Option<ApplyError> = None;
     for wave in waves(plan) {
         if failure.is_some() {
+            // What needs no call is as planned whatever failed before it.
             for r in wave {
-                on_event(Event::NotStarted { id: r.id() });
+                let id = r.id();
+                let unchanged = by_id.get(&id).is_some_and(|c| c.steps.is_empty());
+                on_event(if unchanged {
+                    Event::Unchanged { id }
+                } else {
+                    Event::NotStarted { id }
+                });
             }
             continue;
         }
@@ -133,14 +163,19 @@ pub async fn apply(
                 run_planned(cloud, resource, change, journal, on_event, stop)
             })
             .collect();
-        let results: Vec<(ResourceId, Result<(), ApplyError>)> = stream::iter(tasks)
+        let results: Vec<(ResourceId, Result<Option<String>, ApplyError>)> = stream::iter(tasks)
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
         for (id, result) in results {
             match result {
-                Ok(()) => match by_id.get(&id).map(|c| c.state) {
-                    Some(State::Create) => report.created.push(id),
+                Ok(arn) => match by_id.get(&id).map(|c| c.state) {
+                    Some(State::Create) => {
+                        if let Some(arn) = arn {
+                            made.insert(id.clone(), arn);
+                        }
+                        report.created.push(id);
+                    }
                     Some(State::Update) => report.updated.push(id),
                     _ => report.unchanged.push(id),
                 },
@@ -160,6 +195,7 @@ pub async fn apply(
         .resources
         .iter()
         .map(|r| (r.id(), r.arn.clone()))
+        .chain(made)
         .collect();
     Ok(report)
 }
@@ -194,10 +230,10 @@ async fn run_planned(
     journal: &Mutex<Journal>,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
-) -> (ResourceId, Result<(), ApplyError>) {
+) -> (ResourceId, Result<Option<String>, ApplyError>) {
     let result = match change {
         Some(change) => run_resource(cloud, resource, change, journal, on_event, stop).await,
-        None => Ok(()),
+        None => Ok(None),
     };
     (resource.id(), result)
 }
@@ -209,12 +245,13 @@ async fn run_resource(
     journal: &Mutex<Journal>,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
-) -> Result<(), ApplyError> {
+) -> Result<Option<String>, ApplyError> {
     if change.steps.is_empty() {
         on_event(Event::Unchanged { id: resource.id() });
-        return Ok(());
+        return Ok(None);
     }
     let id = resource.id();
+    let mut created = None;
     for step in &change.steps {
         if stop.load(Ordering::SeqCst) {
             on_event(Event::NotStarted { id });
@@ -248,9 +285,9 @@ async fn run_resource(
         let detail = if step.creates() {
             Some(resource.arn.clone())
         } else {
-            detail(step)
+            step.detail()
         };
-        journaled(
+        let made = journaled(
             journal,
             on_event,
             &id,
@@ -260,41 +297,100 @@ async fn run_resource(
         )
         .await?;
         if step.creates() {
-            let (kind, id) = match resource.kind() {
-                EntityKind::ManagedPolicy => (WaitFor::Policy, resource.arn.as_str()),
-                EntityKind::Role => (WaitFor::Role, resource.name.as_str()),
-                EntityKind::InstanceProfile => (WaitFor::InstanceProfile, resource.name.as_str()),
-            };
-            // Later steps and dependent resources need to see it (IAM is
-            // eventually consistent).
-            cloud
-                .wait_until_exists(kind, id)
-                .await
-                .map_err(|error| ApplyError::Call {
-                    action: "Wait",
-                    kind: resource.kind().noun(),
-                    name: resource.name.clone(),
-                    error,
-                })?;
+            wait_until_visible(cloud, resource, made.as_deref(), on_event).await?;
+            created = made;
         }
     }
-    Ok(())
+    Ok(created)
 }
 
-fn detail(step: &Step) -> Option<String> {
-    match step {
-        Step::Attach(x)
-        | Step::Detach(x)
-        | Step::PutInline(x)
-        | Step::DeleteInline(x)
-        | Step::AddRole(x)
-        | Step::RemoveRole(x)
-        | Step::PutBoundary(x) => Some(x.clone()),
-        Step::TagPolicy(tags) | Step::TagRole(tags) | Step::TagInstanceProfile(tags) => {
-            Some(tags.keys().cloned().collect::<Vec<_>>().join(","))
+/// Waits until a just-created entity is visible, so that later steps and
+/// dependent resources can use it (IAM is eventually consistent), telling
+/// `on_event` while the wait lasts.
+///
+/// A role is waited for by the name in the ARN IAM returned: AWS names a
+/// service-linked role itself, and an emulator may name it otherwise than
+/// the plan (moto: `AWSServiceRoleForbatch`), which would make a wait on
+/// the planned name last its full minute and fail.
+async fn wait_until_visible(
+    cloud: &dyn Cloud,
+    resource: &Resource,
+    made_arn: Option<&str>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+) -> Result<(), ApplyError> {
+    let (kind, name) = match resource.kind() {
+        EntityKind::ManagedPolicy => (WaitFor::Policy, resource.arn.as_str()),
+        EntityKind::Role => (
+            WaitFor::Role,
+            made_arn
+                .and_then(name_in_arn)
+                .unwrap_or(resource.name.as_str()),
+        ),
+        EntityKind::InstanceProfile => (WaitFor::InstanceProfile, resource.name.as_str()),
+    };
+    let what = format!(
+        "{} {} to appear",
+        resource.noun(),
+        if kind == WaitFor::Policy {
+            &resource.name
+        } else {
+            name
         }
-        _ => None,
+    );
+    reporting_wait(
+        cloud.wait_until_exists(kind, name),
+        on_event,
+        &resource.id(),
+        &what,
+    )
+    .await
+    .map_err(|error| ApplyError::Call {
+        action: "Wait",
+        kind: resource.kind().noun(),
+        name: resource.name.clone(),
+        error,
+    })
+}
+
+/// The entity name at the end of an ARN (`…:role/path/NAME`).
+pub fn name_in_arn(arn: &str) -> Option<&str> {
+    let (_, resource) = arn.rsplit_once(':')?;
+    let name = resource.rsplit('/').next()?;
+    (!name.is_empty() && resource.contains('/')).then_some(name)
+}
+
+/// Runs `future` (a wait on AWS), sending [`Event::Waiting`] every
+/// [`WAIT_REPORT`] while it lasts and [`Event::Waited`] when it ends after
+/// one was sent. Shared by apply and destroy.
+pub(crate) async fn reporting_wait<T>(
+    future: impl std::future::Future<Output = T>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+    id: &ResourceId,
+    what: &str,
+) -> T {
+    let started = Instant::now();
+    let mut ticks =
+        tokio::time::interval_at(tokio::time::Instant::now() + WAIT_REPORT, WAIT_REPORT);
+    let mut told = false;
+    tokio::pin!(future);
+    let out = loop {
+        tokio::select! {
+            out = &mut future => break out,
+            _ = ticks.tick() => {
+                told = true;
+                on_event(Event::Waiting {
+                    id: id.clone(),
+                    what: what.to_owned(),
+                    elapsed_secs: started.elapsed().as_secs(),
+                    limit_secs: crate::cloud::sdk::MAX_WAIT.as_secs(),
+                });
+            }
+        }
+    };
+    if told {
+        on_event(Event::Waited { id: id.clone() });
     }
+    out
 }
 
 /// Makes one mutating call between an intent and a result record, both

@@ -14,6 +14,7 @@ use crate::answers::ValidAnswers;
 use crate::apply::diff::{Change, State};
 use crate::apply::journal::{self, Journal};
 use crate::apply::observe;
+use crate::apply::ownership;
 use crate::apply::permissions::{Audience, Outcome as Preflight};
 use crate::apply::preflight;
 use crate::apply::run::{self, ApplyError, Event, Report};
@@ -30,6 +31,8 @@ struct Observed {
     valid: ValidAnswers,
     plan: Plan,
     changes: Vec<Change>,
+    /// The documents that differ from what exists, per resource.
+    differences: output::Differences,
 }
 
 /// Everything up to the diff: answers, identity, plan, lint (against the
@@ -52,13 +55,16 @@ async fn observed(
             output::findings_text(&findings)
         )));
     }
-    let changes = observe::changes(cloud.as_ref(), &plan).await?;
+    let observations = observe::observations(cloud.as_ref(), &plan).await?;
+    let differences = output::differences(&plan, &observations);
+    let changes = observations.into_iter().map(|o| o.change).collect();
     Ok(Observed {
         cloud,
         identity,
         valid,
         plan,
         changes,
+        differences,
     })
 }
 
@@ -71,10 +77,15 @@ pub async fn status(
 ) -> Result<Outcome, Failure> {
     // No permission preflight here: `status` only reads, often from
     // scripts, and `apply` checks before it changes anything.
-    let Observed { plan, changes, .. } = observed(ctx, path, stderr).await?;
+    let Observed {
+        plan,
+        changes,
+        differences,
+        ..
+    } = observed(ctx, path, stderr).await?;
     let text = match format {
-        PlanFormat::Text => output::changes_text(&plan, &changes),
-        PlanFormat::Json => output::changes_json(&plan, &changes),
+        PlanFormat::Text => output::changes_text(&plan, &changes, &differences),
+        PlanFormat::Json => output::changes_json(&plan, &changes, &differences),
     };
     write(stdout, &text)?;
     Ok(Outcome::Success)
@@ -95,24 +106,39 @@ pub async fn apply(
         valid,
         plan,
         changes,
+        differences,
     } = observed(ctx, path, stderr).await?;
+    let invocation = invocation(ctx);
     let text = format == PlanFormat::Text;
     if text {
-        write(stdout, &output::changes_text(&plan, &changes))?;
+        write(stdout, &output::changes_text(&plan, &changes, &differences))?;
     }
     if changes.iter().any(|c| c.state != State::Unchanged) {
         // Before any change, with or without --yes (a dry run is where a
         // person would rather learn it). Warnings only, on stderr.
         let outcome =
             preflight::preflight(cloud.as_ref(), &identity.arn, &plan, Audience::Headless).await;
-        if let Some(warning) = preflight_warning(&outcome) {
+        let export = output::command_line(&invocation, &export_args(path));
+        if let Some(warning) = preflight_warning(&outcome, &export) {
             write(stderr, &warning)?;
         }
+    }
+    let target = &plan.target;
+    let journal_path = journal_path.map_or_else(
+        || journal::default_path(&target.account_id, &target.region),
+        Path::to_owned,
+    );
+    let notices = ownership_notices(&journal_path, &plan, &changes)?;
+    for warning in &notices.warnings {
+        write(stderr, &format!("onramp: warning: {warning}\n"))?;
+    }
+    if let Some(why) = notices.wrong_journal {
+        return Err(Failure::usage(format!("nothing was changed. {why}")));
     }
     let conflicts = changes.iter().any(|c| c.state == State::Conflict);
     if !yes {
         if !text {
-            write(stdout, &output::changes_json(&plan, &changes))?;
+            write(stdout, &output::changes_json(&plan, &changes, &differences))?;
         }
         write(
             stderr,
@@ -133,16 +159,30 @@ pub async fn apply(
         } else {
             write(
                 stdout,
-                &result_json(&plan, &changes, None, Ok(&arns_only(&plan)), None),
+                &result_json(
+                    &valid,
+                    &plan,
+                    &changes,
+                    None,
+                    Ok(&arns_only(&plan)),
+                    None,
+                    None,
+                ),
             )?;
         }
         return Ok(Outcome::Success);
     }
-    let target = &plan.target;
-    let journal_path = journal_path.map_or_else(
-        || journal::default_path(&target.account_id, &target.region),
-        Path::to_owned,
-    );
+    if conflicts {
+        // Decided before anything is printed or opened: a run that will not
+        // start must not announce itself, nor leave an empty journal.
+        if !text {
+            write(stdout, &output::changes_json(&plan, &changes, &differences))?;
+        }
+        return Err(Failure::failed(format!(
+            "nothing was changed; settle the conflicts above, then run again:\n{}",
+            conflict_list(&changes)
+        )));
+    }
     let journal =
         Mutex::new(Journal::open(&journal_path).map_err(|e| Failure::failed(e.to_string()))?);
     if text {
@@ -168,19 +208,27 @@ pub async fn apply(
     };
     let stop = AtomicBool::new(false);
     let applying = run::apply(cloud.as_ref(), &plan, &changes, &journal, &on_event, &stop);
+    let tally = std::cell::RefCell::new(output::RunTally::new(&plan, &changes));
     let print = |event: &Event| {
+        tally.borrow_mut().record(event);
         if text {
-            write(stdout, &output::event_line(event))
+            write(stdout, &tally.borrow().line(event))
         } else {
             Ok(())
         }
     };
     let ended = interruptible::drive(applying, &mut rx, &stop, print, stderr).await?;
+    let tally = tally.into_inner();
     let journal_display = journal_path.display().to_string();
     let next = format!(
-        "The journal {journal_display} records every call made; run apply again with it to resume, or `onramp destroy --journal {journal_display} --yes` to undo."
+        "The journal {journal_display} records every call made; to resume, run `{}`; to undo, run `{}`.",
+        output::command_line(&invocation, &resume_args(path, &journal_path)),
+        output::undo_command(&invocation, &journal_path),
     );
     let Ended::Finished(result) = ended else {
+        if text {
+            write(stdout, &tally.text())?;
+        }
         return Err(interruptible::abandoned(&next));
     };
     // What was just made, read back and judged: can each role and policy
@@ -196,32 +244,115 @@ pub async fn apply(
         write(
             stdout,
             &result_json(
+                &valid,
                 &plan,
                 &changes,
                 Some(&journal_display),
                 result.as_ref(),
                 verified.as_deref(),
+                Some(&tally),
             ),
         )?;
     }
     match result {
         Ok(report) => {
             if text {
-                write(stdout, &output::report_text(&plan, &report))?;
+                write(stdout, &output::report_text(&plan, &valid, &report))?;
+                write(
+                    stdout,
+                    &format!(
+                        "\nThe journal {journal_display} records every call made; to undo, run `{}`.\n",
+                        output::undo_command(&invocation, &journal_path)
+                    ),
+                )?;
                 if let Some(outcomes) = &verified {
-                    write(stdout, &crate::verify::summary_text(outcomes))?;
+                    let verify = output::verify_command(&invocation, path);
+                    write(
+                        stdout,
+                        &crate::verify::summary_text(outcomes, Some(&verify)),
+                    )?;
                 }
             }
             Ok(Outcome::Success)
         }
-        Err(ApplyError::Conflicts { list, .. }) => Err(Failure::failed(format!(
-            "nothing was changed; conflicts:\n{list}"
-        ))),
-        Err(ApplyError::Stopped) => Err(Failure::interrupted(format!(
-            "stopped on request after the calls in flight.\n{next}"
-        ))),
-        Err(e) => Err(Failure::failed(format!("{e}\n{next}"))),
+        Err(e) => {
+            if text {
+                write(stdout, &tally.text())?;
+            }
+            Err(match e {
+                ApplyError::Stopped => Failure::interrupted(format!(
+                    "stopped on request after the calls in flight.\n{next}"
+                )),
+                e => Failure::failed(format!("{e}\n{next}")),
+            })
+        }
     }
+}
+
+/// The options in use that a printed command must repeat.
+pub(super) fn invocation(ctx: &Context<'_>) -> output::Invocation {
+    output::Invocation {
+        demo: ctx.cli.demo,
+        profile: ctx.cli.profile.clone(),
+        region: ctx.cli.region.clone(),
+        endpoint_url: ctx.cli.endpoint_url.clone(),
+    }
+}
+
+/// `--answers FILE`, when the answers came from a file (the demo's need none).
+fn answers_args(path: Option<&Path>) -> Vec<String> {
+    path.map(|p| vec!["--answers".to_owned(), p.display().to_string()])
+        .unwrap_or_default()
+}
+
+/// What a person must know about whose resources this run touches (see
+/// [`ownership`]), from the journal as it is before the run.
+fn ownership_notices(
+    journal_path: &Path,
+    plan: &Plan,
+    changes: &[Change],
+) -> Result<ownership::Notices, Failure> {
+    let entries = if journal_path.exists() {
+        journal::read(journal_path).map_err(|e| Failure::failed(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    Ok(ownership::notices(
+        &entries,
+        &journal_path.display().to_string(),
+        plan,
+        changes,
+    ))
+}
+
+/// The `apply` that resumes from `journal`.
+fn resume_args(path: Option<&Path>, journal: &Path) -> Vec<String> {
+    let mut args = vec!["apply".to_owned()];
+    args.extend(answers_args(path));
+    args.extend([
+        "--journal".to_owned(),
+        journal.display().to_string(),
+        "--yes".to_owned(),
+    ]);
+    args
+}
+
+/// The `export` that writes the policy the caller needs.
+fn export_args(path: Option<&Path>) -> Vec<String> {
+    let mut args = vec!["export".to_owned()];
+    args.extend(answers_args(path));
+    args.extend(["--format".to_owned(), "admin-policy".to_owned()]);
+    args
+}
+
+/// One line per conflict: the kind, the name, and why.
+fn conflict_list(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .filter(|c| c.state == State::Conflict)
+        .map(|c| format!("  {} {}: {}", c.kind.noun(), c.name, c.reasons.join("; ")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// How many missing permissions the warning names.
@@ -229,7 +360,7 @@ const NAMED: usize = 5;
 
 /// What `apply` tells about the permission preflight on stderr, if anything:
 /// nothing when every check passed.
-fn preflight_warning(outcome: &Preflight) -> Option<String> {
+fn preflight_warning(outcome: &Preflight, export: &str) -> Option<String> {
     match outcome {
         Preflight::Allowed { .. } => None,
         Preflight::Missing { checked, denied } => {
@@ -243,10 +374,9 @@ fn preflight_warning(outcome: &Preflight) -> Option<String> {
             if denied.len() > NAMED {
                 text.push_str(&format!("  … and {} more\n", denied.len() - NAMED));
             }
-            text.push_str(
-                "onramp: the apply stops at the first call IAM denies; `onramp export --format admin-policy` \
-                 (with the same answers) writes the policy the caller needs\n",
-            );
+            text.push_str(&format!(
+                "onramp: the apply stops at the first call IAM denies; `{export}` writes the policy the caller needs\n"
+            ));
             Some(text)
         }
         Preflight::Root => Some(
@@ -271,12 +401,17 @@ fn arns_only(plan: &Plan) -> Report {
     }
 }
 
+/// `apply --format json`: `arns` (each with `for` and `goes_in` when it goes
+/// in a setting) after a success; `error` and `incomplete` (each planned
+/// resource that does not exist as planned) after a failure.
 fn result_json(
+    valid: &ValidAnswers,
     plan: &Plan,
     changes: &[Change],
     journal: Option<&str>,
     result: Result<&Report, &ApplyError>,
     verified: Option<&[crate::verify::Outcome]>,
+    tally: Option<&output::RunTally>,
 ) -> String {
     let mut value = json!({
         "account_id": plan.target.account_id,
@@ -284,13 +419,21 @@ fn result_json(
         "journal": journal,
         "changes": changes,
     });
+    let destinations = output::destinations(valid, plan, |_| true);
     match result {
         Ok(report) => {
             value["result"] = json!("ok");
             let arns: Vec<_> = report
                 .arns
                 .iter()
-                .map(|(id, arn)| json!({"kind": id.kind, "name": id.name, "arn": arn}))
+                .map(|(id, arn)| {
+                    let mut entry = json!({"kind": id.kind, "name": id.name, "arn": arn});
+                    if let Some(d) = destinations.iter().find(|d| d.id == *id) {
+                        entry["for"] = json!(d.what);
+                        entry["goes_in"] = json!(d.goes_in);
+                    }
+                    entry
+                })
                 .collect();
             value["arns"] = json!(arns);
             if let Some(outcomes) = verified {
@@ -302,6 +445,9 @@ fn result_json(
         Err(e) => {
             value["result"] = json!("failed");
             value["error"] = json!(e.to_string());
+            if let Some(tally) = tally {
+                value["incomplete"] = tally.json();
+            }
         }
     }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
@@ -313,6 +459,8 @@ fn result_json(
 mod tests {
     use super::*;
     use crate::apply::permissions::Denied;
+
+    const EXPORT: &str = "onramp export --format admin-policy";
 
     fn denied(n: usize) -> Vec<Denied> {
         (0..n)
@@ -327,15 +475,21 @@ mod tests {
 
     #[test]
     fn nothing_is_said_when_every_check_passed() {
-        assert_eq!(preflight_warning(&Preflight::Allowed { checked: 9 }), None);
+        assert_eq!(
+            preflight_warning(&Preflight::Allowed { checked: 9 }, EXPORT),
+            None
+        );
     }
 
     #[test]
     fn missing_permissions_are_named_up_to_five_with_the_way_out() {
-        let text = preflight_warning(&Preflight::Missing {
-            checked: 40,
-            denied: denied(7),
-        })
+        let text = preflight_warning(
+            &Preflight::Missing {
+                checked: 40,
+                denied: denied(7),
+            },
+            EXPORT,
+        )
         .unwrap_or_default();
         assert!(
             text.starts_with(
@@ -358,11 +512,13 @@ mod tests {
 
     #[test]
     fn root_and_unchecked_are_one_line_each() {
-        let root = preflight_warning(&Preflight::Root).unwrap_or_default();
+        let root = preflight_warning(&Preflight::Root, EXPORT).unwrap_or_default();
         assert!(root.contains("root user") && root.contains("no permission check needed"));
         assert_eq!(root.lines().count(), 1);
-        let unchecked =
-            preflight_warning(&Preflight::Unchecked("SimulatePrincipalPolicy: no".into()));
+        let unchecked = preflight_warning(
+            &Preflight::Unchecked("SimulatePrincipalPolicy: no".into()),
+            EXPORT,
+        );
         assert_eq!(
             unchecked.as_deref(),
             Some(

@@ -51,7 +51,10 @@ pub async fn destroy(
         )));
     }
     let pending = undo::pending(&entries);
-    write(stdout, &output::undo_text(&pending))?;
+    write(
+        stdout,
+        &output::undo_text(&pending, &journal::made(&entries)),
+    )?;
     if !yes {
         write(
             stderr,
@@ -76,8 +79,8 @@ pub async fn destroy(
     let print = |event: &Event| write(stdout, &output::event_line(event));
     let ended = interruptible::drive(undoing, &mut rx, &stop, print, stderr).await?;
     let again = format!(
-        "`onramp destroy --journal {} --yes` undoes the rest.",
-        path.display()
+        "`{}` undoes the rest.",
+        output::undo_command(&super::apply::invocation(ctx), path)
     );
     let Ended::Finished(result) = ended else {
         return Err(interruptible::abandoned(&again));
@@ -92,8 +95,9 @@ pub async fn destroy(
         Ok(Outcome::Success)
     } else {
         Err(Failure::failed(format!(
-            "{} item(s) could not be undone; fix the cause and run destroy again with the same journal",
-            report.failed.len()
+            "{} could not be undone; fix the cause, then run `{}`",
+            output::plural(report.failed.len(), "item", "items"),
+            output::undo_command(&super::apply::invocation(ctx), path)
         )))
     }
 }

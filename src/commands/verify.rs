@@ -29,6 +29,9 @@ pub async fn verify(
             verify::check(&intents, |s| verify::offline::evidence(&plan, s)),
         ),
         Some(cloud) => {
+            // No credentials, a wrong endpoint: said once, not as the
+            // reason of every intent.
+            cloud.identity().await?;
             let mut outcomes = verify::online::check(cloud.as_ref(), &plan, &intents).await;
             match verify::online::simulate(cloud.as_ref(), &plan, &intents).await {
                 Ok(decisions) => verify::with_simulation(&mut outcomes, &decisions),

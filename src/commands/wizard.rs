@@ -14,7 +14,7 @@ use crate::tui::worker::Connector;
 pub async fn wizard(ctx: &Context<'_>) -> Result<Outcome, Failure> {
     if !ctx.env.terminal {
         return Err(Failure::usage(
-            "the wizard needs a terminal (stdin and stdout); in scripts use `onramp plan --demo`, `onramp plan --answers FILE` or `onramp apply --answers FILE --yes` (see `onramp --help`)",
+            "the wizard needs a terminal (stdin and stdout). In scripts, use the commands `plan` and `apply --yes` with `--answers` and your answers file, or try `onramp --demo plan` (see `onramp --help`)",
         ));
     }
     let answers = match (&ctx.cli.answers, ctx.cli.demo) {
@@ -42,6 +42,7 @@ pub async fn wizard(ctx: &Context<'_>) -> Result<Outcome, Failure> {
             })
         }),
         endpoint_url: ctx.cli.endpoint_url.clone(),
+        profile: ctx.cli.profile.clone(),
         // Exports of the demo are scratch like its journal; the rest go here.
         export_dir: ctx.cli.demo.then(std::env::temp_dir),
         theme: Theme::from_env(ctx.env.no_color.as_deref()),

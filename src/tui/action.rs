@@ -47,6 +47,9 @@ pub enum Action {
     Observed {
         generation: u64,
         result: Result<Vec<Observation>, String>,
+        /// The journal the run would write to, as it is now (empty when it
+        /// does not exist or cannot be read: apply says why, then).
+        journal: Vec<crate::apply::journal::Entry>,
     },
     /// Progress of the apply.
     Progress(Event),
@@ -81,7 +84,12 @@ pub enum Effect {
     /// Ask Access Analyzer about one document (`ValidatePolicy`).
     Validate { kind: PolicyKind, text: String },
     /// Read what exists of `plan` (reads only).
-    Observe { generation: u64, plan: Box<Plan> },
+    Observe {
+        generation: u64,
+        plan: Box<Plan>,
+        /// The journal the apply would use, read beside the account.
+        journal: PathBuf,
+    },
     /// Make the changes, journaled in `journal`.
     Apply {
         plan: Box<Plan>,
@@ -95,6 +103,11 @@ pub enum Effect {
     },
     /// Stop the apply after the calls in flight.
     StopApply,
+    /// Start no new call of the apply until resumed (while asking whether
+    /// to stop).
+    PauseApply,
+    /// Let the apply start calls again.
+    ResumeApply,
     /// Write the answers file.
     SaveAnswers { path: PathBuf, text: String },
     /// Write the plan as a template, a script or policy files to `path`.
@@ -122,6 +135,8 @@ impl Effect {
             Effect::Apply { .. } => "apply",
             Effect::Verify { .. } => "verify",
             Effect::StopApply => "stop-apply",
+            Effect::PauseApply => "pause-apply",
+            Effect::ResumeApply => "resume-apply",
             Effect::SaveAnswers { .. } => "save-answers",
             Effect::Export { .. } => "export",
             Effect::Suspend => "suspend",

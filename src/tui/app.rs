@@ -2,7 +2,6 @@
 //! changed, [`Effect`]s out. Nothing here touches the terminal, the network or
 //! the disk; the screens (`screens/`) handle their own keys and drawing.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
@@ -11,11 +10,15 @@ use serde_json::Value;
 use super::action::{Action, Effect, Observation};
 use super::screens;
 use super::theme::Theme;
-use crate::answers::{Answers, Environment, FieldError, ValidAnswers, ValidationErrors};
+use super::widgets::chrome::{MIN_HEIGHT, MIN_WIDTH};
+use crate::answers::{
+    Answers, Environment, FieldError, Genomics, ParallelCluster, ValidAnswers, ValidationErrors,
+};
 use crate::cli::Outcome;
 use crate::cloud::{Bucket, Identity, Quotas};
 use crate::export::Format as ExportFormat;
-use crate::plan::lint::{self, Finding};
+use crate::plan::edits::Edit;
+use crate::plan::lint::Finding;
 use crate::plan::{self as planner, Plan, ResourceId};
 
 /// The wizard's screens, in the order the console walkthrough takes them.
@@ -108,6 +111,8 @@ pub struct Config {
     pub journal: Option<PathBuf>,
     /// The endpoint in use when it is not AWS's own, to show on the welcome screen.
     pub endpoint_url: Option<String>,
+    /// `--profile`, repeated in the commands the wizard prints.
+    pub profile: Option<String>,
     /// Where exports are written; else the current directory.
     pub export_dir: Option<PathBuf>,
     pub theme: Theme,
@@ -139,8 +144,11 @@ pub struct App {
     pub saved_answers: Answers,
     pub identity: Loading<Identity>,
     pub account_buckets: Loading<Vec<Bucket>>,
-    /// Documents edited by hand; they replace the generated ones.
-    pub edits: BTreeMap<DocRef, Value>,
+    /// Hand edits whose document the plan does not have now (a toggle took
+    /// it away): kept aside so that they come back with it, and left out of
+    /// the answers (and so of what is saved) meanwhile. The live edits are
+    /// the answers' own `edits`.
+    pub parked_edits: Vec<Edit>,
     /// Answers → plan → lint, recomputed whenever the answers change.
     pub derived: Derived,
     pub scope: screens::scope::State,
@@ -213,7 +221,7 @@ impl App {
             saved_answers: answers.clone(),
             identity: Loading::Loading,
             account_buckets: Loading::Loading,
-            edits: BTreeMap::new(),
+            parked_edits: Vec::new(),
             derived: Derived::default(),
             scope: screens::scope::State::default(),
             buckets: screens::buckets::State::default(),
@@ -249,7 +257,38 @@ impl App {
 
     /// Whether quitting now would lose something: unsaved answers or an apply in flight.
     pub fn work_pending(&self) -> bool {
-        self.answers != self.saved_answers || self.run.in_flight()
+        meaning_of(&self.answers) != meaning_of(&self.saved_answers) || self.run.in_flight()
+    }
+
+    /// The region the plan is for, from the first frame: the answers' own,
+    /// else `--region`, else `AWS_REGION` / `AWS_DEFAULT_REGION` (as
+    /// validation resolves it). Known before the answers are valid (no
+    /// bucket chosen yet, say); `None` when not set, not a region name, or
+    /// the answers and `--region` disagree (validation then says why).
+    pub fn region(&self) -> Option<&str> {
+        if let Some(valid) = &self.derived.valid {
+            return Some(valid.target().region.as_str());
+        }
+        let environment = &self.config.environment;
+        if let (Some(file), Some(flag)) = (&self.answers.region, &environment.region_flag)
+            && file != flag
+        {
+            return None;
+        }
+        self.answers
+            .region
+            .as_deref()
+            .or(environment.region_flag.as_deref())
+            .or(environment.region_env.as_deref())
+            .filter(|r| crate::rules::region(r).is_ok())
+    }
+
+    /// Whether the terminal, as last reported, is too small to show the
+    /// wizard (the view then shows only a message). An unknown size (0×0,
+    /// before the first report) is not too small.
+    pub fn too_small(&self) -> bool {
+        let (width, height) = self.size;
+        self.size != (0, 0) && (width < MIN_WIDTH || height < MIN_HEIGHT)
     }
 
     /// Whether anything animates (a spinner), so the loop needs ticks.
@@ -274,6 +313,36 @@ impl App {
 
     /// Re-validates and re-plans after the answers or edits changed.
     pub fn refresh(&mut self) {
+        // Parked edits go back first: their document may be planned again.
+        self.answers.edits.append(&mut self.parked_edits);
+        self.answers
+            .edits
+            .sort_by(|a, b| (a.kind, &a.name, &a.document).cmp(&(b.kind, &b.name, &b.document)));
+        self.derived = self.derive();
+        let unmatched: Vec<usize> = self
+            .derived
+            .plan
+            .iter()
+            .flat_map(|p| &p.edits)
+            .filter(|o| o.state == crate::plan::edits::State::Unmatched)
+            .map(|o| o.index)
+            .collect();
+        if !unmatched.is_empty() {
+            let (parked, live) = std::mem::take(&mut self.answers.edits)
+                .into_iter()
+                .enumerate()
+                .partition::<Vec<_>, _>(|(i, _)| unmatched.contains(i));
+            self.answers.edits = live.into_iter().map(|(_, e)| e).collect();
+            self.parked_edits = parked.into_iter().map(|(_, e)| e).collect();
+            self.derived = self.derive();
+        }
+        self.derived.findings.extend(self.parked_findings());
+        self.derived.findings.sort_by_key(|f| f.level);
+        self.preview.clamp(self.documents().len());
+    }
+
+    /// Answers → plan (with the live edits) → lint and intents.
+    fn derive(&self) -> Derived {
         let mut environment = self.config.environment.clone();
         if let Some(identity) = self.identity.ready() {
             environment.account_id = Some(identity.account_id.clone());
@@ -287,20 +356,10 @@ impl App {
                     derived.errors.push(e);
                 }
                 match planner::plan(&valid) {
-                    Ok(mut plan) => {
-                        self.apply_edits(&mut plan);
+                    Ok(plan) => {
                         let quotas = super::advice::lint_quotas(&self.quotas);
-                        derived.findings = lint::lint_with(&plan, &quotas);
-                        let intents = crate::verify::intents(&valid, &plan);
-                        derived.intents = crate::verify::check(&intents, |s| {
-                            crate::verify::offline::evidence(&plan, s)
-                        });
-                        derived
-                            .findings
-                            .extend(crate::verify::failures_as_findings(&derived.intents));
-                        // Errors first, wherever findings are listed in a
-                        // panel that may be too short for all of them.
-                        derived.findings.sort_by_key(|f| f.level);
+                        (derived.findings, derived.intents) =
+                            crate::verify::offline::checked(&valid, &plan, &quotas);
                         derived.plan = Some(plan);
                     }
                     Err(e) => derived.errors.push(FieldError {
@@ -312,24 +371,73 @@ impl App {
             }
             Err(ValidationErrors(errors)) => derived.errors = errors,
         }
-        self.derived = derived;
-        self.preview.clamp(self.documents().len());
+        derived
     }
 
-    /// Replaces generated documents with the ones edited by hand. Edits of
-    /// documents no longer in the plan are kept (the user may come back).
-    fn apply_edits(&self, plan: &mut Plan) {
-        for (doc, value) in &self.edits {
-            let Some(resource) = plan.resources.iter_mut().find(|r| r.id() == doc.id) else {
-                continue;
-            };
-            if let Some(document) = resource.document_mut(&doc.label) {
-                *document = value.clone();
-                resource
-                    .notes
-                    .push(format!("{} edited by hand in the wizard", doc.label));
-            }
-        }
+    /// One note per parked edit, so that setting one aside is never silent.
+    fn parked_findings(&self) -> Vec<Finding> {
+        self.parked_edits
+            .iter()
+            .map(|e| Finding {
+                level: crate::plan::lint::Level::Warning,
+                code: "edit-aside",
+                resource: e.name.clone(),
+                message: format!(
+                    "your edit of the {} is kept aside: the plan has no such document now; \
+                     it comes back when the document does, and is not saved meanwhile",
+                    crate::plan::edits::describe(&e.id(), &e.document)
+                ),
+            })
+            .collect()
+    }
+
+    /// The hand edit of `doc`, if it has one.
+    pub fn edit_of(&self, doc: &DocRef) -> Option<&Edit> {
+        self.answers
+            .edits
+            .iter()
+            .find(|e| e.is_of(&doc.id, &doc.label))
+    }
+
+    /// What became of `doc`'s edit in the plan: applied, or made from a
+    /// document onramp no longer generates.
+    pub fn edit_outcome(&self, doc: &DocRef) -> Option<&crate::plan::edits::Outcome> {
+        self.derived
+            .plan
+            .as_ref()?
+            .edits
+            .iter()
+            .find(|o| o.id == doc.id && o.label == doc.label)
+    }
+
+    /// Saves `document` as the hand edit of `doc`, made from what onramp
+    /// generates for it now (so saving again settles an edit made from an
+    /// older document).
+    pub fn save_edit(&mut self, doc: &DocRef, document: &Value) {
+        let generated = match self.edit_outcome(doc).and_then(|o| o.generated()) {
+            Some(generated) => generated.clone(),
+            None => match self
+                .derived
+                .plan
+                .as_ref()
+                .and_then(|p| screens::preview::document(p, doc))
+            {
+                Some(generated) => generated.clone(),
+                None => return,
+            },
+        };
+        self.drop_edit(doc);
+        self.answers
+            .edits
+            .push(Edit::new(&doc.id, &doc.label, &generated, document));
+        self.refresh();
+    }
+
+    /// Drops `doc`'s hand edit; whether it had one.
+    pub fn drop_edit(&mut self, doc: &DocRef) -> bool {
+        let before = self.answers.edits.len();
+        self.answers.edits.retain(|e| !e.is_of(&doc.id, &doc.label));
+        self.answers.edits.len() != before
     }
 
     /// Every document of the plan, in plan order.
@@ -452,6 +560,7 @@ impl App {
         self.review.observed = Loading::Loading;
         vec![Effect::Observe {
             generation: self.review.generation,
+            journal: screens::confirm::journal_path(self, plan),
             plan: Box::new(plan.clone()),
         }]
     }
@@ -463,6 +572,35 @@ impl App {
     }
 }
 
+/// The answers as far as what they set up goes, to tell whether anything
+/// is unsaved: the order buckets were picked in, and a part turned off
+/// with nothing chosen in it (from visiting the scope screen), make no
+/// difference.
+fn meaning_of(answers: &Answers) -> Answers {
+    let mut answers = answers.clone();
+    if let Some(g) = &mut answers.genomics {
+        g.buckets.sort();
+        g.buckets.dedup();
+        g.job_role_policy_arns.sort();
+        g.job_role_policy_arns.dedup();
+    }
+    let untouched_genomics = Genomics {
+        enabled: false,
+        ..Genomics::default()
+    };
+    if answers.genomics.as_ref() == Some(&untouched_genomics) {
+        answers.genomics = None;
+    }
+    let untouched_cluster = ParallelCluster {
+        enabled: false,
+        ..ParallelCluster::default()
+    };
+    if answers.parallelcluster.as_ref() == Some(&untouched_cluster) {
+        answers.parallelcluster = None;
+    }
+    answers
+}
+
 /// The pure transition: applies `action` to `app` and returns what to do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if matches!(action, Action::Tick) {
@@ -472,16 +610,22 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         app.tick = app.tick.wrapping_add(1);
         return Vec::new();
     }
-    // Edits refresh where they are made (editor save, preview `x`); answers
+    // Edits refresh where they are made (editor save, preview `u`); answers
     // change in many places, so they are compared here once.
     let answers_before = app.answers.clone();
     let mut effects = match action {
+        // Behind the "terminal too small" message the screen cannot be
+        // seen, so no key may act on it: only quitting works there.
+        Action::Key(key) if key.kind == KeyEventKind::Press && app.too_small() => {
+            on_hidden_key(app, key)
+        }
         Action::Key(key) if key.kind == KeyEventKind::Press => {
             app.flash = None;
             on_key(app, key)
         }
         // Releases and repeats; ticks are handled above.
         Action::Key(_) | Action::Tick => Vec::new(),
+        Action::Mouse(_) if app.too_small() => Vec::new(),
         Action::Mouse(mouse) => match mouse.kind {
             MouseEventKind::ScrollDown => screens::scroll(app, 3),
             MouseEventKind::ScrollUp => screens::scroll(app, -3),
@@ -532,8 +676,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             super::advice::validated(app, kind, text, result);
             Vec::new()
         }
-        Action::Observed { generation, result } => {
+        Action::Observed {
+            generation,
+            result,
+            journal,
+        } => {
             if generation == app.review.generation {
+                app.review.journal = journal;
                 app.review.observed = match result {
                     Ok(observations) => Loading::Ready(observations),
                     Err(problem) => Loading::Failed(problem),
@@ -593,6 +742,25 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     effects
 }
 
+/// A key while the terminal is too small to show the wizard: Ctrl-C and
+/// `q` quit (asking as usual: the too-small message shows the question, and
+/// its answer is taken), Ctrl-Z suspends; everything else is ignored.
+fn on_hidden_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if ctrl(&key, 'c') {
+        return interrupt(app);
+    }
+    if ctrl(&key, 'z') {
+        return vec![Effect::Suspend];
+    }
+    if let Some(overlay @ (Overlay::ConfirmQuit | Overlay::ConfirmStop)) = app.overlay {
+        return on_overlay_key(app, overlay, key);
+    }
+    if key.code == KeyCode::Char('q') && !key.modifiers.contains(KeyModifiers::CONTROL) {
+        return quit(app);
+    }
+    Vec::new()
+}
+
 fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
@@ -629,7 +797,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
     }
     if key.code == KeyCode::Esc {
-        return app.back();
+        // A field or a step-through is left before the screen.
+        return screens::on_esc(app).unwrap_or_else(|| app.back());
     }
     screens::on_key(app, key)
 }
@@ -642,16 +811,23 @@ fn interrupt(app: &mut App) -> Vec<Effect> {
             app.overlay = None;
             return stop(app);
         }
-        app.overlay = Some(Overlay::ConfirmStop);
-        return Vec::new();
+        return ask_to_stop(app);
     }
     vec![Effect::Quit(app.exit_code())]
 }
 
+/// Asks whether to stop the apply; no new call starts while it asks.
+fn ask_to_stop(app: &mut App) -> Vec<Effect> {
+    if app.overlay == Some(Overlay::ConfirmStop) {
+        return Vec::new();
+    }
+    app.overlay = Some(Overlay::ConfirmStop);
+    vec![Effect::PauseApply]
+}
+
 fn quit(app: &mut App) -> Vec<Effect> {
     if app.run.in_flight() {
-        app.overlay = Some(Overlay::ConfirmStop);
-        return Vec::new();
+        return ask_to_stop(app);
     }
     if app.work_pending() {
         app.overlay = Some(Overlay::ConfirmQuit);
@@ -666,6 +842,7 @@ fn stop(app: &mut App) -> Vec<Effect> {
 }
 
 fn save(app: &mut App) -> Vec<Effect> {
+    app.pin_target();
     vec![Effect::SaveAnswers {
         path: app.answers_path(),
         text: app.answers.to_toml(),
@@ -673,6 +850,24 @@ fn save(app: &mut App) -> Vec<Effect> {
 }
 
 impl App {
+    /// Writes the region and account the wizard planned for into the
+    /// answers, so that replaying the saved file targets the same ones (and
+    /// refuses other credentials) instead of whatever the environment says
+    /// then.
+    fn pin_target(&mut self) {
+        let Some(valid) = &self.derived.valid else {
+            return;
+        };
+        let target = valid.target().clone();
+        if self.answers.region.is_none() {
+            self.answers.region = Some(target.region);
+        }
+        if self.answers.account_id.is_none() {
+            self.answers.account_id = Some(target.account_id);
+        }
+        self.refresh();
+    }
+
     /// 130 when the last apply was stopped on request (as `apply --yes`
     /// exits after Ctrl-C), 1 when it failed, else 0.
     pub fn exit_code(&self) -> u8 {
@@ -700,6 +895,11 @@ fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect>
             } else {
                 Vec::new()
             }
+        }
+        // Keep going: calls start again.
+        Overlay::ConfirmStop if no => {
+            app.overlay = None;
+            vec![Effect::ResumeApply]
         }
         Overlay::Export => super::export::on_menu_key(app, key),
         Overlay::Exported => {

@@ -10,8 +10,9 @@ use ratatui::text::{Line, Span};
 use super::action::Effect;
 use super::app::{App, Overlay};
 use super::theme::Theme;
-use super::widgets::hints;
+use super::widgets::{hanging, hints};
 use crate::export::Format;
+use crate::export::aws_cli::quote;
 use crate::plan::Plan;
 use crate::plan::lint;
 
@@ -118,33 +119,30 @@ pub fn menu_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// The lines after an export: the full path and what to do with the file.
-pub fn outcome_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+/// The lines after an export: the full path and what to do with the file,
+/// each wrapped under itself within `width` (a path or command that runs on
+/// would otherwise restart at column 0 and read as two).
+pub fn outcome_lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
     let Some((format, result)) = &app.export_outcome else {
         return Vec::new();
     };
     let mut lines = match result {
         Ok(path) => {
             let shown = path.display().to_string();
-            let mut lines = vec![
-                Line::from(Span::styled(
-                    format!("✓ wrote the {}", format.noun()),
-                    theme.ok(),
-                )),
-                Line::from(format!("  {shown}")),
-                Line::from(""),
-            ];
-            let next = match format {
-                Format::Cloudformation => format!(
-                    "deploy it: aws cloudformation deploy --template-file {shown} --stack-name onramp --capabilities CAPABILITY_NAMED_IAM"
-                ),
-                Format::Cli => format!("run it: bash {shown} (safe to run again)"),
-                Format::Policies => "one JSON file per policy and trust document".to_owned(),
-                Format::AdminPolicy => format!(
-                    "attach it to whoever runs onramp: aws iam create-policy --policy-name onramp-operator --policy-document file://{shown}"
-                ),
-            };
-            lines.push(Line::from(Span::styled(next, theme.dim())));
+            let mut lines = vec![Line::from(Span::styled(
+                format!("✓ wrote the {}", format.noun()),
+                theme.ok(),
+            ))];
+            lines.extend(hanging(
+                vec![Span::raw("  ")],
+                &shown,
+                theme.text(),
+                width,
+                2,
+            ));
+            lines.push(Line::from(""));
+            let next = next_step(*format, path, app.config.profile.as_deref(), app.region());
+            lines.extend(hanging(Vec::new(), &next, theme.dim(), width, 2));
             lines
         }
         Err(why) => vec![Line::from(Span::styled(
@@ -155,6 +153,72 @@ pub fn outcome_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("any key closes this", theme.dim())));
     lines
+}
+
+/// What to do with the file, as a command that works when pasted: the path
+/// quoted for the shell, and the profile and region the wizard uses.
+pub fn next_step(
+    format: Format,
+    path: &Path,
+    profile: Option<&str>,
+    region: Option<&str>,
+) -> String {
+    let file = path.display().to_string();
+    match format {
+        Format::Cloudformation => format!(
+            "deploy it: {}",
+            aws(
+                &[
+                    "cloudformation",
+                    "deploy",
+                    "--template-file",
+                    &file,
+                    "--stack-name",
+                    "onramp",
+                    "--capabilities",
+                    "CAPABILITY_NAMED_IAM",
+                ],
+                profile,
+                region,
+            )
+        ),
+        // The script's `aws iam` commands take the profile from the environment.
+        Format::Cli => {
+            let profile = profile
+                .map(|p| format!("AWS_PROFILE={} ", quote(p)))
+                .unwrap_or_default();
+            format!("run it: {profile}bash {} (safe to run again)", quote(&file))
+        }
+        Format::Policies => "one JSON file per policy and trust document".to_owned(),
+        Format::AdminPolicy => format!(
+            "attach it to whoever runs onramp: {}",
+            aws(
+                &[
+                    "iam",
+                    "create-policy",
+                    "--policy-name",
+                    "onramp-operator",
+                    "--policy-document",
+                    &format!("file://{file}"),
+                ],
+                profile,
+                None,
+            )
+        ),
+    }
+}
+
+/// `aws ARGS… [--profile P] [--region R]`, each word quoted when it must be.
+fn aws(args: &[&str], profile: Option<&str>, region: Option<&str>) -> String {
+    let mut words = vec!["aws".to_owned()];
+    words.extend(args.iter().map(|a| quote(a)));
+    for (flag, value) in [("--profile", profile), ("--region", region)] {
+        if let Some(value) = value {
+            words.push(flag.to_owned());
+            words.push(quote(value));
+        }
+    }
+    words.join(" ")
 }
 
 fn file_name(path: &Path) -> String {
@@ -174,5 +238,58 @@ fn shown_dir(dir: &Path) -> String {
         "the current directory".into()
     } else {
         dir.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deploy_command_quotes_the_path_and_carries_profile_and_region() {
+        let path = Path::new("/home/me/My Exports/onramp.cfn.yaml");
+        assert_eq!(
+            next_step(Format::Cloudformation, path, Some("lab"), Some("eu-west-1")),
+            "deploy it: aws cloudformation deploy --template-file '/home/me/My Exports/onramp.cfn.yaml' \
+             --stack-name onramp --capabilities CAPABILITY_NAMED_IAM --profile lab --region eu-west-1"
+        );
+        assert_eq!(
+            next_step(
+                Format::Cloudformation,
+                Path::new("a.yaml"),
+                None,
+                Some("us-east-1")
+            ),
+            "deploy it: aws cloudformation deploy --template-file a.yaml --stack-name onramp \
+             --capabilities CAPABILITY_NAMED_IAM --region us-east-1"
+        );
+    }
+
+    #[test]
+    fn the_script_and_admin_policy_commands_quote_the_path_and_carry_the_profile() {
+        let dir = Path::new("/tmp/it's here");
+        assert_eq!(
+            next_step(
+                Format::Cli,
+                &dir.join("onramp.sh"),
+                Some("lab"),
+                Some("us-east-1")
+            ),
+            r"run it: AWS_PROFILE=lab bash '/tmp/it'\''s here/onramp.sh' (safe to run again)"
+        );
+        assert_eq!(
+            next_step(Format::Cli, Path::new("onramp.sh"), None, None),
+            "run it: bash onramp.sh (safe to run again)"
+        );
+        assert_eq!(
+            next_step(
+                Format::AdminPolicy,
+                Path::new("/a b/admin.json"),
+                Some("lab"),
+                Some("us-east-1")
+            ),
+            "attach it to whoever runs onramp: aws iam create-policy --policy-name onramp-operator \
+             --policy-document 'file:///a b/admin.json' --profile lab"
+        );
     }
 }

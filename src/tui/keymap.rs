@@ -1,112 +1,358 @@
 //! The keys of each screen, in one place: the help overlay lists them all,
-//! the footer shows the few that matter now.
+//! the footer shows the few that matter now. A key has one meaning across
+//! the whole wizard ([`Meaning`]); a test holds every screen to that.
 
 use super::app::{App, Screen};
 
+/// What a key does, whichever screen it is pressed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Meaning {
+    /// Back out of where the focus is: a field, a step-through, a screen.
+    Back,
+    /// Go on: start, add what was typed, create, the next screen.
+    GoOn,
+    Help,
+    /// Save what is being worked on (the answers; in the editor, the document).
+    Save,
+    /// Quit; during the apply, stop it (asking first).
+    Quit,
+    Suspend,
+    /// Up and down in a list or a text.
+    UpDown,
+    /// The next or previous part of the screen (field, document).
+    Cycle,
+    /// Switch the focused choice to its previous or next value.
+    Change,
+    /// Select or unselect, turn on or off, the focused row.
+    Toggle,
+    Filter,
+    Add,
+    Export,
+    /// Read the account again (or connect again).
+    ReadAgain,
+    Preview,
+    Diff,
+    Edit,
+    /// Drop a hand edit: back to the generated document.
+    UndoEdit,
+    StepThrough,
+    /// While stepping through: skip this resource.
+    Skip,
+    /// While stepping through: create all the rest.
+    All,
+    ShowCli,
+    /// The editor's cursor keys.
+    CursorMove,
+    Undo,
+    Redo,
+}
+
+/// Keys and what they do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    /// Each key, as the help writes it (`Ctrl-S`, `↑↓`, `j`).
+    pub keys: &'static [&'static str],
+    pub meaning: Meaning,
+    pub what: &'static str,
+}
+
+const fn bind(keys: &'static [&'static str], meaning: Meaning, what: &'static str) -> Binding {
+    Binding {
+        keys,
+        meaning,
+        what,
+    }
+}
+
 /// Keys that work on every screen (outside text fields for the letters).
-pub const GLOBAL: &[(&str, &str)] = &[
-    ("Esc", "back one screen (nothing is lost)"),
-    ("Enter", "go on"),
-    ("? / F1", "this help"),
-    ("s / Ctrl-S", "save the answers to a TOML answers file"),
-    ("q", "quit (asks when answers are unsaved)"),
-    (
-        "Ctrl-C",
+pub const GLOBAL: &[Binding] = &[
+    bind(&["Esc"], Meaning::Back, "back one screen (nothing is lost)"),
+    bind(&["Enter"], Meaning::GoOn, "go on"),
+    bind(&["?", "F1"], Meaning::Help, "this help"),
+    bind(
+        &["s", "Ctrl-S"],
+        Meaning::Save,
+        "save the answers to a TOML answers file",
+    ),
+    bind(
+        &["q"],
+        Meaning::Quit,
+        "quit (asks when answers are unsaved)",
+    ),
+    bind(
+        &["Ctrl-C"],
+        Meaning::Quit,
         "quit; during the apply, stop after the calls in flight",
     ),
-    ("Ctrl-Z", "suspend to the shell"),
+    bind(&["Ctrl-Z"], Meaning::Suspend, "suspend to the shell"),
 ];
 
-/// Every key of `screen`, for the help overlay.
-pub fn screen_keys(screen: Screen, editing: bool) -> &'static [(&'static str, &'static str)] {
+/// The keys that still work in the editor, where letters and Enter type.
+const EDITOR_GLOBAL: [&str; 3] = ["F1", "Ctrl-C", "Ctrl-Z"];
+
+const EXPORT: Binding = bind(
+    &["x"],
+    Meaning::Export,
+    "export: template, script, policy files or admin policy",
+);
+
+const EDITOR_KEYS: &[Binding] = &[
+    bind(&["arrows"], Meaning::CursorMove, "move the cursor"),
+    bind(
+        &["Ctrl-S"],
+        Meaning::Save,
+        "save the document (only when it is valid)",
+    ),
+    bind(&["Ctrl-U"], Meaning::Undo, "undo"),
+    bind(&["Ctrl-R"], Meaning::Redo, "redo"),
+    bind(
+        &["Esc"],
+        Meaning::Back,
+        "close the editor (asks before discarding changes)",
+    ),
+];
+
+const WELCOME_KEYS: &[Binding] = &[
+    bind(&["Enter"], Meaning::GoOn, "start"),
+    bind(&["r"], Meaning::ReadAgain, "try connecting again"),
+    EXPORT,
+];
+
+const SCOPE_KEYS: &[Binding] = &[
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "choose"),
+    bind(&["Space"], Meaning::Toggle, "select"),
+    bind(&["Enter"], Meaning::GoOn, "select and go on"),
+];
+
+const BUCKETS_KEYS: &[Binding] = &[
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "move in the list"),
+    bind(&["Space"], Meaning::Toggle, "select or unselect the bucket"),
+    bind(
+        &["Tab", "Shift-Tab"],
+        Meaning::Cycle,
+        "list → filter → new bucket name",
+    ),
+    bind(&["/"], Meaning::Filter, "type a filter"),
+    bind(
+        &["+"],
+        Meaning::Add,
+        "type the name of a bucket that does not exist yet",
+    ),
+    bind(
+        &["Enter"],
+        Meaning::GoOn,
+        "in the name field: add it; elsewhere: go on",
+    ),
+    bind(
+        &["Esc"],
+        Meaning::Back,
+        "in a field: back to the list; elsewhere: back one screen",
+    ),
+    bind(&["mouse wheel"], Meaning::UpDown, "scroll the list"),
+];
+
+const OPTIONS_KEYS: &[Binding] = &[
+    bind(
+        &["↑↓", "j", "k"],
+        Meaning::UpDown,
+        "move between options (j k: not in a text field)",
+    ),
+    bind(
+        &["Tab", "Shift-Tab"],
+        Meaning::Cycle,
+        "next / previous option",
+    ),
+    bind(
+        &["Space"],
+        Meaning::Toggle,
+        "turn the option on or off, or switch its choice",
+    ),
+    bind(
+        &["← →", "h", "l"],
+        Meaning::Change,
+        "switch the AWS Batch service role",
+    ),
+    bind(&["typing"], Meaning::Edit, "edits the focused text field"),
+];
+
+const PARALLEL_CLUSTER_KEYS: &[Binding] = &[
+    bind(
+        &["↑↓", "j", "k"],
+        Meaning::UpDown,
+        "move between fields (j k: not in a text field)",
+    ),
+    bind(
+        &["Tab", "Shift-Tab"],
+        Meaning::Cycle,
+        "next / previous field",
+    ),
+    bind(
+        &["← →", "h", "l"],
+        Meaning::Change,
+        "change version, release, scheduler or IAM mode",
+    ),
+    bind(
+        &["Space"],
+        Meaning::Toggle,
+        "turn an add-on on or off, or switch to the next choice",
+    ),
+    bind(&["typing"], Meaning::Edit, "edits the focused text field"),
+];
+
+const REVIEW_KEYS: &[Binding] = &[
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "move between resources"),
+    bind(
+        &["p"],
+        Meaning::Preview,
+        "preview the selected resource's documents",
+    ),
+    bind(&["r"], Meaning::ReadAgain, "read the account again"),
+    bind(&["PgUp", "PgDn"], Meaning::UpDown, "scroll the findings"),
+    EXPORT,
+    bind(&["Enter"], Meaning::GoOn, "go on to the policy preview"),
+];
+
+const PREVIEW_KEYS: &[Binding] = &[
+    bind(
+        &["Tab", "Shift-Tab"],
+        Meaning::Cycle,
+        "next / previous document",
+    ),
+    bind(
+        &["← →", "h", "l"],
+        Meaning::Change,
+        "previous / next document",
+    ),
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "scroll the document"),
+    bind(
+        &["PgUp", "PgDn"],
+        Meaning::UpDown,
+        "scroll the notes and findings",
+    ),
+    bind(
+        &["d"],
+        Meaning::Diff,
+        "show the difference from what exists",
+    ),
+    bind(&["e"], Meaning::Edit, "edit the document"),
+    bind(
+        &["u"],
+        Meaning::UndoEdit,
+        "undo your edit: the generated document is back",
+    ),
+    EXPORT,
+    bind(&["Enter"], Meaning::GoOn, "go on to confirm"),
+];
+
+const CONFIRM_KEYS: &[Binding] = &[
+    bind(
+        &["y", "Enter"],
+        Meaning::GoOn,
+        "create everything listed; while stepping through: create this one",
+    ),
+    bind(
+        &["t"],
+        Meaning::StepThrough,
+        "step through resource by resource",
+    ),
+    bind(
+        &["n"],
+        Meaning::Skip,
+        "while stepping through: skip this one",
+    ),
+    bind(
+        &["a"],
+        Meaning::All,
+        "while stepping through: create the rest",
+    ),
+    bind(
+        &["Esc"],
+        Meaning::Back,
+        "while stepping through: stop stepping; else back one screen",
+    ),
+    bind(
+        &["c"],
+        Meaning::ShowCli,
+        "show the equivalent aws iam commands",
+    ),
+    EXPORT,
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "scroll"),
+];
+
+const APPLY_KEYS: &[Binding] = &[
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "scroll"),
+    bind(
+        &["Ctrl-C", "q"],
+        Meaning::Quit,
+        "stop after the calls in flight (asks first; no new call starts meanwhile)",
+    ),
+    bind(&["Enter"], Meaning::GoOn, "when done: the summary"),
+];
+
+const SUMMARY_KEYS: &[Binding] = &[
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "scroll"),
+    EXPORT,
+    bind(
+        &["Esc"],
+        Meaning::Back,
+        "back to the review (reads the account again)",
+    ),
+];
+
+/// Every key of `screen` (or of the editor), for the help overlay.
+pub fn screen_keys(screen: Screen, editing: bool) -> &'static [Binding] {
     if editing {
-        return &[
-            ("arrows", "move the cursor"),
-            ("Ctrl-S", "save the document (only when it is valid)"),
-            ("Ctrl-U / Ctrl-R", "undo / redo"),
-            ("Esc", "close the editor (asks before discarding changes)"),
-        ];
+        return EDITOR_KEYS;
     }
     match screen {
-        Screen::Welcome => &[
-            ("Enter", "start"),
-            ("r", "try connecting again"),
-            (
-                "x",
-                "export, e.g. the admin policy a missing permission is in",
-            ),
-        ],
-        Screen::Scope => &[
-            ("↑↓ / j k", "choose"),
-            ("Space", "select"),
-            ("Enter", "select and go on"),
-        ],
-        Screen::Buckets => &[
-            ("↑↓ / j k", "move in the list"),
-            ("Space", "select or unselect the bucket"),
-            ("Tab / Shift-Tab", "list → filter → new bucket name"),
-            ("/", "type a filter"),
-            ("a", "type the name of a bucket that does not exist yet"),
-            ("Enter", "in the name field: add it; elsewhere: go on"),
-            ("mouse wheel", "scroll the list"),
-        ],
-        Screen::Options => &[
-            ("↑↓ / Tab", "move between options"),
-            ("Space", "toggle"),
-            ("← → / Space", "switch the AWS Batch service role"),
-            ("typing", "edits the focused text field"),
-            ("Enter", "go on"),
-        ],
-        Screen::ParallelCluster => &[
-            ("↑↓ / Tab", "move between fields"),
-            ("← → / Space", "change version or scheduler"),
-            ("typing", "edits the focused text field"),
-            ("Enter", "go on"),
-        ],
-        Screen::Review => &[
-            ("↑↓ / j k", "move between resources"),
-            ("p", "preview the selected resource's documents"),
-            ("r", "read the account again"),
-            (
-                "x",
-                "export: CloudFormation template, AWS CLI script, policy files or the runner's admin policy",
-            ),
-            ("Enter", "go on to the policy preview"),
-        ],
-        Screen::Preview => &[
-            ("Tab / → / n", "next document"),
-            ("Shift-Tab / ← / p", "previous document"),
-            ("↑↓ / PgUp PgDn", "scroll"),
-            ("d", "show the difference from what exists"),
-            ("e", "edit the document"),
-            ("x", "drop your edit of this document"),
-            ("Enter", "go on to confirm"),
-        ],
-        Screen::Confirm => &[
-            ("y / Enter", "create everything listed"),
-            ("t", "step through resource by resource"),
-            ("c", "show the equivalent aws iam commands"),
-            (
-                "x",
-                "export, e.g. the admin policy a missing permission is in",
-            ),
-            ("↑↓", "scroll"),
-        ],
-        Screen::Apply => &[
-            ("↑↓", "scroll"),
-            ("Ctrl-C / q", "stop after the calls in flight (asks first)"),
-            ("Enter", "when done: the summary"),
-        ],
-        Screen::Summary => &[
-            ("↑↓", "scroll"),
-            (
-                "x",
-                "export: CloudFormation template, AWS CLI script, policy files or the runner's admin policy",
-            ),
-            ("Esc", "back to the review (reads the account again)"),
-            ("q", "quit"),
-        ],
+        Screen::Welcome => WELCOME_KEYS,
+        Screen::Scope => SCOPE_KEYS,
+        Screen::Buckets => BUCKETS_KEYS,
+        Screen::Options => OPTIONS_KEYS,
+        Screen::ParallelCluster => PARALLEL_CLUSTER_KEYS,
+        Screen::Review => REVIEW_KEYS,
+        Screen::Preview => PREVIEW_KEYS,
+        Screen::Confirm => CONFIRM_KEYS,
+        Screen::Apply => APPLY_KEYS,
+        Screen::Summary => SUMMARY_KEYS,
     }
+}
+
+/// One row of the help: the keys as written, and what they do.
+pub type HelpRow = (String, &'static str);
+
+/// The help for where the user is: the screen's keys (or the editor's),
+/// then the keys that work everywhere, each key listed once (a screen that
+/// gives a key its own description keeps it).
+pub fn help(app: &App) -> (Vec<HelpRow>, Vec<HelpRow>) {
+    let editing = app.editor.is_some();
+    let here = screen_keys(app.screen, editing);
+    let taken: Vec<&str> = here.iter().flat_map(|b| b.keys.iter().copied()).collect();
+    let shown = |b: &Binding| (b.keys.join(" / "), b.what);
+    let everywhere = GLOBAL
+        .iter()
+        .filter_map(|b| {
+            let keys: Vec<&str> = b
+                .keys
+                .iter()
+                .copied()
+                .filter(|k| !taken.contains(k))
+                .filter(|k| !editing || EDITOR_GLOBAL.contains(k))
+                .filter(|k| global_works_on(app.screen, k))
+                .collect();
+            (!keys.is_empty()).then(|| (keys.join(" / "), b.what))
+        })
+        .collect();
+    (here.iter().map(shown).collect(), everywhere)
+}
+
+/// Whether a key that works everywhere does something on `screen`: there
+/// is nothing before the welcome screen, nothing after the summary.
+fn global_works_on(screen: Screen, key: &str) -> bool {
+    !matches!(
+        (screen, key),
+        (Screen::Welcome, "Esc") | (Screen::Summary, "Enter")
+    )
 }
 
 /// The footer's hints for where the user is now.
@@ -117,9 +363,11 @@ pub fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
     let mut hints: Vec<(&'static str, &'static str)> = match app.screen {
         Screen::Welcome => vec![("Enter", "start")],
         Screen::Scope => vec![("↑↓", "choose"), ("Enter", "next")],
+        Screen::Buckets if app.buckets.typing() => vec![("Enter", "done"), ("Esc", "list")],
         Screen::Buckets => vec![
             ("Space", "select"),
-            ("Tab", "filter/add"),
+            ("/", "filter"),
+            ("+", "add"),
             ("Enter", "next"),
         ],
         Screen::Options | Screen::ParallelCluster => {
@@ -137,15 +385,19 @@ pub fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
             ("d", "diff"),
             ("Enter", "next"),
         ],
-        Screen::Confirm if app.confirm.stepping.is_some() => {
-            vec![("y", "create"), ("n", "skip"), ("a", "all the rest")]
-        }
+        Screen::Confirm if app.confirm.stepping.is_some() => vec![
+            ("y", "create"),
+            ("n", "skip"),
+            ("a", "all the rest"),
+            ("Esc", "stop stepping"),
+        ],
         Screen::Confirm => vec![("y", "create all"), ("t", "step through"), ("c", "aws cli")],
         Screen::Apply if app.run.in_flight() => vec![("Ctrl-C", "stop")],
         Screen::Apply => vec![("Enter", "summary")],
         Screen::Summary => vec![("↑↓", "scroll"), ("x", "export")],
     };
-    if app.screen != Screen::Welcome && app.screen != Screen::Apply {
+    let has_esc = hints.iter().any(|(k, _)| *k == "Esc");
+    if app.screen != Screen::Welcome && app.screen != Screen::Apply && !has_esc {
         hints.push(("Esc", "back"));
     }
     if app.typing() {

@@ -21,7 +21,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(chrome::footer_height(app, area.width)),
     ])
     .areas(area);
     chrome::header(app, frame, header);

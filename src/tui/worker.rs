@@ -6,8 +6,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
+use serde_json::Value;
 use tokio::sync::OnceCell;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
 
 use super::action::{Action, Effect};
 use crate::apply::journal::Journal;
@@ -15,9 +18,13 @@ use crate::apply::observe;
 use crate::apply::permissions::{Audience, Outcome};
 use crate::apply::preflight::preflight;
 use crate::apply::run::{self, Event};
-use crate::cloud::Cloud;
 use crate::cloud::advice;
 use crate::cloud::sdk::{ConnectOptions, SdkCloud};
+use crate::cloud::{
+    AnalyzerFinding, Bucket, Cloud, CloudResult, ContextEntry, Identity, InstanceProfileInfo,
+    NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas, RetryObserver, RoleInfo,
+    SimulationResult, Tags, WaitFor,
+};
 
 /// How to reach the account.
 #[derive(Clone)]
@@ -35,6 +42,8 @@ pub struct Worker {
     cloud: Arc<OnceCell<Arc<dyn Cloud>>>,
     tx: UnboundedSender<Action>,
     stop: Arc<AtomicBool>,
+    /// Open (true) unless the wizard is asking whether to stop the apply.
+    gate: Arc<watch::Sender<bool>>,
 }
 
 impl Worker {
@@ -44,6 +53,7 @@ impl Worker {
             cloud: Arc::new(OnceCell::new()),
             tx,
             stop: Arc::new(AtomicBool::new(false)),
+            gate: Arc::new(watch::Sender::new(true)),
         }
     }
 
@@ -138,7 +148,11 @@ impl Worker {
                     worker.send(Action::Validated { kind, text, result });
                 });
             }
-            Effect::Observe { generation, plan } => {
+            Effect::Observe {
+                generation,
+                plan,
+                journal,
+            } => {
                 tokio::spawn(async move {
                     let result = async {
                         let cloud = worker.cloud().await?;
@@ -147,7 +161,16 @@ impl Worker {
                             .map_err(|e| e.to_string())
                     };
                     let result = result.await;
-                    worker.send(Action::Observed { generation, result });
+                    let journal = if journal.exists() {
+                        crate::apply::journal::read(&journal).unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    worker.send(Action::Observed {
+                        generation,
+                        result,
+                        journal,
+                    });
                 });
             }
             Effect::Apply {
@@ -156,6 +179,7 @@ impl Worker {
                 journal,
             } => {
                 self.stop.store(false, Ordering::SeqCst);
+                self.gate.send_replace(true);
                 tokio::spawn(async move {
                     let result = worker.apply(&plan, &changes, &journal).await;
                     worker.send(Action::Applied(result));
@@ -170,7 +194,18 @@ impl Worker {
                     worker.send(Action::Verified(result.await));
                 });
             }
-            Effect::StopApply => self.stop.store(true, Ordering::SeqCst),
+            Effect::StopApply => {
+                self.stop.store(true, Ordering::SeqCst);
+                // Calls held at the gate were already journaled as started:
+                // they finish; the stop keeps anything after them from starting.
+                self.gate.send_replace(true);
+            }
+            Effect::PauseApply => {
+                self.gate.send_replace(false);
+            }
+            Effect::ResumeApply => {
+                self.gate.send_replace(true);
+            }
             Effect::SaveAnswers { path, text } => {
                 tokio::spawn(async move {
                     let result = tokio::fs::write(&path, text)
@@ -196,7 +231,10 @@ impl Worker {
         changes: &[crate::apply::diff::Change],
         journal_path: &Path,
     ) -> Result<run::Report, String> {
-        let cloud = self.cloud().await?;
+        let cloud: Arc<dyn Cloud> = Arc::new(Gated {
+            inner: self.cloud().await?,
+            open: self.gate.subscribe(),
+        });
         let journal = Mutex::new(Journal::open(journal_path).map_err(|e| e.to_string())?);
         let retries = self.tx.clone();
         cloud.observe_retries(Arc::new(move |r| {
@@ -220,5 +258,112 @@ impl Worker {
         .await;
         tracing::info!(ok = result.is_ok(), journal = %journal_path.display(), "apply finished");
         result.map_err(|e| e.to_string())
+    }
+}
+
+/// The account as the apply sees it: while the gate is closed (the wizard
+/// asks whether to stop), every new call waits; calls already made go on.
+struct Gated {
+    inner: Arc<dyn Cloud>,
+    open: watch::Receiver<bool>,
+}
+
+impl Gated {
+    async fn wait_open(&self) {
+        let mut open = self.open.clone();
+        // The worker holds the sender for as long as an apply can run; if it
+        // is gone, there is nothing to wait for.
+        let _ = open.wait_for(|open| *open).await;
+    }
+}
+
+/// Implements `Cloud` by waiting for the gate, then forwarding.
+macro_rules! gated_cloud {
+    ($(fn $method:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        #[async_trait]
+        impl Cloud for Gated {
+            $(
+                async fn $method(&self $(, $arg: $ty)*) -> CloudResult<$ret> {
+                    self.wait_open().await;
+                    self.inner.$method($($arg),*).await
+                }
+            )*
+
+            fn observe_retries(&self, observer: RetryObserver) {
+                self.inner.observe_retries(observer);
+            }
+        }
+    };
+}
+
+gated_cloud! {
+    fn identity(&self) -> Identity;
+    fn list_buckets(&self) -> Vec<Bucket>;
+    fn get_policy(&self, arn: &str) -> Option<PolicyInfo>;
+    fn get_policy_version(&self, arn: &str, version_id: &str) -> Value;
+    fn list_policy_versions(&self, arn: &str) -> Vec<PolicyVersion>;
+    fn create_policy(&self, policy: NewPolicy<'_>) -> PolicyInfo;
+    fn create_policy_version(&self, arn: &str, document: &Value, set_as_default: bool) -> String;
+    fn set_default_policy_version(&self, arn: &str, version_id: &str) -> ();
+    fn delete_policy_version(&self, arn: &str, version_id: &str) -> ();
+    fn tag_policy(&self, arn: &str, tags: &Tags) -> ();
+    fn delete_policy(&self, arn: &str) -> ();
+    fn get_role(&self, name: &str) -> Option<RoleInfo>;
+    fn create_role(&self, role: NewRole<'_>) -> RoleInfo;
+    fn update_assume_role_policy(&self, name: &str, document: &Value) -> ();
+    fn put_role_permissions_boundary(&self, name: &str, boundary_arn: &str) -> ();
+    fn delete_role_permissions_boundary(&self, name: &str) -> ();
+    fn tag_role(&self, name: &str, tags: &Tags) -> ();
+    fn list_attached_role_policies(&self, name: &str) -> Vec<String>;
+    fn attach_role_policy(&self, name: &str, policy_arn: &str) -> ();
+    fn detach_role_policy(&self, name: &str, policy_arn: &str) -> ();
+    fn list_role_policies(&self, name: &str) -> Vec<String>;
+    fn get_role_policy(&self, name: &str, policy_name: &str) -> Value;
+    fn put_role_policy(&self, name: &str, policy_name: &str, document: &Value) -> ();
+    fn delete_role_policy(&self, name: &str, policy_name: &str) -> ();
+    fn delete_role(&self, name: &str) -> ();
+    fn create_service_linked_role(&self, service: &str, description: &str) -> RoleInfo;
+    fn delete_service_linked_role(&self, name: &str) -> ();
+    fn get_instance_profile(&self, name: &str) -> Option<InstanceProfileInfo>;
+    fn create_instance_profile(&self, name: &str, path: &str, tags: &Tags) -> InstanceProfileInfo;
+    fn tag_instance_profile(&self, name: &str, tags: &Tags) -> ();
+    fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> ();
+    fn remove_role_from_instance_profile(&self, profile: &str, role: &str) -> ();
+    fn delete_instance_profile(&self, name: &str) -> ();
+    fn wait_until_exists(&self, kind: WaitFor, id: &str) -> ();
+    fn simulate_principal_policy(&self, source_arn: &str, actions: &[String], resources: &[String], context: &[ContextEntry]) -> Vec<SimulationResult>;
+    fn account_quotas(&self) -> Quotas;
+    fn validate_policy(&self, document: &str, kind: PolicyKind) -> Vec<AnalyzerFinding>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cloud::memory::MemoryCloud;
+
+    #[tokio::test]
+    async fn a_closed_gate_holds_new_calls_until_it_opens() {
+        let gate = watch::Sender::new(false);
+        let cloud = Arc::new(Gated {
+            inner: Arc::new(MemoryCloud::demo()),
+            open: gate.subscribe(),
+        });
+        let call = tokio::spawn({
+            let cloud = Arc::clone(&cloud);
+            async move { cloud.get_role("ecsInstanceRole").await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !call.is_finished(),
+            "the call waits while the gate is closed"
+        );
+        gate.send_replace(true);
+        let answer = tokio::time::timeout(Duration::from_secs(5), call)
+            .await
+            .expect("the call goes on once the gate opens")
+            .unwrap();
+        assert!(answer.is_ok(), "{answer:?}");
     }
 }

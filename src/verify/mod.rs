@@ -290,8 +290,10 @@ pub fn subjects(intents: &[Intent]) -> Vec<Subject> {
     out
 }
 
-/// A short verdict for the end of an apply: the tally, then each failure.
-pub fn summary_text(outcomes: &[Outcome]) -> String {
+/// A short verdict for the end of an apply: the tally, then each failure,
+/// then how to see why each is needed: `verify_command` (ready to paste)
+/// when the caller knows it, else the same in words.
+pub fn summary_text(outcomes: &[Outcome], verify_command: Option<&str>) -> String {
     let (holds, total) = tally(outcomes);
     let mut out = format!("\nVerified against the account: {holds} of {total} intents hold.\n");
     for o in outcomes.iter().filter(|o| !o.verdict.holds()) {
@@ -304,7 +306,12 @@ pub fn summary_text(outcomes: &[Outcome]) -> String {
         }
     }
     if holds < total {
-        out.push_str("  `onramp verify --answers FILE` says why each is needed.\n");
+        out.push_str(&match verify_command {
+            Some(command) => format!("  To see why each is needed, run `{command}`.\n"),
+            None => {
+                "  onramp verify, with the same answers file, says why each is needed.\n".to_owned()
+            }
+        });
     }
     out
 }
@@ -394,4 +401,44 @@ pub fn failures_touching<'a>(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing() -> Vec<Outcome> {
+        vec![Outcome {
+            intent: Intent {
+                subject: Subject::Role {
+                    name: "BatchJobRole".into(),
+                },
+                check: Check::Denies {
+                    action: "s3:DeleteBucket".into(),
+                    resource: "arn:aws:s3:::lab".into(),
+                },
+                reason: "a job never deletes its bucket".into(),
+            },
+            verdict: Verdict::Fails {
+                why: "allowed by statement S3".into(),
+            },
+        }]
+    }
+
+    #[test]
+    fn the_apply_verdict_names_a_command_to_paste_or_says_it_in_words() {
+        let with = summary_text(&failing(), Some("onramp verify --answers 'my lab.toml'"));
+        assert!(
+            with.contains("run `onramp verify --answers 'my lab.toml'`"),
+            "{with}"
+        );
+        let without = summary_text(&failing(), None);
+        assert!(
+            without.contains("onramp verify, with the same answers file, says why"),
+            "{without}"
+        );
+        for text in [with, without] {
+            assert!(!text.contains("FILE"), "a placeholder in: {text}");
+        }
+    }
 }

@@ -389,6 +389,22 @@ impl Tui {
         writer.flush().unwrap();
     }
 
+    /// Resizes the terminal, as dragging the window does: the wizard gets
+    /// SIGWINCH and draws again at the new size.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        lock(&self.term)
+            .parser
+            .set_size(nonzero(rows), nonzero(cols));
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("cannot resize the pseudo-terminal");
+    }
+
     /// Types text (no Esc in it; see the module docs).
     pub fn type_text(&mut self, text: &str) {
         assert!(

@@ -36,6 +36,7 @@ pub fn demo_config(dir: &Path, theme: Theme) -> Config {
         answers_path: Some(dir.join("answers.toml")),
         journal: Some(dir.join("demo.journal.jsonl")),
         endpoint_url: None,
+        profile: None,
         export_dir: Some(dir.to_path_buf()),
         theme,
     }
@@ -168,9 +169,10 @@ impl Driver {
             match effect {
                 Effect::Quit(code) => self.exit = Some(code),
                 Effect::Suspend => self.suspended += 1,
-                Effect::StopApply => {
+                // Answered by nothing: they only steer the apply running.
+                effect @ (Effect::StopApply | Effect::PauseApply | Effect::ResumeApply) => {
                     let _guard = self.runtime.enter();
-                    self.worker.run(Effect::StopApply);
+                    self.worker.run(effect);
                 }
                 other => {
                     self.outstanding += 1;
@@ -295,7 +297,7 @@ pub fn demo_screens() -> Vec<(&'static str, Driver)> {
     d.enter();
     out.push(("scope", clone_at(&mut d)));
     d.enter();
-    d.key(KeyCode::Char('a')).type_text("Bad_Name");
+    d.key(KeyCode::Char('+')).type_text("Bad_Name");
     out.push(("buckets", clone_at(&mut d)));
     for _ in 0..8 {
         d.key(KeyCode::Backspace);

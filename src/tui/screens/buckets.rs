@@ -14,7 +14,7 @@ use crate::rules;
 use crate::tui::action::Effect;
 use crate::tui::app::{App, Loading};
 use crate::tui::field::TextField;
-use crate::tui::widgets::{follow, panel, spinner};
+use crate::tui::widgets::{follow, hanging, panel, spinner};
 
 /// Which part of the screen has the keys.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +32,9 @@ pub struct State {
     pub add: TextField,
     /// Index into the filtered list.
     pub cursor: usize,
+    /// Buckets not in the account that were unselected: they stay in the
+    /// list, so Space brings one back instead of typing it again.
+    pub unselected: Vec<String>,
 }
 
 impl State {
@@ -78,6 +81,16 @@ pub fn items(app: &App) -> Vec<Item> {
             });
         }
     }
+    for name in &app.buckets.unselected {
+        if !out.iter().any(|i| &i.name == name) {
+            out.push(Item {
+                name: name.clone(),
+                region: None,
+                exists: false,
+                selected: false,
+            });
+        }
+    }
     out.retain(|i| i.name.contains(&filter));
     out
 }
@@ -86,12 +99,16 @@ fn genomics(app: &mut App) -> &mut Genomics {
     app.answers.genomics.get_or_insert_with(Genomics::default)
 }
 
-fn toggle(app: &mut App, name: &str) {
+fn toggle(app: &mut App, name: &str, exists: bool) {
     let g = genomics(app);
     if let Some(i) = g.buckets.iter().position(|b| b == name) {
         g.buckets.remove(i);
+        if !exists {
+            app.buckets.unselected.push(name.to_owned());
+        }
     } else {
         g.buckets.push(name.to_owned());
+        app.buckets.unselected.retain(|b| b != name);
     }
 }
 
@@ -154,7 +171,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     Some(problem) => app.flash = Some(format!("not added: {problem}")),
                     None => {
                         genomics(app).buckets.push(name.clone());
+                        app.buckets.unselected.retain(|b| *b != name);
                         app.buckets.add.set("");
+                        // Back to the list, where `/` and `+` are keys again.
+                        app.buckets.focus = Focus::List;
                         app.flash = Some(format!(
                             "added {name}; it is not in the account yet, create it before running jobs"
                         ));
@@ -168,6 +188,16 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Esc in the filter or the name field goes back to the list (the text
+/// stays); in the list, it is not the screen's.
+pub fn on_esc(app: &mut App) -> Option<Vec<Effect>> {
+    if app.buckets.focus == Focus::List {
+        return None;
+    }
+    app.buckets.focus = Focus::List;
+    Some(Vec::new())
+}
+
 fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(delta) = vertical(&key) {
         move_cursor(app, delta);
@@ -177,8 +207,7 @@ fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char(' ') => {
             if let Some(item) = items(app).get(app.buckets.cursor) {
                 let name = item.name.clone();
-                toggle(app, &name);
-                // A typed-in bucket leaves the list when unselected.
+                toggle(app, &name, item.exists);
                 move_cursor(app, 0);
             }
             Vec::new()
@@ -187,7 +216,7 @@ fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.buckets.focus = Focus::Filter;
             Vec::new()
         }
-        KeyCode::Char('a') => {
+        KeyCode::Char('+') => {
             app.buckets.focus = Focus::Add;
             Vec::new()
         }
@@ -207,11 +236,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(2),
     ])
     .areas(area);
-    let target_region = app
-        .derived
-        .valid
-        .as_ref()
-        .map(|v| v.target().region.clone());
+    let target_region = app.region().map(str::to_owned);
     let count = chosen(app).len();
     frame.render_widget(
         Paragraph::new(vec![
@@ -281,27 +306,33 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 
     let add_focused = state.focus == Focus::Add;
-    let add_block = panel("Add a bucket by name (a)", add_focused, theme);
+    let add_block = panel("Add a bucket by name (+)", add_focused, theme);
     let add_inner = add_block.inner(add_area);
     frame.render_widget(Paragraph::new(state.add.text()).block(add_block), add_area);
+    // Two rows: a long rule wraps under its text.
+    let verdict = |mark: &str, text: &str, style| {
+        hanging(
+            vec![Span::styled(format!("{mark} "), style)],
+            text,
+            style,
+            usize::from(problem_area.width),
+            2,
+        )
+    };
     let problem = add_problem(app)
-        .map(|p| Line::from(Span::styled(format!("✗ {p}"), theme.error())))
+        .map(|p| verdict("✗", &p, theme.error()))
         .or_else(|| {
-            (!state.add.text().is_empty()).then(|| {
-                Line::from(Span::styled(
-                    "✓ a valid bucket name; Enter adds it",
-                    theme.ok(),
-                ))
-            })
+            (!state.add.text().is_empty())
+                .then(|| verdict("✓", "a valid bucket name; Enter adds it", theme.ok()))
         })
         .or_else(|| {
             app.derived
                 .errors_for(&["genomics.buckets"])
                 .next()
-                .map(|e| Line::from(Span::styled(format!("✗ {e}"), theme.error())))
+                .map(|e| verdict("✗", &e.to_string(), theme.error()))
         });
-    if let Some(line) = problem {
-        frame.render_widget(Paragraph::new(line), problem_area);
+    if let Some(lines) = problem {
+        frame.render_widget(Paragraph::new(lines), problem_area);
     }
     let cursor_at = |inner: Rect, column: usize| Position {
         x: inner.x

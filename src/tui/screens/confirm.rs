@@ -12,13 +12,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::vertical;
-use crate::apply::diff::{Change, State as ChangeState};
+use crate::apply::diff::{Change, State as ChangeState, label};
 use crate::apply::journal;
 use crate::export::aws_cli;
+use crate::output::plural;
 use crate::plan::{Plan, ResourceId};
 use crate::tui::action::Effect;
 use crate::tui::app::{App, Screen};
-use crate::tui::widgets::{hints, panel};
+use crate::tui::widgets::{hanging, hints, panel};
 
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -132,7 +133,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 stepping.index += 1;
             }
             KeyCode::Char('a') => return start(app, &stepping.skipped),
-            KeyCode::Esc | KeyCode::Backspace => {
+            KeyCode::Backspace => {
                 app.confirm.stepping = None;
                 return Vec::new();
             }
@@ -171,6 +172,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Esc while stepping through stops stepping (the confirm screen stays).
+pub fn on_esc(app: &mut App) -> Option<Vec<Effect>> {
+    app.confirm.stepping.take().map(|_| Vec::new())
+}
+
 /// The calls of one change, as API calls or as `aws iam` commands.
 pub fn call_lines(app: &App, change: &Change, cli: bool) -> Vec<String> {
     let resource = app
@@ -200,8 +206,20 @@ pub fn call_lines(app: &App, change: &Change, cli: bool) -> Vec<String> {
         .collect()
 }
 
+/// "skipped so far …: role ecsInstanceRole, instance profile ecsInstanceRole":
+/// each by kind, since a role and its instance profile share a name.
+pub fn skipped_so_far(skipped: &BTreeSet<ResourceId>) -> String {
+    let labels: Vec<String> = skipped.iter().map(label).collect();
+    format!(
+        "skipped so far (with what depends on them): {}",
+        labels.join(", ")
+    )
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
+    // Inside the panel's borders; wrapped lines hang under their start.
+    let width = usize::from(area.width.saturating_sub(2));
     let pending = pending(app);
     let unchanged = app.review.observed.ready().map_or(0, |o| {
         o.iter()
@@ -223,23 +241,29 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             )));
             lines.push(Line::from(""));
             for call in call_lines(app, change, app.confirm.show_cli) {
-                lines.push(Line::from(format!("  {call}")));
+                lines.extend(hanging(
+                    vec![Span::raw("  ")],
+                    &call,
+                    theme.text(),
+                    width,
+                    6,
+                ));
             }
             lines.push(Line::from(""));
             if !stepping.skipped.is_empty() {
-                let names: Vec<&str> = stepping.skipped.iter().map(|s| s.name.as_str()).collect();
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "skipped so far (with what depends on them): {}",
-                        names.join(", ")
-                    ),
+                lines.extend(hanging(
+                    Vec::new(),
+                    &skipped_so_far(&stepping.skipped),
                     theme.warn(),
-                )));
+                    width,
+                    2,
+                ));
             }
             lines.push(hints(
                 &[
-                    ("y", "create this"),
-                    ("n", "skip it (and what needs it)"),
+                    // Short enough for one line at 80 columns.
+                    ("y", "create it"),
+                    ("n", "skip it and what needs it"),
                     ("a", "create the rest"),
                     ("Esc", "stop stepping"),
                 ],
@@ -261,17 +285,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .as_ref()
         .map(|p| journal_path(app, p).display().to_string())
         .unwrap_or_default();
-    lines.push(Line::from(vec![Span::styled(
-        format!(
-            "{} resource(s) to create or update with {calls} call(s); {unchanged} already match.",
-            pending.len()
+    lines.extend(hanging(
+        Vec::new(),
+        &format!(
+            "{} to create or update with {}; {unchanged} already {}.",
+            plural(pending.len(), "resource", "resources"),
+            plural(calls, "call", "calls"),
+            if unchanged == 1 { "matches" } else { "match" }
         ),
         theme.title(),
-    )]));
-    lines.push(Line::from(Span::styled(
-        format!("Every call is recorded in {journal} before and after it is made."),
+        width,
+        2,
+    ));
+    lines.extend(hanging(
+        Vec::new(),
+        &format!("Every call is recorded in {journal} before and after it is made."),
         theme.dim(),
-    )));
+        width,
+        2,
+    ));
     if let Some(line) = crate::tui::preflight::line(app, theme) {
         lines.push(line);
     }
@@ -291,7 +323,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             theme.key(),
         )));
         for call in call_lines(app, change, app.confirm.show_cli) {
-            lines.push(Line::from(format!("    {call}")));
+            lines.extend(hanging(
+                vec![Span::raw("    ")],
+                &call,
+                theme.text(),
+                width,
+                8,
+            ));
         }
     }
     if pending.is_empty() {

@@ -47,7 +47,7 @@ pub fn check_with(text: &str, doc: &DocRef, partition: &str, quotas: &Quotas) ->
         Err(e) => {
             return Check {
                 document: None,
-                problems: vec![(Level::Error, format!("not JSON: {e}"))],
+                problems: vec![(Level::Error, json_problem(&e))],
                 size: text.chars().filter(|c| !c.is_whitespace()).count(),
             };
         }
@@ -70,6 +70,19 @@ pub fn check_with(text: &str, doc: &DocRef, partition: &str, quotas: &Quotas) ->
         problems,
         size,
     }
+}
+
+/// serde_json's complaint, with the place counted as people count: lines
+/// and columns from 1 (serde_json says column 0 before a line's first
+/// character).
+fn json_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let what = text.split(" at line ").next().unwrap_or(&text);
+    format!(
+        "not JSON: {what} (line {}, column {})",
+        e.line(),
+        e.column().max(1)
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -116,10 +129,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('s') if ctrl => match (&editor.check.document, editor.check.can_save()) {
             (Some(document), true) => {
-                let doc = editor.doc.clone();
-                app.edits.insert(doc, document.clone());
+                let (doc, document) = (editor.doc.clone(), document.clone());
                 app.editor = None;
-                app.refresh();
+                app.save_edit(&doc, &document);
                 app.flash = Some("saved: this document is what will be created".into());
             }
             _ => {
@@ -224,6 +236,12 @@ mod tests {
         let c = check("{\"Version\": ", &doc("document"), "aws");
         assert!(!c.can_save());
         assert!(c.problems[0].1.starts_with("not JSON"), "{:?}", c.problems);
+        // Counted from 1: an empty document fails at line 1, column 1.
+        let c = check("", &doc("document"), "aws");
+        assert_eq!(
+            c.problems[0].1,
+            "not JSON: EOF while parsing a value (line 1, column 1)"
+        );
     }
 
     #[test]

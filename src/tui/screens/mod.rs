@@ -36,6 +36,16 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Esc where the screen has something to leave before the screen itself
+/// (a text field, a step-through); `None` when Esc goes back a screen.
+pub fn on_esc(app: &mut App) -> Option<Vec<Effect>> {
+    match app.screen {
+        Screen::Buckets => buckets::on_esc(app),
+        Screen::Confirm => confirm::on_esc(app),
+        _ => None,
+    }
+}
+
 /// Draws the current screen's body.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(editor) = &app.editor {

@@ -16,7 +16,7 @@ use crate::answers::{Answers, BatchServiceRole, Genomics};
 use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::field::TextField;
-use crate::tui::widgets::{panel, place_cursor};
+use crate::tui::widgets::{hanging, panel, place_cursor};
 
 /// The answer fields this screen edits, for its validation errors.
 pub const FIELDS: &[&str] = &[
@@ -203,6 +203,15 @@ fn switch_batch_role(app: &mut App) {
     g.batch_service_role = next.as_str().to_owned();
 }
 
+/// The Batch service role choice in words (the answers file says `seed`
+/// or `service-linked`).
+fn batch_role_choice(role: BatchServiceRole) -> &'static str {
+    match role {
+        BatchServiceRole::Seed => "the guide's own role",
+        BatchServiceRole::ServiceLinked => "AWS's service-linked role",
+    }
+}
+
 /// The chosen Batch service role and what it means, in two lines short
 /// enough for 80 columns.
 fn batch_role_tradeoff(role: BatchServiceRole) -> [&'static str; 2] {
@@ -303,6 +312,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
     let block = panel("Options", true, theme);
     let inner = block.inner(area);
+    let width = usize::from(inner.width);
+    // A note under a row, wrapped under its own start.
+    let note = |text: &str, style| hanging(vec![Span::raw("     ")], text, style, width, 5);
     frame.render_widget(block, area);
     let mut lines = Vec::new();
     let mut cursor = None;
@@ -330,13 +342,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 .genomics
                 .as_ref()
                 .map_or(BatchServiceRole::Seed, Genomics::batch_service_role);
-            spans.push(Span::styled(format!("◂ {} ▸", role.as_str()), theme.key()));
+            spans.push(Span::styled(
+                format!("◂ {} ▸", batch_role_choice(role)),
+                theme.key(),
+            ));
             lines.push(Line::from(spans));
             for text in batch_role_tradeoff(role) {
-                lines.push(Line::from(Span::styled(
-                    format!("     {text}"),
-                    theme.dim(),
-                )));
+                lines.extend(note(text, theme.dim()));
             }
             spans = Vec::new();
         } else {
@@ -350,10 +362,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(spans));
         }
         if item == Item::Spot {
-            lines.push(Line::from(Span::styled(
-                format!("     {SPOT_FLEET_ROLE_WHEN}"),
-                theme.dim(),
-            )));
+            lines.extend(note(SPOT_FLEET_ROLE_WHEN, theme.dim()));
         }
         let mut problems: Vec<String> = app
             .derived
@@ -366,10 +375,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             problems.insert(0, format!("tags: {p}"));
         }
         for p in problems.iter().take(2) {
-            lines.push(Line::from(Span::styled(
-                format!("     ✗ {p}"),
+            lines.extend(hanging(
+                vec![Span::styled("     ✗ ", theme.error())],
+                p,
                 theme.error(),
-            )));
+                width,
+                7,
+            ));
         }
     }
     lines.push(Line::from(""));

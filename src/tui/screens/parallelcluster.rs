@@ -16,7 +16,7 @@ use crate::plan::parallelcluster3::Release;
 use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::field::TextField;
-use crate::tui::widgets::{panel, place_cursor};
+use crate::tui::widgets::{hanging, panel, place_cursor};
 
 /// The versions offered: the source document's, and the current one.
 pub const VERSIONS: [&str; 2] = ["2", "3"];
@@ -134,6 +134,45 @@ impl Item {
 pub struct State {
     pub cursor: usize,
     pub fields: BTreeMap<Item, TextField>,
+    /// Per version left, the choices made there, restored on coming back
+    /// (the text fields keep their own text in `fields`).
+    pub kept: BTreeMap<String, Choices>,
+    /// Login nodes were on when a release or scheduler without them was
+    /// chosen: they come back on with one that has them.
+    pub login_nodes_kept: bool,
+}
+
+/// The choices of one version that are not text fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Choices {
+    pub scheduler: String,
+    pub pcluster_version: Option<String>,
+    pub iam_mode: Option<String>,
+    pub fsx: bool,
+    pub image_build: bool,
+    pub login_nodes: bool,
+}
+
+impl Choices {
+    fn of(p: &ParallelCluster) -> Choices {
+        Choices {
+            scheduler: p.scheduler.clone(),
+            pcluster_version: p.pcluster_version.clone(),
+            iam_mode: p.iam_mode.clone(),
+            fsx: p.fsx,
+            image_build: p.image_build,
+            login_nodes: p.login_nodes,
+        }
+    }
+
+    fn restore(self, p: &mut ParallelCluster) {
+        p.scheduler = self.scheduler;
+        p.pcluster_version = self.pcluster_version;
+        p.iam_mode = self.iam_mode;
+        p.fsx = self.fsx;
+        p.image_build = self.image_build;
+        p.login_nodes = self.login_nodes;
+    }
 }
 
 impl State {
@@ -149,7 +188,10 @@ impl State {
                 (item, TextField::new(&text))
             })
             .collect();
-        State { cursor: 0, fields }
+        State {
+            fields,
+            ..State::default()
+        }
     }
 }
 
@@ -210,10 +252,15 @@ pub fn items(app: &App) -> Vec<Item> {
     items
 }
 
-/// After a version change: the answers keep only the new version's fields,
-/// filled from what was typed, so switching back and forth loses nothing and
-/// never leaves a field the other version refuses.
-fn switch_version(app: &mut App) {
+/// Moves to version `to`: the answers keep only its fields, filled from what
+/// was typed and chosen there before, so switching back and forth loses
+/// nothing and never leaves a field the other version refuses.
+fn switch_version(app: &mut App, to: &str) {
+    let p = cluster(app);
+    let left = Choices::of(p);
+    let from = std::mem::replace(&mut p.version, to.to_owned());
+    app.cluster.kept.insert(from, left);
+    let back = app.cluster.kept.get(to).cloned();
     let typed: Vec<(Item, String)> = app
         .cluster
         .fields
@@ -228,9 +275,15 @@ fn switch_version(app: &mut App) {
             *slot = keep.then_some(text);
         }
     }
+    if let Some(choices) = back {
+        choices.restore(p);
+    }
     if v3 {
         if !Scheduler::parse(&p.scheduler).is_some_and(Scheduler::in_version_3) {
             p.scheduler = Scheduler::Slurm.as_str().to_owned();
+        }
+        if !p.fsx {
+            p.fsx_bucket = None;
         }
     } else {
         p.pcluster_version = None;
@@ -240,6 +293,24 @@ fn switch_version(app: &mut App) {
         p.image_build = false;
         p.login_nodes = false;
     }
+}
+
+/// Login nodes are Slurm's, since 3.7: a change that rules them out turns
+/// them off and remembers they were on; one that allows them again turns
+/// them back on.
+fn settle_login_nodes(app: &mut App) {
+    let kept = app.cluster.login_nodes_kept;
+    let p = cluster(app);
+    let allowed = p.is_v3()
+        && p.scheduler != Scheduler::Awsbatch.as_str()
+        && p.release() >= Release::LOGIN_NODES;
+    let (on, kept) = match (allowed, p.login_nodes, kept) {
+        (false, true, _) => (false, true),
+        (true, false, true) => (true, false),
+        (_, on, kept) => (on, kept),
+    };
+    p.login_nodes = on;
+    app.cluster.login_nodes_kept = kept;
 }
 
 fn focused(app: &App) -> Option<Item> {
@@ -282,17 +353,15 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 .iter()
                 .position(|v| *v == p.version)
                 .map_or(VERSIONS[0], |i| VERSIONS[i]);
-            p.version = cycle(&VERSIONS, current, change).to_owned();
-            switch_version(app);
+            let to = cycle(&VERSIONS, current, change);
+            switch_version(app, to);
         }
         Item::Release if change != 0 => {
             let p = cluster(app);
             let release = cycle(&Release::all(), p.release(), change);
             p.pcluster_version = Some(release.to_string());
             // Login nodes came in 3.7: an older release has none.
-            if release < Release::LOGIN_NODES {
-                p.login_nodes = false;
-            }
+            settle_login_nodes(app);
             // Their row comes and goes above this one: stay on this row.
             if let Some(row) = items(app).iter().position(|i| *i == Item::Release) {
                 app.cluster.cursor = row;
@@ -308,9 +377,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             };
             p.scheduler = cycle(offered, current, change).as_str().to_owned();
             // Login nodes are Slurm's: an awsbatch cluster has none.
-            if p.scheduler == Scheduler::Awsbatch.as_str() {
-                p.login_nodes = false;
-            }
+            settle_login_nodes(app);
         }
         Item::IamMode if change != 0 => {
             let p = cluster(app);
@@ -335,6 +402,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Item::LoginNodes if change != 0 => {
             let p = cluster(app);
             p.login_nodes = !p.login_nodes;
+            app.cluster.login_nodes_kept = false;
         }
         _ if text => {
             if let Some(field) = app.cluster.fields.get_mut(&item)
@@ -428,10 +496,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
         let field = format!("parallelcluster.{}", item.key());
         for e in app.derived.errors_for(&[field.as_str()]) {
-            lines.push(Line::from(Span::styled(
-                format!("     ✗ {}", e.message),
+            lines.extend(hanging(
+                vec![Span::styled("     ✗ ", theme.error())],
+                &e.message,
                 theme.error(),
-            )));
+                usize::from(inner.width),
+                7,
+            ));
         }
     }
     lines.push(Line::from(""));
@@ -515,6 +586,7 @@ mod tests {
             answers_path: None,
             journal: None,
             endpoint_url: None,
+            profile: None,
             export_dir: None,
             theme: Theme::COLOR,
         })

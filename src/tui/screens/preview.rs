@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
 use crate::cloud::advice::document_text;
@@ -26,12 +26,15 @@ pub struct State {
     pub scroll: usize,
     /// Show the difference from the existing document instead of the document.
     pub show_diff: bool,
+    /// First line of the notes and findings shown (PgUp / PgDn).
+    pub notes_scroll: usize,
 }
 
 impl State {
     pub fn select(&mut self, index: usize) {
         self.index = index;
         self.scroll = 0;
+        self.notes_scroll = 0;
     }
 
     /// Keeps the index valid after the plan changed.
@@ -82,16 +85,17 @@ fn current(app: &App) -> Option<DocRef> {
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let count = app.documents().len();
     match key.code {
-        KeyCode::Tab | KeyCode::Right | KeyCode::Char('n' | 'l') if count > 0 => {
+        KeyCode::Tab | KeyCode::Right | KeyCode::Char('l') if count > 0 => {
             app.preview.select((app.preview.index + 1) % count);
         }
-        KeyCode::BackTab | KeyCode::Left | KeyCode::Char('p' | 'h') if count > 0 => {
+        KeyCode::BackTab | KeyCode::Left | KeyCode::Char('h') if count > 0 => {
             app.preview.select((app.preview.index + count - 1) % count);
         }
         KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
         KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll(app, 15),
-        KeyCode::PageUp => scroll(app, -15),
+        KeyCode::PageDown => app.preview.notes_scroll = app.preview.notes_scroll.saturating_add(3),
+        KeyCode::PageUp => app.preview.notes_scroll = app.preview.notes_scroll.saturating_sub(3),
+        KeyCode::End => scroll(app, isize::MAX / 2),
         KeyCode::Home => app.preview.scroll = 0,
         KeyCode::Char('d') => {
             let has_existing = current(app)
@@ -123,9 +127,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 ));
             }
         }
-        KeyCode::Char('x') => {
+        KeyCode::Char('x') => return crate::tui::export::open(app),
+        KeyCode::Char('u') => {
             if let Some(doc) = current(app)
-                && app.edits.remove(&doc).is_some()
+                && app.drop_edit(&doc)
             {
                 app.refresh();
                 app.flash = Some("your edit was dropped; the generated document is back".into());
@@ -196,10 +201,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 .map(|n| Line::from(vec![Span::styled("note ", theme.key()), Span::raw(n)])),
         )
         .collect();
-    let width = usize::from(area.width.saturating_sub(2)).max(1);
-    let wrapped: usize = notes.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
-    let notes_height =
-        (u16::try_from(wrapped).unwrap_or(u16::MAX).saturating_add(2)).clamp(3, area.height / 3);
+    let notes = crate::tui::widgets::rewrap(notes, usize::from(area.width.saturating_sub(2)));
+    let notes_height = (u16::try_from(notes.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2))
+    .clamp(3, area.height / 3);
     let [title_area, gauge_area, notes_area, body_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -208,7 +214,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
 
-    let edited = app.edits.contains_key(doc);
+    let edited = app.edit_of(doc).is_some();
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(
@@ -235,22 +241,26 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         theme.ok()
     };
-    frame.render_widget(
-        Gauge::default()
-            .ratio(ratio)
-            .gauge_style(style)
-            .label(format!(
-                "{size} of {limit} characters ({what} limit, whitespace not counted)"
-            )),
+    crate::tui::widgets::meter(
+        frame,
         gauge_area,
+        ratio,
+        &format!("{size} of {limit} characters ({what} limit; spaces not counted)"),
+        style,
+        theme,
     );
 
+    let shown = usize::from(notes_area.height.saturating_sub(2));
+    let notes_scroll = app
+        .preview
+        .notes_scroll
+        .min(notes.len().saturating_sub(shown));
+    let notes_title =
+        crate::tui::widgets::scroll_title("Notes and findings", shown, notes.len(), "PgUp PgDn");
     frame.render_widget(
-        Paragraph::new(notes).wrap(Wrap { trim: true }).block(panel(
-            "Notes and findings",
-            false,
-            theme,
-        )),
+        Paragraph::new(notes)
+            .scroll((u16::try_from(notes_scroll).unwrap_or(u16::MAX), 0))
+            .block(panel(&notes_title, false, theme)),
         notes_area,
     );
 

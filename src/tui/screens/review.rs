@@ -17,7 +17,7 @@ use crate::plan::{Plan, Resource, Spec};
 use crate::tui::action::{Effect, Observation};
 use crate::tui::app::{App, Loading, Screen};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{follow, panel, spinner};
+use crate::tui::widgets::{follow, hanging, panel, scroll_title, spinner};
 
 #[derive(Debug, Clone)]
 pub struct State {
@@ -28,6 +28,11 @@ pub struct State {
     pub generation: u64,
     /// The plan last sent to be read.
     pub observed_for: Option<Plan>,
+    /// First line of the findings shown (PgUp / PgDn).
+    pub findings_scroll: usize,
+    /// The apply's journal as read with `observed`, to tell whose
+    /// resources the run would touch.
+    pub journal: Vec<crate::apply::journal::Entry>,
 }
 
 impl Default for State {
@@ -37,6 +42,8 @@ impl Default for State {
             observed: Loading::Loading,
             generation: 0,
             observed_for: None,
+            findings_scroll: 0,
+            journal: Vec::new(),
         }
     }
 }
@@ -61,13 +68,32 @@ pub fn plan_blocker(app: &App) -> Option<String> {
         .count();
     if errors > 0 {
         return Some(format!(
-            "the plan has {errors} error(s), listed under Findings on the review; fix them first"
+            "the plan has {}, listed under Findings on the review; fix them first",
+            crate::output::plural(errors, "error", "errors")
         ));
     }
     None
 }
 
+/// Whose resources the run would touch (see [`crate::apply::ownership`]),
+/// once the account has been read.
+pub fn ownership(app: &App) -> Option<crate::apply::ownership::Notices> {
+    let observations = app.review.observed.ready()?;
+    let plan = app.review.observed_for.as_ref()?;
+    let changes: Vec<_> = observations.iter().map(|o| o.change.clone()).collect();
+    let journal = super::confirm::journal_path(app, plan);
+    Some(crate::apply::ownership::notices(
+        &app.review.journal,
+        &journal.display().to_string(),
+        plan,
+        &changes,
+    ))
+}
+
 fn observation_blocker(app: &App) -> Option<String> {
+    if let Some(why) = ownership(app).and_then(|n| n.wrong_journal) {
+        return Some(why);
+    }
     match &app.review.observed {
         Loading::Loading => Some("still reading the account…".into()),
         Loading::Failed(problem) => Some(format!("could not read the account ({problem}); press r to try again")),
@@ -87,6 +113,18 @@ fn observation_blocker(app: &App) -> Option<String> {
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let len = app.derived.plan.as_ref().map_or(0, |p| p.resources.len());
+    // Page keys scroll the findings, which can be more than their panel holds.
+    match key.code {
+        KeyCode::PageDown => {
+            app.review.findings_scroll = app.review.findings_scroll.saturating_add(3);
+            return Vec::new();
+        }
+        KeyCode::PageUp => {
+            app.review.findings_scroll = app.review.findings_scroll.saturating_sub(3);
+            return Vec::new();
+        }
+        _ => {}
+    }
     if let Some(delta) = vertical(&key) {
         app.review.cursor = step(app.review.cursor, delta, len);
         return Vec::new();
@@ -227,10 +265,48 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let findings_height = (app.derived.findings.len() as u16 + 2).clamp(3, area.height / 3);
+    let detail = plan
+        .resources
+        .get(app.review.cursor)
+        .and_then(|r| app.observation(&r.id()))
+        .map(|o| match o.change.state {
+            ChangeState::Create => format!(
+                "does not exist yet: {} it ({})",
+                crate::output::plural(o.change.steps.len(), "call creates", "calls create"),
+                o.change
+                    .steps
+                    .iter()
+                    .map(|s| s.action())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ChangeState::Unchanged if o.change.reasons.is_empty() => {
+                "exists and matches the plan".to_owned()
+            }
+            _ => o.change.reasons.join("; "),
+        })
+        .unwrap_or_else(|| match &app.review.observed {
+            Loading::Failed(problem) => {
+                format!("could not read the account: {problem} (r retries)")
+            }
+            _ => "reading the account…".into(),
+        });
+    let detail_lines = hanging(
+        Vec::new(),
+        &detail,
+        theme.text(),
+        usize::from(area.width.saturating_sub(2)),
+        2,
+    );
+    let detail_height = u16::try_from(detail_lines.len().clamp(1, 3)).unwrap_or(1) + 2;
+    let finding_lines = finding_lines(app, usize::from(area.width.saturating_sub(2)));
+    let findings_height = (u16::try_from(finding_lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2))
+    .clamp(3, area.height / 3);
     let [tree_area, detail_area, findings_area] = Layout::vertical([
         Constraint::Min(5),
-        Constraint::Length(3),
+        Constraint::Length(detail_height),
         Constraint::Length(findings_height),
     ])
     .areas(area);
@@ -257,11 +333,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             theme.text()
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {badge_text:<12}"), badge_style),
-            Span::styled(format!(" {:<17}", resource.kind().noun()), theme.dim()),
-            Span::styled(format!("{}{}", resource.path, resource.name), row_style),
-        ]));
+        // A long path and name wraps under the name, not at the left edge.
+        lines.extend(hanging(
+            vec![
+                Span::styled(format!(" {badge_text:<12}"), badge_style),
+                Span::styled(format!(" {:<17}", resource.kind().noun()), theme.dim()),
+            ],
+            &format!("{}{}", resource.path, resource.name),
+            row_style,
+            usize::from(inner.width),
+            31,
+        ));
         lines.extend(children(
             resource,
             &crate::tui::advice::lint_quotas(&app.quotas),
@@ -275,62 +357,68 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         inner,
     );
 
-    let detail = plan
-        .resources
-        .get(app.review.cursor)
-        .and_then(|r| app.observation(&r.id()))
-        .map(|o| match o.change.state {
-            ChangeState::Create => format!(
-                "does not exist yet: {} call(s) create it ({})",
-                o.change.steps.len(),
-                o.change
-                    .steps
-                    .iter()
-                    .map(|s| s.action())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            ChangeState::Unchanged if o.change.reasons.is_empty() => {
-                "exists and matches the plan".to_owned()
-            }
-            _ => o.change.reasons.join("; "),
-        })
-        .unwrap_or_else(|| match &app.review.observed {
-            Loading::Failed(problem) => {
-                format!("could not read the account: {problem} (r retries)")
-            }
-            _ => "reading the account…".into(),
-        });
     frame.render_widget(
-        Paragraph::new(detail)
-            .wrap(Wrap { trim: true })
-            .block(panel("In the account", false, theme)),
+        Paragraph::new(detail_lines).block(panel("In the account", false, theme)),
         detail_area,
     );
 
-    let finding_lines: Vec<Line> = if app.derived.findings.is_empty() {
-        vec![Line::from(Span::styled("no findings", theme.ok()))]
-    } else {
-        app.derived
-            .findings
-            .iter()
-            .map(|f| {
-                let style = match f.level {
-                    Level::Error => theme.error(),
-                    Level::Warning => theme.warn(),
-                    Level::Note => theme.dim(),
-                };
-                Line::from(vec![
-                    Span::styled(format!("{:<8}", f.level.to_string()), style),
-                    Span::raw(format!("{}: {}", f.resource, f.message)),
-                ])
-            })
-            .collect()
-    };
+    let shown = usize::from(findings_area.height.saturating_sub(2));
+    let total = finding_lines.len();
+    let scroll = app.review.findings_scroll.min(total.saturating_sub(shown));
+    let title = scroll_title("Findings", shown, total, "PgUp PgDn");
     frame.render_widget(
         Paragraph::new(finding_lines)
-            .wrap(Wrap { trim: true })
-            .block(panel("Findings", false, theme)),
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+            .block(panel(&title, false, theme)),
         findings_area,
     );
+}
+
+/// The findings, errors first, each wrapped under its text.
+fn finding_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let theme = app.theme();
+    let notices = ownership(app).unwrap_or_default();
+    let about_runs = notices
+        .wrong_journal
+        .iter()
+        .map(|w| (Level::Error, w))
+        .chain(notices.warnings.iter().map(|w| (Level::Warning, w)))
+        .flat_map(|(level, text)| {
+            let style = match level {
+                Level::Error => theme.error(),
+                _ => theme.warn(),
+            };
+            hanging(
+                vec![Span::styled(format!("{:<8}", level.to_string()), style)],
+                text,
+                theme.text(),
+                width,
+                8,
+            )
+        });
+    let mut lines: Vec<Line<'static>> = about_runs.collect();
+    if app.derived.findings.is_empty() && lines.is_empty() {
+        return vec![Line::from(Span::styled("no findings", theme.ok()))];
+    }
+    let findings = app
+        .derived
+        .findings
+        .iter()
+        .flat_map(|f| {
+            let style = match f.level {
+                Level::Error => theme.error(),
+                Level::Warning => theme.warn(),
+                Level::Note => theme.dim(),
+            };
+            hanging(
+                vec![Span::styled(format!("{:<8}", f.level.to_string()), style)],
+                &format!("{}: {}", f.resource, f.message),
+                theme.text(),
+                width,
+                8,
+            )
+        })
+        .collect::<Vec<_>>();
+    lines.extend(findings);
+    lines
 }

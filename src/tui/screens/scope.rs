@@ -10,7 +10,7 @@ use super::{step, vertical};
 use crate::answers::{Answers, Genomics, ParallelCluster};
 use crate::tui::action::Effect;
 use crate::tui::app::App;
-use crate::tui::widgets::panel;
+use crate::tui::widgets::{hanging, panel};
 
 const CHOICES: [(&str, &str); 3] = [
     (
@@ -83,6 +83,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
+    let width = usize::from(area.width.saturating_sub(2));
     let chosen = State::from_answers(&app.answers).cursor;
     let mut lines = vec![
         Line::from("What should onramp set up in this account?"),
@@ -96,10 +97,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             theme.text()
         };
         lines.push(Line::from(Span::styled(format!(" {mark} {title} "), style)));
-        lines.push(Line::from(Span::styled(
-            format!("      {detail}"),
+        lines.extend(hanging(
+            vec![Span::raw("      ")],
+            detail,
             theme.dim(),
-        )));
+            width,
+            6,
+        ));
     }
     frame.render_widget(
         Paragraph::new(lines)

@@ -9,11 +9,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::tui::action::Effect;
 use crate::tui::app::{App, Loading};
-use crate::tui::widgets::{panel, spinner};
+use crate::tui::widgets::{hanging, panel, spinner};
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match key.code {
-        KeyCode::Enter | KeyCode::Right => app.advance(),
+        KeyCode::Enter => app.advance(),
         // The admin policy, for a caller the preflight found short of it.
         KeyCode::Char('x') => crate::tui::export::open(app),
         KeyCode::Char('r') if !matches!(app.identity, Loading::Loading) => {
@@ -29,16 +29,35 @@ pub fn blocker(app: &App) -> Option<String> {
     match &app.identity {
         Loading::Loading => Some("still connecting to the account…".into()),
         Loading::Failed(_) => Some("not connected: fix the problem shown, then press r".into()),
-        Loading::Ready(_) => app
-            .derived
-            .errors_for(&["region", "account_id"])
+        Loading::Ready(_) => target_problems(app)
+            .into_iter()
             .next()
             .map(|e| format!("fix this first: {e}")),
     }
 }
 
+/// What is wrong with where the plan goes (region, account), in the
+/// wizard's terms. The account comes from the connection, so its problems
+/// wait for it (before, "not set" would only be a guess); without an
+/// answers file, the region comes from the command line or the environment.
+fn target_problems(app: &App) -> Vec<String> {
+    let connected = matches!(app.identity, Loading::Ready(_));
+    app.derived
+        .errors_for(&["region", "account_id"])
+        .filter(|e| connected || e.field != "account_id")
+        .map(|e| match (e.field.as_str(), &app.config.answers_path) {
+            ("region", None) if app.answers.region.is_none() => {
+                "region: not set: quit, then start onramp again with --region REGION (or set AWS_REGION)"
+                    .to_owned()
+            }
+            _ => e.to_string(),
+        })
+        .collect()
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
+    let width = usize::from(area.width.saturating_sub(2));
     let mut lines = vec![
         Line::from(Span::styled(
             "Set up IAM for genomics workflows and HPC clusters",
@@ -68,22 +87,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             spinner(app.tick)
         ))),
         Loading::Ready(identity) => {
-            let field = |name: &str, value: String| {
-                Line::from(vec![
-                    Span::styled(format!("{name:>10}  "), theme.dim()),
-                    Span::raw(value),
-                ])
+            // A long value (a caller's ARN) wraps under itself.
+            let field = |name: &str, value: &str| {
+                hanging(
+                    vec![Span::styled(format!("{name:>10}  "), theme.dim())],
+                    value,
+                    theme.text(),
+                    width,
+                    12,
+                )
             };
-            lines.push(field("account", identity.account_id.clone()));
-            lines.push(field("caller", identity.arn.clone()));
-            let target = app.derived.valid.as_ref().map(|v| v.target());
-            lines.push(field(
-                "region",
-                target.map_or_else(|| "not set".to_owned(), |t| t.region.clone()),
-            ));
-            lines.push(field("partition", identity.partition.clone()));
+            lines.extend(field("account", &identity.account_id));
+            lines.extend(field("caller", &identity.arn));
+            lines.extend(field("region", app.region().unwrap_or("not set")));
+            lines.extend(field("partition", &identity.partition));
             if let Some(endpoint) = &app.config.endpoint_url {
-                lines.push(field("endpoint", endpoint.clone()));
+                lines.extend(field("endpoint", endpoint));
             }
             let preflight = crate::tui::preflight::line(app, theme);
             let quotas = crate::tui::advice::quota_line(app, theme);
@@ -108,8 +127,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             ));
         }
     }
-    for e in app.derived.errors_for(&["region", "account_id"]) {
-        lines.push(Line::from(Span::styled(format!("⚠ {e}"), theme.warn())));
+    for e in target_problems(app) {
+        lines.extend(hanging(
+            vec![Span::styled("⚠ ", theme.warn())],
+            &e,
+            theme.warn(),
+            width,
+            2,
+        ));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(

@@ -29,45 +29,139 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
             theme.text(),
         ),
     ];
-    if app.config.demo {
-        spans.push(Span::styled(
-            " DEMO: in-memory account, nothing is sent to AWS ",
+    // The longest telling that fits beside the step.
+    let room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
+    let (tellings, style) = if app.config.demo {
+        (
+            vec![
+                " DEMO: in-memory account, nothing is sent to AWS ".to_owned(),
+                " DEMO: nothing is sent to AWS ".to_owned(),
+                " DEMO ".to_owned(),
+            ],
             theme.banner(),
-        ));
+        )
     } else if let Loading::Ready(identity) = &app.identity {
-        let region = app
-            .derived
-            .valid
-            .as_ref()
-            .map_or("no region", |v| v.target().region.as_str());
-        spans.push(Span::styled(
-            format!("· account {} · {region}", identity.account_id),
+        let region = app.region().unwrap_or("no region");
+        (
+            vec![
+                format!("· account {} · {region}", identity.account_id),
+                format!("· {} · {region}", identity.account_id),
+                format!("· {region}"),
+            ],
             theme.dim(),
-        ));
+        )
+    } else {
+        (Vec::new(), theme.dim())
+    };
+    if let Some(telling) = tellings.into_iter().find(|t| t.chars().count() <= room) {
+        spans.push(Span::styled(telling, style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The rows the footer needs at `width`: one for the keys, up to three for
+/// a message, so that a long one is read whole.
+pub fn footer_height(app: &App, width: u16) -> u16 {
+    match &app.flash {
+        Some(message) => {
+            let rows = flash_lines(app, message, width).len();
+            u16::try_from(rows.clamp(1, 3)).unwrap_or(1)
+        }
+        None => 1,
+    }
+}
+
+fn flash_lines(app: &App, message: &str, width: u16) -> Vec<Line<'static>> {
+    super::hanging(
+        vec![Span::raw(" ")],
+        message,
+        app.theme().warn(),
+        usize::from(width),
+        3,
+    )
 }
 
 /// The keys that matter now, or the last message.
 pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
-    let line = match &app.flash {
-        Some(message) => Line::from(Span::styled(format!(" {message}"), theme.warn())),
-        None => hints(&keymap::footer(app), theme),
+    let lines = match &app.flash {
+        Some(message) => flash_lines(app, message, area.width),
+        None => vec![hints(&fitting_hints(app, usize::from(area.width)), theme)],
     };
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The footer's hints, fewer when they do not fit: saving goes first (the
+/// help lists it), then the screen's own from the last, then going back
+/// and quitting; the help key stays.
+fn fitting_hints(app: &App, width: usize) -> Vec<(&'static str, &'static str)> {
+    let mut hints = keymap::footer(app);
+    let wide = |hints: &[(&str, &str)]| -> usize {
+        hints
+            .iter()
+            .map(|(k, l)| k.chars().count() + 1 + l.chars().count() + 2)
+            .sum::<usize>()
+            .saturating_sub(2)
+    };
+    let global = |(key, label): &(&str, &str)| {
+        label.starts_with("save") || *label == "help" || *key == "q" || *label == "back"
+    };
+    while wide(&hints) > width {
+        let own = hints.iter().filter(|h| !global(h)).count();
+        let drop = hints
+            .iter()
+            .position(|(_, label)| label.starts_with("save"))
+            .or_else(|| (own > 1).then(|| own - 1))
+            .or_else(|| hints.iter().position(|(_, label)| *label == "back"))
+            .or_else(|| hints.iter().position(|(key, _)| *key == "q"));
+        match drop {
+            Some(i) => {
+                hints.remove(i);
+            }
+            None => break,
+        }
+    }
+    hints
 }
 
 /// Instead of the wizard when the terminal is below 80×24.
+/// Instead of the wizard when the terminal is below 80×24. Keys other
+/// than quitting are ignored meanwhile; a quit or stop question asked
+/// here is shown here, since it is the one thing that can be answered.
 pub fn too_small(app: &App, frame: &mut Frame, area: Rect) {
-    let text = vec![
-        Line::from(Span::styled("Terminal too small", app.theme().error())),
+    let theme = app.theme();
+    let mut text = vec![
+        Line::from(Span::styled("Terminal too small", theme.error())),
         Line::from(format!(
             "onramp needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
             area.width, area.height
         )),
-        Line::from("Enlarge the window, or press q to quit."),
     ];
+    match app.overlay {
+        // Saving waits for a window that fits, like every other key.
+        Some(Overlay::ConfirmQuit) => {
+            text.push(Line::from(""));
+            text.push(Line::from(Span::styled("Quit?", theme.title())));
+            text.push(Line::from("Your answers are not saved."));
+            text.push(Line::from(
+                "Quit anyway? To save first: n, enlarge the window, then s.",
+            ));
+            text.push(Line::from(""));
+            text.push(hints(&[("y", "quit"), ("n / Esc", "stay")], theme));
+        }
+        Some(overlay @ Overlay::ConfirmStop) => {
+            let (title, lines) = overlay_content(app, overlay, area.width);
+            text.push(Line::from(""));
+            text.push(Line::from(Span::styled(title, theme.title())));
+            text.extend(lines);
+        }
+        _ => {
+            text.push(Line::from(
+                "Enlarge the window to go on; other keys wait until then.",
+            ));
+            text.push(Line::from("Or press q to quit."));
+        }
+    }
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
@@ -77,26 +171,19 @@ pub fn overlay(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let theme = app.theme();
-    let (title, lines): (&str, Vec<Line>) = match overlay {
-        Overlay::Help => {
-            let mut lines = vec![Line::from(Span::styled(app.screen.title(), theme.title()))];
-            let screen_keys = keymap::screen_keys(app.screen, app.editor.is_some());
-            for (key, what) in screen_keys
-                .iter()
-                .chain([("", "")].iter())
-                .chain(keymap::GLOBAL)
-            {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{key:>18}  "), theme.key()),
-                    Span::raw(*what),
-                ]));
-            }
-            lines.push(Line::from(Span::styled(
-                "any key closes this help",
-                theme.dim(),
-            )));
-            ("Keys", lines)
-        }
+    let (title, lines) = overlay_content(app, overlay, area.width);
+    draw_popup(frame, area, title, lines, theme);
+}
+
+/// A popup's title and text.
+fn overlay_content(
+    app: &App,
+    overlay: Overlay,
+    columns: u16,
+) -> (&'static str, Vec<Line<'static>>) {
+    let theme = app.theme();
+    match overlay {
+        Overlay::Help => ("Keys", help_lines(app, usize::from(columns))),
         Overlay::ConfirmQuit => (
             "Quit?",
             vec![
@@ -109,14 +196,19 @@ pub fn overlay(app: &App, frame: &mut Frame, area: Rect) {
         Overlay::ConfirmStop => (
             "Stop the apply?",
             vec![
-                Line::from("The calls in flight finish; nothing new starts."),
+                Line::from("No new call starts while you decide."),
+                Line::from("If you stop, the calls in flight finish and nothing new starts."),
                 Line::from("The journal records every call, so you can resume or undo later."),
                 Line::from(""),
                 hints(&[("y / Ctrl-C", "stop"), ("n / Esc", "keep going")], theme),
             ],
         ),
         Overlay::Export => ("Export", crate::tui::export::menu_lines(app, theme)),
-        Overlay::Exported => ("Export", crate::tui::export::outcome_lines(app, theme)),
+        Overlay::Exported => (
+            "Export",
+            // Inside the popup's borders and margin, as the help.
+            crate::tui::export::outcome_lines(app, theme, usize::from(columns).saturating_sub(4)),
+        ),
         Overlay::DiscardEdit => (
             "Discard your changes?",
             vec![
@@ -125,7 +217,43 @@ pub fn overlay(app: &App, frame: &mut Frame, area: Rect) {
                 hints(&[("y", "discard"), ("n / Esc", "keep editing")], theme),
             ],
         ),
-    };
+    }
+}
+
+/// The help overlay: the keys of where the user is, then the keys that
+/// work everywhere (less those the screen gives another job). A description
+/// too long for the terminal's `columns` wraps under itself.
+fn help_lines(app: &App, columns: usize) -> Vec<Line<'static>> {
+    let theme = app.theme();
+    // Inside the popup's borders and margin.
+    let width = columns.saturating_sub(4);
+    let mut lines = vec![Line::from(Span::styled(app.screen.title(), theme.title()))];
+    let (here, everywhere) = keymap::help(app);
+    let blank = (String::new(), "");
+    for (key, what) in here.iter().chain([&blank]).chain(everywhere.iter()) {
+        lines.extend(super::hanging(
+            vec![Span::styled(format!("{key:>18}  "), theme.key())],
+            what,
+            theme.text(),
+            width,
+            20,
+        ));
+    }
+    lines.push(Line::from(Span::styled(
+        "any key closes this help",
+        theme.dim(),
+    )));
+    lines
+}
+
+/// Draws a bordered popup centred in `area`.
+fn draw_popup(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    theme: crate::tui::theme::Theme,
+) {
     // As wide as the longest line allows; longer lines (a full path) wrap,
     // and the height counts the wrapped rows.
     let widest = lines.iter().map(Line::width).max().unwrap_or(0);

@@ -6,6 +6,7 @@ pub mod json;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
@@ -76,5 +77,175 @@ pub fn place_cursor(frame: &mut Frame, inner: Rect, row: usize, column: usize) {
         .saturating_add(u16::try_from(row).unwrap_or(u16::MAX));
     if x < inner.right() && y < inner.bottom() {
         frame.set_cursor_position(Position { x, y });
+    }
+}
+
+/// `text` broken into lines at spaces: the first of at most `first`
+/// characters, the others of at most `rest`. A word longer than a line (an
+/// ARN) is cut where it must.
+pub fn wrap_words(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut room = first.max(1);
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let needed = if used == 0 {
+                word.len()
+            } else {
+                used + 1 + word.len()
+            };
+            if needed <= room {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+            } else {
+                let rest_of_word = word.split_off(room);
+                lines.push(word.iter().collect());
+                word = rest_of_word;
+                if word.is_empty() {
+                    break;
+                }
+            }
+            room = rest.max(1);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `prefix` then `text` in `style`, wrapped to `width` columns; lines after
+/// the first start `indent` columns in, so a wrapped item still reads as one
+/// (instead of restarting at the left edge).
+pub fn hanging(
+    prefix: Vec<Span<'static>>,
+    text: &str,
+    style: Style,
+    width: usize,
+    indent: usize,
+) -> Vec<Line<'static>> {
+    let prefix_width: usize = prefix.iter().map(Span::width).sum();
+    let chunks = wrap_words(
+        text,
+        width.saturating_sub(prefix_width),
+        width.saturating_sub(indent),
+    );
+    let mut lines = Vec::with_capacity(chunks.len());
+    let mut prefix = Some(prefix);
+    for chunk in chunks {
+        let mut spans = prefix
+            .take()
+            .unwrap_or_else(|| vec![Span::raw(" ".repeat(indent))]);
+        spans.push(Span::styled(chunk, style));
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// A panel's title for a list that may not fit: says how to scroll when
+/// it does not.
+pub fn scroll_title(title: &str, shown: usize, total: usize, keys: &str) -> String {
+    if total > shown {
+        format!("{title} ({shown} of {total} lines; {keys} scroll)")
+    } else {
+        title.to_owned()
+    }
+}
+
+/// A progress or size bar with its label. In colour, a filled gauge; without
+/// colour (`NO_COLOR`), filled and empty cells would look alike, so the bar is
+/// drawn with `█` and `░` and the label says the percentage.
+pub fn meter(frame: &mut Frame, area: Rect, ratio: f64, label: &str, style: Style, theme: Theme) {
+    let ratio = ratio.clamp(0.0, 1.0);
+    if !theme.monochrome {
+        frame.render_widget(
+            ratatui::widgets::Gauge::default()
+                .ratio(ratio)
+                .gauge_style(style)
+                .label(label.to_owned()),
+            area,
+        );
+        return;
+    }
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(mono_meter(ratio, label)),
+        area,
+    );
+}
+
+/// The monochrome bar: 10 cells, then the percentage and the label.
+pub fn mono_meter(ratio: f64, label: &str) -> String {
+    const CELLS: usize = 10;
+    let ratio = ratio.clamp(0.0, 1.0);
+    // Rounded to whole cells, but never empty above 0 nor full below 1.
+    let filled = ((ratio * CELLS as f64).round() as usize)
+        .max(usize::from(ratio > 0.0))
+        .min(if ratio < 1.0 { CELLS - 1 } else { CELLS });
+    format!(
+        "{}{} {:>3}%  {label}",
+        "█".repeat(filled),
+        "░".repeat(CELLS - filled),
+        (ratio * 100.0).round() as u32
+    )
+}
+
+/// Lines wrapped to `width` with [`hanging`]: each line's first span is its
+/// label (`note `, `error `), and what follows wraps under the text.
+pub fn rewrap(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .flat_map(|line| {
+            if line.width() <= width || line.spans.len() < 2 {
+                return vec![line];
+            }
+            let mut spans = line.spans.into_iter();
+            let label = spans.next().into_iter().collect::<Vec<_>>();
+            let rest: Vec<Span> = spans.collect();
+            let style = rest.first().map_or_else(Style::default, |s| s.style);
+            let text: String = rest.iter().map(|s| s.content.as_ref()).collect();
+            let indent = label.iter().map(Span::width).sum();
+            hanging(label, &text, style, width, indent)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_wrap_at_spaces_and_long_words_are_cut() {
+        assert_eq!(wrap_words("a bb ccc", 4, 4), ["a bb", "ccc"]);
+        assert_eq!(wrap_words("abcdefgh", 3, 5), ["abc", "defgh"]);
+        assert_eq!(wrap_words("", 3, 3), [""]);
+        let lines = hanging(
+            vec![Span::raw("error   ")],
+            "one two three four",
+            Style::default(),
+            16,
+            8,
+        );
+        let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ["error   one two", "        three", "        four"]);
+    }
+
+    #[test]
+    fn the_monochrome_bar_tells_6_from_70_percent() {
+        let low = mono_meter(0.06, "x");
+        let high = mono_meter(0.70, "x");
+        assert!(low.starts_with("█░"), "{low}");
+        assert!(high.starts_with(&format!("{}░", "█".repeat(7))), "{high}");
+        assert!(
+            low.contains("  6%") && high.contains(" 70%"),
+            "{low} / {high}"
+        );
     }
 }

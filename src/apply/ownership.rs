@@ -1,0 +1,264 @@
+//! Whose resources a run touches. IAM names are account-wide, so two runs
+//! with other answers (another region, another example) can plan the same
+//! name, and the second would quietly rewrite what the first made; and a
+//! journal given by hand may be another run's, so that a later `destroy`
+//! with it would undo both. Neither may go unsaid.
+//!
+//! Pure: it reads a journal's entries, the plan and the changes, and says
+//! what a person must know before the run.
+
+use std::collections::BTreeSet;
+
+use super::diff::{Change, State};
+use super::journal::{Entry, Record};
+use crate::plan::{Plan, ResourceId};
+
+/// What a run must say before it starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notices {
+    /// The journal is for another account or region: the run must not use it.
+    pub wrong_journal: Option<String>,
+    /// Everything else a person should read before confirming.
+    pub warnings: Vec<String>,
+}
+
+impl Notices {
+    pub fn is_empty(&self) -> bool {
+        self.wrong_journal.is_none() && self.warnings.is_empty()
+    }
+}
+
+/// The notices for a run of `plan` with `changes`, recorded in the journal
+/// `journal_name` that already holds `entries`.
+pub fn notices(entries: &[Entry], journal_name: &str, plan: &Plan, changes: &[Change]) -> Notices {
+    let mut out = Notices {
+        wrong_journal: wrong_target(entries, journal_name, plan),
+        warnings: Vec::new(),
+    };
+    let created = created_in(entries);
+    let planned: BTreeSet<ResourceId> = plan.resources.iter().map(|r| r.id()).collect();
+    let others: Vec<&ResourceId> = created.iter().filter(|id| !planned.contains(id)).collect();
+    if !others.is_empty() {
+        out.warnings.push(format!(
+            "The journal {journal_name} also records {} that these answers do not plan ({}): \
+             it holds another run's resources, and a destroy with it undoes both. \
+             Use another --journal to keep the runs apart.",
+            count(others.len(), "resource"),
+            names(&others)
+        ));
+    }
+    let rewritten: Vec<ResourceId> = changes
+        .iter()
+        .filter(|c| c.state == State::Update && c.owned && !created.contains(&c.id()))
+        .map(Change::id)
+        .collect();
+    if !rewritten.is_empty() {
+        out.warnings.push(format!(
+            "This run would change {} that onramp made in another run (not recorded in \
+             {journal_name}): {}. If that run had other answers (another region or example), \
+             give these answers a name_prefix instead, or the two will keep rewriting each other.",
+            count(rewritten.len(), "resource"),
+            names(&rewritten.iter().collect::<Vec<_>>())
+        ));
+    }
+    out
+}
+
+/// Why the journal cannot be this run's: its runs were for another account
+/// or region.
+fn wrong_target(entries: &[Entry], journal_name: &str, plan: &Plan) -> Option<String> {
+    let target = &plan.target;
+    entries.iter().find_map(|e| match &e.record {
+        Record::Run {
+            account_id, region, ..
+        } if *account_id != target.account_id || *region != target.region => Some(format!(
+            "The journal {journal_name} is for account {account_id} in {region}, and these \
+             answers are for account {} in {}: leave out --journal to use this target's own \
+             journal, or give another file.",
+            target.account_id, target.region
+        )),
+        _ => None,
+    })
+}
+
+/// The entities the journal records creating (and not deleting since).
+fn created_in(entries: &[Entry]) -> BTreeSet<ResourceId> {
+    let mut created = BTreeSet::new();
+    for entry in entries {
+        if let Record::Done { call, .. } = &entry.record {
+            let id = ResourceId {
+                kind: call.kind,
+                name: call.name.clone(),
+            };
+            match call.action.as_str() {
+                "CreateRole"
+                | "CreatePolicy"
+                | "CreateInstanceProfile"
+                | "CreateServiceLinkedRole" => {
+                    created.insert(id);
+                }
+                "DeleteRole"
+                | "DeletePolicy"
+                | "DeleteInstanceProfile"
+                | "DeleteServiceLinkedRole" => {
+                    created.remove(&id);
+                }
+                _ => {}
+            }
+        }
+    }
+    created
+}
+
+/// `role ecsInstanceRole, instance profile ecsInstanceRole and 2 more`.
+fn names(ids: &[&ResourceId]) -> String {
+    const SHOWN: usize = 4;
+    let mut out: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| format!("{} {}", id.kind.noun(), id.name))
+        .collect();
+    if ids.len() > SHOWN {
+        out.push(format!("{} more", ids.len() - SHOWN));
+    }
+    out.join(", ")
+}
+
+/// `1 resource`, `3 resources`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::journal::Call;
+    use crate::names::EntityKind;
+
+    fn plan() -> Plan {
+        crate::plan::plan_of_valid_toml(
+            "region = \"us-east-1\"\naccount_id = \"123456789012\"\n\
+             [genomics]\nbuckets = [\"my-gwf-data\"]\n",
+        )
+    }
+
+    fn entry(seq: u64, record: Record) -> Entry {
+        Entry {
+            seq,
+            unix_ms: 0,
+            record,
+        }
+    }
+
+    fn run(region: &str) -> Record {
+        Record::Run {
+            command: "apply".into(),
+            account_id: "123456789012".into(),
+            region: region.into(),
+            onramp_version: "0".into(),
+        }
+    }
+
+    fn created(kind: EntityKind, name: &str) -> Record {
+        Record::Done {
+            call: Call {
+                action: match kind {
+                    EntityKind::Role => "CreateRole",
+                    EntityKind::ManagedPolicy => "CreatePolicy",
+                    EntityKind::InstanceProfile => "CreateInstanceProfile",
+                }
+                .into(),
+                kind,
+                name: name.into(),
+                detail: None,
+            },
+            arn: None,
+        }
+    }
+
+    fn change(name: &str, state: State, owned: bool) -> Change {
+        Change {
+            kind: EntityKind::Role,
+            name: name.into(),
+            state,
+            steps: Vec::new(),
+            reasons: Vec::new(),
+            owned,
+        }
+    }
+
+    #[test]
+    fn a_journal_of_this_target_with_these_resources_says_nothing() {
+        let entries = vec![
+            entry(1, run("us-east-1")),
+            entry(2, created(EntityKind::Role, "ecsInstanceRole")),
+        ];
+        let changes = vec![change("ecsInstanceRole", State::Update, true)];
+        assert!(notices(&entries, "j", &plan(), &changes).is_empty());
+    }
+
+    #[test]
+    fn a_journal_of_another_region_is_refused() {
+        let entries = vec![entry(1, run("eu-west-1"))];
+        let n = notices(&entries, "j.jsonl", &plan(), &[]);
+        let why = n.wrong_journal.unwrap();
+        assert!(
+            why.contains("eu-west-1") && why.contains("us-east-1"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_journal_with_resources_not_planned_is_said() {
+        let entries = vec![
+            entry(1, run("us-east-1")),
+            entry(
+                2,
+                created(EntityKind::ManagedPolicy, "ParallelClusterUserPolicy"),
+            ),
+        ];
+        let n = notices(&entries, "j.jsonl", &plan(), &[]);
+        assert_eq!(n.warnings.len(), 1);
+        assert!(n.warnings[0].contains("managed policy ParallelClusterUserPolicy"));
+    }
+
+    #[test]
+    fn changing_what_another_run_made_is_said_and_creating_or_foreign_is_not() {
+        let changes = vec![
+            change("ecsInstanceRole", State::Update, true),
+            change("BatchJobRole", State::Create, false),
+            change("Handmade", State::Update, false),
+            change("AWSBatchServiceRole", State::Unchanged, true),
+        ];
+        let n = notices(&[], "j.jsonl", &plan(), &changes);
+        assert_eq!(n.warnings.len(), 1, "{n:?}");
+        assert!(n.warnings[0].contains("1 resource that onramp made in another run"));
+        assert!(n.warnings[0].contains("role ecsInstanceRole"));
+        assert!(!n.warnings[0].contains("Handmade"));
+    }
+
+    #[test]
+    fn a_deleted_resource_is_no_longer_the_journals() {
+        let entries = vec![
+            entry(1, run("us-east-1")),
+            entry(2, created(EntityKind::ManagedPolicy, "Gone")),
+            entry(
+                3,
+                Record::Done {
+                    call: Call {
+                        action: "DeletePolicy".into(),
+                        kind: EntityKind::ManagedPolicy,
+                        name: "Gone".into(),
+                        detail: None,
+                    },
+                    arn: None,
+                },
+            ),
+        ];
+        assert!(notices(&entries, "j", &plan(), &[]).is_empty());
+    }
+}
