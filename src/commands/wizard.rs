@@ -14,7 +14,7 @@ use crate::tui::worker::Connector;
 pub async fn wizard(ctx: &Context<'_>) -> Result<Outcome, Failure> {
     if !ctx.env.terminal {
         return Err(Failure::usage(
-            "the wizard needs a terminal (stdin and stdout). In scripts, use the commands `plan` and `apply --yes` with `--answers` and your answers file, or try `onramp --demo plan` (see `onramp --help`)",
+            "the wizard needs a terminal (stdin and stdout). In scripts, use the commands `plan` and `apply --yes` with `--answers` and your answers file, or try `onramp plan --demo` (see `onramp --help`)",
         ));
     }
     let answers = match (&ctx.cli.answers, ctx.cli.demo) {
