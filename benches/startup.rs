@@ -102,7 +102,7 @@ fn full_flow() -> Flow {
     enter(&mut t, CONFIRM);
     t.send("y");
     t.wait_for(APPLY);
-    t.wait_for("done: everything is created as planned");
+    t.wait_for("done: every planned resource exists");
     enter(&mut t, SUMMARY);
     t.send("q");
     let code = t.wait_exit();

@@ -44,7 +44,7 @@ fn screens() -> (Driver, Vec<(&'static str, App)>) {
     d.enter();
     assert_eq!(d.app.screen, Screen::Buckets);
     // The add field with a name that is not valid, its problem shown.
-    d.key(KeyCode::Char('a')).type_text("Bad_Name");
+    d.key(KeyCode::Char('+')).type_text("Bad_Name");
     out.push(("buckets", d.app.clone()));
     for _ in 0..8 {
         d.key(KeyCode::Backspace);
