@@ -343,6 +343,16 @@ async fn a_conflicting_role_is_reported_and_left_untouched<C: Cloud>(cloud: Coun
         "{:?}",
         run.result.err()
     );
+    let message = run
+        .result
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("1 conflict; nothing was changed"),
+        "{message}"
+    );
     assert_eq!(
         cloud.mutating_calls(),
         0,

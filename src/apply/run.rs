@@ -65,10 +65,18 @@ pub enum Event {
     NotStarted { id: ResourceId },
 }
 
+/// `1 conflict`, `2 conflicts`.
+fn conflicts(count: &usize) -> String {
+    match count {
+        1 => "1 conflict".to_owned(),
+        n => format!("{n} conflicts"),
+    }
+}
+
 /// Why an apply stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    #[error("{count} conflict(s); nothing was changed:\n{list}")]
+    #[error("{}; nothing was changed:\n{list}", conflicts(.count))]
     Conflicts { count: usize, list: String },
     // The error's message, not its `Display`, which would name the action
     // a second time.
