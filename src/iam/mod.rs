@@ -11,6 +11,8 @@
 //! evaluator stays on the safe side with it: an un-understood `Allow` grants
 //! nothing, an un-understood `Deny` is taken as possibly denying.
 
+pub mod action;
+pub mod arn;
 pub mod condition;
 pub mod eval;
 pub mod glob;
