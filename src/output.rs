@@ -1,6 +1,7 @@
 //! How a plan and its findings are printed: a readable tree for people, JSON
 //! for programs. Pure functions returning strings; the caller writes them.
 
+use crate::iam::action::Action;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -231,7 +232,7 @@ pub fn changes_text(plan: &Plan, changes: &[Change], differences: &Differences) 
             );
         }
         if c.state != State::Conflict && c.state != State::Unchanged {
-            let steps: Vec<&str> = c.steps.iter().map(|s| s.action()).collect();
+            let steps: Vec<&str> = c.steps.iter().map(|s| s.action().as_str()).collect();
             let _ = writeln!(out, "      calls: {}", steps.join(", "));
         }
         for (_, unified) in differences.get(&c.id()).into_iter().flatten() {
@@ -664,7 +665,7 @@ impl RunTally {
             } => {
                 if let Some(row) = self.row(id) {
                     row.started = true;
-                    row.done(action, detail.as_deref());
+                    row.done(*action, detail.as_deref());
                 }
             }
             Event::Failed {
@@ -754,7 +755,7 @@ impl RunTally {
 }
 
 impl TallyRow {
-    fn done(&mut self, action: &str, detail: Option<&str>) {
+    fn done(&mut self, action: Action, detail: Option<&str>) {
         if let Some(i) = self
             .remaining
             .iter()
@@ -970,15 +971,15 @@ mod tests {
             unreachable!()
         };
         let mut tally = RunTally::new(&plan, &changes);
-        let done = |action: &'static str, detail: Option<String>| Event::Done {
+        let done = |action: Action, detail: Option<String>| Event::Done {
             id: id.clone(),
             action,
             detail,
             arn: None,
         };
-        tally.record(&done("CreateRole", Some(role.arn.clone())));
+        tally.record(&done(Action::CreateRole, Some(role.arn.clone())));
         tally.record(&done(
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
             Some(managed_policy_arns[0].clone()),
         ));
         let total = managed_policy_arns.len();
@@ -992,9 +993,9 @@ mod tests {
         let failed = plan.resources[0].id();
         tally.record(&Event::Failed {
             id: failed.clone(),
-            action: "CreatePolicy",
+            action: Action::CreatePolicy,
             detail: None,
-            error: CloudError::new("CreatePolicy", ErrorKind::Throttled, "Rate exceeded"),
+            error: CloudError::new(Action::CreatePolicy, ErrorKind::Throttled, "Rate exceeded"),
         });
         let text = tally.text();
         assert!(

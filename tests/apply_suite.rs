@@ -24,6 +24,7 @@ use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::sdk::SdkCloud;
 use onramp::cloud::{Cloud, NewPolicy, NewRole, Tags};
+use onramp::iam::action::Action;
 use onramp::plan::{Plan, Spec, plan};
 use serde_json::json;
 
@@ -281,7 +282,7 @@ async fn flipping_a_toggle_changes_only_the_delta<C: Cloud>(cloud: CountingCloud
         .map(|c| c.name.as_str())
         .collect();
     assert_eq!(changed, ["BatchJobRole"]);
-    assert_eq!(cloud.calls().get("CreateRole"), Some(&1));
+    assert_eq!(cloud.calls().get(&Action::CreateRole), Some(&1));
     assert_eq!(
         cloud.mutating_calls(),
         2,
@@ -305,7 +306,7 @@ async fn flipping_a_toggle_changes_only_the_delta<C: Cloud>(cloud: CountingCloud
         .collect();
     assert_eq!(updated.len(), 1);
     assert_eq!(updated[0].name, "ecsInstanceRole");
-    assert_eq!(cloud.calls().get("DetachRolePolicy"), Some(&1));
+    assert_eq!(cloud.calls().get(&Action::DetachRolePolicy), Some(&1));
     assert_eq!(cloud.mutating_calls(), 1, "{:?}", cloud.calls());
     assert_matches_plan(&cloud, &third).await;
 }
@@ -466,14 +467,12 @@ async fn an_interrupted_apply_resumes_without_duplicates<C: Cloud>(cloud: Counti
 
     // Across both runs, every entity was created exactly once.
     let entries = onramp::apply::journal::read(&journal_path).unwrap();
-    let mut creates: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut creates: BTreeMap<(Action, String), usize> = BTreeMap::new();
     for e in &entries {
         if let Record::Done { call, .. } = &e.record
-            && call.action.starts_with("Create")
+            && call.action.creates_entity()
         {
-            *creates
-                .entry((call.action.clone(), call.name.clone()))
-                .or_default() += 1;
+            *creates.entry((call.action, call.name.clone())).or_default() += 1;
         }
     }
     assert_eq!(creates.len(), plan.resources.len(), "{creates:?}");
@@ -522,7 +521,7 @@ async fn the_full_example_makes_the_minimum_calls<C: Cloud>(cloud: CountingCloud
         cloud.calls()
     );
     assert_eq!(
-        cloud.calls().get("Wait"),
+        cloud.calls().get(&Action::Wait),
         Some(&plan.resources.len()),
         "one wait per created entity"
     );
@@ -560,14 +559,14 @@ async fn a_changed_policy_gets_a_new_version_pruned_at_five<C: Cloud>(cloud: Cou
             ["s3bucket-access-us-east-1"],
             "only the bucket policy changes"
         );
-        assert_eq!(cloud.calls().get("CreatePolicyVersion"), Some(&1));
+        assert_eq!(cloud.calls().get(&Action::CreatePolicyVersion), Some(&1));
         // v1 plus one version per change: from the fifth change on, the
         // oldest non-default version makes room first.
         let pruned = usize::from(extra >= 5);
         assert_eq!(
             cloud
                 .calls()
-                .get("DeletePolicyVersion")
+                .get(&Action::DeletePolicyVersion)
                 .copied()
                 .unwrap_or(0),
             pruned,
@@ -698,7 +697,10 @@ async fn a_missing_service_linked_role_is_created_once_and_destroyed<C: Cloud>(
     run.result.unwrap();
     let created = change_of(&run.changes, linked.name);
     assert_eq!(created.state, State::Create);
-    assert_eq!(cloud.calls().get("CreateServiceLinkedRole"), Some(&1));
+    assert_eq!(
+        cloud.calls().get(&Action::CreateServiceLinkedRole),
+        Some(&1)
+    );
     assert_matches_plan(&cloud, &plan).await;
     assert!(
         cloud
@@ -729,7 +731,10 @@ async fn a_missing_service_linked_role_is_created_once_and_destroyed<C: Cloud>(
             .contains(&format!("service-linked role {}", linked.name)),
         "{report:?}"
     );
-    assert_eq!(cloud.calls().get("DeleteServiceLinkedRole"), Some(&1));
+    assert_eq!(
+        cloud.calls().get(&Action::DeleteServiceLinkedRole),
+        Some(&1)
+    );
     assert!(cloud.get_role(linked.name).await.unwrap().is_none());
 }
 
@@ -751,13 +756,13 @@ async fn an_existing_service_linked_role_is_used_and_never_deleted<C: Cloud>(
     let change = change_of(&run.changes, linked.name);
     assert_eq!(change.state, State::Unchanged, "{change:?}");
     assert!(!change.owned);
-    assert_eq!(cloud.calls().get("CreateServiceLinkedRole"), None);
+    assert_eq!(cloud.calls().get(&Action::CreateServiceLinkedRole), None);
     assert_matches_plan(&cloud, &plan).await;
 
     let report = destroy_all(&cloud, &journal).await;
     assert!(report.failed.is_empty(), "{report:?}");
     assert_eq!(report.deleted.len(), plan.resources.len() - 1, "{report:?}");
-    assert_eq!(cloud.calls().get("DeleteServiceLinkedRole"), None);
+    assert_eq!(cloud.calls().get(&Action::DeleteServiceLinkedRole), None);
     let kept = cloud.get_role(linked.name).await.unwrap().unwrap();
     assert_eq!(kept.arn, existing.arn);
 }
@@ -796,7 +801,7 @@ async fn a_service_linked_role_made_during_the_apply_counts_as_created<C: Cloud>
         .into_iter()
         .any(|e| {
             matches!(&e.record, Record::Done { call, arn }
-                if call.action == "CreateServiceLinkedRole" && arn.as_deref() == Some(plan_arn(&plan, linked.name)))
+                if call.action == Action::CreateServiceLinkedRole && arn.as_deref() == Some(plan_arn(&plan, linked.name)))
         });
     assert!(done, "the create is journaled as done");
     assert_matches_plan(&cloud, &plan).await;
@@ -856,7 +861,7 @@ async fn an_interrupted_service_linked_create_is_left_alone() {
         let mut journal = Journal::open(&journal_path).unwrap();
         journal
             .append(Record::Intent(Call {
-                action: "CreateServiceLinkedRole".into(),
+                action: Action::CreateServiceLinkedRole,
                 kind: onramp::names::EntityKind::Role,
                 name: "AWSServiceRoleForBatch".into(),
                 detail: Some(plan_arn(&plan, "AWSServiceRoleForBatch").to_owned()),

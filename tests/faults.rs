@@ -179,7 +179,11 @@ fn assert_outcome(
         else {
             panic!("{what}: apply must stop with the failed step, got {result:?}");
         };
-        assert_eq!(*action, target, "{what}: the error names the faulted call");
+        assert_eq!(
+            action.as_str(),
+            target,
+            "{what}: the error names the faulted call"
+        );
         assert_eq!(error.kind, expected_kind(fault), "{what}: {error}");
         assert!(
             plan.resources.iter().any(|r| &r.name == name),

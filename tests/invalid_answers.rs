@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use onramp::answers::{Answers, Environment, ValidationErrors};
-use onramp::cloud::counting::MUTATING;
+use onramp::iam::action::Action;
 use onramp::plan::{lint, plan};
 
 /// No region or account from anywhere but the answers themselves.
@@ -2141,7 +2141,7 @@ impl Run {
         self.iam_actions
             .iter()
             .map(String::as_str)
-            .filter(|a| MUTATING.contains(a))
+            .filter(|a| a.parse::<Action>().is_ok_and(Action::is_mutating))
             .collect()
     }
 }

@@ -20,6 +20,7 @@ mod common;
 use canned::{Answer, Request, routed, sdk_on};
 use common::{example, isolated_onramp as onramp, output_text as text};
 use onramp::cloud::{AnalyzerLevel, Cloud, ErrorKind, PolicyKind, QuotaSource, Quotas};
+use onramp::iam::action::Action;
 use serde_json::{Value, json};
 
 // ------------------------------------------------------------------ moto
@@ -51,7 +52,7 @@ async fn moto_has_no_access_analyzer_and_the_backend_says_so_briefly() {
         )
         .await
         .unwrap_err();
-    assert_eq!(e.action, "ValidatePolicy");
+    assert_eq!(e.action, Action::ValidatePolicy);
     assert_eq!(
         e.message,
         format!(
@@ -187,7 +188,7 @@ async fn a_caller_who_may_not_validate_gets_access_denied_at_once() {
         .unwrap_err();
     assert_eq!(
         (e.kind, e.action),
-        (ErrorKind::AccessDenied, "ValidatePolicy")
+        (ErrorKind::AccessDenied, Action::ValidatePolicy)
     );
     assert!(
         e.message

@@ -28,6 +28,7 @@ use onramp::answers::{Answers, Environment};
 use onramp::apply::permissions::{Audience, Outcome};
 use onramp::apply::preflight::preflight;
 use onramp::cloud::{Cloud, ContextEntry, Decision, ErrorKind, SimulationResult};
+use onramp::iam::action::Action;
 use onramp::plan::Plan;
 
 // ------------------------------------------------------- canned endpoint
@@ -185,7 +186,7 @@ async fn a_caller_who_may_not_simulate_gets_could_not_check() {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::AccessDenied, "{e}");
-    assert_eq!(e.action, "SimulatePrincipalPolicy");
+    assert_eq!(e.action, Action::SimulatePrincipalPolicy);
     assert_eq!(server.bodies().len(), 1, "access denied is not retried");
 
     let outcome = preflight(&cloud, RUNNER, &genomics_plan(), Audience::Headless).await;
@@ -221,7 +222,7 @@ async fn moto_has_no_simulator_and_the_backend_says_so_briefly() {
         .simulate_principal_policy(&arn, &["iam:CreateRole".into()], &[], &[])
         .await
         .unwrap_err();
-    assert_eq!(e.action, "SimulatePrincipalPolicy");
+    assert_eq!(e.action, Action::SimulatePrincipalPolicy);
     assert_eq!(e.kind, ErrorKind::Other, "{e}");
     assert_eq!(
         e.message,

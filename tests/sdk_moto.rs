@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 
 use onramp::cloud::sdk::{ConnectOptions, NO_CREDENTIALS, SdkCloud};
 use onramp::cloud::{Cloud, ErrorKind, NewPolicy, NewRole, Tags, WaitFor};
+use onramp::iam::action::Action;
 use serde_json::{Value, json};
 
 const S3_READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -205,7 +206,7 @@ async fn policy_version_limit_and_errors() {
 
     let again = cloud.create_policy(policy).await.unwrap_err();
     assert_eq!(again.kind, ErrorKind::AlreadyExists);
-    assert_eq!(again.action, "CreatePolicy");
+    assert_eq!(again.action, Action::CreatePolicy);
     assert!(again.message.contains("ebs-autoscale-policy"), "{again}");
 
     for expected in ["v2", "v3", "v4", "v5"] {
@@ -222,28 +223,28 @@ async fn policy_version_limit_and_errors() {
         .await
         .unwrap_err();
     assert_eq!(sixth.kind, ErrorKind::LimitExceeded, "{sixth}");
-    assert_eq!(sixth.action, "CreatePolicyVersion");
+    assert_eq!(sixth.action, Action::CreatePolicyVersion);
     assert_eq!(cloud.list_policy_versions(&arn).await.unwrap().len(), 5);
 
     let default = cloud.delete_policy_version(&arn, "v1").await.unwrap_err();
     assert_eq!(default.kind, ErrorKind::DeleteConflict, "{default}");
-    assert_eq!(default.action, "DeletePolicyVersion");
+    assert_eq!(default.action, Action::DeletePolicyVersion);
 
     let bogus = cloud
         .set_default_policy_version(&arn, "bogus")
         .await
         .unwrap_err();
     assert_eq!(bogus.kind, ErrorKind::InvalidInput, "{bogus}");
-    assert_eq!(bogus.action, "SetDefaultPolicyVersion");
+    assert_eq!(bogus.action, Action::SetDefaultPolicyVersion);
 
     let missing = format!("arn:aws:iam::{}:policy/nope", account.account_id);
     assert_eq!(cloud.get_policy(&missing).await.unwrap(), None);
     let gone = cloud.get_policy_version(&missing, "v1").await.unwrap_err();
     assert_eq!(gone.kind, ErrorKind::NoSuchEntity, "{gone}");
-    assert_eq!(gone.action, "GetPolicyVersion");
+    assert_eq!(gone.action, Action::GetPolicyVersion);
     let gone = cloud.delete_policy(&missing).await.unwrap_err();
     assert_eq!(gone.kind, ErrorKind::NoSuchEntity, "{gone}");
-    assert_eq!(gone.action, "DeletePolicy");
+    assert_eq!(gone.action, Action::DeletePolicy);
 
     let malformed = cloud
         .create_policy(NewPolicy {
@@ -254,7 +255,7 @@ async fn policy_version_limit_and_errors() {
         .await
         .unwrap_err();
     assert_eq!(malformed.kind, ErrorKind::MalformedPolicy, "{malformed}");
-    assert_eq!(malformed.action, "CreatePolicy");
+    assert_eq!(malformed.action, Action::CreatePolicy);
 }
 
 #[tokio::test]
@@ -411,11 +412,11 @@ async fn attachments_and_inline_policies() {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NoSuchEntity, "{e}");
-    assert_eq!(e.action, "AttachRolePolicy");
+    assert_eq!(e.action, Action::AttachRolePolicy);
 
     let conflict = cloud.delete_role("BatchJobRole").await.unwrap_err();
     assert_eq!(conflict.kind, ErrorKind::DeleteConflict, "{conflict}");
-    assert_eq!(conflict.action, "DeleteRole");
+    assert_eq!(conflict.action, Action::DeleteRole);
 
     cloud
         .detach_role_policy("BatchJobRole", S3_READ_ONLY)
@@ -466,7 +467,7 @@ async fn attachments_and_inline_policies() {
         .await
         .unwrap_err();
     assert_eq!(malformed.kind, ErrorKind::MalformedPolicy, "{malformed}");
-    assert_eq!(malformed.action, "PutRolePolicy");
+    assert_eq!(malformed.action, Action::PutRolePolicy);
 
     let conflict = cloud.delete_role("BatchJobRole").await.unwrap_err();
     assert_eq!(conflict.kind, ErrorKind::DeleteConflict, "{conflict}");
@@ -484,7 +485,7 @@ async fn attachments_and_inline_policies() {
         .await
         .unwrap_err();
     assert_eq!(gone.kind, ErrorKind::NoSuchEntity, "{gone}");
-    assert_eq!(gone.action, "GetRolePolicy");
+    assert_eq!(gone.action, Action::GetRolePolicy);
     cloud.delete_role("BatchJobRole").await.unwrap();
 }
 
@@ -543,19 +544,19 @@ async fn instance_profile_round_trip() {
         .await
         .unwrap_err();
     assert_eq!(again.kind, ErrorKind::AlreadyExists, "{again}");
-    assert_eq!(again.action, "CreateInstanceProfile");
+    assert_eq!(again.action, Action::CreateInstanceProfile);
     let second = cloud
         .add_role_to_instance_profile("ecsInstanceRole", "otherRole")
         .await
         .unwrap_err();
     assert_eq!(second.kind, ErrorKind::LimitExceeded, "{second}");
-    assert_eq!(second.action, "AddRoleToInstanceProfile");
+    assert_eq!(second.action, Action::AddRoleToInstanceProfile);
     let conflict = cloud
         .delete_instance_profile("ecsInstanceRole")
         .await
         .unwrap_err();
     assert_eq!(conflict.kind, ErrorKind::DeleteConflict, "{conflict}");
-    assert_eq!(conflict.action, "DeleteInstanceProfile");
+    assert_eq!(conflict.action, Action::DeleteInstanceProfile);
     let conflict = cloud.delete_role("ecsInstanceRole").await.unwrap_err();
     assert_eq!(conflict.kind, ErrorKind::DeleteConflict, "{conflict}");
 
@@ -601,20 +602,26 @@ async fn missing_entities_and_duplicates() {
     let (cloud, _account) = common::cloud().await;
     assert_eq!(cloud.get_role("nobody").await.unwrap(), None);
     let e = cloud.delete_role("nobody").await.unwrap_err();
-    assert_eq!((e.action, e.kind), ("DeleteRole", ErrorKind::NoSuchEntity));
+    assert_eq!(
+        (e.action, e.kind),
+        (Action::DeleteRole, ErrorKind::NoSuchEntity)
+    );
     assert!(e.message.contains("nobody"), "{e}");
     let e = cloud
         .tag_role("nobody", &tags(&[("a", "b")]))
         .await
         .unwrap_err();
-    assert_eq!((e.action, e.kind), ("TagRole", ErrorKind::NoSuchEntity));
+    assert_eq!(
+        (e.action, e.kind),
+        (Action::TagRole, ErrorKind::NoSuchEntity)
+    );
     let e = cloud
         .update_assume_role_policy("nobody", &batch_trust())
         .await
         .unwrap_err();
     assert_eq!(
         (e.action, e.kind),
-        ("UpdateAssumeRolePolicy", ErrorKind::NoSuchEntity)
+        (Action::UpdateAssumeRolePolicy, ErrorKind::NoSuchEntity)
     );
 
     create_role(&cloud, "AWSBatchServiceRole").await;
@@ -629,7 +636,10 @@ async fn missing_entities_and_duplicates() {
         })
         .await
         .unwrap_err();
-    assert_eq!((e.action, e.kind), ("CreateRole", ErrorKind::AlreadyExists));
+    assert_eq!(
+        (e.action, e.kind),
+        (Action::CreateRole, ErrorKind::AlreadyExists)
+    );
     assert!(e.message.contains("AWSBatchServiceRole"), "{e}");
     assert_eq!(e.to_string(), format!("CreateRole failed: {}", e.message));
 }
@@ -668,7 +678,7 @@ async fn service_linked_role_round_trip() {
         .unwrap_err();
     assert_eq!(
         (again.action, again.kind),
-        ("CreateServiceLinkedRole", ErrorKind::AlreadyExists),
+        (Action::CreateServiceLinkedRole, ErrorKind::AlreadyExists),
         "{again}"
     );
 
@@ -678,7 +688,7 @@ async fn service_linked_role_round_trip() {
     let gone = cloud.delete_service_linked_role(NAME).await.unwrap_err();
     assert_eq!(
         (gone.action, gone.kind),
-        ("DeleteServiceLinkedRole", ErrorKind::NoSuchEntity),
+        (Action::DeleteServiceLinkedRole, ErrorKind::NoSuchEntity),
         "{gone}"
     );
 }
@@ -807,8 +817,8 @@ async fn unreachable_endpoint_is_a_network_error() {
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
     for (e, action) in [
-        (role.unwrap_err(), "GetRole"),
-        (me.unwrap_err(), "GetCallerIdentity"),
+        (role.unwrap_err(), Action::GetRole),
+        (me.unwrap_err(), Action::GetCallerIdentity),
     ] {
         assert_eq!(e.kind, ErrorKind::Network, "{e}");
         assert_eq!(e.action, action);
@@ -855,10 +865,13 @@ async fn missing_credentials_are_reported() {
     let started = Instant::now();
     let e = cloud.identity().await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::NoCredentials, "{e}");
-    assert_eq!(e.action, "GetCallerIdentity");
+    assert_eq!(e.action, Action::GetCallerIdentity);
     assert_eq!(e.message, NO_CREDENTIALS);
     let e = cloud.get_role("any").await.unwrap_err();
-    assert_eq!((e.action, e.kind), ("GetRole", ErrorKind::NoCredentials));
+    assert_eq!(
+        (e.action, e.kind),
+        (Action::GetRole, ErrorKind::NoCredentials)
+    );
     assert!(started.elapsed() < Duration::from_secs(30));
 
     // A profile that does not exist is a credentials problem too.

@@ -23,6 +23,7 @@ use onramp::answers::{Answers, Environment};
 use onramp::apply::journal::{self, Journal, Record};
 use onramp::apply::run::{self, Event};
 use onramp::cloud::memory::MemoryCloud;
+use onramp::iam::action::Action;
 use onramp::plan::Plan;
 
 const BATCH_ROLE: &str = "AWSServiceRoleForBatch";
@@ -201,7 +202,9 @@ fn the_service_linked_example_applies_and_destroys_on_moto() {
         .unwrap()
         .into_iter()
         .filter_map(|e| match e.record {
-            Record::Done { call, arn } if call.action == "CreateServiceLinkedRole" => Some(arn),
+            Record::Done { call, arn } if call.action == Action::CreateServiceLinkedRole => {
+                Some(arn)
+            }
             _ => None,
         })
         .collect();

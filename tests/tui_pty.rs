@@ -585,7 +585,10 @@ fn ctrl_c_during_an_apply_on_moto_stops_after_the_call_in_flight() {
     );
     let done = common::done_actions(&journal);
     assert!(
-        done.len() >= 3 && done.contains(&proxy.target_action().unwrap()),
+        done.len() >= 3
+            && done
+                .iter()
+                .any(|a| Some(a.as_str()) == proxy.target_action().as_deref()),
         "the calls up to the held one, that one included, finished: {done:?}"
     );
 

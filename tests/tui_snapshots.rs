@@ -5,6 +5,7 @@
 
 mod tui_support;
 
+use onramp::iam::action::Action as Api;
 use onramp::tui::app::Screen;
 use onramp::tui::theme::Theme;
 use ratatui::style::{Color, Modifier};
@@ -246,9 +247,9 @@ fn the_apply_screen_mid_run_keeps_counts_and_reasons_whole() {
         &mut d.app,
         Action::Progress(Event::Failed {
             id: plan.resources[4].id(),
-            action: "CreateInstanceProfile",
+            action: Api::CreateInstanceProfile,
             detail: None,
-            error: CloudError::new("CreateInstanceProfile", ErrorKind::AccessDenied, reason),
+            error: CloudError::new(Api::CreateInstanceProfile, ErrorKind::AccessDenied, reason),
         }),
     );
     for (w, h) in [(80, 24), (120, 40)] {

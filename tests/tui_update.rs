@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::{Cloud, NewPolicy, NewRole};
+use onramp::iam::action::Action as Api;
 use onramp::tui::action::{Action, Effect};
 use onramp::tui::app::{Overlay, Screen, update};
 use onramp::tui::screens::apply::Status;
@@ -568,13 +569,13 @@ fn apply_events_update_the_rows_including_failures_and_retries() {
         &mut d.app,
         Action::Progress(Event::Started {
             id: id.clone(),
-            action: "CreateRole",
+            action: Api::CreateRole,
         }),
     );
     update(
         &mut d.app,
         Action::Progress(Event::Retried {
-            action: "CreateRole".into(),
+            action: Api::CreateRole.to_string(),
             attempt: 2,
         }),
     );
@@ -585,10 +586,10 @@ fn apply_events_update_the_rows_including_failures_and_retries() {
         &mut d.app,
         Action::Progress(Event::Failed {
             id: id.clone(),
-            action: "CreateRole",
+            action: Api::CreateRole,
             detail: None,
             error: onramp::cloud::CloudError::new(
-                "CreateRole",
+                Api::CreateRole,
                 onramp::cloud::ErrorKind::Throttled,
                 "Rate exceeded",
             ),
@@ -876,7 +877,7 @@ fn a_stopped_apply_leaves_a_journal_that_matches_the_account() {
     block_on(async {
         for e in &entries {
             if let Record::Done { call, .. } = &e.record
-                && call.action == "CreateRole"
+                && call.action == Api::CreateRole
             {
                 assert!(
                     d.cloud.get_role(&call.name).await.unwrap().is_some(),
@@ -1086,7 +1087,7 @@ fn low_policy_quota() -> onramp::cloud::Quotas {
 #[test]
 fn the_accounts_quotas_are_read_on_connecting_and_shown_on_the_welcome_screen() {
     let d = Driver::counting(|dir| demo_config(dir, Theme::COLOR));
-    assert_eq!(d.calls_of("GetAccountSummary"), 1);
+    assert_eq!(d.calls_of(Api::GetAccountSummary), 1);
     let welcome = d.screen(100, 30);
     assert!(
         welcome.contains(
@@ -1161,9 +1162,9 @@ fn pass_role_finding() -> onramp::cloud::AnalyzerFinding {
 fn the_preview_shows_access_analyzers_findings_asked_once_per_document() {
     let cloud = MemoryCloud::demo().with_analyzer_findings(vec![pass_role_finding()]);
     let mut d = Driver::counting_on(cloud, |dir| demo_config(dir, Theme::COLOR));
-    assert_eq!(d.calls_of("ValidatePolicy"), 0, "only the preview asks");
+    assert_eq!(d.calls_of(Api::ValidatePolicy), 0, "only the preview asks");
     d.enter_until(Screen::Preview);
-    assert_eq!(d.calls_of("ValidatePolicy"), 1);
+    assert_eq!(d.calls_of(Api::ValidatePolicy), 1);
     let preview = d.screen(120, 40);
     assert!(
         preview.contains(
@@ -1174,15 +1175,15 @@ fn the_preview_shows_access_analyzers_findings_asked_once_per_document() {
     insta::assert_snapshot!("preview_with_analyzer_findings_120x40", preview);
     // The next document is asked about; coming back asks nothing again.
     d.key(KeyCode::Tab);
-    assert_eq!(d.calls_of("ValidatePolicy"), 2);
+    assert_eq!(d.calls_of(Api::ValidatePolicy), 2);
     d.key(KeyCode::BackTab);
-    assert_eq!(d.calls_of("ValidatePolicy"), 2);
+    assert_eq!(d.calls_of(Api::ValidatePolicy), 2);
     // An edit is another text: asked about once.
     d.key(KeyCode::Char('e'));
     d.key(KeyCode::End).type_text(" ");
     d.ctrl('s');
     assert_eq!(
-        d.calls_of("ValidatePolicy"),
+        d.calls_of(Api::ValidatePolicy),
         2,
         "whitespace: the same document"
     );
@@ -1203,7 +1204,11 @@ fn a_refused_analyzer_is_said_once_and_never_asked_again() {
         d.key(KeyCode::Tab);
         assert_eq!(d.screen(120, 40).matches(note).count(), 1);
     }
-    assert_eq!(d.calls_of("ValidatePolicy"), 1, "asked once, never again");
+    assert_eq!(
+        d.calls_of(Api::ValidatePolicy),
+        1,
+        "asked once, never again"
+    );
     // Nothing is blocked by it.
     d.enter();
     assert_eq!(d.app.screen, Screen::Confirm);
@@ -2044,14 +2049,14 @@ fn a_run_stopped_part_way_shows_what_of_each_resource_was_made() {
     };
     feed(Event::Done {
         id: id.clone(),
-        action: "CreateRole",
+        action: Api::CreateRole,
         detail: Some(role.arn.clone()),
         arn: Some(role.arn.clone()),
     });
     for arn in &managed_policy_arns[..2] {
         feed(Event::Done {
             id: id.clone(),
-            action: "AttachRolePolicy",
+            action: Api::AttachRolePolicy,
             detail: Some(arn.clone()),
             arn: None,
         });

@@ -16,6 +16,7 @@
 //! is never touched, and one whose create was interrupted is left for a
 //! person to judge. AWS refuses to delete it while anything still uses it.
 
+use crate::iam::action::Action;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -111,7 +112,7 @@ pub fn pending(entries: &[Entry]) -> Vec<String> {
 /// onramp's tag: "failed" may mean only that the answer was lost (a reset
 /// connection, a timeout) after IAM had made the entity.
 fn undo_list(entries: &[Entry]) -> Vec<Undo> {
-    let done: BTreeSet<(String, EntityKind, String, Option<String>)> = entries
+    let done: BTreeSet<(Action, EntityKind, String, Option<String>)> = entries
         .iter()
         .filter_map(|e| match &e.record {
             Record::Done { call, .. } => Some(key(call)),
@@ -122,24 +123,24 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
     let mut list = Vec::new();
     for e in entries {
         match &e.record {
-            Record::Done { call, arn } if is_create(&call.action) => {
+            Record::Done { call, arn } if call.action.creates_entity() => {
                 created.insert((call.kind, call.name.to_lowercase()));
                 list.push(Undo::Entity {
                     kind: call.kind,
                     name: call.name.clone(),
                     arn: arn.clone().or_else(|| call.detail.clone()),
                     certain: true,
-                    service_linked: call.action == CREATE_SERVICE_LINKED_ROLE,
+                    service_linked: call.action == Action::CreateServiceLinkedRole,
                 });
             }
-            Record::Intent(call) if is_create(&call.action) && !done.contains(&key(call)) => {
+            Record::Intent(call) if call.action.creates_entity() && !done.contains(&key(call)) => {
                 created.insert((call.kind, call.name.to_lowercase()));
                 list.push(Undo::Entity {
                     kind: call.kind,
                     name: call.name.clone(),
                     arn: call.detail.clone(),
                     certain: false,
-                    service_linked: call.action == CREATE_SERVICE_LINKED_ROLE,
+                    service_linked: call.action == Action::CreateServiceLinkedRole,
                 });
             }
             // A change is undone once, from its intent: one recorded as
@@ -147,7 +148,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
             // was not finds nothing to undo and skips it. Planned changes
             // were not in place before, so nobody else's is undone.
             Record::Intent(call)
-                if is_change(&call.action)
+                if is_change(call.action)
                     && !created.contains(&(call.kind, call.name.to_lowercase()))
                     && !list.contains(&Undo::Change(call.clone())) =>
             {
@@ -155,7 +156,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
             }
             // What an earlier destroy already undid is not undone again.
             Record::Done { call, .. } => {
-                if let Some(undone) = undoes(&call.action) {
+                if let Some(undone) = call.action.undoes() {
                     list.retain(|u| match u {
                         Undo::Change(c) => {
                             !(c.action == undone
@@ -164,7 +165,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
                                 && c.detail == call.detail)
                         }
                         Undo::Entity { kind, name, .. } => {
-                            !(undone.starts_with("Create")
+                            !(undone.creates_entity()
                                 && *kind == call.kind
                                 && name.eq_ignore_ascii_case(&call.name))
                         }
@@ -178,47 +179,21 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
     list
 }
 
-fn key(call: &Call) -> (String, EntityKind, String, Option<String>) {
+fn key(call: &Call) -> (Action, EntityKind, String, Option<String>) {
     (
-        call.action.clone(),
+        call.action,
         call.kind,
         call.name.clone(),
         call.detail.clone(),
     )
 }
 
-/// The action a destroy call undoes.
-fn undoes(action: &str) -> Option<&'static str> {
-    Some(match action {
-        "DetachRolePolicy" => "AttachRolePolicy",
-        "DeleteRolePolicy" => "PutRolePolicy",
-        "RemoveRoleFromInstanceProfile" => "AddRoleToInstanceProfile",
-        "DeletePolicy" => "CreatePolicy",
-        "DeleteRole" => "CreateRole",
-        "DeleteInstanceProfile" => "CreateInstanceProfile",
-        "DeleteServiceLinkedRole" => CREATE_SERVICE_LINKED_ROLE,
-        _ => return None,
-    })
-}
-
 /// A change to an entity that destroy reverts on its own.
-fn is_change(action: &str) -> bool {
+fn is_change(action: Action) -> bool {
     [
-        "AttachRolePolicy",
-        "PutRolePolicy",
-        "AddRoleToInstanceProfile",
-    ]
-    .contains(&action)
-}
-
-const CREATE_SERVICE_LINKED_ROLE: &str = "CreateServiceLinkedRole";
-
-fn is_create(action: &str) -> bool {
-    [
-        "CreatePolicy",
-        "CreateRole",
-        "CreateInstanceProfile",
-        CREATE_SERVICE_LINKED_ROLE,
+        Action::AttachRolePolicy,
+        Action::PutRolePolicy,
+        Action::AddRoleToInstanceProfile,
     ]
     .contains(&action)
 }
@@ -354,7 +329,7 @@ impl Undoer<'_> {
                         self.call(
                             kind,
                             name,
-                            "RemoveRoleFromInstanceProfile",
+                            Action::RemoveRoleFromInstanceProfile,
                             Some(role),
                             c.remove_role_from_instance_profile(name, role),
                         )
@@ -365,7 +340,7 @@ impl Undoer<'_> {
                     self.call(
                         kind,
                         name,
-                        "DeleteInstanceProfile",
+                        Action::DeleteInstanceProfile,
                         None,
                         c.delete_instance_profile(name),
                     )
@@ -386,7 +361,7 @@ impl Undoer<'_> {
                         self.call(
                             kind,
                             name,
-                            "DetachRolePolicy",
+                            Action::DetachRolePolicy,
                             Some(&policy),
                             c.detach_role_policy(name, &policy),
                         )
@@ -398,7 +373,7 @@ impl Undoer<'_> {
                         self.call(
                             kind,
                             name,
-                            "DeleteRolePolicy",
+                            Action::DeleteRolePolicy,
                             Some(&inline),
                             c.delete_role_policy(name, &inline),
                         )
@@ -406,7 +381,7 @@ impl Undoer<'_> {
                     )?;
                 }
                 gone_is_done(
-                    self.call(kind, name, "DeleteRole", None, c.delete_role(name))
+                    self.call(kind, name, Action::DeleteRole, None, c.delete_role(name))
                         .await,
                 )?;
             }
@@ -429,7 +404,7 @@ impl Undoer<'_> {
                             self.call(
                                 kind,
                                 name,
-                                "DeletePolicyVersion",
+                                Action::DeletePolicyVersion,
                                 Some(&id),
                                 c.delete_policy_version(arn, &id),
                             )
@@ -438,8 +413,14 @@ impl Undoer<'_> {
                     }
                 }
                 gone_is_done(
-                    self.call(kind, name, "DeletePolicy", Some(arn), c.delete_policy(arn))
-                        .await,
+                    self.call(
+                        kind,
+                        name,
+                        Action::DeletePolicy,
+                        Some(arn),
+                        c.delete_policy(arn),
+                    )
+                    .await,
                 )?;
             }
         }
@@ -492,7 +473,7 @@ impl Undoer<'_> {
             self.call(
                 kind,
                 name,
-                "DeleteServiceLinkedRole",
+                Action::DeleteServiceLinkedRole,
                 Some(actual),
                 c.delete_service_linked_role(actual),
             ),
@@ -510,32 +491,32 @@ impl Undoer<'_> {
         let Some(detail) = call.detail.as_deref() else {
             return Ok(Outcome::Skipped("the journal does not say what to revert"));
         };
-        let result = match call.action.as_str() {
-            "AttachRolePolicy" => {
+        let result = match call.action {
+            Action::AttachRolePolicy => {
                 self.call(
                     kind,
                     name,
-                    "DetachRolePolicy",
+                    Action::DetachRolePolicy,
                     Some(detail),
                     c.detach_role_policy(name, detail),
                 )
                 .await
             }
-            "PutRolePolicy" => {
+            Action::PutRolePolicy => {
                 self.call(
                     kind,
                     name,
-                    "DeleteRolePolicy",
+                    Action::DeleteRolePolicy,
                     Some(detail),
                     c.delete_role_policy(name, detail),
                 )
                 .await
             }
-            "AddRoleToInstanceProfile" => {
+            Action::AddRoleToInstanceProfile => {
                 self.call(
                     kind,
                     name,
-                    "RemoveRoleFromInstanceProfile",
+                    Action::RemoveRoleFromInstanceProfile,
                     Some(detail),
                     c.remove_role_from_instance_profile(name, detail),
                 )
@@ -565,7 +546,7 @@ impl Undoer<'_> {
         &self,
         kind: EntityKind,
         name: &str,
-        action: &'static str,
+        action: Action,
         detail: Option<&str>,
         future: impl std::future::Future<Output = Result<(), CloudError>>,
     ) -> Result<(), ApplyError> {

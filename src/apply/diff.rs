@@ -7,6 +7,7 @@
 //! difference that would need rewriting them is a conflict for a person to
 //! settle.
 
+use crate::iam::action::Action;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -86,25 +87,25 @@ pub enum Step {
 
 impl Step {
     /// The IAM API action the step calls.
-    pub fn action(&self) -> &'static str {
+    pub fn action(&self) -> Action {
         match self {
-            Step::CreatePolicy => "CreatePolicy",
-            Step::CreatePolicyVersion { .. } => "CreatePolicyVersion",
-            Step::TagPolicy(_) => "TagPolicy",
-            Step::CreateRole => "CreateRole",
-            Step::UpdateTrust => "UpdateAssumeRolePolicy",
-            Step::PutBoundary(_) => "PutRolePermissionsBoundary",
-            Step::DeleteBoundary => "DeleteRolePermissionsBoundary",
-            Step::TagRole(_) => "TagRole",
-            Step::Attach(_) => "AttachRolePolicy",
-            Step::Detach(_) => "DetachRolePolicy",
-            Step::PutInline(_) => "PutRolePolicy",
-            Step::DeleteInline(_) => "DeleteRolePolicy",
-            Step::CreateInstanceProfile => "CreateInstanceProfile",
-            Step::TagInstanceProfile(_) => "TagInstanceProfile",
-            Step::AddRole(_) => "AddRoleToInstanceProfile",
-            Step::RemoveRole(_) => "RemoveRoleFromInstanceProfile",
-            Step::CreateServiceLinkedRole => "CreateServiceLinkedRole",
+            Step::CreatePolicy => Action::CreatePolicy,
+            Step::CreatePolicyVersion { .. } => Action::CreatePolicyVersion,
+            Step::TagPolicy(_) => Action::TagPolicy,
+            Step::CreateRole => Action::CreateRole,
+            Step::UpdateTrust => Action::UpdateAssumeRolePolicy,
+            Step::PutBoundary(_) => Action::PutRolePermissionsBoundary,
+            Step::DeleteBoundary => Action::DeleteRolePermissionsBoundary,
+            Step::TagRole(_) => Action::TagRole,
+            Step::Attach(_) => Action::AttachRolePolicy,
+            Step::Detach(_) => Action::DetachRolePolicy,
+            Step::PutInline(_) => Action::PutRolePolicy,
+            Step::DeleteInline(_) => Action::DeleteRolePolicy,
+            Step::CreateInstanceProfile => Action::CreateInstanceProfile,
+            Step::TagInstanceProfile(_) => Action::TagInstanceProfile,
+            Step::AddRole(_) => Action::AddRoleToInstanceProfile,
+            Step::RemoveRole(_) => Action::RemoveRoleFromInstanceProfile,
+            Step::CreateServiceLinkedRole => Action::CreateServiceLinkedRole,
         }
     }
 
@@ -507,7 +508,7 @@ impl Step {
     }
 
     /// Whether a call recorded as `action` with `detail` was this step.
-    pub fn is_call(&self, action: &str, detail: Option<&str>) -> bool {
+    pub fn is_call(&self, action: Action, detail: Option<&str>) -> bool {
         self.action() == action && self.argument().is_none_or(|a| Some(a) == detail)
     }
 
@@ -707,8 +708,8 @@ mod tests {
             ]
         );
         assert_eq!(in_place(&role, &[Step::CreateRole]), ["not created"]);
-        assert!(Step::Attach("arn:x/A".into()).is_call("AttachRolePolicy", Some("arn:x/A")));
-        assert!(!Step::Attach("arn:x/A".into()).is_call("AttachRolePolicy", Some("arn:x/B")));
+        assert!(Step::Attach("arn:x/A".into()).is_call(Action::AttachRolePolicy, Some("arn:x/A")));
+        assert!(!Step::Attach("arn:x/A".into()).is_call(Action::AttachRolePolicy, Some("arn:x/B")));
         assert_eq!(Step::Attach("arn:x/A".into()).words(), "attaching A");
     }
 }

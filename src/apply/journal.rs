@@ -8,6 +8,7 @@
 //! created). A line that cannot be read is an error naming the line, never
 //! skipped: a journal that lies is worse than none.
 
+use crate::iam::action::Action;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -59,7 +60,7 @@ pub enum Record {
 /// A mutating call: the API action on an entity, with its argument.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Call {
-    pub action: String,
+    pub action: Action,
     pub kind: EntityKind,
     pub name: String,
     /// The call's other argument: a policy ARN to attach, an inline policy's
@@ -215,22 +216,28 @@ struct Made {
 
 impl Made {
     /// Counts one call recorded as done; `false` when it deleted the entity.
-    fn record(&mut self, action: &str) -> bool {
+    fn record(&mut self, action: Action) -> bool {
         let less = |n: &mut usize| *n = n.saturating_sub(1);
         match action {
-            "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" | "CreateServiceLinkedRole" => {
+            Action::CreatePolicy
+            | Action::CreateRole
+            | Action::CreateInstanceProfile
+            | Action::CreateServiceLinkedRole => {
                 self.created = true;
             }
-            "AttachRolePolicy" => self.attached += 1,
-            "DetachRolePolicy" => less(&mut self.attached),
-            "PutRolePolicy" => self.inline += 1,
-            "DeleteRolePolicy" => less(&mut self.inline),
-            "AddRoleToInstanceProfile" => self.roles += 1,
-            "RemoveRoleFromInstanceProfile" => less(&mut self.roles),
-            "CreatePolicyVersion" => self.versions += 1,
-            "TagPolicy" | "TagRole" | "TagInstanceProfile" => self.tagged = true,
-            "UpdateAssumeRolePolicy" => self.trust_updated = true,
-            "DeletePolicy" | "DeleteRole" | "DeleteInstanceProfile" | "DeleteServiceLinkedRole" => {
+            Action::AttachRolePolicy => self.attached += 1,
+            Action::DetachRolePolicy => less(&mut self.attached),
+            Action::PutRolePolicy => self.inline += 1,
+            Action::DeleteRolePolicy => less(&mut self.inline),
+            Action::AddRoleToInstanceProfile => self.roles += 1,
+            Action::RemoveRoleFromInstanceProfile => less(&mut self.roles),
+            Action::CreatePolicyVersion => self.versions += 1,
+            Action::TagPolicy | Action::TagRole | Action::TagInstanceProfile => self.tagged = true,
+            Action::UpdateAssumeRolePolicy => self.trust_updated = true,
+            Action::DeletePolicy
+            | Action::DeleteRole
+            | Action::DeleteInstanceProfile
+            | Action::DeleteServiceLinkedRole => {
                 return false;
             }
             _ => {}
@@ -285,7 +292,7 @@ pub fn made(entries: &[Entry]) -> Vec<(EntityKind, String, String)> {
         if !order.contains(&key) {
             order.push(key.clone());
         }
-        if !made.entry(key.clone()).or_default().record(&call.action) {
+        if !made.entry(key.clone()).or_default().record(call.action) {
             made.remove(&key);
         }
     }
@@ -326,9 +333,9 @@ fn sync_directory_of(_path: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn call(action: &str) -> Call {
+    fn call(action: Action) -> Call {
         Call {
-            action: action.into(),
+            action,
             kind: EntityKind::Role,
             name: "ecsInstanceRole".into(),
             detail: None,
@@ -340,9 +347,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let mut j = Journal::open(&path).unwrap();
-        j.append(Record::Intent(call("CreateRole"))).unwrap();
+        j.append(Record::Intent(call(Action::CreateRole))).unwrap();
         j.append(Record::Done {
-            call: call("CreateRole"),
+            call: call(Action::CreateRole),
             arn: Some("arn:aws:iam::1:role/x".into()),
         })
         .unwrap();
@@ -350,7 +357,7 @@ mod tests {
         let mut j = Journal::open(&path).unwrap();
         assert_eq!(j.entries().len(), 2);
         j.append(Record::Failed {
-            call: call("AttachRolePolicy"),
+            call: call(Action::AttachRolePolicy),
             error: "boom".into(),
         })
         .unwrap();
@@ -363,7 +370,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let mut j = Journal::open(&path).unwrap();
-        j.append(Record::Intent(call("CreateRole"))).unwrap();
+        j.append(Record::Intent(call(Action::CreateRole))).unwrap();
         drop(j);
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str("{\"seq\":2,\"unix_ms\":1,\"event\":\"do");
@@ -374,9 +381,9 @@ mod tests {
 
     #[test]
     fn what_was_made_is_counted_per_entity_and_undone_work_drops_out() {
-        let done = |action: &str, kind, name: &str| Record::Done {
+        let done = |action: Action, kind, name: &str| Record::Done {
             call: Call {
-                action: action.into(),
+                action,
                 kind,
                 name: name.into(),
                 detail: None,
@@ -386,17 +393,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::open(&dir.path().join("j.jsonl")).unwrap();
         for record in [
-            done("CreateRole", EntityKind::Role, "ecsInstanceRole"),
-            done("AttachRolePolicy", EntityKind::Role, "ecsInstanceRole"),
-            done("AttachRolePolicy", EntityKind::Role, "ecsInstanceRole"),
+            done(Action::CreateRole, EntityKind::Role, "ecsInstanceRole"),
             done(
-                "CreateInstanceProfile",
+                Action::AttachRolePolicy,
+                EntityKind::Role,
+                "ecsInstanceRole",
+            ),
+            done(
+                Action::AttachRolePolicy,
+                EntityKind::Role,
+                "ecsInstanceRole",
+            ),
+            done(
+                Action::CreateInstanceProfile,
                 EntityKind::InstanceProfile,
                 "ecsInstanceRole",
             ),
-            done("CreatePolicy", EntityKind::ManagedPolicy, "p"),
-            done("AttachRolePolicy", EntityKind::Role, "Theirs"),
-            done("DeletePolicy", EntityKind::ManagedPolicy, "p"),
+            done(Action::CreatePolicy, EntityKind::ManagedPolicy, "p"),
+            done(Action::AttachRolePolicy, EntityKind::Role, "Theirs"),
+            done(Action::DeletePolicy, EntityKind::ManagedPolicy, "p"),
         ] {
             j.append(record).unwrap();
         }

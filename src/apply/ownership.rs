@@ -90,20 +90,10 @@ fn created_in(entries: &[Entry]) -> BTreeSet<ResourceId> {
                 kind: call.kind,
                 name: call.name.clone(),
             };
-            match call.action.as_str() {
-                "CreateRole"
-                | "CreatePolicy"
-                | "CreateInstanceProfile"
-                | "CreateServiceLinkedRole" => {
-                    created.insert(id);
-                }
-                "DeleteRole"
-                | "DeletePolicy"
-                | "DeleteInstanceProfile"
-                | "DeleteServiceLinkedRole" => {
-                    created.remove(&id);
-                }
-                _ => {}
+            if call.action.creates_entity() {
+                created.insert(id);
+            } else if call.action.deletes_entity() {
+                created.remove(&id);
             }
         }
     }
@@ -137,6 +127,7 @@ fn count(n: usize, noun: &str) -> String {
 mod tests {
     use super::*;
     use crate::apply::journal::Call;
+    use crate::iam::action::Action;
     use crate::names::EntityKind;
 
     fn plan() -> Plan {
@@ -167,11 +158,10 @@ mod tests {
         Record::Done {
             call: Call {
                 action: match kind {
-                    EntityKind::Role => "CreateRole",
-                    EntityKind::ManagedPolicy => "CreatePolicy",
-                    EntityKind::InstanceProfile => "CreateInstanceProfile",
-                }
-                .into(),
+                    EntityKind::Role => Action::CreateRole,
+                    EntityKind::ManagedPolicy => Action::CreatePolicy,
+                    EntityKind::InstanceProfile => Action::CreateInstanceProfile,
+                },
                 kind,
                 name: name.into(),
                 detail: None,
@@ -250,7 +240,7 @@ mod tests {
                 3,
                 Record::Done {
                     call: Call {
-                        action: "DeletePolicy".into(),
+                        action: Action::DeletePolicy,
                         kind: EntityKind::ManagedPolicy,
                         name: "Gone".into(),
                         detail: None,

@@ -72,6 +72,7 @@ mod tests {
     use crate::cloud::counting::CountingCloud;
     use crate::cloud::memory::MemoryCloud;
     use crate::cloud::{NewRole, Tags};
+    use crate::iam::action::Action;
     use serde_json::json;
 
     fn demo_plan() -> Plan {
@@ -105,7 +106,7 @@ mod tests {
             .sum();
         assert_eq!(outcome, Outcome::Allowed { checked: expected });
         assert_eq!(
-            cloud.calls().get("SimulatePrincipalPolicy"),
+            cloud.calls().get(&Action::SimulatePrincipalPolicy),
             Some(&permissions::checks(&plan, Audience::Wizard).len())
         );
         assert_eq!(cloud.mutating_calls(), 0);

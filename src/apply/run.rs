@@ -1,6 +1,7 @@
 //! Applies changes: in dependency order, independent resources concurrently,
 //! every mutating call journaled before and after, progress reported as events.
 
+use crate::iam::action::Action;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,14 +27,11 @@ pub const WAIT_REPORT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A call is about to be made.
-    Started {
-        id: ResourceId,
-        action: &'static str,
-    },
+    Started { id: ResourceId, action: Action },
     /// It succeeded; `arn` when it created an entity.
     Done {
         id: ResourceId,
-        action: &'static str,
+        action: Action,
         /// The call's other argument (the policy attached, the role added, …).
         detail: Option<String>,
         arn: Option<String>,
@@ -41,7 +39,7 @@ pub enum Event {
     /// It failed; the apply stops after the calls in flight.
     Failed {
         id: ResourceId,
-        action: &'static str,
+        action: Action,
         detail: Option<String>,
         error: CloudError,
     },
@@ -82,7 +80,7 @@ pub enum ApplyError {
     // a second time.
     #[error("{action} on {kind} {name} failed: {}", error.message)]
     Call {
-        action: &'static str,
+        action: Action,
         kind: &'static str,
         name: String,
         error: CloudError,
@@ -282,7 +280,7 @@ async fn run_resource(
                 journal,
                 on_event,
                 &id,
-                "DeletePolicyVersion",
+                Action::DeletePolicyVersion,
                 Some(version.clone()),
                 prune,
             )
@@ -353,7 +351,7 @@ async fn wait_until_visible(
     )
     .await
     .map_err(|error| ApplyError::Call {
-        action: "Wait",
+        action: Action::Wait,
         kind: resource.kind().noun(),
         name: resource.name.clone(),
         error,
@@ -407,7 +405,7 @@ pub(crate) async fn journaled(
     journal: &Mutex<Journal>,
     on_event: &(dyn Fn(Event) + Send + Sync),
     id: &ResourceId,
-    action: &'static str,
+    action: Action,
     detail: Option<String>,
     future: impl std::future::Future<Output = Result<Option<String>, CloudError>>,
 ) -> Result<Option<String>, ApplyError> {
@@ -509,7 +507,7 @@ async fn execute_confirmed(
         return Err(error);
     }
     tracing::info!(
-        action = step.action(),
+        action = %step.action(),
         resource = %resource.name,
         "already in place: an earlier attempt of this call succeeded"
     );

@@ -114,6 +114,7 @@ mod tests {
     use super::*;
     use crate::cloud::memory::MemoryCloud;
     use crate::cloud::{AnalyzerLevel, QuotaSource};
+    use crate::iam::action::Action;
 
     #[tokio::test]
     async fn the_accounts_quotas_are_read_and_a_refusal_falls_back_to_the_defaults() {
@@ -162,7 +163,11 @@ mod tests {
         cloud.inner().deny("access-analyzer:ValidatePolicy");
         let e = validate_plan(&cloud, &plan).await.err();
         assert_eq!(e.as_ref().map(|e| e.kind), Some(ErrorKind::AccessDenied));
-        assert_eq!(cloud.calls().get("ValidatePolicy"), Some(&1), "asked once");
+        assert_eq!(
+            cloud.calls().get(&Action::ValidatePolicy),
+            Some(&1),
+            "asked once"
+        );
         assert_eq!(
             e.map(|e| analyzer_note(&e)).as_deref(),
             Some("Access Analyzer: not available (AccessDenied); onramp's own checks only")

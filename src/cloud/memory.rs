@@ -9,6 +9,7 @@
 //! returns: nothing is held across an `await`, and there is no eventual
 //! consistency — an entity is visible as soon as the call that made it returns.
 
+use crate::iam::action::Action;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -17,9 +18,8 @@ use serde_json::{Map, Value};
 
 use super::{
     AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, Decision, ErrorKind,
-    GET_ACCOUNT_SUMMARY, Identity, InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind,
-    PolicyVersion, QuotaSource, Quotas, RoleInfo, SIMULATE_PRINCIPAL_POLICY, SimulationResult,
-    Tags, VALIDATE_POLICY, WaitFor,
+    Identity, InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion,
+    QuotaSource, Quotas, RoleInfo, SimulationResult, Tags, WaitFor,
 };
 use crate::plan::limits;
 use crate::rules;
@@ -187,15 +187,15 @@ fn key(name: &str) -> String {
     name.to_lowercase()
 }
 
-fn error(action: &'static str, kind: ErrorKind, message: impl Into<String>) -> CloudError {
+fn error(action: Action, kind: ErrorKind, message: impl Into<String>) -> CloudError {
     CloudError::new(action, kind, message)
 }
 
-fn invalid(action: &'static str) -> impl Fn(String) -> CloudError {
+fn invalid(action: Action) -> impl Fn(String) -> CloudError {
     move |reason| error(action, ErrorKind::InvalidInput, reason)
 }
 
-fn no_role(action: &'static str, name: &str) -> CloudError {
+fn no_role(action: Action, name: &str) -> CloudError {
     error(
         action,
         ErrorKind::NoSuchEntity,
@@ -203,7 +203,7 @@ fn no_role(action: &'static str, name: &str) -> CloudError {
     )
 }
 
-fn protected_role(action: &'static str, name: &str) -> CloudError {
+fn protected_role(action: Action, name: &str) -> CloudError {
     error(
         action,
         ErrorKind::Other,
@@ -213,7 +213,7 @@ fn protected_role(action: &'static str, name: &str) -> CloudError {
     )
 }
 
-fn no_profile(action: &'static str, name: &str) -> CloudError {
+fn no_profile(action: Action, name: &str) -> CloudError {
     error(
         action,
         ErrorKind::NoSuchEntity,
@@ -221,7 +221,7 @@ fn no_profile(action: &'static str, name: &str) -> CloudError {
     )
 }
 
-fn no_policy(action: &'static str, arn: &str) -> CloudError {
+fn no_policy(action: Action, arn: &str) -> CloudError {
     error(
         action,
         ErrorKind::NoSuchEntity,
@@ -229,7 +229,7 @@ fn no_policy(action: &'static str, arn: &str) -> CloudError {
     )
 }
 
-fn aws_managed_is_read_only(action: &'static str, arn: &str) -> CloudError {
+fn aws_managed_is_read_only(action: Action, arn: &str) -> CloudError {
     error(
         action,
         ErrorKind::AccessDenied,
@@ -244,7 +244,7 @@ fn version_id(number: u64) -> String {
 /// The number of a version id. `Err` when the id is not shaped like one
 /// (IAM's pattern is `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`), `Ok(None)` when it is
 /// shaped like one this account never hands out.
-fn parse_version_id(action: &'static str, id: &str) -> CloudResult<Option<u64>> {
+fn parse_version_id(action: Action, id: &str) -> CloudResult<Option<u64>> {
     let shape = || {
         error(
             action,
@@ -270,7 +270,7 @@ fn parse_version_id(action: &'static str, id: &str) -> CloudResult<Option<u64>> 
     Ok(digits.parse().ok())
 }
 
-fn check_tags(action: &'static str, tags: &Tags) -> CloudResult<()> {
+fn check_tags(action: Action, tags: &Tags) -> CloudResult<()> {
     if tags.len() > MAX_TAGS {
         return Err(error(
             action,
@@ -300,7 +300,7 @@ fn check_tags(action: &'static str, tags: &Tags) -> CloudResult<()> {
 
 /// Adds `new` to `existing`: a key already there (in any case) takes the new
 /// key and value.
-fn merge_tags(action: &'static str, existing: &mut Tags, new: &Tags) -> CloudResult<()> {
+fn merge_tags(action: Action, existing: &mut Tags, new: &Tags) -> CloudResult<()> {
     check_tags(action, new)?;
     let mut merged = existing.clone();
     for (k, v) in new {
@@ -322,7 +322,7 @@ fn merge_tags(action: &'static str, existing: &mut Tags, new: &Tags) -> CloudRes
     Ok(())
 }
 
-fn check_description(action: &'static str, description: &str, role: bool) -> CloudResult<()> {
+fn check_description(action: Action, description: &str, role: bool) -> CloudResult<()> {
     let len = description.chars().count();
     if len > MAX_DESCRIPTION {
         return Err(error(
@@ -345,7 +345,7 @@ fn check_description(action: &'static str, description: &str, role: bool) -> Clo
     Ok(())
 }
 
-fn malformed(action: &'static str, message: impl Into<String>) -> CloudError {
+fn malformed(action: Action, message: impl Into<String>) -> CloudError {
     error(action, ErrorKind::MalformedPolicy, message)
 }
 
@@ -359,7 +359,7 @@ fn strings(value: &Value) -> Option<Vec<&str>> {
 }
 
 /// Checks a policy document the way IAM does before it stores one.
-fn check_document(action: &'static str, document: &Value, kind: DocumentKind) -> CloudResult<()> {
+fn check_document(action: Action, document: &Value, kind: DocumentKind) -> CloudResult<()> {
     let syntax = || malformed(action, "Syntax errors in policy.");
     let top = document.as_object().ok_or_else(syntax)?;
     if top
@@ -403,7 +403,7 @@ fn check_document(action: &'static str, document: &Value, kind: DocumentKind) ->
 }
 
 fn check_statement(
-    action: &'static str,
+    action: Action,
     statement: &Map<String, Value>,
     kind: DocumentKind,
 ) -> CloudResult<()> {
@@ -509,7 +509,7 @@ fn check_statement(
     Ok(())
 }
 
-fn check_action(action: &'static str, a: &str) -> CloudResult<()> {
+fn check_action(action: Action, a: &str) -> CloudResult<()> {
     if a == "*" {
         return Ok(());
     }
@@ -539,7 +539,7 @@ fn check_action(action: &'static str, a: &str) -> CloudResult<()> {
     }
 }
 
-fn check_resource(action: &'static str, resource: &str) -> CloudResult<()> {
+fn check_resource(action: Action, resource: &str) -> CloudResult<()> {
     if resource == "*" {
         return Ok(());
     }
@@ -556,7 +556,7 @@ fn check_resource(action: &'static str, resource: &str) -> CloudResult<()> {
     }
 }
 
-fn check_principal(action: &'static str, principal: &Value) -> CloudResult<()> {
+fn check_principal(action: Action, principal: &Value) -> CloudResult<()> {
     let bad = || malformed(action, format!("Invalid principal in policy: {principal}"));
     match principal {
         Value::String(s) if s == "*" => Ok(()),
@@ -587,7 +587,7 @@ fn check_principal(action: &'static str, principal: &Value) -> CloudResult<()> {
     }
 }
 
-fn check_size(action: &'static str, document: &Value, max: usize, quota: &str) -> CloudResult<()> {
+fn check_size(action: Action, document: &Value, max: usize, quota: &str) -> CloudResult<()> {
     let size = limits::policy_size(document);
     if size > max {
         return Err(error(
@@ -612,7 +612,7 @@ impl State {
             .find(|r| self.arn("role", &r.path, &r.name) == arn)?;
         let mut documents: Vec<Value> = role.inline.values().cloned().collect();
         for policy in &role.attached {
-            let version = match self.resolve("SimulatePrincipalPolicy", policy) {
+            let version = match self.resolve(Action::SimulatePrincipalPolicy, policy) {
                 Ok(Some(PolicyRef::Customer(k))) => self
                     .policies
                     .get(&k)
@@ -642,7 +642,7 @@ impl State {
     /// Which policy an ARN names: `Ok(None)` when there is none such,
     /// `Err(InvalidInput)` when it is not a managed policy ARN of this
     /// account's partition.
-    fn resolve(&self, action: &'static str, arn: &str) -> CloudResult<Option<PolicyRef>> {
+    fn resolve(&self, action: Action, arn: &str) -> CloudResult<Option<PolicyRef>> {
         let not_valid = || {
             error(
                 action,
@@ -699,7 +699,7 @@ impl State {
     }
 
     /// The customer managed policy an ARN names, for calls that change it.
-    fn customer_policy(&mut self, action: &'static str, arn: &str) -> CloudResult<&mut Policy> {
+    fn customer_policy(&mut self, action: Action, arn: &str) -> CloudResult<&mut Policy> {
         match self.resolve(action, arn)? {
             None => Err(no_policy(action, arn)),
             Some(PolicyRef::Aws(_)) => Err(aws_managed_is_read_only(action, arn)),
@@ -768,7 +768,7 @@ impl State {
         }
     }
 
-    fn role(&self, action: &'static str, name: &str) -> CloudResult<&Role> {
+    fn role(&self, action: Action, name: &str) -> CloudResult<&Role> {
         self.roles
             .get(&key(name))
             .ok_or_else(|| no_role(action, name))
@@ -776,7 +776,7 @@ impl State {
 
     /// A role to change: a service-linked role is AWS's to change, and IAM
     /// refuses (`UnmodifiableEntity`).
-    fn role_mut(&mut self, action: &'static str, name: &str) -> CloudResult<&mut Role> {
+    fn role_mut(&mut self, action: Action, name: &str) -> CloudResult<&mut Role> {
         let role = self
             .roles
             .get_mut(&key(name))
@@ -787,14 +787,14 @@ impl State {
         Ok(role)
     }
 
-    fn profile_mut(&mut self, action: &'static str, name: &str) -> CloudResult<&mut Profile> {
+    fn profile_mut(&mut self, action: Action, name: &str) -> CloudResult<&mut Profile> {
         self.profiles
             .get_mut(&key(name))
             .ok_or_else(|| no_profile(action, name))
     }
 
     /// A permissions boundary must be an existing managed policy.
-    fn check_boundary(&self, action: &'static str, arn: &str) -> CloudResult<()> {
+    fn check_boundary(&self, action: Action, arn: &str) -> CloudResult<()> {
         match self.resolve(action, arn)? {
             Some(_) => Ok(()),
             None => Err(error(
@@ -815,7 +815,7 @@ impl State {
     // ----- managed policies -----
 
     fn get_policy(&self, arn: &str) -> CloudResult<Option<PolicyInfo>> {
-        const A: &str = "GetPolicy";
+        const A: Action = Action::GetPolicy;
         Ok(match self.resolve(A, arn)? {
             None => None,
             Some(PolicyRef::Aws(entry)) => Some(self.aws_policy_info(entry)),
@@ -824,7 +824,7 @@ impl State {
     }
 
     fn get_policy_version(&self, arn: &str, version: &str) -> CloudResult<Value> {
-        const A: &str = "GetPolicyVersion";
+        const A: Action = Action::GetPolicyVersion;
         let number = parse_version_id(A, version)?;
         let no_version = || {
             error(
@@ -856,7 +856,7 @@ impl State {
     }
 
     fn list_policy_versions(&self, arn: &str) -> CloudResult<Vec<PolicyVersion>> {
-        const A: &str = "ListPolicyVersions";
+        const A: Action = Action::ListPolicyVersions;
         match self.resolve(A, arn)? {
             None => Err(no_policy(A, arn)),
             Some(PolicyRef::Aws(_)) => Ok(vec![PolicyVersion {
@@ -878,7 +878,7 @@ impl State {
     }
 
     fn create_policy(&mut self, new: NewPolicy<'_>) -> CloudResult<PolicyInfo> {
-        const A: &str = "CreatePolicy";
+        const A: Action = Action::CreatePolicy;
         rules::iam_name(new.name, "policy name", limits::POLICY_NAME_MAX).map_err(invalid(A))?;
         rules::iam_path(new.path).map_err(invalid(A))?;
         check_description(A, new.description, false)?;
@@ -920,7 +920,7 @@ impl State {
         document: &Value,
         set_as_default: bool,
     ) -> CloudResult<String> {
-        const A: &str = "CreatePolicyVersion";
+        const A: Action = Action::CreatePolicyVersion;
         let (max_size, max_versions) = (
             self.quotas.managed_policy_size,
             self.quotas.versions_per_policy,
@@ -947,7 +947,7 @@ impl State {
     }
 
     fn set_default_policy_version(&mut self, arn: &str, version: &str) -> CloudResult<()> {
-        const A: &str = "SetDefaultPolicyVersion";
+        const A: Action = Action::SetDefaultPolicyVersion;
         let number = parse_version_id(A, version)?;
         let policy = self.customer_policy(A, arn)?;
         match number.filter(|n| policy.versions.contains_key(n)) {
@@ -964,7 +964,7 @@ impl State {
     }
 
     fn delete_policy_version(&mut self, arn: &str, version: &str) -> CloudResult<()> {
-        const A: &str = "DeletePolicyVersion";
+        const A: Action = Action::DeletePolicyVersion;
         let number = parse_version_id(A, version)?;
         let policy = self.customer_policy(A, arn)?;
         match number.filter(|n| policy.versions.contains_key(n)) {
@@ -986,13 +986,13 @@ impl State {
     }
 
     fn tag_policy(&mut self, arn: &str, tags: &Tags) -> CloudResult<()> {
-        const A: &str = "TagPolicy";
+        const A: Action = Action::TagPolicy;
         let policy = self.customer_policy(A, arn)?;
         merge_tags(A, &mut policy.tags, tags)
     }
 
     fn delete_policy(&mut self, arn: &str) -> CloudResult<()> {
-        const A: &str = "DeletePolicy";
+        const A: Action = Action::DeletePolicy;
         let k = match self.resolve(A, arn)? {
             None => return Err(no_policy(A, arn)),
             Some(PolicyRef::Aws(_)) => return Err(aws_managed_is_read_only(A, arn)),
@@ -1021,7 +1021,7 @@ impl State {
     // ----- roles -----
 
     fn create_role(&mut self, new: NewRole<'_>) -> CloudResult<RoleInfo> {
-        const A: &str = "CreateRole";
+        const A: Action = Action::CreateRole;
         rules::iam_name(new.name, "role name", limits::ROLE_NAME_MAX).map_err(invalid(A))?;
         rules::iam_path(new.path).map_err(invalid(A))?;
         check_description(A, new.description, true)?;
@@ -1062,7 +1062,7 @@ impl State {
     }
 
     fn update_assume_role_policy(&mut self, name: &str, document: &Value) -> CloudResult<()> {
-        const A: &str = "UpdateAssumeRolePolicy";
+        const A: Action = Action::UpdateAssumeRolePolicy;
         self.role(A, name)?;
         check_document(A, document, DocumentKind::Trust)?;
         check_size(A, document, self.quotas.trust_policy_size, "ACLSizePerRole")?;
@@ -1071,7 +1071,7 @@ impl State {
     }
 
     fn put_role_permissions_boundary(&mut self, name: &str, boundary: &str) -> CloudResult<()> {
-        const A: &str = "PutRolePermissionsBoundary";
+        const A: Action = Action::PutRolePermissionsBoundary;
         self.role(A, name)?;
         self.check_boundary(A, boundary)?;
         self.role_mut(A, name)?.permissions_boundary = Some(boundary.to_owned());
@@ -1079,18 +1079,18 @@ impl State {
     }
 
     fn delete_role_permissions_boundary(&mut self, name: &str) -> CloudResult<()> {
-        const A: &str = "DeleteRolePermissionsBoundary";
+        const A: Action = Action::DeleteRolePermissionsBoundary;
         self.role_mut(A, name)?.permissions_boundary = None;
         Ok(())
     }
 
     fn tag_role(&mut self, name: &str, tags: &Tags) -> CloudResult<()> {
-        const A: &str = "TagRole";
+        const A: Action = Action::TagRole;
         merge_tags(A, &mut self.role_mut(A, name)?.tags, tags)
     }
 
     fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        const A: &str = "ListAttachedRolePolicies";
+        const A: Action = Action::ListAttachedRolePolicies;
         let mut arns = self.role(A, name)?.attached.clone();
         // Ordered by policy name, as IAM lists them.
         arns.sort_by_key(|arn| {
@@ -1101,7 +1101,7 @@ impl State {
     }
 
     fn attach_role_policy(&mut self, name: &str, arn: &str) -> CloudResult<()> {
-        const A: &str = "AttachRolePolicy";
+        const A: Action = Action::AttachRolePolicy;
         self.role(A, name)?;
         let policy = self.resolve(A, arn)?.ok_or_else(|| no_policy(A, arn))?;
         let canonical = self.canonical_arn(&policy);
@@ -1122,7 +1122,7 @@ impl State {
     }
 
     fn detach_role_policy(&mut self, name: &str, arn: &str) -> CloudResult<()> {
-        const A: &str = "DetachRolePolicy";
+        const A: Action = Action::DetachRolePolicy;
         self.role(A, name)?;
         let not_attached = || {
             error(
@@ -1144,12 +1144,12 @@ impl State {
     }
 
     fn list_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        const A: &str = "ListRolePolicies";
+        const A: Action = Action::ListRolePolicies;
         Ok(self.role(A, name)?.inline.keys().cloned().collect())
     }
 
     fn get_role_policy(&self, name: &str, policy: &str) -> CloudResult<Value> {
-        const A: &str = "GetRolePolicy";
+        const A: Action = Action::GetRolePolicy;
         self.role(A, name)?
             .inline
             .get(policy)
@@ -1164,7 +1164,7 @@ impl State {
     }
 
     fn put_role_policy(&mut self, name: &str, policy: &str, document: &Value) -> CloudResult<()> {
-        const A: &str = "PutRolePolicy";
+        const A: Action = Action::PutRolePolicy;
         let role = self.role(A, name)?;
         rules::iam_name(policy, "policy name", limits::POLICY_NAME_MAX).map_err(invalid(A))?;
         check_document(A, document, DocumentKind::Identity)?;
@@ -1192,7 +1192,7 @@ impl State {
     }
 
     fn delete_role_policy(&mut self, name: &str, policy: &str) -> CloudResult<()> {
-        const A: &str = "DeleteRolePolicy";
+        const A: Action = Action::DeleteRolePolicy;
         match self.role_mut(A, name)?.inline.remove(policy) {
             Some(_) => Ok(()),
             None => Err(error(
@@ -1204,7 +1204,7 @@ impl State {
     }
 
     fn delete_role(&mut self, name: &str) -> CloudResult<()> {
-        const A: &str = "DeleteRole";
+        const A: Action = Action::DeleteRole;
         let role = self.role(A, name)?;
         if role.linked_service.is_some() {
             return Err(protected_role(A, &role.name));
@@ -1236,7 +1236,7 @@ impl State {
         service: &str,
         description: &str,
     ) -> CloudResult<RoleInfo> {
-        const A: &str = "CreateServiceLinkedRole";
+        const A: Action = Action::CreateServiceLinkedRole;
         check_description(A, description, true)?;
         let Some((_, name, policy)) = SERVICE_LINKED_ROLES.iter().find(|(s, _, _)| *s == service)
         else {
@@ -1284,7 +1284,7 @@ impl State {
     /// Deletes at once: the deletion task AWS runs is over before the call
     /// returns.
     fn delete_service_linked_role(&mut self, name: &str) -> CloudResult<()> {
-        const A: &str = "DeleteServiceLinkedRole";
+        const A: Action = Action::DeleteServiceLinkedRole;
         let role = self.role(A, name)?;
         if role.linked_service.is_none() {
             return Err(error(
@@ -1316,7 +1316,7 @@ impl State {
         path: &str,
         tags: &Tags,
     ) -> CloudResult<InstanceProfileInfo> {
-        const A: &str = "CreateInstanceProfile";
+        const A: Action = Action::CreateInstanceProfile;
         rules::iam_name(
             name,
             "instance profile name",
@@ -1345,12 +1345,12 @@ impl State {
     }
 
     fn tag_instance_profile(&mut self, name: &str, tags: &Tags) -> CloudResult<()> {
-        const A: &str = "TagInstanceProfile";
+        const A: Action = Action::TagInstanceProfile;
         merge_tags(A, &mut self.profile_mut(A, name)?.tags, tags)
     }
 
     fn add_role_to_instance_profile(&mut self, profile: &str, role: &str) -> CloudResult<()> {
-        const A: &str = "AddRoleToInstanceProfile";
+        const A: Action = Action::AddRoleToInstanceProfile;
         let role_name = self.role(A, role)?.name.clone();
         let p = self.profile_mut(A, profile)?;
         if p.role.is_some() {
@@ -1365,7 +1365,7 @@ impl State {
     }
 
     fn remove_role_from_instance_profile(&mut self, profile: &str, role: &str) -> CloudResult<()> {
-        const A: &str = "RemoveRoleFromInstanceProfile";
+        const A: Action = Action::RemoveRoleFromInstanceProfile;
         let role_name = self.role(A, role)?.name.clone();
         let p = self.profile_mut(A, profile)?;
         if p.role.as_deref() != Some(role_name.as_str()) {
@@ -1380,7 +1380,7 @@ impl State {
     }
 
     fn delete_instance_profile(&mut self, name: &str) -> CloudResult<()> {
-        const A: &str = "DeleteInstanceProfile";
+        const A: Action = Action::DeleteInstanceProfile;
         if self.profile_mut(A, name)?.role.is_some() {
             return Err(error(
                 A,
@@ -1394,15 +1394,15 @@ impl State {
 
     fn exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
         match kind {
-            WaitFor::Role => self.role("GetRole", id).map(|_| ()),
+            WaitFor::Role => self.role(Action::GetRole, id).map(|_| ()),
             WaitFor::InstanceProfile => self
                 .profiles
                 .get(&key(id))
                 .map(|_| ())
-                .ok_or_else(|| no_profile("GetInstanceProfile", id)),
-            WaitFor::Policy => match self.resolve("GetPolicy", id)? {
+                .ok_or_else(|| no_profile(Action::GetInstanceProfile, id)),
+            WaitFor::Policy => match self.resolve(Action::GetPolicy, id)? {
                 Some(_) => Ok(()),
-                None => Err(no_policy("GetPolicy", id)),
+                None => Err(no_policy(Action::GetPolicy, id)),
             },
         }
     }
@@ -1477,7 +1477,7 @@ impl MemoryCloud {
 
     /// Access denied for `action` (`service:Action`), if [`MemoryCloud::deny`]
     /// denied it: for the calls that enforce it.
-    fn refuse(&self, state: &State, api: &'static str, action: &str) -> CloudResult<()> {
+    fn refuse(&self, state: &State, api: Action, action: &str) -> CloudResult<()> {
         if state.denied.contains(&action.to_lowercase()) {
             return Err(error(
                 api,
@@ -1740,7 +1740,7 @@ impl Cloud for MemoryCloud {
 
     async fn account_quotas(&self) -> CloudResult<Quotas> {
         let state = self.state();
-        self.refuse(&state, GET_ACCOUNT_SUMMARY, "iam:GetAccountSummary")?;
+        self.refuse(&state, Action::GetAccountSummary, "iam:GetAccountSummary")?;
         Ok(state.quotas)
     }
 
@@ -1753,10 +1753,14 @@ impl Cloud for MemoryCloud {
         _kind: PolicyKind,
     ) -> CloudResult<Vec<AnalyzerFinding>> {
         let state = self.state();
-        self.refuse(&state, VALIDATE_POLICY, "access-analyzer:ValidatePolicy")?;
+        self.refuse(
+            &state,
+            Action::ValidatePolicy,
+            "access-analyzer:ValidatePolicy",
+        )?;
         serde_json::from_str::<Value>(document).map_err(|e| {
             error(
-                VALIDATE_POLICY,
+                Action::ValidatePolicy,
                 ErrorKind::InvalidInput,
                 format!("the policy document is not JSON: {e}"),
             )
@@ -1775,7 +1779,7 @@ impl Cloud for MemoryCloud {
         resources: &[String],
         context: &[ContextEntry],
     ) -> CloudResult<Vec<SimulationResult>> {
-        const ACTION: &str = SIMULATE_PRINCIPAL_POLICY;
+        const ACTION: Action = Action::SimulatePrincipalPolicy;
         let state = self.state();
         if actions.is_empty() {
             return Err(error(
@@ -1944,7 +1948,7 @@ mod tests {
     }
 
     #[track_caller]
-    fn assert_kind<T: std::fmt::Debug>(result: CloudResult<T>, kind: ErrorKind, action: &str) {
+    fn assert_kind<T: std::fmt::Debug>(result: CloudResult<T>, kind: ErrorKind, action: Action) {
         match result {
             Err(e) => {
                 assert_eq!(e.kind, kind, "{e}");
@@ -1984,7 +1988,7 @@ mod tests {
         assert_kind(
             make_policy(&c, "big", "/", &big).await,
             ErrorKind::LimitExceeded,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
         make_role(&c, "r").await.unwrap();
         c.attach_role_policy("r", &aws("ReadOnlyAccess"))
@@ -1993,7 +1997,7 @@ mod tests {
         assert_kind(
             c.attach_role_policy("r", &aws("IAMFullAccess")).await,
             ErrorKind::LimitExceeded,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
     }
 
@@ -2016,7 +2020,7 @@ mod tests {
         assert_kind(
             c.validate_policy("{not json", PolicyKind::Trust).await,
             ErrorKind::InvalidInput,
-            "ValidatePolicy",
+            Action::ValidatePolicy,
         );
         assert!(
             cloud()
@@ -2034,7 +2038,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             (e.kind, e.action),
-            (ErrorKind::AccessDenied, "ValidatePolicy")
+            (ErrorKind::AccessDenied, Action::ValidatePolicy)
         );
         assert!(
             e.message
@@ -2043,7 +2047,7 @@ mod tests {
         assert_kind(
             c.account_quotas().await,
             ErrorKind::AccessDenied,
-            "GetAccountSummary",
+            Action::GetAccountSummary,
         );
     }
 
@@ -2081,12 +2085,12 @@ mod tests {
         assert_kind(
             c.simulate_principal_policy(other, &actions, &[], &[]).await,
             ErrorKind::NoSuchEntity,
-            "SimulatePrincipalPolicy",
+            Action::SimulatePrincipalPolicy,
         );
         assert_kind(
             c.simulate_principal_policy(&me, &[], &[], &[]).await,
             ErrorKind::InvalidInput,
-            "SimulatePrincipalPolicy",
+            Action::SimulatePrincipalPolicy,
         );
     }
 
@@ -2133,7 +2137,7 @@ mod tests {
             c.get_policy("arn:aws:iam::210987654321:policy/team/p")
                 .await,
             ErrorKind::InvalidInput,
-            "GetPolicy",
+            Action::GetPolicy,
         );
         c.attach_role_policy("r", "arn:aws-cn:iam::aws:policy/ReadOnlyAccess")
             .await
@@ -2151,7 +2155,7 @@ mod tests {
         assert_kind(
             make_role(&c, "ECSINSTANCEROLE").await,
             ErrorKind::AlreadyExists,
-            "CreateRole",
+            Action::CreateRole,
         );
         let found = c.get_role("ecsinstancerole").await.unwrap().unwrap();
         assert_eq!(found.name, "ecsInstanceRole");
@@ -2167,7 +2171,7 @@ mod tests {
         assert_kind(
             make_policy(&c, "EBS-Autoscale-Policy", "/", &allow("ec2:DescribeTags")).await,
             ErrorKind::AlreadyExists,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
         assert_kind(
             make_policy(
@@ -2178,7 +2182,7 @@ mod tests {
             )
             .await,
             ErrorKind::AlreadyExists,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
         // The ARN with another path names no policy.
         assert_eq!(
@@ -2205,7 +2209,7 @@ mod tests {
             c.create_instance_profile("ECSInstanceRole", "/", &no_tags())
                 .await,
             ErrorKind::AlreadyExists,
-            "CreateInstanceProfile",
+            Action::CreateInstanceProfile,
         );
         assert_eq!(
             c.get_instance_profile("ecsinstancerole").await.unwrap(),
@@ -2269,7 +2273,7 @@ mod tests {
         if let Err(e) = &sixth {
             assert!(e.message.contains("up to 5 versions"), "{e}");
         }
-        assert_kind(sixth, ErrorKind::LimitExceeded, "CreatePolicyVersion");
+        assert_kind(sixth, ErrorKind::LimitExceeded, Action::CreatePolicyVersion);
         // Nothing changed: still v1 by default, five versions.
         assert_eq!(
             c.get_policy(&arn)
@@ -2338,12 +2342,12 @@ mod tests {
         assert_kind(
             c.get_policy_version(&arn, "v3").await,
             ErrorKind::NoSuchEntity,
-            "GetPolicyVersion",
+            Action::GetPolicyVersion,
         );
         assert_kind(
             c.get_policy_version(&arn, "3").await,
             ErrorKind::InvalidInput,
-            "GetPolicyVersion",
+            Action::GetPolicyVersion,
         );
         c.set_default_policy_version(&arn, "v4").await.unwrap();
         let info = c.get_policy(&arn).await.unwrap().unwrap();
@@ -2357,12 +2361,12 @@ mod tests {
         assert_kind(
             c.set_default_policy_version(&arn, "v1").await,
             ErrorKind::NoSuchEntity,
-            "SetDefaultPolicyVersion",
+            Action::SetDefaultPolicyVersion,
         );
         assert_kind(
             c.delete_policy_version(&arn, "v1").await,
             ErrorKind::NoSuchEntity,
-            "DeletePolicyVersion",
+            Action::DeletePolicyVersion,
         );
     }
 
@@ -2376,7 +2380,7 @@ mod tests {
         assert_kind(
             c.delete_policy_version(&arn, "v1").await,
             ErrorKind::DeleteConflict,
-            "DeletePolicyVersion",
+            Action::DeletePolicyVersion,
         );
         c.create_policy_version(&arn, &allow("s3:Get2"), true)
             .await
@@ -2384,7 +2388,7 @@ mod tests {
         assert_kind(
             c.delete_policy_version(&arn, "v2").await,
             ErrorKind::DeleteConflict,
-            "DeletePolicyVersion",
+            Action::DeletePolicyVersion,
         );
         c.delete_policy_version(&arn, "v1").await.unwrap();
     }
@@ -2411,12 +2415,12 @@ mod tests {
         assert_kind(
             c.attach_role_policy("r", &arns[10]).await,
             ErrorKind::LimitExceeded,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
         assert_kind(
             c.attach_role_policy("r", &aws("ReadOnlyAccess")).await,
             ErrorKind::LimitExceeded,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
         assert_eq!(
             c.list_attached_role_policies("r").await.unwrap(),
@@ -2439,12 +2443,12 @@ mod tests {
         assert_kind(
             c.add_role_to_instance_profile("ip", "b").await,
             ErrorKind::LimitExceeded,
-            "AddRoleToInstanceProfile",
+            Action::AddRoleToInstanceProfile,
         );
         assert_kind(
             c.add_role_to_instance_profile("ip", "a").await,
             ErrorKind::LimitExceeded,
-            "AddRoleToInstanceProfile",
+            Action::AddRoleToInstanceProfile,
         );
         assert_eq!(
             c.get_instance_profile("ip").await.unwrap().unwrap().roles,
@@ -2453,7 +2457,7 @@ mod tests {
         assert_kind(
             c.remove_role_from_instance_profile("ip", "b").await,
             ErrorKind::NoSuchEntity,
-            "RemoveRoleFromInstanceProfile",
+            Action::RemoveRoleFromInstanceProfile,
         );
         c.remove_role_from_instance_profile("ip", "a")
             .await
@@ -2477,7 +2481,7 @@ mod tests {
         assert_kind(
             c.delete_policy(&arn).await,
             ErrorKind::DeleteConflict,
-            "DeletePolicy",
+            Action::DeletePolicy,
         );
         c.detach_role_policy("r", &arn).await.unwrap();
         c.create_policy_version(&arn, &allow("s3:Get2"), true)
@@ -2486,7 +2490,7 @@ mod tests {
         assert_kind(
             c.delete_policy(&arn).await,
             ErrorKind::DeleteConflict,
-            "DeletePolicy",
+            Action::DeletePolicy,
         );
         c.delete_policy_version(&arn, "v1").await.unwrap();
         c.delete_policy(&arn).await.unwrap();
@@ -2494,7 +2498,7 @@ mod tests {
         assert_kind(
             c.delete_policy(&arn).await,
             ErrorKind::NoSuchEntity,
-            "DeletePolicy",
+            Action::DeletePolicy,
         );
         // The name is free again.
         make_policy(&c, "P", "/", &allow("s3:Get1")).await.unwrap();
@@ -2510,7 +2514,7 @@ mod tests {
         assert_kind(
             c.delete_role("r").await,
             ErrorKind::DeleteConflict,
-            "DeleteRole",
+            Action::DeleteRole,
         );
         c.detach_role_policy("r", &aws("AmazonS3ReadOnlyAccess"))
             .await
@@ -2522,7 +2526,7 @@ mod tests {
         assert_kind(
             c.delete_role("r").await,
             ErrorKind::DeleteConflict,
-            "DeleteRole",
+            Action::DeleteRole,
         );
         c.delete_role_policy("r", "inline").await.unwrap();
 
@@ -2533,7 +2537,7 @@ mod tests {
         assert_kind(
             c.delete_role("r").await,
             ErrorKind::DeleteConflict,
-            "DeleteRole",
+            Action::DeleteRole,
         );
         c.remove_role_from_instance_profile("r", "r").await.unwrap();
 
@@ -2542,7 +2546,7 @@ mod tests {
         assert_kind(
             c.delete_role("r").await,
             ErrorKind::NoSuchEntity,
-            "DeleteRole",
+            Action::DeleteRole,
         );
     }
 
@@ -2557,7 +2561,7 @@ mod tests {
         assert_kind(
             c.delete_instance_profile("ip").await,
             ErrorKind::DeleteConflict,
-            "DeleteInstanceProfile",
+            Action::DeleteInstanceProfile,
         );
         c.remove_role_from_instance_profile("ip", "r")
             .await
@@ -2567,7 +2571,7 @@ mod tests {
         assert_kind(
             c.delete_instance_profile("ip").await,
             ErrorKind::NoSuchEntity,
-            "DeleteInstanceProfile",
+            Action::DeleteInstanceProfile,
         );
     }
 
@@ -2590,98 +2594,106 @@ mod tests {
         assert_kind(
             c.get_policy_version(&arn, "v1").await,
             no,
-            "GetPolicyVersion",
+            Action::GetPolicyVersion,
         );
-        assert_kind(c.list_policy_versions(&arn).await, no, "ListPolicyVersions");
+        assert_kind(
+            c.list_policy_versions(&arn).await,
+            no,
+            Action::ListPolicyVersions,
+        );
         assert_kind(
             c.create_policy_version(&arn, &allow("s3:Get"), true).await,
             no,
-            "CreatePolicyVersion",
+            Action::CreatePolicyVersion,
         );
         assert_kind(
             c.set_default_policy_version(&arn, "v1").await,
             no,
-            "SetDefaultPolicyVersion",
+            Action::SetDefaultPolicyVersion,
         );
         assert_kind(
             c.delete_policy_version(&arn, "v1").await,
             no,
-            "DeletePolicyVersion",
+            Action::DeletePolicyVersion,
         );
         assert_kind(
             c.tag_policy(&arn, &tags(&[("a", "b")])).await,
             no,
-            "TagPolicy",
+            Action::TagPolicy,
         );
-        assert_kind(c.delete_policy(&arn).await, no, "DeletePolicy");
+        assert_kind(c.delete_policy(&arn).await, no, Action::DeletePolicy);
 
         assert_kind(
             c.update_assume_role_policy("missing", &trust("ec2.amazonaws.com"))
                 .await,
             no,
-            "UpdateAssumeRolePolicy",
+            Action::UpdateAssumeRolePolicy,
         );
         assert_kind(
             c.put_role_permissions_boundary("missing", &aws("ReadOnlyAccess"))
                 .await,
             no,
-            "PutRolePermissionsBoundary",
+            Action::PutRolePermissionsBoundary,
         );
         assert_kind(
             c.delete_role_permissions_boundary("missing").await,
             no,
-            "DeleteRolePermissionsBoundary",
+            Action::DeleteRolePermissionsBoundary,
         );
         assert_kind(
             c.tag_role("missing", &tags(&[("a", "b")])).await,
             no,
-            "TagRole",
+            Action::TagRole,
         );
         assert_kind(
             c.list_attached_role_policies("missing").await,
             no,
-            "ListAttachedRolePolicies",
+            Action::ListAttachedRolePolicies,
         );
         assert_kind(
             c.attach_role_policy("missing", &aws("ReadOnlyAccess"))
                 .await,
             no,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
         assert_kind(
             c.detach_role_policy("missing", &aws("ReadOnlyAccess"))
                 .await,
             no,
-            "DetachRolePolicy",
+            Action::DetachRolePolicy,
         );
         assert_kind(
             c.list_role_policies("missing").await,
             no,
-            "ListRolePolicies",
+            Action::ListRolePolicies,
         );
-        assert_kind(c.get_role_policy("missing", "p").await, no, "GetRolePolicy");
+        assert_kind(
+            c.get_role_policy("missing", "p").await,
+            no,
+            Action::GetRolePolicy,
+        );
         assert_kind(
             c.put_role_policy("missing", "p", &allow("s3:Get")).await,
             no,
-            "PutRolePolicy",
+            Action::PutRolePolicy,
         );
         assert_kind(
             c.delete_role_policy("missing", "p").await,
             no,
-            "DeleteRolePolicy",
+            Action::DeleteRolePolicy,
         );
-        assert_kind(c.delete_role("missing").await, no, "DeleteRole");
+        assert_kind(c.delete_role("missing").await, no, Action::DeleteRole);
 
         assert_kind(
             c.tag_instance_profile("missing", &tags(&[("a", "b")]))
                 .await,
             no,
-            "TagInstanceProfile",
+            Action::TagInstanceProfile,
         );
         assert_kind(
             c.delete_instance_profile("missing").await,
             no,
-            "DeleteInstanceProfile",
+            Action::DeleteInstanceProfile,
         );
         make_role(&c, "r").await.unwrap();
         c.create_instance_profile("ip", "/", &no_tags())
@@ -2690,32 +2702,36 @@ mod tests {
         assert_kind(
             c.add_role_to_instance_profile("missing", "r").await,
             no,
-            "AddRoleToInstanceProfile",
+            Action::AddRoleToInstanceProfile,
         );
         assert_kind(
             c.add_role_to_instance_profile("ip", "missing").await,
             no,
-            "AddRoleToInstanceProfile",
+            Action::AddRoleToInstanceProfile,
         );
         assert_kind(
             c.remove_role_from_instance_profile("missing", "r").await,
             no,
-            "RemoveRoleFromInstanceProfile",
+            Action::RemoveRoleFromInstanceProfile,
         );
         assert_kind(
             c.remove_role_from_instance_profile("ip", "r").await,
             no,
-            "RemoveRoleFromInstanceProfile",
+            Action::RemoveRoleFromInstanceProfile,
         );
 
         // Customer policies attach only when they exist.
         assert_kind(
             c.attach_role_policy("r", &arn).await,
             no,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
-        assert_kind(c.get_role_policy("r", "p").await, no, "GetRolePolicy");
-        assert_kind(c.delete_role_policy("r", "p").await, no, "DeleteRolePolicy");
+        assert_kind(c.get_role_policy("r", "p").await, no, Action::GetRolePolicy);
+        assert_kind(
+            c.delete_role_policy("r", "p").await,
+            no,
+            Action::DeleteRolePolicy,
+        );
     }
 
     #[tokio::test]
@@ -2729,12 +2745,12 @@ mod tests {
         assert_kind(
             c.detach_role_policy("r", &arn).await,
             ErrorKind::NoSuchEntity,
-            "DetachRolePolicy",
+            Action::DetachRolePolicy,
         );
         assert_kind(
             c.detach_role_policy("r", &aws("ReadOnlyAccess")).await,
             ErrorKind::NoSuchEntity,
-            "DetachRolePolicy",
+            Action::DetachRolePolicy,
         );
         c.attach_role_policy("r", &arn).await.unwrap();
         c.detach_role_policy("r", &arn).await.unwrap();
@@ -2764,12 +2780,12 @@ mod tests {
             assert_kind(
                 make_policy(&c, "p", "/", doc).await,
                 ErrorKind::MalformedPolicy,
-                "CreatePolicy",
+                Action::CreatePolicy,
             );
             assert_kind(
                 c.put_role_policy("r", "p", doc).await,
                 ErrorKind::MalformedPolicy,
-                "PutRolePolicy",
+                Action::PutRolePolicy,
             );
         }
         let arn = make_policy(&c, "p", "/", &allow("s3:GetObject"))
@@ -2780,7 +2796,7 @@ mod tests {
             assert_kind(
                 c.create_policy_version(&arn, doc, true).await,
                 ErrorKind::MalformedPolicy,
-                "CreatePolicyVersion",
+                Action::CreatePolicyVersion,
             );
         }
 
@@ -2803,11 +2819,11 @@ mod tests {
                     tags: &no_tags(),
                 })
                 .await;
-            assert_kind(result, ErrorKind::MalformedPolicy, "CreateRole");
+            assert_kind(result, ErrorKind::MalformedPolicy, Action::CreateRole);
             assert_kind(
                 c.update_assume_role_policy("r", doc).await,
                 ErrorKind::MalformedPolicy,
-                "UpdateAssumeRolePolicy",
+                Action::UpdateAssumeRolePolicy,
             );
         }
         // Nothing was stored by the failed calls.
@@ -2842,7 +2858,7 @@ mod tests {
         assert_kind(
             make_policy(&c, "big", "/", &big).await,
             ErrorKind::LimitExceeded,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
         let arn = make_policy(&c, "small", "/", &allow("s3:GetObject"))
             .await
@@ -2851,7 +2867,7 @@ mod tests {
         assert_kind(
             c.create_policy_version(&arn, &big, true).await,
             ErrorKind::LimitExceeded,
-            "CreatePolicyVersion",
+            Action::CreatePolicyVersion,
         );
 
         // Inline policies count together: 10,240 for all of a role's.
@@ -2860,7 +2876,7 @@ mod tests {
         assert_kind(
             c.put_role_policy("r", "two", &big).await,
             ErrorKind::LimitExceeded,
-            "PutRolePolicy",
+            Action::PutRolePolicy,
         );
         // Replacing one is measured without its old document.
         c.put_role_policy("r", "one", &big).await.unwrap();
@@ -2882,11 +2898,11 @@ mod tests {
                 tags: &no_tags(),
             })
             .await;
-        assert_kind(result, ErrorKind::LimitExceeded, "CreateRole");
+        assert_kind(result, ErrorKind::LimitExceeded, Action::CreateRole);
         assert_kind(
             c.update_assume_role_policy("r", &big_trust).await,
             ErrorKind::LimitExceeded,
-            "UpdateAssumeRolePolicy",
+            Action::UpdateAssumeRolePolicy,
         );
     }
 
@@ -2911,18 +2927,18 @@ mod tests {
         assert_kind(
             c.attach_role_policy("r", &aws("NoSuchPolicyAtAll")).await,
             ErrorKind::NoSuchEntity,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
         // The right name at the wrong path is not the policy.
         assert_kind(
             c.attach_role_policy("r", &aws("AWSBatchServiceRole")).await,
             ErrorKind::NoSuchEntity,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
         assert_kind(
             c.attach_role_policy("r", "AmazonS3ReadOnlyAccess").await,
             ErrorKind::InvalidInput,
-            "AttachRolePolicy",
+            Action::AttachRolePolicy,
         );
 
         let info = c
@@ -2939,7 +2955,7 @@ mod tests {
         assert_kind(
             c.delete_policy(&aws("ReadOnlyAccess")).await,
             ErrorKind::AccessDenied,
-            "DeletePolicy",
+            Action::DeletePolicy,
         );
         c.wait_until_exists(WaitFor::Policy, &aws("ReadOnlyAccess"))
             .await
@@ -2951,33 +2967,33 @@ mod tests {
         let c = cloud();
         let bad = ErrorKind::InvalidInput;
         let long = "r".repeat(65);
-        assert_kind(make_role(&c, &long).await, bad, "CreateRole");
-        assert_kind(make_role(&c, "has space").await, bad, "CreateRole");
+        assert_kind(make_role(&c, &long).await, bad, Action::CreateRole);
+        assert_kind(make_role(&c, "has space").await, bad, Action::CreateRole);
         make_role(&c, &"r".repeat(64)).await.unwrap();
         assert_kind(
             make_policy(&c, &"p".repeat(129), "/", &allow("s3:Get")).await,
             bad,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
         assert_kind(
             make_policy(&c, "p", "no-slashes", &allow("s3:Get")).await,
             bad,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
         assert_kind(
             make_policy(&c, "p", "/a b/", &allow("s3:Get")).await,
             bad,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
         assert_kind(
             c.create_instance_profile("ip*", "/", &no_tags()).await,
             bad,
-            "CreateInstanceProfile",
+            Action::CreateInstanceProfile,
         );
         assert_kind(
             c.create_instance_profile("ip", "/x", &no_tags()).await,
             bad,
-            "CreateInstanceProfile",
+            Action::CreateInstanceProfile,
         );
 
         let reserved = tags(&[("aws:cloudformation:stack-name", "x")]);
@@ -2991,28 +3007,28 @@ mod tests {
                 tags: &reserved,
             })
             .await;
-        assert_kind(result, bad, "CreateRole");
+        assert_kind(result, bad, Action::CreateRole);
         assert_kind(
             c.tag_role(&"r".repeat(64), &tags(&[("AWS:x", "y")])).await,
             bad,
-            "TagRole",
+            Action::TagRole,
         );
         assert_kind(
             c.create_instance_profile("ip", "/", &tags(&[("Team", "a"), ("team", "b")]))
                 .await,
             bad,
-            "CreateInstanceProfile",
+            Action::CreateInstanceProfile,
         );
         let arn = make_policy(&c, "p", "/", &allow("s3:Get"))
             .await
             .unwrap()
             .arn;
-        assert_kind(c.tag_policy(&arn, &reserved).await, bad, "TagPolicy");
+        assert_kind(c.tag_policy(&arn, &reserved).await, bad, Action::TagPolicy);
         assert_kind(
             c.put_role_policy(&"r".repeat(64), "bad name", &allow("s3:Get"))
                 .await,
             bad,
-            "PutRolePolicy",
+            Action::PutRolePolicy,
         );
         assert_eq!(c.get_role("tagged").await.unwrap(), None);
     }
@@ -3096,7 +3112,7 @@ mod tests {
             c.tag_instance_profile("ip", &tags(&[("one-more", "v")]))
                 .await,
             ErrorKind::LimitExceeded,
-            "TagInstanceProfile",
+            Action::TagInstanceProfile,
         );
         // Overwriting an existing key is still fine at fifty.
         c.tag_instance_profile("ip", &tags(&[("k00", "w")]))
@@ -3108,7 +3124,7 @@ mod tests {
         assert_kind(
             make_policy_tagged(&c, &fifty_one).await,
             ErrorKind::LimitExceeded,
-            "CreatePolicy",
+            Action::CreatePolicy,
         );
     }
 
@@ -3142,7 +3158,7 @@ mod tests {
                 tags: &no_tags(),
             })
             .await;
-        assert_kind(result, ErrorKind::NoSuchEntity, "CreateRole");
+        assert_kind(result, ErrorKind::NoSuchEntity, Action::CreateRole);
         let role = c
             .create_role(NewRole {
                 name: "r",
@@ -3162,7 +3178,7 @@ mod tests {
         assert_kind(
             c.put_role_permissions_boundary("r", &missing).await,
             ErrorKind::NoSuchEntity,
-            "PutRolePermissionsBoundary",
+            Action::PutRolePermissionsBoundary,
         );
         c.put_role_permissions_boundary("r", &aws("PowerUserAccess"))
             .await
@@ -3201,7 +3217,7 @@ mod tests {
         assert_kind(
             c.get_role_policy("r", "alpha").await,
             ErrorKind::NoSuchEntity,
-            "GetRolePolicy",
+            Action::GetRolePolicy,
         );
     }
 
@@ -3255,17 +3271,17 @@ mod tests {
         assert_kind(
             c.wait_until_exists(WaitFor::Role, "r").await,
             ErrorKind::NoSuchEntity,
-            "GetRole",
+            Action::GetRole,
         );
         assert_kind(
             c.wait_until_exists(WaitFor::InstanceProfile, "r").await,
             ErrorKind::NoSuchEntity,
-            "GetInstanceProfile",
+            Action::GetInstanceProfile,
         );
         assert_kind(
             c.wait_until_exists(WaitFor::Policy, &policy_arn("p")).await,
             ErrorKind::NoSuchEntity,
-            "GetPolicy",
+            Action::GetPolicy,
         );
         make_role(&c, "r").await.unwrap();
         c.create_instance_profile("r", "/", &no_tags())
@@ -3306,39 +3322,43 @@ mod tests {
             c.create_service_linked_role("batch.amazonaws.com", "again")
                 .await,
             ErrorKind::AlreadyExists,
-            "CreateServiceLinkedRole",
+            Action::CreateServiceLinkedRole,
         );
         assert_kind(
             c.create_service_linked_role("nothing.amazonaws.com", "")
                 .await,
             ErrorKind::InvalidInput,
-            "CreateServiceLinkedRole",
+            Action::CreateServiceLinkedRole,
         );
         // Nobody but AWS changes it.
-        assert_kind(c.delete_role(BATCH).await, ErrorKind::Other, "DeleteRole");
+        assert_kind(
+            c.delete_role(BATCH).await,
+            ErrorKind::Other,
+            Action::DeleteRole,
+        );
         assert_kind(
             c.tag_role(BATCH, &tags(&[("a", "b")])).await,
             ErrorKind::Other,
-            "TagRole",
+            Action::TagRole,
         );
         assert_kind(
             c.detach_role_policy(BATCH, &aws("aws-service-role/BatchServiceRolePolicy"))
                 .await,
             ErrorKind::Other,
-            "DetachRolePolicy",
+            Action::DetachRolePolicy,
         );
         assert_kind(
             c.update_assume_role_policy(BATCH, &trust("ec2.amazonaws.com"))
                 .await,
             ErrorKind::Other,
-            "UpdateAssumeRolePolicy",
+            Action::UpdateAssumeRolePolicy,
         );
         // Only a service-linked role is deleted this way, and not while used.
         make_role(&c, "plain").await.unwrap();
         assert_kind(
             c.delete_service_linked_role("plain").await,
             ErrorKind::InvalidInput,
-            "DeleteServiceLinkedRole",
+            Action::DeleteServiceLinkedRole,
         );
         c.use_service_linked_role(BATCH, "compute-environment/ce");
         let used = c.delete_service_linked_role(BATCH).await.unwrap_err();
@@ -3353,7 +3373,7 @@ mod tests {
         assert_kind(
             c2.delete_service_linked_role(BATCH).await,
             ErrorKind::NoSuchEntity,
-            "DeleteServiceLinkedRole",
+            Action::DeleteServiceLinkedRole,
         );
     }
 

@@ -13,6 +13,7 @@ pub mod counting;
 pub mod memory;
 pub mod sdk;
 
+use crate::iam::action::Action;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -146,15 +147,6 @@ pub struct SimulationResult {
     pub missing_context: Vec<String>,
 }
 
-/// The action of [`Cloud::simulate_principal_policy`], as its errors name it.
-pub const SIMULATE_PRINCIPAL_POLICY: &str = "SimulatePrincipalPolicy";
-
-/// The action of [`Cloud::account_quotas`], as its errors name it.
-pub const GET_ACCOUNT_SUMMARY: &str = "GetAccountSummary";
-
-/// The action of [`Cloud::validate_policy`], as its errors name it.
-pub const VALIDATE_POLICY: &str = "ValidatePolicy";
-
 pub use crate::plan::limits::{QuotaSource, Quotas};
 pub use crate::plan::lint::DocumentKind as PolicyKind;
 
@@ -251,14 +243,14 @@ pub enum ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct CloudError {
     /// The API action, like `CreateRole`.
-    pub action: &'static str,
+    pub action: Action,
     pub kind: ErrorKind,
     /// What went wrong, in words a person can act on.
     pub message: String,
 }
 
 impl CloudError {
-    pub fn new(action: &'static str, kind: ErrorKind, message: impl Into<String>) -> CloudError {
+    pub fn new(action: Action, kind: ErrorKind, message: impl Into<String>) -> CloudError {
         CloudError {
             action,
             kind,
@@ -445,7 +437,7 @@ pub enum WaitFor {
 /// IAM returns documents URL-encoded (RFC 3986); this decodes and parses one.
 /// Documents that are already plain JSON (moto returns some that way) are
 /// parsed as they are.
-pub fn decode_document(action: &'static str, text: &str) -> CloudResult<Value> {
+pub fn decode_document(action: Action, text: &str) -> CloudResult<Value> {
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| {
             CloudError::new(

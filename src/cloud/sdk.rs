@@ -8,6 +8,7 @@
 //! endpoint is reported in seconds instead of hanging the wizard, and every
 //! SDK failure becomes a [`CloudError`] that names the API action.
 
+use crate::iam::action::Action;
 use std::error::Error as StdError;
 use std::sync::Arc;
 use std::time::Duration;
@@ -278,7 +279,7 @@ impl SdkCloud {
     fn error<E>(
         &self,
         service: Service,
-        action: &'static str,
+        action: Action,
         resource: &str,
         err: SdkError<E>,
     ) -> CloudError
@@ -361,7 +362,7 @@ impl SdkCloud {
     fn not_aws(
         &self,
         service: Service,
-        action: &'static str,
+        action: Action,
         raw: &aws_smithy_runtime_api::http::Response,
     ) -> CloudError {
         let hint = if self.endpoint.is_some() {
@@ -384,7 +385,7 @@ impl SdkCloud {
 
     fn iam_error<E>(
         &self,
-        action: &'static str,
+        action: Action,
         resource: &str,
     ) -> impl FnOnce(SdkError<E>) -> CloudError + '_
     where
@@ -404,7 +405,7 @@ impl SdkCloud {
     /// stands: an admin policy exported before this read was added still
     /// works on AWS, whose names match.
     async fn find_service_linked_role(&self, name: &str) -> CloudResult<Option<RoleInfo>> {
-        const ACTION: &str = "ListRoles";
+        const ACTION: Action = Action::ListRoles;
         let listed: Result<Vec<_>, _> = self
             .iam
             .list_roles()
@@ -474,7 +475,7 @@ fn check_endpoint(url: Option<&str>) -> CloudResult<()> {
     match url {
         Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
             Err(CloudError::new(
-                "Connect",
+                Action::Connect,
                 ErrorKind::InvalidInput,
                 format!("the endpoint URL `{url}` must start with http:// or https://"),
             ))
@@ -486,7 +487,7 @@ fn check_endpoint(url: Option<&str>) -> CloudResult<()> {
 /// Maps a service error code (IAM, STS and S3 spell some differently) to a
 /// [`CloudError`] that a person can act on.
 fn service_failure(
-    action: &'static str,
+    action: Action,
     resource: &str,
     code: Option<&str>,
     message: Option<&str>,
@@ -509,7 +510,7 @@ fn service_failure(
                 "access denied: these credentials may not call {} on {resource} ({said}). \
                  Ask an administrator to allow it; `onramp export --format admin-policy` \
                  writes the policy onramp needs.",
-                qualified(action)
+                action.policy_action()
             ),
         ),
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => (
@@ -567,18 +568,6 @@ fn service_failure(
         _ => (ErrorKind::Other, format!("{resource}: {code_text}: {said}")),
     };
     CloudError::new(action, kind, text)
-}
-
-/// An API action as IAM policies name it (`iam:CreateRole`), for telling
-/// an administrator what to allow.
-fn qualified(action: &str) -> String {
-    let service = match action {
-        "GetCallerIdentity" => "sts",
-        "ListBuckets" | "GetBucketLocation" => "s3",
-        super::VALIDATE_POLICY => "access-analyzer",
-        _ => "iam",
-    };
-    format!("{service}:{action}")
 }
 
 /// When a call failed because no credentials could be loaded, what to tell.
@@ -712,7 +701,7 @@ fn body_kind(raw: &aws_smithy_runtime_api::http::Response) -> String {
     }
 }
 
-fn to_tags(action: &'static str, tags: &Tags) -> CloudResult<Option<Vec<Tag>>> {
+fn to_tags(action: Action, tags: &Tags) -> CloudResult<Option<Vec<Tag>>> {
     if tags.is_empty() {
         return Ok(None);
     }
@@ -732,7 +721,7 @@ fn from_tags(tags: &[Tag]) -> Tags {
         .collect()
 }
 
-fn to_json(action: &'static str, document: &Value) -> CloudResult<String> {
+fn to_json(action: Action, document: &Value) -> CloudResult<String> {
     serde_json::to_string(document).map_err(|e| {
         CloudError::new(
             action,
@@ -742,7 +731,7 @@ fn to_json(action: &'static str, document: &Value) -> CloudResult<String> {
     })
 }
 
-fn missing(action: &'static str, what: &str) -> CloudError {
+fn missing(action: Action, what: &str) -> CloudError {
     CloudError::new(
         action,
         ErrorKind::Other,
@@ -750,10 +739,7 @@ fn missing(action: &'static str, what: &str) -> CloudError {
     )
 }
 
-fn policy_info(
-    action: &'static str,
-    policy: &aws_sdk_iam::types::Policy,
-) -> CloudResult<PolicyInfo> {
+fn policy_info(action: Action, policy: &aws_sdk_iam::types::Policy) -> CloudResult<PolicyInfo> {
     Ok(PolicyInfo {
         arn: policy
             .arn()
@@ -769,7 +755,7 @@ fn policy_info(
     })
 }
 
-fn role_info(action: &'static str, role: &aws_sdk_iam::types::Role) -> CloudResult<RoleInfo> {
+fn role_info(action: Action, role: &aws_sdk_iam::types::Role) -> CloudResult<RoleInfo> {
     let document = role
         .assume_role_policy_document()
         .ok_or_else(|| missing(action, "trust policy"))?;
@@ -874,7 +860,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn identity(&self) -> CloudResult<Identity> {
-        const ACTION: &str = "GetCallerIdentity";
+        const ACTION: Action = Action::GetCallerIdentity;
         let out = self
             .sts
             .get_caller_identity()
@@ -899,7 +885,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn list_buckets(&self) -> CloudResult<Vec<Bucket>> {
-        const ACTION: &str = "ListBuckets";
+        const ACTION: Action = Action::ListBuckets;
         let listed = self
             .s3
             .list_buckets()
@@ -955,7 +941,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn get_policy(&self, arn: &str) -> CloudResult<Option<PolicyInfo>> {
-        const ACTION: &str = "GetPolicy";
+        const ACTION: Action = Action::GetPolicy;
         let result = self
             .iam
             .get_policy()
@@ -971,7 +957,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn get_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<Value> {
-        const ACTION: &str = "GetPolicyVersion";
+        const ACTION: Action = Action::GetPolicyVersion;
         let out = self
             .iam
             .get_policy_version()
@@ -988,7 +974,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn list_policy_versions(&self, arn: &str) -> CloudResult<Vec<PolicyVersion>> {
-        const ACTION: &str = "ListPolicyVersions";
+        const ACTION: Action = Action::ListPolicyVersions;
         let versions = self
             .iam
             .list_policy_versions()
@@ -1013,7 +999,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn create_policy(&self, policy: NewPolicy<'_>) -> CloudResult<PolicyInfo> {
-        const ACTION: &str = "CreatePolicy";
+        const ACTION: Action = Action::CreatePolicy;
         let out = self
             .iam
             .create_policy()
@@ -1041,7 +1027,7 @@ impl Cloud for SdkCloud {
         document: &Value,
         set_as_default: bool,
     ) -> CloudResult<String> {
-        const ACTION: &str = "CreatePolicyVersion";
+        const ACTION: Action = Action::CreatePolicyVersion;
         let out = self
             .iam
             .create_policy_version()
@@ -1058,7 +1044,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn set_default_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()> {
-        const ACTION: &str = "SetDefaultPolicyVersion";
+        const ACTION: Action = Action::SetDefaultPolicyVersion;
         self.iam
             .set_default_policy_version()
             .policy_arn(arn)
@@ -1070,7 +1056,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn delete_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()> {
-        const ACTION: &str = "DeletePolicyVersion";
+        const ACTION: Action = Action::DeletePolicyVersion;
         self.iam
             .delete_policy_version()
             .policy_arn(arn)
@@ -1082,7 +1068,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn tag_policy(&self, arn: &str, tags: &Tags) -> CloudResult<()> {
-        const ACTION: &str = "TagPolicy";
+        const ACTION: Action = Action::TagPolicy;
         // IAM rejects an empty tag list, and tagging with nothing changes
         // nothing.
         let Some(tags) = to_tags(ACTION, tags)? else {
@@ -1099,7 +1085,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn delete_policy(&self, arn: &str) -> CloudResult<()> {
-        const ACTION: &str = "DeletePolicy";
+        const ACTION: Action = Action::DeletePolicy;
         self.iam
             .delete_policy()
             .policy_arn(arn)
@@ -1110,7 +1096,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn get_role(&self, name: &str) -> CloudResult<Option<RoleInfo>> {
-        const ACTION: &str = "GetRole";
+        const ACTION: Action = Action::GetRole;
         let result = self
             .iam
             .get_role()
@@ -1129,7 +1115,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn create_role(&self, role: NewRole<'_>) -> CloudResult<RoleInfo> {
-        const ACTION: &str = "CreateRole";
+        const ACTION: Action = Action::CreateRole;
         let out = self
             .iam
             .create_role()
@@ -1153,7 +1139,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn update_assume_role_policy(&self, name: &str, document: &Value) -> CloudResult<()> {
-        const ACTION: &str = "UpdateAssumeRolePolicy";
+        const ACTION: Action = Action::UpdateAssumeRolePolicy;
         self.iam
             .update_assume_role_policy()
             .role_name(name)
@@ -1169,7 +1155,7 @@ impl Cloud for SdkCloud {
         name: &str,
         boundary_arn: &str,
     ) -> CloudResult<()> {
-        const ACTION: &str = "PutRolePermissionsBoundary";
+        const ACTION: Action = Action::PutRolePermissionsBoundary;
         self.iam
             .put_role_permissions_boundary()
             .role_name(name)
@@ -1181,7 +1167,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn delete_role_permissions_boundary(&self, name: &str) -> CloudResult<()> {
-        const ACTION: &str = "DeleteRolePermissionsBoundary";
+        const ACTION: Action = Action::DeleteRolePermissionsBoundary;
         self.iam
             .delete_role_permissions_boundary()
             .role_name(name)
@@ -1192,7 +1178,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()> {
-        const ACTION: &str = "TagRole";
+        const ACTION: Action = Action::TagRole;
         // IAM rejects an empty tag list, and tagging with nothing changes
         // nothing.
         let Some(tags) = to_tags(ACTION, tags)? else {
@@ -1209,7 +1195,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        const ACTION: &str = "ListAttachedRolePolicies";
+        const ACTION: Action = Action::ListAttachedRolePolicies;
         let attached = self
             .iam
             .list_attached_role_policies()
@@ -1227,7 +1213,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn attach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
-        const ACTION: &str = "AttachRolePolicy";
+        const ACTION: Action = Action::AttachRolePolicy;
         self.iam
             .attach_role_policy()
             .role_name(name)
@@ -1239,7 +1225,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn detach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
-        const ACTION: &str = "DetachRolePolicy";
+        const ACTION: Action = Action::DetachRolePolicy;
         self.iam
             .detach_role_policy()
             .role_name(name)
@@ -1251,7 +1237,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn list_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        const ACTION: &str = "ListRolePolicies";
+        const ACTION: Action = Action::ListRolePolicies;
         self.iam
             .list_role_policies()
             .role_name(name)
@@ -1264,7 +1250,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn get_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<Value> {
-        const ACTION: &str = "GetRolePolicy";
+        const ACTION: Action = Action::GetRolePolicy;
         let out = self
             .iam
             .get_role_policy()
@@ -1285,7 +1271,7 @@ impl Cloud for SdkCloud {
         policy_name: &str,
         document: &Value,
     ) -> CloudResult<()> {
-        const ACTION: &str = "PutRolePolicy";
+        const ACTION: Action = Action::PutRolePolicy;
         self.iam
             .put_role_policy()
             .role_name(name)
@@ -1301,7 +1287,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn delete_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<()> {
-        const ACTION: &str = "DeleteRolePolicy";
+        const ACTION: Action = Action::DeleteRolePolicy;
         self.iam
             .delete_role_policy()
             .role_name(name)
@@ -1316,7 +1302,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn delete_role(&self, name: &str) -> CloudResult<()> {
-        const ACTION: &str = "DeleteRole";
+        const ACTION: Action = Action::DeleteRole;
         self.iam
             .delete_role()
             .role_name(name)
@@ -1334,7 +1320,7 @@ impl Cloud for SdkCloud {
         service: &str,
         description: &str,
     ) -> CloudResult<RoleInfo> {
-        const ACTION: &str = "CreateServiceLinkedRole";
+        const ACTION: Action = Action::CreateServiceLinkedRole;
         let resource = format!("the service-linked role of `{service}`");
         let out = self
             .iam
@@ -1359,8 +1345,8 @@ impl Cloud for SdkCloud {
     /// with AWS's reason and the resources that still use the role.
     async fn delete_service_linked_role(&self, name: &str) -> CloudResult<()> {
         use aws_sdk_iam::types::DeletionTaskStatusType as Status;
-        const ACTION: &str = "DeleteServiceLinkedRole";
-        const STATUS: &str = "GetServiceLinkedRoleDeletionStatus";
+        const ACTION: Action = Action::DeleteServiceLinkedRole;
+        const STATUS: Action = Action::GetServiceLinkedRoleDeletionStatus;
         let resource = role_resource(name);
         let out = self
             .iam
@@ -1404,7 +1390,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>> {
-        const ACTION: &str = "GetInstanceProfile";
+        const ACTION: Action = Action::GetInstanceProfile;
         let result = self
             .iam
             .get_instance_profile()
@@ -1427,7 +1413,7 @@ impl Cloud for SdkCloud {
         path: &str,
         tags: &Tags,
     ) -> CloudResult<InstanceProfileInfo> {
-        const ACTION: &str = "CreateInstanceProfile";
+        const ACTION: Action = Action::CreateInstanceProfile;
         let out = self
             .iam
             .create_instance_profile()
@@ -1448,7 +1434,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn tag_instance_profile(&self, name: &str, tags: &Tags) -> CloudResult<()> {
-        const ACTION: &str = "TagInstanceProfile";
+        const ACTION: Action = Action::TagInstanceProfile;
         // IAM rejects an empty tag list, and tagging with nothing changes
         // nothing.
         let Some(tags) = to_tags(ACTION, tags)? else {
@@ -1465,7 +1451,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()> {
-        const ACTION: &str = "AddRoleToInstanceProfile";
+        const ACTION: Action = Action::AddRoleToInstanceProfile;
         self.iam
             .add_role_to_instance_profile()
             .instance_profile_name(profile)
@@ -1484,7 +1470,7 @@ impl Cloud for SdkCloud {
         profile: &str,
         role: &str,
     ) -> CloudResult<()> {
-        const ACTION: &str = "RemoveRoleFromInstanceProfile";
+        const ACTION: Action = Action::RemoveRoleFromInstanceProfile;
         self.iam
             .remove_role_from_instance_profile()
             .instance_profile_name(profile)
@@ -1499,7 +1485,7 @@ impl Cloud for SdkCloud {
     }
 
     async fn delete_instance_profile(&self, name: &str) -> CloudResult<()> {
-        const ACTION: &str = "DeleteInstanceProfile";
+        const ACTION: Action = Action::DeleteInstanceProfile;
         self.iam
             .delete_instance_profile()
             .instance_profile_name(name)
@@ -1519,7 +1505,7 @@ impl Cloud for SdkCloud {
         /// Maps one waiter's error, whose enum is generic over the polled
         /// operation and so has to be matched per waiter.
         macro_rules! waited {
-            ($result:expr, $error:ident, $action:literal, $resource:expr) => {
+            ($result:expr, $error:ident, $action:path, $resource:expr) => {
                 match $result {
                     Ok(_) => Ok(()),
                     Err($error::OperationFailed(failed)) => {
@@ -1554,7 +1540,7 @@ impl Cloud for SdkCloud {
                     .wait(MAX_WAIT)
                     .await,
                 WaitUntilRoleExistsError,
-                "GetRole",
+                Action::GetRole,
                 role_resource(id)
             ),
             WaitFor::Policy => waited!(
@@ -1564,7 +1550,7 @@ impl Cloud for SdkCloud {
                     .wait(MAX_WAIT)
                     .await,
                 WaitUntilPolicyExistsError,
-                "GetPolicy",
+                Action::GetPolicy,
                 policy_resource(id)
             ),
             WaitFor::InstanceProfile => waited!(
@@ -1574,14 +1560,14 @@ impl Cloud for SdkCloud {
                     .wait(MAX_WAIT)
                     .await,
                 WaitUntilInstanceProfileExistsError,
-                "GetInstanceProfile",
+                Action::GetInstanceProfile,
                 profile_resource(id)
             ),
         }
     }
 
     async fn account_quotas(&self) -> CloudResult<super::Quotas> {
-        const ACTION: &str = super::GET_ACCOUNT_SUMMARY;
+        const ACTION: Action = Action::GetAccountSummary;
         let out = self
             .iam
             .get_account_summary()
@@ -1617,7 +1603,7 @@ impl Cloud for SdkCloud {
         kind: super::PolicyKind,
     ) -> CloudResult<Vec<super::AnalyzerFinding>> {
         use aws_sdk_accessanalyzer::types::{PolicyType, ValidatePolicyResourceType};
-        const ACTION: &str = super::VALIDATE_POLICY;
+        const ACTION: Action = Action::ValidatePolicy;
         let (policy_type, resource_type) = match kind {
             super::PolicyKind::Identity => (PolicyType::IdentityPolicy, None),
             // A role's trust policy is a resource policy on the role.
@@ -1677,7 +1663,7 @@ impl Cloud for SdkCloud {
         resources: &[String],
         context: &[super::ContextEntry],
     ) -> CloudResult<Vec<super::SimulationResult>> {
-        const ACTION: &str = super::SIMULATE_PRINCIPAL_POLICY;
+        const ACTION: Action = Action::SimulatePrincipalPolicy;
         let entries: Vec<aws_sdk_iam::types::ContextEntry> = context
             .iter()
             .map(|c| {
@@ -1771,7 +1757,7 @@ impl SdkCloud {
     fn advice_error<E>(
         &self,
         service: Service,
-        action: &'static str,
+        action: Action,
         resource: &str,
         unoffered: &str,
         err: SdkError<E, aws_smithy_runtime_api::http::Response>,
@@ -1937,13 +1923,19 @@ mod tests {
             ("ServiceFailure", ErrorKind::Other),
         ];
         for (code, kind) in cases {
-            let e = service_failure("CreateRole", "role `r`", Some(code), Some("said"), &Plain);
+            let e = service_failure(
+                Action::CreateRole,
+                "role `r`",
+                Some(code),
+                Some("said"),
+                &Plain,
+            );
             assert_eq!(e.kind, kind, "{code}");
-            assert_eq!(e.action, "CreateRole");
+            assert_eq!(e.action, Action::CreateRole);
             assert!(e.message.contains("said"), "{code}: {}", e.message);
         }
         let denied = service_failure(
-            "DeleteRole",
+            Action::DeleteRole,
             "role `r`",
             Some("AccessDenied"),
             Some("no"),
@@ -1951,7 +1943,7 @@ mod tests {
         );
         assert!(denied.message.contains("DeleteRole") && denied.message.contains("role `r`"));
         let other = service_failure(
-            "GetRole",
+            Action::GetRole,
             "role `r`",
             Some("ServiceFailure"),
             Some("boom"),
@@ -1975,7 +1967,7 @@ mod tests {
             ("ExpiredToken", "have expired"),
             ("SignatureDoesNotMatch", "AWS_SECRET_ACCESS_KEY"),
         ] {
-            let e = service_failure("GetRole", "role `r`", Some(code), Some("no"), &Plain);
+            let e = service_failure(Action::GetRole, "role `r`", Some(code), Some("no"), &Plain);
             assert_eq!(e.kind, ErrorKind::BadCredentials, "{code}");
             assert!(
                 e.message.contains(code) && e.message.contains(advice),

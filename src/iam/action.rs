@@ -89,8 +89,10 @@ actions! {
     SimulatePrincipalPolicy => "iam", false;
     GetAccountSummary => "iam", false;
     ValidatePolicy => "access-analyzer", false;
-    // Not an API call: waiting until a just-created entity is visible.
+    // Not API calls: waiting until a just-created entity is visible, and
+    // checking the endpoint before the first call.
     Wait => "onramp", false;
+    Connect => "onramp", false;
 }
 
 impl Action {

@@ -12,6 +12,7 @@ use onramp::apply::diff::State;
 use onramp::apply::journal::{self, Record};
 use onramp::apply::observe;
 use onramp::cloud::{Cloud, NewPolicy, Tags};
+use onramp::iam::action::Action;
 use onramp::names::EntityKind;
 use onramp::plan::{Plan, Spec, plan};
 use serde_json::json;
@@ -100,7 +101,7 @@ enum Effect {
 }
 
 /// The effect of a journal call on the facts, if it has one.
-fn effect_of(action: &str, kind: EntityKind, name: &str, detail: Option<&str>) -> Option<Effect> {
+fn effect_of(action: Action, kind: EntityKind, name: &str, detail: Option<&str>) -> Option<Effect> {
     let entity = || Fact::Entity(kind, name.to_owned());
     let attached = || Fact::Attached {
         role: name.to_owned(),
@@ -115,18 +116,20 @@ fn effect_of(action: &str, kind: EntityKind, name: &str, detail: Option<&str>) -
         role: detail.unwrap_or_default().to_owned(),
     };
     Some(match action {
-        "CreatePolicy" | "CreateRole" | "CreateInstanceProfile" | "CreateServiceLinkedRole" => {
-            Effect::Makes(entity())
-        }
-        "DeletePolicy" | "DeleteRole" | "DeleteInstanceProfile" | "DeleteServiceLinkedRole" => {
-            Effect::Ends(entity())
-        }
-        "AttachRolePolicy" => Effect::Makes(attached()),
-        "DetachRolePolicy" => Effect::Ends(attached()),
-        "PutRolePolicy" => Effect::Makes(inline()),
-        "DeleteRolePolicy" => Effect::Ends(inline()),
-        "AddRoleToInstanceProfile" => Effect::Makes(in_profile()),
-        "RemoveRoleFromInstanceProfile" => Effect::Ends(in_profile()),
+        Action::CreatePolicy
+        | Action::CreateRole
+        | Action::CreateInstanceProfile
+        | Action::CreateServiceLinkedRole => Effect::Makes(entity()),
+        Action::DeletePolicy
+        | Action::DeleteRole
+        | Action::DeleteInstanceProfile
+        | Action::DeleteServiceLinkedRole => Effect::Ends(entity()),
+        Action::AttachRolePolicy => Effect::Makes(attached()),
+        Action::DetachRolePolicy => Effect::Ends(attached()),
+        Action::PutRolePolicy => Effect::Makes(inline()),
+        Action::DeleteRolePolicy => Effect::Ends(inline()),
+        Action::AddRoleToInstanceProfile => Effect::Makes(in_profile()),
+        Action::RemoveRoleFromInstanceProfile => Effect::Ends(in_profile()),
         _ => return None,
     })
 }
@@ -144,7 +147,7 @@ pub fn journal_facts(path: &Path) -> (BTreeSet<Fact>, BTreeSet<Fact>) {
             Record::Done { call, .. } => (call, true),
             Record::Failed { .. } | Record::Run { .. } => continue,
         };
-        match effect_of(&call.action, call.kind, &call.name, call.detail.as_deref()) {
+        match effect_of(call.action, call.kind, &call.name, call.detail.as_deref()) {
             Some(Effect::Makes(fact)) => {
                 if done {
                     certain.insert(fact.clone());

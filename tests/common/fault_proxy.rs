@@ -23,9 +23,9 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use onramp::cloud::counting::MUTATING;
+use onramp::iam::action::Action;
+use std::time::Duration;
 
 /// What goes wrong with a faulted request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub struct Seen {
 
 impl Seen {
     pub fn mutating(&self) -> bool {
-        MUTATING.contains(&self.action.as_str())
+        self.action.parse::<Action>().is_ok_and(Action::is_mutating)
     }
 }
 
@@ -90,7 +90,7 @@ struct State {
 impl State {
     /// Records a request and says whether to fault it.
     fn decide(&mut self, action: &str, body: &[u8]) -> Option<Fault> {
-        let mutating = MUTATING.contains(&action);
+        let mutating = action.parse::<Action>().is_ok_and(Action::is_mutating);
         if mutating {
             self.mutating_seen += 1;
         }

@@ -453,7 +453,7 @@ pub fn open_intents(path: &Path) -> Vec<onramp::apply::journal::Call> {
 }
 
 /// The actions the journal at `path` records as done, in order.
-pub fn done_actions(path: &Path) -> Vec<String> {
+pub fn done_actions(path: &Path) -> Vec<onramp::iam::action::Action> {
     use onramp::apply::journal::{self, Record};
     journal::read(path)
         .unwrap()

@@ -13,6 +13,7 @@ use onramp::answers::{Answers, Environment};
 use onramp::cloud::Cloud;
 use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
+use onramp::iam::action::Action as Api;
 use onramp::tui::action::{Action, Effect};
 use onramp::tui::app::{App, Config, Screen, update};
 use onramp::tui::theme::Theme;
@@ -96,12 +97,12 @@ impl Driver {
     }
 
     /// Calls of `action` so far (a counting driver only).
-    pub fn calls_of(&self, action: &str) -> usize {
+    pub fn calls_of(&self, action: Api) -> usize {
         self.counted
             .as_ref()
             .expect("a counting driver")
             .calls()
-            .get(action)
+            .get(&action)
             .copied()
             .unwrap_or(0)
     }
@@ -385,26 +386,26 @@ pub fn apply_mid_way(app: &mut App, journal: PathBuf) {
     for (id, resource) in ids.iter().zip(&plan.resources).take(2) {
         feed(Event::Started {
             id: id.clone(),
-            action: "CreatePolicy",
+            action: Api::CreatePolicy,
         });
         feed(Event::Done {
             id: id.clone(),
-            action: "CreatePolicy",
+            action: Api::CreatePolicy,
             detail: None,
             arn: Some(resource.arn.clone()),
         });
     }
     feed(Event::Started {
         id: ids[2].clone(),
-        action: "CreateRole",
+        action: Api::CreateRole,
     });
     feed(Event::Retried {
-        action: "CreateRole".into(),
+        action: Api::CreateRole.to_string(),
         attempt: 2,
     });
     feed(Event::Started {
         id: ids[3].clone(),
-        action: "AttachRolePolicy",
+        action: Api::AttachRolePolicy,
     });
 }
 

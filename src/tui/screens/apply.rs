@@ -118,7 +118,7 @@ impl State {
         match event {
             Event::Started { id, action } => {
                 if let Some(row) = self.row(&id) {
-                    row.status = Status::Running(action);
+                    row.status = Status::Running(action.as_str());
                 }
             }
             Event::Done {

@@ -276,7 +276,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 o.change
                     .steps
                     .iter()
-                    .map(|s| s.action())
+                    .map(|s| s.action().as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
