@@ -15,7 +15,7 @@ use crate::apply::diff::{Change, Step};
 use crate::apply::run::{Event, Report};
 use crate::output::{self, Invocation, partly_made, plural};
 use crate::plan::{Plan, Resource, ResourceId};
-use crate::tui::action::Effect;
+use crate::tui::action::{ApplyFailure, Effect};
 use crate::tui::app::{App, Screen};
 use crate::tui::widgets::{follow, hanging, meter, panel, spinner};
 
@@ -69,7 +69,7 @@ impl Row {
 pub struct State {
     pub rows: Vec<Row>,
     pub journal: Option<PathBuf>,
-    pub result: Option<Result<Report, String>>,
+    pub result: Option<Result<Report, ApplyFailure>>,
     pub stopping: bool,
     /// Retries seen, newest last.
     pub retries: Vec<String>,
@@ -188,7 +188,7 @@ impl State {
         }
     }
 
-    pub fn finish(&mut self, result: Result<Report, String>) {
+    pub fn finish(&mut self, result: Result<Report, ApplyFailure>) {
         if let Ok(report) = &result {
             for row in &mut self.rows {
                 if row.arn.is_none() {
