@@ -310,6 +310,46 @@ fn q_and_ctrl_c_restore_the_terminal_and_exit_0() {
     );
 }
 
+/// What the real terminal receives: every frame inside one synchronized
+/// update (`CSI ? 2026 h` … `CSI ? 2026 l`), begins and ends in turn and
+/// none left open at the exit, so the terminal never shows half a frame.
+#[test]
+fn frames_reach_the_terminal_as_synchronized_updates() {
+    const BEGIN: &str = "\x1b[?2026h";
+    const END: &str = "\x1b[?2026l";
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = demo(dir.path());
+    enter(&mut t, SCOPE);
+    t.resize(20, 60);
+    t.wait_for("Terminal too small");
+    t.resize(30, 100);
+    t.wait_for(SCOPE);
+    quit_cleanly(&mut t);
+    let output = String::from_utf8_lossy(&t.output()).into_owned();
+    let marks: Vec<(usize, &str)> = output
+        .match_indices(BEGIN)
+        .chain(output.match_indices(END))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
+    assert!(marks.len() >= 6, "at least three frames: {marks:?}");
+    for (i, (at, mark)) in marks.iter().enumerate() {
+        let expected = if i % 2 == 0 { BEGIN } else { END };
+        assert_eq!(*mark, expected, "mark {i} at byte {at}: {marks:?}");
+    }
+    // The welcome screen's words are drawn inside an update, not around one.
+    let welcome = output.find("Press Enter to start").unwrap();
+    let (begin, end) = marks
+        .chunks(2)
+        .map(|pair| (pair[0].0, pair[1].0))
+        .rfind(|(begin, _)| *begin < welcome)
+        .unwrap();
+    assert!(
+        begin < welcome && welcome < end,
+        "{begin} < {welcome} < {end}"
+    );
+}
+
 #[test]
 fn saving_answers_writes_a_replayable_file() {
     let dir = tempfile::tempdir().unwrap();

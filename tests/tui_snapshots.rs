@@ -395,7 +395,12 @@ fn the_result_panel_wraps_its_sentences_under_themselves() {
     tui_support::apply_mid_way(&mut d.app, journal);
     update(
         &mut d.app,
-        Action::Applied(Err("CreateRole failed: access denied".into())),
+        Action::Applied(Err(onramp::cloud::CloudError::new(
+            Api::CreateRole,
+            onramp::cloud::ErrorKind::AccessDenied,
+            "access denied",
+        )
+        .into())),
     );
     let text = d.screen(80, 24);
     let panel: Vec<&str> = text

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 use onramp::cloud::memory::MemoryCloud;
-use onramp::cloud::{Cloud, NewPolicy, NewRole};
+use onramp::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole};
 use onramp::iam::action::Action as Api;
 use onramp::tui::action::{Action, Effect};
-use onramp::tui::app::{Overlay, Screen, update};
+use onramp::tui::app::{Loading, Overlay, Screen, update};
 use onramp::tui::screens::apply::Status;
 use onramp::tui::theme::Theme;
 use serde_json::json;
@@ -547,7 +547,7 @@ fn ctrl_c_during_the_apply_asks_then_stops_after_the_calls_in_flight() {
     // The apply ends as stopped: the wizard exits as `apply --yes` would.
     update(
         &mut d.app,
-        Action::Applied(Err(onramp::apply::run::ApplyError::Stopped.to_string())),
+        Action::Applied(Err(onramp::apply::run::ApplyError::Stopped.into())),
     );
     assert_eq!(d.app.exit_code(), 130, "a stopped apply is exit code 130");
     let effects = update(
@@ -582,17 +582,15 @@ fn apply_events_update_the_rows_including_failures_and_retries() {
     let row = d.app.run.rows.iter().find(|r| r.id == id).unwrap();
     assert_eq!(row.status, Status::Running("CreateRole"));
     assert_eq!(row.retries, 1);
+    let throttled =
+        onramp::cloud::CloudError::new(Api::CreateRole, ErrorKind::Throttled, "Rate exceeded");
     update(
         &mut d.app,
         Action::Progress(Event::Failed {
             id: id.clone(),
             action: Api::CreateRole,
             detail: None,
-            error: onramp::cloud::CloudError::new(
-                Api::CreateRole,
-                onramp::cloud::ErrorKind::Throttled,
-                "Rate exceeded",
-            ),
+            error: throttled.clone(),
         }),
     );
     let row = d.app.run.rows.iter().find(|r| r.id == id).unwrap();
@@ -600,10 +598,7 @@ fn apply_events_update_the_rows_including_failures_and_retries() {
         row.status,
         Status::Failed("CreateRole: Rate exceeded".into())
     );
-    update(
-        &mut d.app,
-        Action::Applied(Err("CreateRole on role AWSBatchServiceRole failed".into())),
-    );
+    update(&mut d.app, Action::Applied(Err(throttled.clone().into())));
     assert!(!d.app.run.in_flight());
     assert!(
         d.app
@@ -614,6 +609,12 @@ fn apply_events_update_the_rows_including_failures_and_retries() {
             .all(|r| r.status == Status::NotStarted)
     );
     assert_eq!(d.app.exit_code(), 1, "a failed apply is exit code 1");
+    let failure = d.app.run.result.clone().unwrap().unwrap_err();
+    assert_eq!(
+        failure.cloud,
+        Some(throttled),
+        "the failed call's error is kept, kind and all"
+    );
 }
 
 #[test]
@@ -626,7 +627,7 @@ fn late_answers_to_an_older_read_are_dropped() {
         &mut d.app,
         Action::Observed {
             generation: generation - 1,
-            result: Err("stale".into()),
+            result: Err(CloudError::new(Api::GetRole, ErrorKind::Throttled, "stale")),
             journal: Vec::new(),
         },
     );
@@ -660,18 +661,49 @@ fn without_credentials_the_welcome_screen_says_what_to_do_and_blocks() {
     let mut d = Driver::demo();
     update(
         &mut d.app,
-        Action::Connected(Err("no AWS credentials found: run `aws configure`".into())),
+        Action::Connected(Err(CloudError::new(
+            Api::GetCallerIdentity,
+            ErrorKind::NoCredentials,
+            "no AWS credentials found: run `aws configure`",
+        ))),
     );
     d.enter();
     assert_eq!(d.app.screen, Screen::Welcome);
     let screen = d.screen(100, 30);
     assert!(screen.contains("Cannot use the account"), "{screen}");
     assert!(screen.contains("no AWS credentials found"), "{screen}");
+    assert!(screen.contains("Set credentials"), "{screen}");
     // `r` connects again.
     d.key(KeyCode::Char('r'));
     assert!(d.app.identity.ready().is_some());
     d.enter();
     assert_eq!(d.app.screen, Screen::Scope);
+}
+
+/// The advice under a failed connection follows the error's kind, not its
+/// words: an endpoint that cannot be reached is no matter of credentials.
+#[test]
+fn an_unreachable_endpoint_is_not_met_with_advice_about_credentials() {
+    let mut d = Driver::demo();
+    let unreachable = CloudError::new(
+        Api::GetCallerIdentity,
+        ErrorKind::Network,
+        "could not reach http://127.0.0.1:9: connection refused (3 attempts). Check --endpoint-url",
+    );
+    update(&mut d.app, Action::Connected(Err(unreachable)));
+    let screen = d.screen(100, 30);
+    assert!(
+        screen.contains("could not reach http://127.0.0.1:9"),
+        "{screen}"
+    );
+    assert!(screen.contains("Press r to try again."), "{screen}");
+    assert!(!screen.contains("Set credentials"), "{screen}");
+    assert!(
+        matches!(&d.app.account_buckets, Loading::Failed(e) if e.kind == ErrorKind::Network),
+        "without a connection the bucket list says why: {:?}",
+        d.app.account_buckets
+    );
+    assert!(!d.app.animating(), "nothing is left spinning");
 }
 
 #[test]
@@ -2069,7 +2101,7 @@ fn a_run_stopped_part_way_shows_what_of_each_resource_was_made() {
     assert!(row.progress().starts_with(&made), "{}", row.progress());
     update(
         &mut d.app,
-        Action::Applied(Err(onramp::apply::run::ApplyError::Stopped.to_string())),
+        Action::Applied(Err(onramp::apply::run::ApplyError::Stopped.into())),
     );
     let apply = d.screen(160, 40);
     assert!(apply.contains(&format!("part-way: {made}")), "{apply}");

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::apply::journal::JournalError;
 use crate::apply::permissions::Outcome as PreflightOutcome;
-use crate::apply::run::{Event, Report};
-use crate::cloud::{AnalyzerFinding, Bucket, Identity, PolicyKind, Quotas};
+use crate::apply::run::{ApplyError, Event, Report};
+use crate::cloud::{AnalyzerFinding, Bucket, CloudError, Identity, PolicyKind, Quotas};
 use crate::export::Format as ExportFormat;
 use crate::plan::Plan;
 
@@ -24,29 +25,29 @@ pub enum Action {
     /// The animation timer (spinners); only runs while something is loading.
     Tick,
     /// The caller's identity, or why it could not be read (no credentials, …).
-    Connected(Result<Identity, String>),
+    Connected(Result<Identity, CloudError>),
     /// The account's buckets with their regions.
-    BucketsLoaded(Result<Vec<Bucket>, String>),
+    BucketsLoaded(Result<Vec<Bucket>, CloudError>),
     /// What the permission preflight with the given generation found
     /// (older ones are dropped).
     Preflighted {
         generation: u64,
         outcome: PreflightOutcome,
     },
-    /// The account's IAM quotas, or the note to show once when they could
-    /// not be read (IAM's defaults are used).
-    QuotasRead(Result<Quotas, String>),
-    /// Access Analyzer's findings on one document text, or the note to
-    /// show once when it cannot be asked.
+    /// The account's IAM quotas, or why they could not be read (IAM's
+    /// defaults are used, and a note says so once).
+    QuotasRead(Result<Quotas, CloudError>),
+    /// Access Analyzer's findings on one document text, or why it cannot be
+    /// asked (said once).
     Validated {
         kind: PolicyKind,
         text: String,
-        result: Result<Vec<AnalyzerFinding>, String>,
+        result: Result<Vec<AnalyzerFinding>, CloudError>,
     },
     /// What exists of the plan with the given generation (older ones are dropped).
     Observed {
         generation: u64,
-        result: Result<Vec<Observation>, String>,
+        result: Result<Vec<Observation>, CloudError>,
         /// The journal the run would write to, as it is now (empty when it
         /// does not exist or cannot be read: apply says why, then).
         journal: Vec<crate::apply::journal::Entry>,
@@ -54,16 +55,67 @@ pub enum Action {
     /// Progress of the apply.
     Progress(Event),
     /// The apply ended: its report, or why it stopped.
-    Applied(Result<Report, String>),
-    /// What was just created, read back and judged: every intent's verdict.
-    Verified(Result<Vec<crate::verify::Outcome>, String>),
-    /// The answers file was written (its path), or why not.
+    Applied(Result<Report, ApplyFailure>),
+    /// What was just created, read back and judged: every intent's verdict
+    /// (or why the account could not be reached).
+    Verified(Result<Vec<crate::verify::Outcome>, CloudError>),
+    /// The answers file was written (its path), or why not (the disk's words).
     Saved(Result<PathBuf, String>),
     /// An export was written (its full path), or why not.
     Exported {
         format: ExportFormat,
         result: Result<PathBuf, String>,
     },
+}
+
+/// Why an apply ended before its end: `apply`'s own words (which name the
+/// step), and the account's error when a call to it was the cause, so that
+/// its kind is kept rather than guessed again from the words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyFailure {
+    pub message: String,
+    /// The failed call's error (or the failed connection's); `None` when
+    /// the apply stopped on request, met conflicts, or the journal failed.
+    pub cloud: Option<CloudError>,
+}
+
+impl std::fmt::Display for ApplyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ApplyError> for ApplyFailure {
+    fn from(e: ApplyError) -> ApplyFailure {
+        let cloud = match &e {
+            ApplyError::Call { error, .. } => Some(error.clone()),
+            _ => None,
+        };
+        ApplyFailure {
+            message: e.to_string(),
+            cloud,
+        }
+    }
+}
+
+/// The account could not be reached to start the apply.
+impl From<CloudError> for ApplyFailure {
+    fn from(e: CloudError) -> ApplyFailure {
+        ApplyFailure {
+            message: e.to_string(),
+            cloud: Some(e),
+        }
+    }
+}
+
+/// The journal could not be opened.
+impl From<JournalError> for ApplyFailure {
+    fn from(e: JournalError) -> ApplyFailure {
+        ApplyFailure {
+            message: e.to_string(),
+            cloud: None,
+        }
+    }
 }
 
 /// Something `update` wants done outside the pure state.

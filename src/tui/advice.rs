@@ -19,8 +19,8 @@ use super::action::Effect;
 use super::app::{App, Loading, Screen};
 use super::theme::Theme;
 use super::widgets::spinner;
-use crate::cloud::advice::document_text;
-use crate::cloud::{AnalyzerFinding, AnalyzerLevel, PolicyKind, QuotaSource, Quotas};
+use crate::cloud::advice::{analyzer_note, document_text};
+use crate::cloud::{AnalyzerFinding, AnalyzerLevel, CloudError, PolicyKind, QuotaSource, Quotas};
 
 /// A document as Access Analyzer was asked about it.
 pub type DocumentKey = (PolicyKind, String);
@@ -30,8 +30,9 @@ pub type DocumentKey = (PolicyKind, String);
 pub struct Analyzer {
     /// Findings per document text, or `Loading` while asked.
     pub found: BTreeMap<DocumentKey, Loading<Vec<AnalyzerFinding>>>,
-    /// Why it cannot be asked, once a call failed: the note to show.
-    pub unavailable: Option<String>,
+    /// Why it cannot be asked, once a call failed (shown as
+    /// [`analyzer_note`] says it).
+    pub unavailable: Option<CloudError>,
 }
 
 /// The quotas the plan is linted against: the account's once read, IAM's
@@ -48,11 +49,11 @@ pub fn connected(app: &mut App) -> Effect {
     Effect::ReadQuotas
 }
 
-/// The quotas, or the note that they could not be read.
-pub fn quotas_read(app: &mut App, result: Result<Quotas, String>) {
+/// The quotas, or why they could not be read.
+pub fn quotas_read(app: &mut App, result: Result<Quotas, CloudError>) {
     app.quotas = match result {
         Ok(quotas) => Loading::Ready(quotas),
-        Err(note) => Loading::Failed(note),
+        Err(problem) => Loading::Failed(problem),
     };
     app.refresh();
 }
@@ -62,7 +63,7 @@ pub fn validated(
     app: &mut App,
     kind: PolicyKind,
     text: String,
-    result: Result<Vec<AnalyzerFinding>, String>,
+    result: Result<Vec<AnalyzerFinding>, CloudError>,
 ) {
     match result {
         Ok(findings) => {
@@ -70,13 +71,13 @@ pub fn validated(
                 .found
                 .insert((kind, text), Loading::Ready(findings));
         }
-        Err(note) => {
+        Err(problem) => {
             // Said once; whatever else was asked will not be shown.
             app.analyzer
                 .found
                 .retain(|_, v| !matches!(v, Loading::Loading));
             if app.analyzer.unavailable.is_none() {
-                app.analyzer.unavailable = Some(note);
+                app.analyzer.unavailable = Some(problem);
             }
         }
     }
@@ -141,15 +142,21 @@ pub fn quota_line(app: &App, theme: Theme) -> Option<Line<'static>> {
 /// the account's could not be read.
 pub fn quota_note(app: &App, theme: Theme) -> Option<Line<'static>> {
     match &app.quotas {
-        Loading::Failed(note) => Some(Line::from(Span::styled(format!("⚠ {note}"), theme.warn()))),
+        Loading::Failed(problem) => Some(Line::from(Span::styled(
+            format!("⚠ {}", crate::cloud::advice::quota_note(problem)),
+            theme.warn(),
+        ))),
         _ => None,
     }
 }
 
 /// The preview's lines about Access Analyzer for the document shown.
 pub fn analyzer_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
-    if let Some(note) = &app.analyzer.unavailable {
-        return vec![Line::from(Span::styled(note.clone(), theme.dim()))];
+    if let Some(problem) = &app.analyzer.unavailable {
+        return vec![Line::from(Span::styled(
+            analyzer_note(problem),
+            theme.dim(),
+        ))];
     }
     let Some(key) = current_document(app) else {
         return Vec::new();
@@ -161,7 +168,10 @@ pub fn analyzer_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
             theme.dim(),
         ))],
         Some(Loading::Failed(problem)) => {
-            vec![Line::from(Span::styled(problem.clone(), theme.dim()))]
+            vec![Line::from(Span::styled(
+                analyzer_note(problem),
+                theme.dim(),
+            ))]
         }
         Some(Loading::Ready(findings)) if findings.is_empty() => vec![Line::from(Span::styled(
             "Access Analyzer: no findings",

@@ -15,7 +15,7 @@ use crate::answers::{
     Answers, Environment, FieldError, Genomics, ParallelCluster, ValidAnswers, ValidationErrors,
 };
 use crate::cli::Outcome;
-use crate::cloud::{Bucket, Identity, Quotas};
+use crate::cloud::{Bucket, CloudError, Identity, Quotas};
 use crate::export::Format as ExportFormat;
 use crate::plan::edits::Edit;
 use crate::plan::lint::Finding;
@@ -76,7 +76,9 @@ impl Screen {
 pub enum Loading<T> {
     Loading,
     Ready(T),
-    Failed(String),
+    /// The read failed: the account's error, whose kind the screens decide
+    /// by and whose `Display` they show.
+    Failed(CloudError),
 }
 
 impl<T> Loading<T> {
@@ -165,7 +167,7 @@ pub struct App {
     pub preflight: super::preflight::State,
     /// The account's IAM quotas, which the plan is linted against once read
     /// (IAM's defaults until then, and when they cannot be read: `Failed`
-    /// holds the note that says so).
+    /// holds why, which a note tells once).
     pub quotas: Loading<Quotas>,
     /// IAM Access Analyzer's findings on the documents previewed.
     pub analyzer: super::advice::Analyzer,
@@ -636,22 +638,24 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Connected(result) => {
-            let ok = result.is_ok();
+            // Without a connection there are no buckets to list either:
+            // the bucket list says why.
+            let unlisted = result.as_ref().err().cloned();
             app.identity = match result {
                 Ok(identity) => Loading::Ready(identity),
                 Err(problem) => Loading::Failed(problem),
             };
             app.refresh();
-            if ok {
+            if let Some(problem) = unlisted {
+                app.account_buckets = Loading::Failed(problem);
+                Vec::new()
+            } else {
                 // A new connection may be a new caller, or the same one
                 // with the permissions it lacked: check again.
                 app.preflight.checked_for = None;
                 let mut effects = vec![Effect::ListBuckets, super::advice::connected(app)];
                 effects.extend(super::preflight::check_if_stale(app));
                 effects
-            } else {
-                app.account_buckets = Loading::Failed("not connected".into());
-                Vec::new()
             }
         }
         Action::BucketsLoaded(result) => {

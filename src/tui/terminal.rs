@@ -1,11 +1,13 @@
 //! The real terminal: raw mode, the alternate screen and mouse capture on
-//! the way in, all of it undone on the way out — also on a panic (the hook
+//! the way in (each frame is drawn as a synchronized update, see
+//! [`super::runtime::draw`]), all of it undone on the way out — also on a panic (the hook
 //! restores the terminal before the message is printed) and around Ctrl-Z.
 
 use std::io::{self, Write};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 use crossterm::execute;
+use crossterm::terminal::EndSynchronizedUpdate;
 use ratatui::DefaultTerminal;
 
 use super::app::{App, Config};
@@ -49,11 +51,13 @@ fn leave() {
 }
 
 /// Wraps the current hook (ratatui's, which restores the screen) so mouse
-/// capture is also turned off before the panic message is printed.
+/// capture is also turned off before the panic message is printed, and a
+/// frame cut short by the panic does not leave the terminal holding its
+/// screen.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(io::stdout(), DisableMouseCapture);
+        let _ = execute!(io::stdout(), EndSynchronizedUpdate, DisableMouseCapture);
         ratatui::restore();
         previous(info);
     }));

@@ -12,18 +12,17 @@ use tokio::sync::OnceCell;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 
-use super::action::{Action, Effect};
+use super::action::{Action, ApplyFailure, Effect};
 use crate::apply::journal::Journal;
 use crate::apply::observe;
 use crate::apply::permissions::{Audience, Outcome};
 use crate::apply::preflight::preflight;
 use crate::apply::run::{self, Event};
-use crate::cloud::advice;
 use crate::cloud::sdk::{ConnectOptions, SdkCloud};
 use crate::cloud::{
-    AnalyzerFinding, Bucket, Cloud, CloudResult, ContextEntry, Identity, InstanceProfileInfo,
-    NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas, RetryObserver, RoleInfo,
-    SimulationResult, Tags, WaitFor,
+    AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, Identity,
+    InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas,
+    RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
 };
 
 /// How to reach the account.
@@ -62,7 +61,9 @@ impl Worker {
         let _ = self.tx.send(action);
     }
 
-    async fn cloud(&self) -> Result<Arc<dyn Cloud>, String> {
+    /// The account, connected on first use; a failed connection is tried
+    /// again on the next call.
+    async fn cloud(&self) -> Result<Arc<dyn Cloud>, CloudError> {
         let cloud = self
             .cloud
             .get_or_try_init(|| async {
@@ -70,8 +71,7 @@ impl Worker {
                     Connector::Ready(cloud) => Ok(Arc::clone(cloud)),
                     Connector::Sdk(options) => SdkCloud::connect(options)
                         .await
-                        .map(|c| Arc::new(c) as Arc<dyn Cloud>)
-                        .map_err(|e| e.to_string()),
+                        .map(|c| Arc::new(c) as Arc<dyn Cloud>),
                 }
             })
             .await?;
@@ -88,7 +88,7 @@ impl Worker {
                 tokio::spawn(async move {
                     let result = async {
                         let cloud = worker.cloud().await?;
-                        cloud.identity().await.map_err(|e| e.to_string())
+                        cloud.identity().await
                     };
                     worker.send(Action::Connected(result.await));
                 });
@@ -97,7 +97,7 @@ impl Worker {
                 tokio::spawn(async move {
                     let result = async {
                         let cloud = worker.cloud().await?;
-                        cloud.list_buckets().await.map_err(|e| e.to_string())
+                        cloud.list_buckets().await
                     };
                     worker.send(Action::BucketsLoaded(result.await));
                 });
@@ -112,7 +112,7 @@ impl Worker {
                         Ok(cloud) => {
                             preflight(cloud.as_ref(), &caller_arn, &plan, Audience::Wizard).await
                         }
-                        Err(problem) => Outcome::Unchecked(problem),
+                        Err(problem) => Outcome::Unchecked(problem.to_string()),
                     };
                     worker.send(Action::Preflighted {
                         generation,
@@ -122,29 +122,14 @@ impl Worker {
             }
             Effect::ReadQuotas => {
                 tokio::spawn(async move {
-                    let result = match worker.cloud().await {
-                        Ok(cloud) => cloud
-                            .account_quotas()
-                            .await
-                            .map_err(|e| advice::quota_note(&e)),
-                        Err(problem) => Err(format!(
-                            "could not read this account's IAM quotas ({problem}); checked against IAM's default quotas"
-                        )),
-                    };
-                    worker.send(Action::QuotasRead(result));
+                    let result = async { worker.cloud().await?.account_quotas().await };
+                    worker.send(Action::QuotasRead(result.await));
                 });
             }
             Effect::Validate { kind, text } => {
                 tokio::spawn(async move {
-                    let result = match worker.cloud().await {
-                        Ok(cloud) => cloud
-                            .validate_policy(&text, kind)
-                            .await
-                            .map_err(|e| advice::analyzer_note(&e)),
-                        Err(problem) => Err(format!(
-                            "Access Analyzer: not available ({problem}); onramp's own checks only"
-                        )),
-                    };
+                    let result = async { worker.cloud().await?.validate_policy(&text, kind).await };
+                    let result = result.await;
                     worker.send(Action::Validated { kind, text, result });
                 });
             }
@@ -156,9 +141,7 @@ impl Worker {
                 tokio::spawn(async move {
                     let result = async {
                         let cloud = worker.cloud().await?;
-                        observe::observations(cloud.as_ref(), &plan)
-                            .await
-                            .map_err(|e| e.to_string())
+                        observe::observations(cloud.as_ref(), &plan).await
                     };
                     let result = result.await;
                     let journal = if journal.exists() {
@@ -230,12 +213,12 @@ impl Worker {
         plan: &crate::plan::Plan,
         changes: &[crate::apply::diff::Change],
         journal_path: &Path,
-    ) -> Result<run::Report, String> {
+    ) -> Result<run::Report, ApplyFailure> {
         let cloud: Arc<dyn Cloud> = Arc::new(Gated {
             inner: self.cloud().await?,
             open: self.gate.subscribe(),
         });
-        let journal = Mutex::new(Journal::open(journal_path).map_err(|e| e.to_string())?);
+        let journal = Mutex::new(Journal::open(journal_path)?);
         let retries = self.tx.clone();
         cloud.observe_retries(Arc::new(move |r| {
             let _ = retries.send(Action::Progress(Event::Retried {
@@ -257,7 +240,7 @@ impl Worker {
         )
         .await;
         tracing::info!(ok = result.is_ok(), journal = %journal_path.display(), "apply finished");
-        result.map_err(|e| e.to_string())
+        Ok(result?)
     }
 }
 

@@ -15,9 +15,9 @@ use crate::apply::diff::{Change, Step};
 use crate::apply::run::{Event, Report};
 use crate::output::{self, Invocation, partly_made, plural};
 use crate::plan::{Plan, Resource, ResourceId};
-use crate::tui::action::Effect;
+use crate::tui::action::{ApplyFailure, Effect};
 use crate::tui::app::{App, Screen};
-use crate::tui::widgets::{follow, hanging, meter, panel, spinner};
+use crate::tui::widgets::{Meter, follow, hanging, panel, spinner};
 
 /// Where one resource is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Row {
 pub struct State {
     pub rows: Vec<Row>,
     pub journal: Option<PathBuf>,
-    pub result: Option<Result<Report, String>>,
+    pub result: Option<Result<Report, ApplyFailure>>,
     pub stopping: bool,
     /// Retries seen, newest last.
     pub retries: Vec<String>,
@@ -188,7 +188,7 @@ impl State {
         }
     }
 
-    pub fn finish(&mut self, result: Result<Report, String>) {
+    pub fn finish(&mut self, result: Result<Report, ApplyFailure>) {
         if let Ok(report) = &result {
             for row in &mut self.rows {
                 if row.arn.is_none() {
@@ -424,14 +424,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         done as f64 / total as f64
     };
     // Without colour a plain gauge looks the same at 6% and 70%.
-    meter(
-        frame,
-        gauge_area,
+    let label = format!("{done} of {total} calls");
+    let meter = Meter {
         ratio,
-        &format!("{done} of {total} calls"),
-        theme.ok(),
+        label: &label,
+        style: theme.ok(),
         theme,
-    );
+    };
+    frame.render_widget(&meter, gauge_area);
     let block = panel("Progress", true, theme);
     let inner = block.inner(rows_area);
     frame.render_widget(block, rows_area);

@@ -16,7 +16,7 @@ use crate::plan::limits::{self, Quotas};
 use crate::plan::lint::DocumentKind;
 use crate::tui::action::Effect;
 use crate::tui::app::{App, DocRef};
-use crate::tui::widgets::{diff, json, panel};
+use crate::tui::widgets::{Meter, Scrolled, diff, json, panel};
 
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -241,28 +241,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         theme.ok()
     };
-    crate::tui::widgets::meter(
-        frame,
-        gauge_area,
+    let label = format!("{size} of {limit} characters ({what} limit; spaces not counted)");
+    let meter = Meter {
         ratio,
-        &format!("{size} of {limit} characters ({what} limit; spaces not counted)"),
+        label: &label,
         style,
         theme,
-    );
+    };
+    frame.render_widget(&meter, gauge_area);
 
-    let shown = usize::from(notes_area.height.saturating_sub(2));
-    let notes_scroll = app
-        .preview
-        .notes_scroll
-        .min(notes.len().saturating_sub(shown));
-    let notes_title =
-        crate::tui::widgets::scroll_title("Notes and findings", shown, notes.len(), "PgUp PgDn");
-    frame.render_widget(
-        Paragraph::new(notes)
-            .scroll((u16::try_from(notes_scroll).unwrap_or(u16::MAX), 0))
-            .block(panel(&notes_title, false, theme)),
-        notes_area,
-    );
+    let notes = Scrolled {
+        title: "Notes and findings",
+        lines: notes,
+        offset: app.preview.notes_scroll,
+        keys: Some("PgUp PgDn"),
+        focused: false,
+        theme,
+    };
+    frame.render_widget(&notes, notes_area);
 
     let existing = app
         .observation(&doc.id)
@@ -277,14 +273,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             json::highlight(&document_text(value), theme),
         ),
     };
-    let max_scroll = lines
-        .len()
-        .saturating_sub(usize::from(body_area.height.saturating_sub(2)));
-    let scroll = app.preview.scroll.min(max_scroll);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
-            .block(panel(title, true, theme)),
-        body_area,
-    );
+    let body = Scrolled {
+        title,
+        lines,
+        offset: app.preview.scroll,
+        keys: None,
+        focused: true,
+        theme,
+    };
+    frame.render_widget(&body, body_area);
 }

@@ -17,7 +17,7 @@ use crate::plan::{Plan, Resource, Spec};
 use crate::tui::action::{Effect, Observation};
 use crate::tui::app::{App, Loading, Screen};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{follow, hanging, panel, scroll_title, spinner};
+use crate::tui::widgets::{Scrolled, follow, hanging, panel, spinner};
 
 #[derive(Debug, Clone)]
 pub struct State {
@@ -362,16 +362,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         detail_area,
     );
 
-    let shown = usize::from(findings_area.height.saturating_sub(2));
-    let total = finding_lines.len();
-    let scroll = app.review.findings_scroll.min(total.saturating_sub(shown));
-    let title = scroll_title("Findings", shown, total, "PgUp PgDn");
-    frame.render_widget(
-        Paragraph::new(finding_lines)
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
-            .block(panel(&title, false, theme)),
-        findings_area,
-    );
+    let findings = Scrolled {
+        title: "Findings",
+        lines: finding_lines,
+        offset: app.review.findings_scroll,
+        keys: Some("PgUp PgDn"),
+        focused: false,
+        theme,
+    };
+    frame.render_widget(&findings, findings_area);
 }
 
 /// The findings, errors first, each wrapped under its text.

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::cloud::{CloudError, ErrorKind};
 use crate::tui::action::Effect;
 use crate::tui::app::{App, Loading};
 use crate::tui::widgets::{hanging, panel, spinner};
@@ -53,6 +54,19 @@ fn target_problems(app: &App) -> Vec<String> {
             _ => e.to_string(),
         })
         .collect()
+}
+
+/// What to do about a failed connection, by its kind: missing or refused
+/// credentials are set up; for anything else (the network, an endpoint
+/// that is not AWS, throttling) the message itself says what to check, and
+/// telling a person to set credentials would send them the wrong way.
+fn remedy(problem: &CloudError) -> &'static str {
+    match problem.kind {
+        ErrorKind::NoCredentials | ErrorKind::BadCredentials => {
+            "Set credentials (aws configure, aws sso login, or AWS_PROFILE), then press r."
+        }
+        _ => "Press r to try again.",
+    }
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -117,11 +131,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 "Cannot use the account:",
                 theme.error(),
             )));
-            lines.push(Line::from(problem.clone()));
+            lines.push(Line::from(problem.to_string()));
             lines.push(Line::from(""));
-            lines.push(Line::from(
-                "Set credentials (aws configure, aws sso login, or AWS_PROFILE), then press r.",
-            ));
+            lines.push(Line::from(remedy(problem)));
             lines.push(Line::from(
                 "Or quit and run `onramp --demo` to try the wizard without an account.",
             ));

@@ -2,13 +2,15 @@
 //! shown instead of a broken layout when the terminal is too small.
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use super::{centered, hints, panel};
 use crate::tui::app::{App, Loading, Overlay, Screen};
 use crate::tui::keymap;
+use crate::tui::theme::Theme;
 
 /// The smallest terminal the wizard lays out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -124,7 +126,6 @@ fn fitting_hints(app: &App, width: usize) -> Vec<(&'static str, &'static str)> {
     hints
 }
 
-/// Instead of the wizard when the terminal is below 80×24.
 /// Instead of the wizard when the terminal is below 80×24. Keys other
 /// than quitting are ignored meanwhile; a quit or stop question asked
 /// here is shown here, since it is the one thing that can be answered.
@@ -170,9 +171,13 @@ pub fn overlay(app: &App, frame: &mut Frame, area: Rect) {
     let Some(overlay) = app.overlay else {
         return;
     };
-    let theme = app.theme();
     let (title, lines) = overlay_content(app, overlay, area.width);
-    draw_popup(frame, area, title, lines, theme);
+    let popup = Popup {
+        title,
+        lines,
+        theme: app.theme(),
+    };
+    frame.render_widget(&popup, area);
 }
 
 /// A popup's title and text.
@@ -246,37 +251,100 @@ fn help_lines(app: &App, columns: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// Draws a bordered popup centred in `area`.
-fn draw_popup(
-    frame: &mut Frame,
-    area: Rect,
-    title: &str,
-    lines: Vec<Line<'static>>,
-    theme: crate::tui::theme::Theme,
-) {
-    // As wide as the longest line allows; longer lines (a full path) wrap,
-    // and the height counts the wrapped rows.
-    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
-    let width = u16::try_from(widest + 4)
-        .unwrap_or(u16::MAX)
-        .clamp(30, area.width.saturating_sub(2).max(30));
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    // Word wrapping can break a little earlier than the width: one spare
-    // row per wrapped line.
-    let rows: usize = lines
-        .iter()
-        .map(|l| match l.width() {
-            w if w <= inner => 1,
-            w => w.div_ceil(inner) + 1,
-        })
-        .sum();
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
-    let popup = centered(area, width, height);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
+/// A bordered popup, centred in the area it is drawn in, over whatever
+/// is there.
+pub struct Popup<'a> {
+    pub title: &'a str,
+    pub lines: Vec<Line<'static>>,
+    pub theme: Theme,
+}
+
+impl Widget for &Popup<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        // As wide as the longest line allows; longer lines (a full path)
+        // wrap, and the height counts the wrapped rows.
+        let widest = self.lines.iter().map(Line::width).max().unwrap_or(0);
+        let width = u16::try_from(widest + 4)
+            .unwrap_or(u16::MAX)
+            .clamp(30, area.width.saturating_sub(2).max(30));
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        // Word wrapping can break a little earlier than the width: one
+        // spare row per wrapped line.
+        let rows: usize = self
+            .lines
+            .iter()
+            .map(|l| match l.width() {
+                w if w <= inner => 1,
+                w => w.div_ceil(inner) + 1,
+            })
+            .sum();
+        let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+        let popup = centered(area, width, height);
+        Clear.render(popup, buf);
+        Paragraph::new(self.lines.clone())
             .wrap(Wrap { trim: false })
-            .block(panel(title, true, theme)),
-        popup,
-    );
+            .block(panel(self.title, true, self.theme))
+            .render(popup, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn popup() -> Popup<'static> {
+        Popup {
+            title: "Quit?",
+            lines: vec![
+                Line::from("Your answers are not saved."),
+                Line::from("y / n"),
+            ],
+            theme: Theme::MONO,
+        }
+    }
+
+    #[test]
+    fn a_popup_draws_nothing_in_no_room_and_clips_to_a_small_one() {
+        let mut empty = Buffer::empty(Rect::new(0, 0, 0, 0));
+        (&popup()).render(empty.area, &mut empty);
+        let mut tiny = Buffer::empty(Rect::new(0, 0, 3, 2));
+        (&popup()).render(tiny.area, &mut tiny);
+        assert_eq!(tiny.area, Rect::new(0, 0, 3, 2));
+    }
+
+    #[test]
+    fn a_popup_is_centred_and_clears_what_is_under_it() {
+        let area = Rect::new(0, 0, 60, 10);
+        let mut buf = Buffer::filled(area, ratatui::buffer::Cell::new("x"));
+        (&popup()).render(area, &mut buf);
+        let rows: Vec<String> = (0..area.height)
+            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        // Two lines in borders, 31 columns (the longest line and 4), in the
+        // middle; what was under it is cleared, the rest is left.
+        let side =
+            |left: usize, middle: &str| format!("{}{middle}{}", "x".repeat(left), "x".repeat(14));
+        assert_eq!(rows[2], "x".repeat(60), "{rows:#?}");
+        assert_eq!(
+            rows[3],
+            side(15, "┏ Quit? ━━━━━━━━━━━━━━━━━━━━━━┓"),
+            "{rows:#?}"
+        );
+        assert_eq!(
+            rows[4],
+            side(15, "┃Your answers are not saved.  ┃"),
+            "{rows:#?}"
+        );
+        assert_eq!(
+            rows[5],
+            side(15, "┃y / n                        ┃"),
+            "{rows:#?}"
+        );
+        assert_eq!(
+            rows[6],
+            side(15, "┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛"),
+            "{rows:#?}"
+        );
+        assert_eq!(rows[7], "x".repeat(60), "{rows:#?}");
+    }
 }

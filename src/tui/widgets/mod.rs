@@ -1,14 +1,16 @@
-//! Render-only pieces shared by the screens.
+//! Render-only pieces shared by the screens: helpers that build lines, and
+//! widgets (`impl Widget for &X`) that draw a piece of state into an area.
 
 pub mod chrome;
 pub mod diff;
 pub mod json;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::widgets::{Block, BorderType, Borders, Gauge, Paragraph, Widget};
 
 use super::theme::Theme;
 
@@ -163,22 +165,57 @@ pub fn scroll_title(title: &str, shown: usize, total: usize, keys: &str) -> Stri
 /// A progress or size bar with its label. In colour, a filled gauge; without
 /// colour (`NO_COLOR`), filled and empty cells would look alike, so the bar is
 /// drawn with `█` and `░` and the label says the percentage.
-pub fn meter(frame: &mut Frame, area: Rect, ratio: f64, label: &str, style: Style, theme: Theme) {
-    let ratio = ratio.clamp(0.0, 1.0);
-    if !theme.monochrome {
-        frame.render_widget(
-            ratatui::widgets::Gauge::default()
+pub struct Meter<'a> {
+    /// How full, from 0 to 1 (clamped).
+    pub ratio: f64,
+    pub label: &'a str,
+    pub style: Style,
+    pub theme: Theme,
+}
+
+impl Widget for &Meter<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let ratio = self.ratio.clamp(0.0, 1.0);
+        if self.theme.monochrome {
+            Paragraph::new(mono_meter(ratio, self.label)).render(area, buf);
+        } else {
+            Gauge::default()
                 .ratio(ratio)
-                .gauge_style(style)
-                .label(label.to_owned()),
-            area,
-        );
-        return;
+                .gauge_style(self.style)
+                .label(self.label)
+                .render(area, buf);
+        }
     }
-    frame.render_widget(
-        ratatui::widgets::Paragraph::new(mono_meter(ratio, label)),
-        area,
-    );
+}
+
+/// Lines in a titled panel, scrolled down by `offset` but never past the
+/// last line (the offset a key left may be more than the panel now needs).
+/// With `keys`, the title says how much shows, and how to scroll, when not
+/// every line fits.
+pub struct Scrolled<'a> {
+    pub title: &'a str,
+    pub lines: Vec<Line<'static>>,
+    pub offset: usize,
+    /// The keys that scroll it, for the title.
+    pub keys: Option<&'a str>,
+    pub focused: bool,
+    pub theme: Theme,
+}
+
+impl Widget for &Scrolled<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let shown = usize::from(area.height.saturating_sub(2));
+        let total = self.lines.len();
+        let offset = self.offset.min(total.saturating_sub(shown));
+        let title = match self.keys {
+            Some(keys) => scroll_title(self.title, shown, total, keys),
+            None => self.title.to_owned(),
+        };
+        Paragraph::new(self.lines.clone())
+            .scroll((u16::try_from(offset).unwrap_or(u16::MAX), 0))
+            .block(panel(&title, self.focused, self.theme))
+            .render(area, buf);
+    }
 }
 
 /// The monochrome bar: 10 cells, then the percentage and the label.
@@ -235,6 +272,87 @@ mod tests {
         );
         let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
         assert_eq!(text, ["error   one two", "        three", "        four"]);
+    }
+
+    fn rows(buf: &Buffer) -> Vec<String> {
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn widgets_draw_nothing_in_no_room_and_clip_to_one_cell() {
+        let meter = Meter {
+            ratio: 0.5,
+            label: "half",
+            style: Style::default(),
+            theme: Theme::MONO,
+        };
+        let scrolled = Scrolled {
+            title: "Findings",
+            lines: vec![Line::from("a"), Line::from("b")],
+            offset: 9,
+            keys: Some("PgUp PgDn"),
+            focused: false,
+            theme: Theme::COLOR,
+        };
+        for area in [Rect::new(0, 0, 0, 0), Rect::new(0, 0, 1, 1)] {
+            let mut buf = Buffer::empty(area);
+            (&meter).render(area, &mut buf);
+            (&scrolled).render(area, &mut buf);
+            assert_eq!(buf.area, area);
+        }
+    }
+
+    #[test]
+    fn the_meter_without_colour_is_the_monochrome_bar() {
+        let meter = Meter {
+            ratio: 1.7,
+            label: "calls",
+            style: Style::default(),
+            theme: Theme::MONO,
+        };
+        let mut buf = Buffer::empty(Rect::new(0, 0, 24, 1));
+        (&meter).render(buf.area, &mut buf);
+        assert_eq!(rows(&buf), [format!("{:<24}", mono_meter(1.0, "calls"))]);
+    }
+
+    #[test]
+    fn a_scrolled_panel_stops_at_its_last_line_and_says_how_to_scroll() {
+        let lines: Vec<Line<'static>> = (1..=6).map(|i| Line::from(format!("line {i}"))).collect();
+        let panel = Scrolled {
+            title: "Notes",
+            lines,
+            offset: 100,
+            keys: Some("PgUp"),
+            focused: false,
+            theme: Theme::MONO,
+        };
+        // Three rows inside the borders: lines 4 to 6, the last at the bottom.
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 5));
+        (&panel).render(buf.area, &mut buf);
+        let rows = rows(&buf);
+        assert!(
+            rows[0].contains(" Notes (3 of 6 lines; PgUp scroll) "),
+            "{rows:#?}"
+        );
+        assert!(
+            rows[1].contains("line 4") && rows[3].contains("line 6"),
+            "{rows:#?}"
+        );
+        // When everything fits, the title is the title alone.
+        let mut tall = Buffer::empty(Rect::new(0, 0, 40, 10));
+        (&panel).render(tall.area, &mut tall);
+        let tall = self::rows(&tall);
+        assert!(
+            tall[0].contains(" Notes ") && !tall[0].contains("scroll"),
+            "{tall:#?}"
+        );
+        assert!(tall[1].contains("line 1"), "{tall:#?}");
     }
 
     #[test]
