@@ -11,9 +11,10 @@ use crate::apply::destroy::DestroyReport;
 use crate::apply::diff::{self, Change, State, Step, label};
 use crate::apply::run::{Event, Report};
 use crate::export::aws_cli::quote;
-use crate::names::{EntityKind, Slot};
+use crate::iam::limits;
+use crate::iam::names::{EntityKind, Slot};
 use crate::plan::lint::{Finding, Level};
-use crate::plan::{Plan, Resource, ResourceId, Spec, limits};
+use crate::plan::{Plan, Resource, ResourceId, Spec};
 
 /// `plan --format json`: `{"region", "account_id", "partition", "resources": [...], "findings": [...]}`.
 pub fn plan_json(plan: &Plan, findings: &[Finding]) -> String {

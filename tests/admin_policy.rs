@@ -37,8 +37,8 @@ use onramp::cloud::{
     NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas, RetryObserver, RoleInfo,
     SimulationResult, Tags, WaitFor,
 };
-use onramp::export::admin_policy;
-use onramp::plan::limits::MANAGED_POLICY_SIZE;
+use onramp::iam::limits::MANAGED_POLICY_SIZE;
+use onramp::plan::admin_policy;
 use onramp::plan::{Plan, Spec, plan};
 use serde_json::{Value, json};
 
@@ -863,7 +863,7 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
     let status = changes(&cloud, plan).await.unwrap();
     for c in &status {
         let expected = match c.kind {
-            onramp::names::EntityKind::ManagedPolicy => State::Create,
+            onramp::iam::names::EntityKind::ManagedPolicy => State::Create,
             _ => State::Conflict,
         };
         assert_eq!(c.state, expected, "{c:?}");

@@ -331,7 +331,7 @@ async fn a_conflicting_role_is_reported_and_left_untouched<C: Cloud>(cloud: Coun
     let conflict = run
         .changes
         .iter()
-        .find(|c| c.name == "ecsInstanceRole" && c.kind == onramp::names::EntityKind::Role)
+        .find(|c| c.name == "ecsInstanceRole" && c.kind == onramp::iam::names::EntityKind::Role)
         .unwrap();
     assert_eq!(conflict.state, State::Conflict);
     assert!(
@@ -404,13 +404,13 @@ async fn destroy_removes_what_onramp_created_and_nothing_else<C: Cloud>(cloud: C
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     for r in &plan.resources {
         let gone = match r.kind() {
-            onramp::names::EntityKind::ManagedPolicy => {
+            onramp::iam::names::EntityKind::ManagedPolicy => {
                 cloud.get_policy(&r.arn).await.unwrap().is_none()
             }
-            onramp::names::EntityKind::Role => {
+            onramp::iam::names::EntityKind::Role => {
                 r.name == "AWSBatchServiceRole" || cloud.get_role(&r.name).await.unwrap().is_none()
             }
-            onramp::names::EntityKind::InstanceProfile => {
+            onramp::iam::names::EntityKind::InstanceProfile => {
                 cloud.get_instance_profile(&r.name).await.unwrap().is_none()
             }
         };
@@ -689,7 +689,7 @@ async fn a_missing_service_linked_role_is_created_once_and_destroyed<C: Cloud>(
     let journal = dir.path().join("j.jsonl");
     let plan = linked_plan(&cloud, linked).await;
     assert!(
-        plan.get(onramp::names::EntityKind::Role, "AWSBatchServiceRole")
+        plan.get(onramp::iam::names::EntityKind::Role, "AWSBatchServiceRole")
             .is_none(),
         "the seed's role is not planned beside it"
     );
@@ -862,7 +862,7 @@ async fn an_interrupted_service_linked_create_is_left_alone() {
         journal
             .append(Record::Intent(Call {
                 action: Action::CreateServiceLinkedRole,
-                kind: onramp::names::EntityKind::Role,
+                kind: onramp::iam::names::EntityKind::Role,
                 name: "AWSServiceRoleForBatch".into(),
                 detail: Some(plan_arn(&plan, "AWSServiceRoleForBatch").to_owned()),
             }))
@@ -905,7 +905,7 @@ async fn after_a_failure_what_needs_no_call_is_unchanged_not_unstarted() {
     let first = plan_for(&probe, &example("genomics.toml")).await;
     // The account's policy size quota fits the first bucket policy only, so
     // the second one's new version is refused.
-    let size = onramp::plan::limits::policy_size(first.resources[0].documents()[0].1);
+    let size = onramp::iam::limits::policy_size(first.resources[0].documents()[0].1);
     let cloud = MemoryCloud::new("210987654321", "aws").with_quotas(onramp::cloud::Quotas {
         managed_policy_size: size + 10,
         ..onramp::cloud::Quotas::default()

@@ -26,13 +26,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use onramp::answers::Release;
 use onramp::answers::{Answers, Environment};
 use onramp::iam::eval::{Request, allows_assume, is_allowed};
+use onramp::iam::names::EntityKind;
 use onramp::iam::policy::Document;
-use onramp::names::EntityKind;
-use onramp::plan::parallelcluster3::{self as pc3, Release, release_text};
-use onramp::plan::policy::Template;
+use onramp::plan::parallelcluster3::{self as pc3, release_text};
 use onramp::plan::{self, Plan, Resource, Spec};
+use onramp::templates::Template;
 use serde_json::Value;
 
 #[path = "common/statements.rs"]

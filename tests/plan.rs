@@ -5,9 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use onramp::answers::{Answers, Environment, ValidAnswers};
-use onramp::names::EntityKind;
+use onramp::iam::limits;
+use onramp::iam::names::EntityKind;
 use onramp::plan::lint::{Level, lint};
-use onramp::plan::{Plan, Spec, limits, plan};
+use onramp::plan::{Plan, Spec, plan};
 
 fn valid(toml: &str) -> ValidAnswers {
     Answers::from_toml(toml)
@@ -294,7 +295,7 @@ fn with_narrowing_edit(region: &str, change_generated: impl Fn(&mut serde_json::
         {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
          "Resource": "arn:aws:s3:::my-gwf-data/*"},
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::my-gwf-data"}]});
-    answers.edits.push(onramp::plan::edits::Edit::new(
+    answers.edits.push(onramp::answers::edit::Edit::new(
         &policy.id(),
         "document",
         &generated,

@@ -6,10 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use onramp::answers::{Answers, Environment, Genomics, ParallelCluster};
-use onramp::names::NameOverrides;
+use onramp::iam::limits;
+use onramp::iam::names::NameOverrides;
 use onramp::output;
 use onramp::plan::lint::{self, Level, placeholder_in};
-use onramp::plan::{Plan, ResourceId, Spec, limits, plan};
+use onramp::plan::{Plan, ResourceId, Spec, plan};
 use onramp::tui::app::DocRef;
 use onramp::tui::screens::editor;
 use proptest::prelude::*;
@@ -405,7 +406,7 @@ proptest! {
                 roles.push(format!("{prefix}BatchJobRole"));
             }
             for role in roles {
-                let Some(r) = plan.get(onramp::names::EntityKind::Role, &role) else {
+                let Some(r) = plan.get(onramp::iam::names::EntityKind::Role, &role) else {
                     return Err(TestCaseError::fail(format!("no role {role}")));
                 };
                 let Spec::Role { managed_policy_arns, .. } = &r.spec else {
@@ -863,7 +864,7 @@ fn editor_documents() -> &'static [(DocRef, String, &'static str)] {
         out.push((
             DocRef {
                 id: ResourceId {
-                    kind: onramp::names::EntityKind::Role,
+                    kind: onramp::iam::names::EntityKind::Role,
                     name: "BatchJobRole".into(),
                 },
                 label: "inline_policies.extra".into(),

@@ -26,7 +26,7 @@
 use std::collections::BTreeSet;
 
 use onramp::answers::{Answers, Environment, Genomics, ParallelCluster};
-use onramp::names::EntityKind;
+use onramp::iam::names::EntityKind;
 use onramp::plan::{self, Plan, Resource, Spec};
 use serde_json::Value;
 
@@ -1026,8 +1026,7 @@ fn bucket_access_policies_split_at_the_size_limit_still_cover_every_bucket() {
             panic!("{} is not a policy", part.name)
         };
         assert!(
-            onramp::plan::limits::policy_size(document)
-                <= onramp::plan::limits::MANAGED_POLICY_SIZE,
+            onramp::iam::limits::policy_size(document) <= onramp::iam::limits::MANAGED_POLICY_SIZE,
             "{} exceeds the managed policy size",
             part.name
         );

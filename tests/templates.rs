@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use onramp::plan::lint::placeholder_in;
-use onramp::plan::policy::{Template, TemplateError, Vars, fill, visit_strings};
+use onramp::templates::{Template, TemplateError, Vars, fill, visit_strings};
 
 /// The variables the planner binds, with a test value for each.
 fn all_vars() -> Vars {

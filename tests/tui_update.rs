@@ -1279,7 +1279,7 @@ fn the_batch_service_role_is_chosen_on_the_options_screen() {
     let plan = d.app.derived.plan.as_ref().unwrap();
     assert!(plan.resources.iter().any(|r| r.is_service_linked()));
     assert!(
-        plan.get(onramp::names::EntityKind::Role, "AWSBatchServiceRole")
+        plan.get(onramp::iam::names::EntityKind::Role, "AWSBatchServiceRole")
             .is_none()
     );
     // ← and → switch too; other keys leave it.

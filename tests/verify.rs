@@ -7,7 +7,7 @@
 mod common;
 
 use onramp::answers::{Answers, Environment, ValidAnswers};
-use onramp::names::EntityKind;
+use onramp::iam::names::EntityKind;
 use onramp::plan::{self, Plan, Spec};
 use onramp::verify::{self, Check, Outcome, offline};
 use serde_json::{Value, json};
@@ -29,7 +29,7 @@ const REGIONS: [&str; 3] = ["us-east-1", "cn-north-1", "us-gov-west-1"];
 
 /// The answers of `text` for `region`, their ARNs moved to its partition.
 fn valid(text: &str, region: &str) -> ValidAnswers {
-    let partition = onramp::partition::Partition::of_region(region);
+    let partition = onramp::iam::partition::Partition::of_region(region);
     let text = text.replace("arn:aws:", &format!("arn:{partition}:"));
     let mut table: toml::Table = toml::from_str(&text).unwrap();
     table.insert("region".into(), toml::Value::String(region.into()));

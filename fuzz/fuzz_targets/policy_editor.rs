@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use onramp::names::EntityKind;
+use onramp::iam::names::EntityKind;
 use onramp::plan::ResourceId;
 use onramp::tui::app::DocRef;
 use onramp::tui::screens::editor::check;

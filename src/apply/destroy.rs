@@ -25,7 +25,7 @@ use super::journal::{Call, Entry, Journal, Record, lock};
 use super::run::{ApplyError, Event, journaled, name_in_arn, reporting_wait};
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{Cloud, CloudError, ErrorKind};
-use crate::names::EntityKind;
+use crate::iam::names::EntityKind;
 use crate::plan::ResourceId;
 
 /// What a destroy did.

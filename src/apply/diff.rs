@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::compare::same_document;
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{InstanceProfileInfo, PolicyInfo, PolicyVersion, RoleInfo, Tags};
-use crate::plan::limits::POLICY_VERSIONS;
+use crate::iam::limits::POLICY_VERSIONS;
 use crate::plan::{Resource, ResourceId, Spec};
 
 /// A managed policy as it exists.
@@ -124,7 +124,7 @@ impl Step {
 /// The verdict and the steps for one planned resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
-    pub kind: crate::names::EntityKind,
+    pub kind: crate::iam::names::EntityKind,
     pub name: String,
     pub state: State,
     pub steps: Vec<Step>,
@@ -645,7 +645,7 @@ fn pretty(document: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::EntityKind;
+    use crate::iam::names::EntityKind;
     use crate::plan::plan_of_valid_toml;
 
     fn instance_role() -> Resource {

@@ -128,7 +128,7 @@ mod tests {
     use super::*;
     use crate::apply::journal::Call;
     use crate::iam::action::Action;
-    use crate::names::EntityKind;
+    use crate::iam::names::EntityKind;
 
     fn plan() -> Plan {
         crate::plan::plan_of_valid_toml(

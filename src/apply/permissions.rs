@@ -18,8 +18,8 @@
 //! No I/O: `apply::preflight` makes the calls.
 
 use crate::cloud::{ContextEntry, Decision, SimulationResult};
-use crate::export::admin_policy::{self, Statement};
 use crate::plan::Plan;
+use crate::plan::admin_policy::{self, Statement};
 
 /// Who is about to act, which decides what they need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

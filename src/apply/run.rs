@@ -13,7 +13,7 @@ use super::diff::{self, Change, State, Step};
 use super::journal::{Call, Journal, JournalError, Record, lock};
 use super::observe;
 use crate::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole, WaitFor};
-use crate::names::EntityKind;
+use crate::iam::names::EntityKind;
 use crate::plan::{Plan, Resource, ResourceId, Spec};
 
 /// How many resources are worked on at once.

@@ -21,8 +21,8 @@ use super::{
     Identity, InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion,
     QuotaSource, Quotas, RoleInfo, SimulationResult, Tags, WaitFor,
 };
-use crate::plan::limits;
-use crate::rules;
+use crate::iam::limits;
+use crate::iam::rules;
 
 /// Tags one IAM entity may carry.
 const MAX_TAGS: usize = 50;

@@ -147,7 +147,7 @@ pub struct SimulationResult {
     pub missing_context: Vec<String>,
 }
 
-pub use crate::plan::limits::{QuotaSource, Quotas};
+pub use crate::iam::limits::{QuotaSource, Quotas};
 pub use crate::plan::lint::DocumentKind as PolicyKind;
 
 /// How serious an IAM Access Analyzer finding is (its `findingType`).

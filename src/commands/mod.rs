@@ -197,7 +197,7 @@ impl Context<'_> {
         answers
             .region
             .clone()
-            .filter(|r| crate::rules::region(r).is_ok())
+            .filter(|r| crate::iam::rules::region(r).is_ok())
             .or_else(|| self.cli.region.clone())
             .or_else(|| self.env.aws_region.clone())
             .or_else(|| self.env.aws_default_region.clone())

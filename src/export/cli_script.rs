@@ -178,22 +178,22 @@ fn nothing(r: &Resource) -> Observed {
         return Observed::ServiceLinkedRole(None);
     }
     match r.kind() {
-        crate::names::EntityKind::ManagedPolicy => Observed::Policy(None),
-        crate::names::EntityKind::Role => Observed::Role(None),
-        crate::names::EntityKind::InstanceProfile => Observed::InstanceProfile(None),
+        crate::iam::names::EntityKind::ManagedPolicy => Observed::Policy(None),
+        crate::iam::names::EntityKind::Role => Observed::Role(None),
+        crate::iam::names::EntityKind::InstanceProfile => Observed::InstanceProfile(None),
     }
 }
 
 /// The read that tells whether the resource exists.
 fn read_of(r: &Resource) -> String {
     match r.kind() {
-        crate::names::EntityKind::ManagedPolicy => {
+        crate::iam::names::EntityKind::ManagedPolicy => {
             format!("aws iam get-policy --policy-arn {}", quote(&r.arn))
         }
-        crate::names::EntityKind::Role => {
+        crate::iam::names::EntityKind::Role => {
             format!("aws iam get-role --role-name {}", quote(&r.name))
         }
-        crate::names::EntityKind::InstanceProfile => format!(
+        crate::iam::names::EntityKind::InstanceProfile => format!(
             "aws iam get-instance-profile --instance-profile-name {}",
             quote(&r.name)
         ),

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 
-use crate::names::EntityKind;
+use crate::iam::names::EntityKind;
 use crate::plan::{Plan, Resource, Spec};
 
 /// The template language version, the only one CloudFormation knows.
@@ -532,7 +532,7 @@ fn escape_sub(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::answers::Target;
-    use crate::partition::Partition;
+    use crate::iam::partition::Partition;
 
     fn symbols() -> Symbols<'static> {
         Symbols {

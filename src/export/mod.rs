@@ -2,7 +2,6 @@
 //! CLI script, plain policy documents, and the policy whoever runs onramp
 //! needs for the plan.
 
-pub mod admin_policy;
 pub mod aws_cli;
 pub mod cli_script;
 pub mod cloudformation;
@@ -10,6 +9,7 @@ pub mod files;
 pub mod policies;
 
 use crate::plan::Plan;
+use crate::plan::admin_policy;
 
 /// The text of a single-file export (`cloudformation`, `cli` or `admin-policy`).
 pub fn render(plan: &Plan, format: Format) -> Result<String, String> {

@@ -2,21 +2,18 @@
 //! access and EBS autoscale policies, the Batch service role, the EC2 instance
 //! role with its instance profile, the Spot Fleet role and the job role.
 
-use serde_json::Value;
-
 use super::Builder;
-use super::limits::{self, MANAGED_POLICY_SIZE};
-use super::policy::{self, Template, TemplateError, Vars};
 use crate::answers::{BatchServiceRole, Genomics};
-use crate::names::{Slot, bucket_policy_part_name};
-use crate::partition::Partition;
+use crate::iam::limits::MANAGED_POLICY_SIZE;
+use crate::iam::names::{Slot, bucket_policy_part_name};
+use crate::templates::{self, Template, TemplateError};
 
 /// Adds the genomics core resources, policies first.
 pub fn add(b: &mut Builder<'_>, g: &Genomics) -> Result<(), TemplateError> {
     let bucket_policy_arns = add_bucket_policies(b, g)?;
 
     let ebs_policy_arn = if g.ebs_autoscale {
-        let doc = policy::fill(Template::EbsAutoscale, &b.base_vars())?;
+        let doc = templates::fill(Template::EbsAutoscale, &b.base_vars())?;
         Some(b.add_policy(
             b.answers.name(Slot::EbsAutoscalePolicy),
             "Lets Batch instances create, attach and tag EBS volumes for scratch space (Amazon EBS Autoscale)",
@@ -126,7 +123,7 @@ fn managed_path_note(policy: &str) -> String {
 /// managed policy size; returns their ARNs.
 fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>, TemplateError> {
     let base_name = b.answers.name(Slot::BucketAccessPolicy);
-    let chunks = bucket_policy_parts(b.partition(), &g.buckets)?;
+    let chunks = templates::bucket::parts(b.partition(), &g.buckets)?;
     let count = chunks.len();
     let mut arns = Vec::with_capacity(count);
     for (i, chunk) in chunks.into_iter().enumerate() {
@@ -142,7 +139,7 @@ fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>,
                 g.buckets.len()
             ));
         }
-        let doc = bucket_document(b.partition(), chunk)?;
+        let doc = templates::bucket::document(b.partition(), chunk)?;
         arns.push(b.add_policy(
             name,
             "Full access to the S3 buckets that hold workflow inputs and outputs",
@@ -153,53 +150,10 @@ fn add_bucket_policies(b: &mut Builder<'_>, g: &Genomics) -> Result<Vec<String>,
     Ok(arns)
 }
 
-fn bucket_document(partition: Partition, buckets: Vec<String>) -> Result<Value, TemplateError> {
-    let vars = Vars::new()
-        .set("partition", partition.as_str())
-        .set_list("bucket", buckets);
-    policy::fill(Template::BucketAccess, &vars)
-}
-
-/// Packs buckets, in order, into as few bucket access policies as fit IAM's
-/// managed policy size. Validation uses it too, to check every part's name.
-///
-/// A document's size is affine in its buckets: the empty document, plus each
-/// bucket's own ARNs, plus the commas between neighbours. So each bucket is
-/// measured once, not every candidate document.
-pub fn bucket_policy_parts(
-    partition: Partition,
-    buckets: &[String],
-) -> Result<Vec<Vec<String>>, TemplateError> {
-    let size_of = |buckets: Vec<String>| -> Result<usize, TemplateError> {
-        Ok(limits::policy_size(&bucket_document(partition, buckets)?))
-    };
-    let empty = size_of(Vec::new())?;
-    // The commas a further bucket adds: one in each statement that lists the
-    // buckets.
-    let probe = || "b".repeat(3);
-    let separators = size_of(vec![probe(), probe()])? + empty - 2 * size_of(vec![probe()])?;
-    let mut chunks: Vec<Vec<String>> = Vec::new();
-    let mut current: Vec<String> = Vec::new();
-    let mut size = empty;
-    for bucket in buckets {
-        let own = size_of(vec![bucket.clone()])? - empty;
-        let added = own + if current.is_empty() { 0 } else { separators };
-        if !current.is_empty() && size + added > MANAGED_POLICY_SIZE {
-            chunks.push(std::mem::take(&mut current));
-            size = empty + own;
-        } else {
-            size += added;
-        }
-        current.push(bucket.clone());
-    }
-    chunks.push(current);
-    Ok(chunks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::EntityKind;
+    use crate::iam::names::EntityKind;
     use crate::plan::{Spec, plan_of_valid_toml};
 
     const GENOMICS: &str = "region = \"eu-west-1\"\naccount_id = \"123456789012\"\nname_prefix = \"lab-\"\npath = \"/gwf/\"\n[tags]\nTeam = \"x\"\n[genomics]\nbuckets = [\"b-data\"]\n";

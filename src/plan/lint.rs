@@ -9,12 +9,12 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::limits::{self, Quotas, thousands};
-use super::policy::visit_strings;
 use super::{Plan, Resource, Spec};
+use crate::iam::limits::{self, Quotas, thousands};
+use crate::iam::names::EntityKind;
 use crate::iam::policy::{Document, Principals, string_or_list};
-use crate::names::EntityKind;
-use crate::rules;
+use crate::iam::rules;
+use crate::templates::visit_strings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

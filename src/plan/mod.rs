@@ -4,13 +4,12 @@
 //! no I/O, no clock, no randomness, ordered collections only. Everything
 //! else (lint, export, apply, the wizard's review) reads a `Plan`.
 
+pub mod admin_policy;
 pub mod edits;
 pub mod genomics;
-pub mod limits;
 pub mod lint;
 pub mod parallelcluster;
 pub mod parallelcluster3;
-pub mod policy;
 
 /// For unit tests elsewhere in the crate: the plan of an answers file that
 /// must be valid.
@@ -23,15 +22,16 @@ pub(crate) fn plan_of_valid_toml(toml: &str) -> Plan {
     plan(&valid).unwrap_or_else(|e| unreachable!("{e}"))
 }
 
+pub use crate::iam::names::ResourceId;
 use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::answers::{Target, ValidAnswers};
-use crate::names::EntityKind;
-use crate::partition::Partition;
-use policy::{Template, TemplateError, Vars};
+use crate::iam::names::EntityKind;
+use crate::iam::partition::Partition;
+use crate::templates::{Template, TemplateError, Vars};
 
 /// What to create, in dependency order.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,13 +83,6 @@ pub enum Spec {
         service: String,
         description: String,
     },
-}
-
-/// Names are unique per kind only (a role and its instance profile share one).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ResourceId {
-    pub kind: EntityKind,
-    pub name: String,
 }
 
 impl Resource {
@@ -303,7 +296,7 @@ impl<'a> Builder<'a> {
             .set("account_id", t.account_id.clone())
             .set_list(
                 "ec2_passed_to_service",
-                crate::partition::passed_to_service("ec2.amazonaws.com"),
+                crate::iam::partition::passed_to_service("ec2.amazonaws.com"),
             )
     }
 
@@ -330,7 +323,8 @@ impl<'a> Builder<'a> {
     /// every name the service has in the plan's partition: EC2 in China is
     /// trusted as both `ec2.amazonaws.com` and `ec2.amazonaws.com.cn`.
     pub fn service_trust(&self, service: &str) -> Result<Value, TemplateError> {
-        let mut trust = policy::fill(Template::ServiceTrust, &Vars::new().set("service", service))?;
+        let mut trust =
+            crate::templates::fill(Template::ServiceTrust, &Vars::new().set("service", service))?;
         let principals = self.partition().trust_principals(service);
         if principals.len() > 1
             && let Some(named) = trust.pointer_mut("/Statement/0/Principal/Service")

@@ -14,9 +14,9 @@
 use serde_json::Value;
 
 use super::Builder;
-use super::policy::{self, Template, TemplateError, Vars};
 use crate::answers::{ParallelCluster, Scheduler};
-use crate::names::{EntityKind, Slot};
+use crate::iam::names::{EntityKind, Slot};
+use crate::templates::{self, Template, TemplateError, Vars};
 
 /// Where the policies come from, for the notes.
 const SOURCE: &str = "the final ParallelCluster 2 guide (2.11.9, the last version 2 release; `doc_source/iam.md` @005e41b of awsdocs/aws-parallelcluster-user-guide)";
@@ -119,7 +119,7 @@ pub fn add(
     } else {
         if !sge_torque {
             for sid in SGE_TORQUE_ONLY_INSTANCE {
-                policy::remove_statement(&mut tree, sid);
+                templates::remove_statement(&mut tree, sid);
             }
         }
         instance_notes.extend([
@@ -137,7 +137,7 @@ pub fn add(
             remove_resource(&mut tree, CLUSTER_CONFIG_SID, NAMED_BUCKET_FOLDERS);
         }
     }
-    let instance_doc = policy::fill_tree(tree, instance_template, &vars)?;
+    let instance_doc = templates::fill_tree(tree, instance_template, &vars)?;
     let instance_policy_arn = b.add_policy(
         b.answers.name(Slot::ParallelClusterInstancePolicy),
         "Permissions of the EC2 instances of an AWS ParallelCluster 2 cluster",
@@ -180,7 +180,7 @@ pub fn add(
             &SGE_TORQUE_ONLY_USER
         };
         for sid in other_variant {
-            policy::remove_statement(&mut tree, sid);
+            templates::remove_statement(&mut tree, sid);
         }
     }
     match &pc.resources_bucket {
@@ -214,7 +214,7 @@ pub fn add(
             "Improvement (no PassRole on instance profiles), statement IAMInstanceProfile: the guide also grants `iam:PassRole` there, on `instance-profile/*`; PassRole is checked against role ARNs, so that grant matches nothing. onramp leaves it out: statement IAMRole grants PassRole on `role/parallelcluster-*` and on this plan's EC2 role.".into(),
         ]);
     }
-    let user_doc = policy::fill_tree(tree, user_template, &vars)?;
+    let user_doc = templates::fill_tree(tree, user_template, &vars)?;
     b.add_policy(
         b.answers.name(Slot::ParallelClusterUserPolicy),
         "Permissions to create and manage AWS ParallelCluster 2 clusters with the pcluster CLI",
@@ -284,7 +284,7 @@ fn remove_resource(tree: &mut Value, sid: &str, resource: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::limits;
+    use crate::iam::limits;
     use crate::plan::{Spec, plan_of_valid_toml};
 
     /// Every value as long as validation allows: a 512-character path, a

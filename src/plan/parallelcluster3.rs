@@ -26,14 +26,13 @@
 //! statements, which would overflow the base policy, are an add-on.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde_json::Value;
 
 use super::Builder;
-use super::policy::{self, Template, TemplateError, Vars};
-use crate::answers::{IamMode, ParallelCluster, Scheduler};
-use crate::names::Slot;
+use crate::answers::{IamMode, ParallelCluster, Release, Scheduler};
+use crate::iam::names::Slot;
+use crate::templates::{self, Template, TemplateError, Vars};
 
 /// The path ParallelCluster 3's policies expect its roles and profiles under.
 pub const PATH: &str = "/parallelcluster/";
@@ -45,100 +44,6 @@ pub const UPSTREAM_COMMIT: &str = "35ae681";
 /// The pull requests after [`UPSTREAM_RELEASE`] whose permissions onramp
 /// grants (for every release: see [`EVERY_RELEASE`]).
 const LATER_PULL_REQUESTS: &str = "#7255, #7267, #7296";
-
-/// A ParallelCluster 3 release, `3.<minor>`; patch releases do not change
-/// the policies, so `3.9.1` is release 3.9.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Release {
-    major: u8,
-    minor: u8,
-}
-
-/// Why a `pcluster_version` is refused; the message names the supported range.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReleaseError {
-    #[error(
-        "`{0}` is not a version; write the ParallelCluster 3 release as \"3.<minor>\" or \"3.<minor>.<patch>\", from {oldest} to {newest}",
-        oldest = Release::OLDEST,
-        newest = Release::NEWEST
-    )]
-    NotAVersion(String),
-    #[error(
-        "{0} is not a ParallelCluster 3 release: pcluster_version names a release of version = \"3\", from {oldest} to {newest}",
-        oldest = Release::OLDEST,
-        newest = Release::NEWEST
-    )]
-    OtherMajor(String),
-    #[error(
-        "{0} is older than the oldest release onramp has policies for ({oldest}); choose {oldest} to {newest}",
-        oldest = Release::OLDEST,
-        newest = Release::NEWEST
-    )]
-    TooOld(String),
-    #[error(
-        "{0} is newer than the newest release onramp has policies for ({newest}); choose {oldest} to {newest}",
-        oldest = Release::OLDEST,
-        newest = Release::NEWEST
-    )]
-    TooNew(String),
-}
-
-impl Release {
-    /// The oldest release onramp plans for: the one the 3.6 guide describes.
-    pub const OLDEST: Release = Release::new(3, 6);
-    /// The newest release onramp plans for, and the default.
-    pub const NEWEST: Release = Release::new(3, 16);
-    /// Login nodes (`LoginNodes` in the cluster configuration) came in 3.7.
-    pub const LOGIN_NODES: Release = Release::new(3, 7);
-
-    pub const fn new(major: u8, minor: u8) -> Release {
-        Release { major, minor }
-    }
-
-    /// Every release onramp plans for, oldest first.
-    pub fn all() -> Vec<Release> {
-        (Release::OLDEST.minor..=Release::NEWEST.minor)
-            .map(|minor| Release::new(3, minor))
-            .collect()
-    }
-
-    /// Whether this release is `major.minor` or later.
-    pub fn at_least(self, major: u8, minor: u8) -> bool {
-        self >= Release::new(major, minor)
-    }
-
-    /// Reads `3.9` or `3.9.1`.
-    pub fn parse(text: &str) -> Result<Release, ReleaseError> {
-        let not_a_version = || ReleaseError::NotAVersion(text.to_owned());
-        let parts: Vec<&str> = text.split('.').collect();
-        if !(2..=3).contains(&parts.len())
-            || parts
-                .iter()
-                .any(|p| p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(not_a_version());
-        }
-        let number = |p: &str| p.parse::<u16>().map_err(|_| not_a_version());
-        let (major, minor) = (number(parts[0])?, number(parts[1])?);
-        if major != 3 {
-            return Err(ReleaseError::OtherMajor(text.to_owned()));
-        }
-        let release = Release::new(3, u8::try_from(minor).unwrap_or(u8::MAX));
-        if release < Release::OLDEST {
-            Err(ReleaseError::TooOld(text.to_owned()))
-        } else if release > Release::NEWEST {
-            Err(ReleaseError::TooNew(text.to_owned()))
-        } else {
-            Ok(release)
-        }
-    }
-}
-
-impl fmt::Display for Release {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
 
 /// A grant upstream added after 3.6, in a release known from the tag that
 /// first holds its commit: plans for an older release leave it out.
@@ -347,7 +252,7 @@ fn tree_for(template: Template, release: Release) -> Result<Value, TemplateError
 
 /// The filled template for `release`.
 fn filled(template: Template, release: Release, vars: &Vars) -> Result<Value, TemplateError> {
-    policy::fill_tree(tree_for(template, release)?, template, vars)
+    templates::fill_tree(tree_for(template, release)?, template, vars)
 }
 
 /// A note on what a document for `release` leaves out, if anything.
@@ -475,7 +380,7 @@ fn secret_notes(pc: &ParallelCluster, sid: &str, tree: &mut serde_json::Value) -
             "Statement {sid}: the guide's `secret:<SECRET NAME>` names no real secret, because Secrets Manager ends every secret's ARN in `-` and six random characters; onramp writes `secret:{name}-??????`."
         )],
         None => {
-            policy::remove_statement(tree, sid);
+            templates::remove_statement(tree, sid);
             vec![format!(
                 "Statement {sid} is left out: no secret_name is given, so there is no secret to read (the guide: without it, secret validation is skipped)."
             )]
@@ -500,7 +405,7 @@ fn add_user_policies(
         "Statement CloudFormation keeps the guide's cloudformation:* (as upstream's test user role does); upstream's template narrows it to stacks, with CreateStack and UpdateStack conditioned on the parallelcluster:cluster-name tag.".into(),
     ];
     notes.extend(secret_notes(pc, SECRET_SID, &mut tree));
-    let document = policy::fill_tree(tree, Template::Pc3UserBase, vars)?;
+    let document = templates::fill_tree(tree, Template::Pc3UserBase, vars)?;
     b.add_policy(
         b.answers.name(Slot::ParallelClusterUserPolicy),
         "Permissions to create and manage AWS ParallelCluster 3 clusters with the pcluster CLI",
@@ -532,13 +437,13 @@ fn add_user_policies(
                 "Statement {FSX_BUCKET_SID}: the guide grants `s3:Get*`, `s3:List*` and `s3:PutObject` on the bucket's ARN only, but object reads and writes are checked against object ARNs; onramp adds `arn:…:s3:::{bucket}/*`."
             )),
             None => {
-                policy::remove_statement(&mut tree, FSX_BUCKET_SID);
+                templates::remove_statement(&mut tree, FSX_BUCKET_SID);
                 notes.push(format!(
                     "Statement {FSX_BUCKET_SID} is left out: no fsx_bucket is given, so the file system links to no bucket."
                 ));
             }
         }
-        let document = policy::fill_tree(tree, Template::Pc3UserFsx, vars)?;
+        let document = templates::fill_tree(tree, Template::Pc3UserFsx, vars)?;
         b.add_policy(
             b.answers.name(Slot::ParallelClusterFsxUserPolicy),
             "Additional pcluster permissions for clusters with Amazon FSx for Lustre",
@@ -630,7 +535,7 @@ fn add_restricted_roles(
         "Beyond the 3.6 guide: dynamodb:BatchGetItem and ec2:GetConsoleOutput (upstream's HeadNodeRoleSlurm); ec2:DetachVolume, and s3:GetBucketLocation and s3:ListBucket on the cluster buckets (statement ResourcesS3Bucket), which the head node role pcluster builds itself has (cli/src/pcluster/templates/cdk_builder_utils.py).".into(),
     ];
     notes.extend(secret_notes(pc, HEAD_NODE_SECRET_SID, &mut tree));
-    let document = policy::fill_tree(tree, Template::Pc3HeadNode, vars)?;
+    let document = templates::fill_tree(tree, Template::Pc3HeadNode, vars)?;
     let head_policy = b.add_policy(
         b.answers.name(Slot::ParallelClusterHeadNodePolicy),
         "Permissions of an AWS ParallelCluster 3 head node (Slurm)",
@@ -749,7 +654,7 @@ fn inline(name: &str, document: serde_json::Value) -> BTreeMap<String, serde_jso
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::limits;
+    use crate::iam::limits;
     use crate::plan::{Spec, plan_of_valid_toml};
 
     /// Every option on, every value as long as validation allows.
@@ -911,61 +816,6 @@ image_build = true
         for release in ["3.9", "3.10", "3.12", "3.16"] {
             assert!(!release_text(Release::parse(release).unwrap()).contains("leaving out"));
         }
-    }
-
-    #[test]
-    fn releases_parse_with_or_without_a_patch() {
-        assert_eq!(Release::parse("3.9"), Ok(Release::new(3, 9)));
-        assert_eq!(Release::parse("3.9.1"), Ok(Release::new(3, 9)));
-        assert_eq!(Release::parse("3.16.2"), Ok(Release::NEWEST));
-        assert_eq!(Release::parse("3.6"), Ok(Release::OLDEST));
-        assert_eq!(Release::new(3, 10).to_string(), "3.10");
-        assert!(Release::new(3, 10) > Release::new(3, 9));
-        assert!(Release::new(3, 10).at_least(3, 10) && !Release::new(3, 9).at_least(3, 10));
-        let all = Release::all();
-        assert_eq!(all.len(), 11);
-        assert_eq!((all[0], all[10]), (Release::OLDEST, Release::NEWEST));
-        for (text, message) in [
-            (
-                "3.2",
-                "3.2 is older than the oldest release onramp has policies for (3.6); choose 3.6 to 3.16",
-            ),
-            (
-                "3.17",
-                "3.17 is newer than the newest release onramp has policies for (3.16); choose 3.6 to 3.16",
-            ),
-            (
-                "4.0",
-                "4.0 is not a ParallelCluster 3 release: pcluster_version names a release of version = \"3\", from 3.6 to 3.16",
-            ),
-            (
-                "2.11.9",
-                "2.11.9 is not a ParallelCluster 3 release: pcluster_version names a release of version = \"3\", from 3.6 to 3.16",
-            ),
-            (
-                "latest",
-                "`latest` is not a version; write the ParallelCluster 3 release as \"3.<minor>\" or \"3.<minor>.<patch>\", from 3.6 to 3.16",
-            ),
-        ] {
-            assert_eq!(
-                Release::parse(text).map_err(|e| e.to_string()),
-                Err(message.to_owned()),
-                "{text}"
-            );
-        }
-        for text in [
-            "3", "", "3.", ".9", "3.9.1.2", "v3.9", "3.9-beta", " 3.9", "3.x", "3.99999",
-        ] {
-            assert!(
-                matches!(Release::parse(text), Err(ReleaseError::NotAVersion(_))),
-                "{text}: {:?}",
-                Release::parse(text)
-            );
-        }
-        assert!(matches!(
-            Release::parse("3.255"),
-            Err(ReleaseError::TooNew(_))
-        ));
     }
 
     /// The actions of a statement (by Sid, or any statement).

@@ -126,9 +126,9 @@ pub fn quota_line(app: &App, theme: Theme) -> Option<Line<'static>> {
         Loading::Ready(q) if q.source == QuotaSource::Account => Some(Line::from(Span::styled(
             format!(
                 "✓ IAM quotas read: policy {} · trust {} · inline {} · {} per role",
-                crate::plan::limits::thousands(q.managed_policy_size),
-                crate::plan::limits::thousands(q.trust_policy_size),
-                crate::plan::limits::thousands(q.inline_policies_per_role_size),
+                crate::iam::limits::thousands(q.managed_policy_size),
+                crate::iam::limits::thousands(q.trust_policy_size),
+                crate::iam::limits::thousands(q.inline_policies_per_role_size),
                 q.attached_policies_per_role
             ),
             theme.ok(),

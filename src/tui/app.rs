@@ -11,13 +11,13 @@ use super::action::{Action, Effect, Observation};
 use super::screens;
 use super::theme::Theme;
 use super::widgets::chrome::{MIN_HEIGHT, MIN_WIDTH};
+use crate::answers::edit::Edit;
 use crate::answers::{
     Answers, Environment, FieldError, Genomics, ParallelCluster, ValidAnswers, ValidationErrors,
 };
 use crate::cli::Outcome;
 use crate::cloud::{Bucket, CloudError, Identity, Quotas};
 use crate::export::Format as ExportFormat;
-use crate::plan::edits::Edit;
 use crate::plan::lint::Finding;
 use crate::plan::{self as planner, Plan, ResourceId};
 
@@ -282,7 +282,7 @@ impl App {
             .as_deref()
             .or(environment.region_flag.as_deref())
             .or(environment.region_env.as_deref())
-            .filter(|r| crate::rules::region(r).is_ok())
+            .filter(|r| crate::iam::rules::region(r).is_ok())
     }
 
     /// Whether the terminal, as last reported, is too small to show the
@@ -387,7 +387,7 @@ impl App {
                 message: format!(
                     "your edit of the {} is kept aside: the plan has no such document now; \
                      it comes back when the document does, and is not saved meanwhile",
-                    crate::plan::edits::describe(&e.id(), &e.document)
+                    crate::answers::edit::describe(&e.id(), &e.document)
                 ),
             })
             .collect()

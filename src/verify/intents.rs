@@ -11,14 +11,15 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::answers::Release;
 use crate::answers::{
     BatchServiceRole, Genomics, IamMode, ParallelCluster, Scheduler, ValidAnswers,
 };
-use crate::names::Slot;
-use crate::partition::{Partition, passed_to_service};
+use crate::iam::names::Slot;
+use crate::iam::partition::{Partition, passed_to_service};
 use crate::plan::Plan;
-use crate::plan::parallelcluster3::{self as pc3, Release};
-use crate::plan::policy::Template;
+use crate::plan::parallelcluster3 as pc3;
+use crate::templates::Template;
 
 /// What an intent is checked against.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -114,9 +115,11 @@ pub fn intents(answers: &ValidAnswers, plan: &Plan) -> Vec<Intent> {
     // Only intents whose subject the plan holds: a role the answers leave
     // out has nothing to prove.
     out.list.retain(|i| match &i.subject {
-        Subject::Role { name } => plan.get(crate::names::EntityKind::Role, name).is_some(),
+        Subject::Role { name } => plan
+            .get(crate::iam::names::EntityKind::Role, name)
+            .is_some(),
         Subject::Policies { names, .. } => names.iter().all(|n| {
-            plan.get(crate::names::EntityKind::ManagedPolicy, n)
+            plan.get(crate::iam::names::EntityKind::ManagedPolicy, n)
                 .is_some()
         }),
     });
@@ -375,7 +378,7 @@ impl Intents {
         let role_name = answers.name(Slot::ParallelClusterRole);
         let role = Subject::role(role_name.clone());
         let role_arn = plan
-            .get(crate::names::EntityKind::Role, &role_name)
+            .get(crate::iam::names::EntityKind::Role, &role_name)
             .map(|r| r.arn.clone())
             .unwrap_or_else(|| self.role_arn(answers, Slot::ParallelClusterRole));
         let user = Subject::Policies {
@@ -744,7 +747,7 @@ impl Intents {
     }
 
     fn plan_role_arn(&self, plan: &Plan, answers: &ValidAnswers, slot: Slot) -> String {
-        plan.get(crate::names::EntityKind::Role, &answers.name(slot))
+        plan.get(crate::iam::names::EntityKind::Role, &answers.name(slot))
             .map(|r| r.arn.clone())
             .unwrap_or_else(|| self.role_arn(answers, slot))
     }

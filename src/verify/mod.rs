@@ -379,7 +379,7 @@ pub fn failures_touching<'a>(
     plan: &crate::plan::Plan,
     resource: &crate::plan::ResourceId,
 ) -> Vec<&'a Outcome> {
-    use crate::names::EntityKind;
+    use crate::iam::names::EntityKind;
     use crate::plan::Spec;
     let arn = plan
         .get(resource.kind, &resource.name)

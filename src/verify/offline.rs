@@ -2,7 +2,7 @@
 
 use super::{Evidence, Labeled, Subject};
 use crate::iam::managed;
-use crate::names::EntityKind;
+use crate::iam::names::EntityKind;
 use crate::plan::{Plan, Spec};
 
 /// The documents `subject` gets from `plan`; AWS managed policies come from
@@ -78,7 +78,7 @@ fn attached(plan: &Plan, arn: &str, out: &mut Evidence) {
 pub fn checked(
     valid: &crate::answers::ValidAnswers,
     plan: &Plan,
-    quotas: &crate::plan::limits::Quotas,
+    quotas: &crate::iam::limits::Quotas,
 ) -> (Vec<crate::plan::lint::Finding>, Vec<super::Outcome>) {
     let mut findings = crate::plan::lint::lint_with(plan, quotas);
     let intents = super::intents(valid, plan);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Evidence, Labeled, Subject};
 use crate::cloud::Cloud;
-use crate::names::EntityKind;
+use crate::iam::names::EntityKind;
 use crate::plan::Plan;
 
 /// Reads the documents of every subject, all at once; one failed

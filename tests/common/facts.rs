@@ -13,7 +13,7 @@ use onramp::apply::journal::{self, Record};
 use onramp::apply::observe;
 use onramp::cloud::{Cloud, NewPolicy, Tags};
 use onramp::iam::action::Action;
-use onramp::names::EntityKind;
+use onramp::iam::names::EntityKind;
 use onramp::plan::{Plan, Spec, plan};
 use serde_json::json;
 

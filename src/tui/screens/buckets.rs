@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{step, vertical};
 use crate::answers::Genomics;
-use crate::rules;
+use crate::iam::rules;
 use crate::tui::action::Effect;
 use crate::tui::app::{App, Loading};
 use crate::tui::field::TextField;

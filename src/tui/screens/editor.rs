@@ -11,7 +11,7 @@ use ratatui_textarea::TextArea;
 use serde_json::Value;
 
 use super::preview::{kind_of, limit_with};
-use crate::plan::limits::{self, Quotas};
+use crate::iam::limits::{self, Quotas};
 use crate::plan::lint::{Level, check_document};
 use crate::tui::action::Effect;
 use crate::tui::app::{App, DocRef, Overlay};
@@ -218,7 +218,7 @@ pub fn render(app: &App, editor: &State, frame: &mut Frame, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::EntityKind;
+    use crate::iam::names::EntityKind;
     use crate::plan::ResourceId;
 
     fn doc(label: &str) -> DocRef {

@@ -11,8 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{form_step, step};
+use crate::answers::Release;
 use crate::answers::{Answers, IamMode, ParallelCluster, Scheduler};
-use crate::plan::parallelcluster3::Release;
 use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::field::TextField;

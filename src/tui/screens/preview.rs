@@ -11,8 +11,8 @@ use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
 use crate::cloud::advice::document_text;
+use crate::iam::limits::{self, Quotas};
 use crate::plan::Plan;
-use crate::plan::limits::{self, Quotas};
 use crate::plan::lint::DocumentKind;
 use crate::tui::action::Effect;
 use crate::tui::app::{App, DocRef};

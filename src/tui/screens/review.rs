@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{step, vertical};
 use crate::apply::diff::State as ChangeState;
-use crate::plan::limits::{self, Quotas};
+use crate::iam::limits::{self, Quotas};
 use crate::plan::lint::{self, Level};
 use crate::plan::{Plan, Resource, Spec};
 use crate::tui::action::{Effect, Observation};

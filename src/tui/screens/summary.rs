@@ -13,7 +13,7 @@ use super::apply::{self, Status};
 use super::vertical;
 use std::collections::BTreeSet;
 
-use crate::names::EntityKind;
+use crate::iam::names::EntityKind;
 use crate::output::{self, Destination};
 use crate::plan::ResourceId;
 use crate::tui::action::Effect;

@@ -7,6 +7,8 @@
 //! never inject structure, and an unbound variable is an error rather than a
 //! placeholder left in a live policy.
 
+pub mod bucket;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::plan::limits::{MANAGED_POLICY_SIZE, policy_size};
+use crate::iam::limits::{MANAGED_POLICY_SIZE, policy_size};
 use crate::plan::{Plan, Resource, Spec};
 
 /// Managed policies, by ARN (so the plan's path is always known): `observe`

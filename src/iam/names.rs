@@ -20,9 +20,9 @@ impl EntityKind {
     /// IAM's maximum name length for this kind.
     pub fn max_name_len(self) -> usize {
         match self {
-            EntityKind::Role => crate::plan::limits::ROLE_NAME_MAX,
-            EntityKind::ManagedPolicy => crate::plan::limits::POLICY_NAME_MAX,
-            EntityKind::InstanceProfile => crate::plan::limits::INSTANCE_PROFILE_NAME_MAX,
+            EntityKind::Role => crate::iam::limits::ROLE_NAME_MAX,
+            EntityKind::ManagedPolicy => crate::iam::limits::POLICY_NAME_MAX,
+            EntityKind::InstanceProfile => crate::iam::limits::INSTANCE_PROFILE_NAME_MAX,
         }
     }
 
@@ -280,6 +280,13 @@ pub fn bucket_policy_part_name(base: &str, index: usize) -> String {
     } else {
         format!("{base}-{}", index + 1)
     }
+}
+
+/// Names are unique per kind only (a role and its instance profile share one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId {
+    pub kind: EntityKind,
+    pub name: String,
 }
 
 #[cfg(test)]

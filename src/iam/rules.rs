@@ -6,7 +6,7 @@
 //! not check them and a real account rejects a bad name only half-way through
 //! an apply.
 
-use crate::partition::Partition;
+use crate::iam::partition::Partition;
 
 /// Why a value was rejected: a sentence fit to follow `field: `.
 pub type Reason = String;
