@@ -10,10 +10,11 @@
 //!
 //! This file makes the [`SdkCloud`] (config, endpoint, patience) and lists
 //! the [`Cloud`] methods, each one line that hands over to the file of its
-//! entity: [`policies`], [`roles`], [`service_linked`], [`profiles`], plus
-//! [`account`] (STS and S3), [`wait`] (eventual consistency) and [`advice`]
-//! (simulator, quotas, Access Analyzer). [`error`] tells failures in words
-//! and [`retry`] reports the SDK's retries.
+//! entity: `policies.rs`, `roles.rs`, `service_linked.rs`, `profiles.rs`,
+//! plus `account.rs` (STS and S3), `wait.rs` (eventual consistency) and
+//! `advice.rs` (simulator, quotas, Access Analyzer). `error.rs` tells
+//! failures in words and holds the tail every call shares; `retry.rs`
+//! reports the SDK's retries.
 
 mod account;
 mod advice;

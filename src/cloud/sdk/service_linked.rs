@@ -23,7 +23,7 @@ const SERVICE_LINKED_PREFIX: &str = "AWSServiceRoleFor";
 const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
 
 /// Whether `GetRole` answering "no such role" for `name` is worth a second
-/// look with [`find_service_linked_role`]: the names AWS gives
+/// look by listing service-linked roles: the names AWS gives
 /// service-linked roles. Public so that the admin policy's test records the
 /// `iam:ListRoles` call exactly when this backend makes it.
 pub fn looks_service_linked(name: &str) -> bool {
