@@ -271,7 +271,7 @@ fn check_endpoint(url: Option<&str>) -> CloudResult<()> {
 }
 
 /// Tags as the SDK takes them: `None` for none (IAM rejects an empty list).
-pub(super) fn to_tags(action: Action, tags: &Tags) -> CloudResult<Option<Vec<Tag>>> {
+fn to_tags(action: Action, tags: &Tags) -> CloudResult<Option<Vec<Tag>>> {
     if tags.is_empty() {
         return Ok(None);
     }
@@ -286,14 +286,14 @@ pub(super) fn to_tags(action: Action, tags: &Tags) -> CloudResult<Option<Vec<Tag
 }
 
 /// Tags as the SDK returns them, in onramp's terms.
-pub(super) fn from_tags(tags: &[Tag]) -> Tags {
+fn from_tags(tags: &[Tag]) -> Tags {
     tags.iter()
         .map(|t| (t.key().to_owned(), t.value().to_owned()))
         .collect()
 }
 
 /// A document as the text IAM takes.
-pub(super) fn to_json(action: Action, document: &Value) -> CloudResult<String> {
+fn to_json(action: Action, document: &Value) -> CloudResult<String> {
     serde_json::to_string(document).map_err(|e| {
         CloudError::new(
             action,
