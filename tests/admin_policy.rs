@@ -38,6 +38,7 @@ use onramp::cloud::{
     SimulationResult, Tags, WaitFor,
 };
 use onramp::iam::limits::MANAGED_POLICY_SIZE;
+use onramp::iam::policy::string_or_list;
 use onramp::plan::admin_policy;
 use onramp::plan::{Plan, Spec, plan};
 use serde_json::{Value, json};
@@ -501,16 +502,12 @@ fn conditions_hold(condition: &Value, r: &Request) -> bool {
     })
 }
 
+/// A statement's string-or-list element; absent is empty.
 fn strings(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect(),
-        Value::Null => Vec::new(),
-        other => panic!("not a string or a list of strings: {other}"),
+    if value.is_null() {
+        return Vec::new();
     }
+    string_or_list(value).unwrap_or_else(|e| panic!("{value}: {}", e.0))
 }
 
 /// IAM's wildcards: `*` any run of characters (`/` included), `?` one.

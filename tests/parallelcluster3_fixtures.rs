@@ -31,6 +31,7 @@ use onramp::answers::{Answers, Environment};
 use onramp::iam::eval::{Request, allows_assume, is_allowed};
 use onramp::iam::names::EntityKind;
 use onramp::iam::policy::Document;
+use onramp::iam::policy::string_or_list;
 use onramp::plan::parallelcluster3::{self as pc3, release_text};
 use onramp::plan::{self, Plan, Resource, Spec};
 use onramp::templates::Template;
@@ -182,14 +183,8 @@ fn condition_choices(operator: &str, values: &Value, label: &str) -> Vec<Option<
         "StringLike" | "ArnLike" => true,
         other => panic!("{label}: condition operator {other} is not handled by the test"),
     };
-    let values: Vec<String> = match values {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .map(|v| v.as_str().expect("string condition values").to_owned())
-            .collect(),
-        other => panic!("{label}: condition values {other}"),
-    };
+    let values = string_or_list(values)
+        .unwrap_or_else(|e| panic!("{label}: condition values {values}: {}", e.0));
     let mut choices: Vec<Option<String>> = values
         .iter()
         .map(|v| Some(if like { concretize(v) } else { v.clone() }))

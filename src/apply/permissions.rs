@@ -223,11 +223,7 @@ mod tests {
     const GENOMICS: &str = "region = \"us-east-1\"\naccount_id = \"123456789012\"\n[genomics]\nbuckets = [\"b-data\"]\nspot = false\njob_role = false\n";
 
     fn strings(value: &Value) -> Vec<String> {
-        match value {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items.iter().flat_map(strings).collect(),
-            _ => Vec::new(),
-        }
+        crate::iam::policy::string_or_list(value).unwrap_or_default()
     }
 
     /// An action on a resource, with a condition key and its value.
