@@ -204,7 +204,7 @@ async fn one_fault(s: &Setup, fault: Fault, length: Length, step: usize) {
     let target = s.faulty().target_action();
     let faulted = s.faulty().faulted();
     s.calm();
-    let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached"));
+    let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
     assert_outcome(&s.plan, &result, target, fault, length, faulted, &what);
     facts::assert_journal_matches(s.account(), &s.plan, &journal, &what).await;
 
@@ -307,7 +307,8 @@ async fn every_update_step(fault: Fault) {
             let target = s.faulty().target_action();
             let faulted = s.faulty().faulted();
             s.calm();
-            let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached"));
+            let target =
+                target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
             assert_outcome(&changed, &result, target, fault, length, faulted, &what);
             facts::assert_journal_matches(s.account(), &changed, &journal, &what).await;
 

@@ -248,7 +248,7 @@ async fn one_fault(s: &Setup, proxy: &FaultProxy, fault: Fault, step: Step, outa
     let target = proxy.target_action();
     let faulted = proxy.faulted();
     proxy.schedule(None);
-    let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached"));
+    let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
     assert_outcome(&s.plan, &result, &target, fault, outage, faulted, &what);
     assert_journal_matches_moto(s, &journal, &what).await;
 
@@ -398,7 +398,8 @@ async fn on_an_update(fault: Fault, action: Action) {
         let target = proxy.target_action();
         let faulted = proxy.faulted();
         proxy.schedule(None);
-        let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached"));
+        let target =
+            target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
         assert_outcome(&changed, &result, &target, fault, outage, faulted, &what);
         facts::assert_journal_matches(&s.direct, &changed, &journal, &what).await;
 
