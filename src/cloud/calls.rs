@@ -4,7 +4,7 @@
 //! faults) need the same list of methods; written out in each, a method
 //! added to the trait and forgotten in a wrapper is a compile error at best
 //! and a silently uncounted call at worst. So the list lives here, and
-//! [`cloud_calls!`] hands it to a macro that makes something of it.
+//! `cloud_calls!` hands it to a macro that makes something of it.
 //!
 //! Each entry is the API action the call is counted, recorded and faulted
 //! under ([`Action`](crate::iam::action::Action)), the method's doc
