@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{
     AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, ErrorKind, Identity,
     InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas,
-    RoleInfo, SimulationResult, Tags, WaitFor,
+    RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
 };
 
 /// Counts every call it forwards to the inner cloud.
@@ -95,9 +95,11 @@ impl<C> CountingCloud<C> {
     }
 }
 
-/// Implements `Cloud` by forwarding each method, counted under its API action.
+/// Implements `Cloud` by forwarding each call of [`super::calls`], counted
+/// under its API action.
 macro_rules! counting_cloud {
-    ($($action:path => fn $method:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+    ($($action:path => $(#[$doc:meta])*
+        fn $method:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
         #[async_trait]
         impl<C: Cloud> Cloud for CountingCloud<C> {
             $(
@@ -107,51 +109,11 @@ macro_rules! counting_cloud {
                 }
             )*
 
-            fn observe_retries(&self, observer: super::RetryObserver) {
+            fn observe_retries(&self, observer: RetryObserver) {
                 self.inner.observe_retries(observer);
             }
         }
     };
 }
 
-counting_cloud! {
-        Action::GetCallerIdentity => fn identity(&self) -> Identity;
-        Action::ListBuckets => fn list_buckets(&self) -> Vec<Bucket>;
-        Action::GetPolicy => fn get_policy(&self, arn: &str) -> Option<PolicyInfo>;
-        Action::GetPolicyVersion => fn get_policy_version(&self, arn: &str, version_id: &str) -> Value;
-        Action::ListPolicyVersions => fn list_policy_versions(&self, arn: &str) -> Vec<PolicyVersion>;
-        Action::CreatePolicy => fn create_policy(&self, policy: NewPolicy<'_>) -> PolicyInfo;
-        Action::CreatePolicyVersion => fn create_policy_version(&self, arn: &str, document: &Value, set_as_default: bool) -> String;
-        Action::SetDefaultPolicyVersion => fn set_default_policy_version(&self, arn: &str, version_id: &str) -> ();
-        Action::DeletePolicyVersion => fn delete_policy_version(&self, arn: &str, version_id: &str) -> ();
-        Action::TagPolicy => fn tag_policy(&self, arn: &str, tags: &Tags) -> ();
-        Action::DeletePolicy => fn delete_policy(&self, arn: &str) -> ();
-        Action::GetRole => fn get_role(&self, name: &str) -> Option<RoleInfo>;
-        Action::CreateRole => fn create_role(&self, role: NewRole<'_>) -> RoleInfo;
-        Action::UpdateAssumeRolePolicy => fn update_assume_role_policy(&self, name: &str, document: &Value) -> ();
-        Action::PutRolePermissionsBoundary => fn put_role_permissions_boundary(&self, name: &str, boundary_arn: &str) -> ();
-        Action::DeleteRolePermissionsBoundary => fn delete_role_permissions_boundary(&self, name: &str) -> ();
-        Action::TagRole => fn tag_role(&self, name: &str, tags: &Tags) -> ();
-        Action::ListAttachedRolePolicies => fn list_attached_role_policies(&self, name: &str) -> Vec<String>;
-        Action::AttachRolePolicy => fn attach_role_policy(&self, name: &str, policy_arn: &str) -> ();
-        Action::DetachRolePolicy => fn detach_role_policy(&self, name: &str, policy_arn: &str) -> ();
-        Action::ListRolePolicies => fn list_role_policies(&self, name: &str) -> Vec<String>;
-        Action::GetRolePolicy => fn get_role_policy(&self, name: &str, policy_name: &str) -> Value;
-        Action::PutRolePolicy => fn put_role_policy(&self, name: &str, policy_name: &str, document: &Value) -> ();
-        Action::DeleteRolePolicy => fn delete_role_policy(&self, name: &str, policy_name: &str) -> ();
-        Action::DeleteRole => fn delete_role(&self, name: &str) -> ();
-        Action::CreateServiceLinkedRole => fn create_service_linked_role(&self, service: &str, description: &str) -> RoleInfo;
-        Action::DeleteServiceLinkedRole => fn delete_service_linked_role(&self, name: &str) -> ();
-        Action::GetInstanceProfile => fn get_instance_profile(&self, name: &str) -> Option<InstanceProfileInfo>;
-        Action::CreateInstanceProfile => fn create_instance_profile(&self, name: &str, path: &str, tags: &Tags) -> InstanceProfileInfo;
-        Action::TagInstanceProfile => fn tag_instance_profile(&self, name: &str, tags: &Tags) -> ();
-        Action::AddRoleToInstanceProfile => fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> ();
-        Action::RemoveRoleFromInstanceProfile => fn remove_role_from_instance_profile(&self, profile: &str, role: &str) -> ();
-        Action::DeleteInstanceProfile => fn delete_instance_profile(&self, name: &str) -> ();
-        Action::Wait => fn wait_until_exists(&self, kind: WaitFor, id: &str) -> ();
-        // A read: the permission preflight, which changes nothing.
-        Action::SimulatePrincipalPolicy => fn simulate_principal_policy(&self, source_arn: &str, actions: &[String], resources: &[String], context: &[ContextEntry]) -> Vec<SimulationResult>;
-        // Reads: the account's quotas, and Access Analyzer's advice.
-        Action::GetAccountSummary => fn account_quotas(&self) -> Quotas;
-        Action::ValidatePolicy => fn validate_policy(&self, document: &str, kind: PolicyKind) -> Vec<AnalyzerFinding>;
-}
+super::calls::cloud_calls!(counting_cloud);

@@ -1,16 +1,22 @@
 //! The AWS account onramp talks to, as one async trait with two
 //! implementations: [`sdk::SdkCloud`] (aws-sdk-iam and friends) and
 //! [`memory::MemoryCloud`] (an in-memory account that behaves like IAM, for
-//! `--demo` and fast tests). [`counting::CountingCloud`] wraps either and
-//! counts calls.
+//! `--demo` and fast tests). Wrappers around either, made from the one list
+//! of calls in [`calls`]: [`counting::CountingCloud`] counts calls,
+//! [`recording::RecordingCloud`] records them with their outcomes, and
+//! [`faulty::FaultyCloud`] makes one fail as AWS or the network sometimes
+//! does.
 //!
 //! The trait speaks in onramp's terms: documents are parsed JSON (already
 //! URL-decoded), absent entities are `Ok(None)` on reads, and every error is a
 //! [`CloudError`] that names the API action.
 
 pub mod advice;
+pub mod calls;
 pub mod counting;
+pub mod faulty;
 pub mod memory;
+pub mod recording;
 pub mod sdk;
 
 use crate::iam::action::Action;
@@ -286,131 +292,32 @@ impl fmt::Display for CloudError {
 /// Result of a cloud call.
 pub type CloudResult<T> = Result<T, CloudError>;
 
-/// Everything onramp asks of an AWS account. Reads of a single entity return
-/// `Ok(None)` when it does not exist; calls on a missing entity otherwise fail
-/// with [`ErrorKind::NoSuchEntity`].
-#[async_trait]
-pub trait Cloud: Send + Sync {
-    /// `sts:GetCallerIdentity`.
-    async fn identity(&self) -> CloudResult<Identity>;
-    /// `s3:ListBuckets`, with each bucket's region.
-    async fn list_buckets(&self) -> CloudResult<Vec<Bucket>>;
+/// Declares the [`Cloud`] trait from the list in [`calls`].
+macro_rules! declare_cloud {
+    ($($action:path => $(#[$doc:meta])*
+        fn $method:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        /// Everything onramp asks of an AWS account. Reads of a single entity return
+        /// `Ok(None)` when it does not exist; calls on a missing entity otherwise fail
+        /// with [`ErrorKind::NoSuchEntity`].
+        ///
+        /// Its calls are listed once, in [`calls`], with the API action each
+        /// is counted under; the wrappers ([`counting`], [`recording`],
+        /// [`faulty`]) are made from the same list.
+        #[async_trait]
+        pub trait Cloud: Send + Sync {
+            $(
+                $(#[$doc])*
+                async fn $method(&self $(, $arg: $ty)*) -> CloudResult<$ret>;
+            )*
 
-    // Managed policies, by ARN.
-    async fn get_policy(&self, arn: &str) -> CloudResult<Option<PolicyInfo>>;
-    async fn get_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<Value>;
-    async fn list_policy_versions(&self, arn: &str) -> CloudResult<Vec<PolicyVersion>>;
-    async fn create_policy(&self, policy: NewPolicy<'_>) -> CloudResult<PolicyInfo>;
-    /// Returns the new version's id.
-    async fn create_policy_version(
-        &self,
-        arn: &str,
-        document: &Value,
-        set_as_default: bool,
-    ) -> CloudResult<String>;
-    async fn set_default_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()>;
-    async fn delete_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()>;
-    async fn tag_policy(&self, arn: &str, tags: &Tags) -> CloudResult<()>;
-    async fn delete_policy(&self, arn: &str) -> CloudResult<()>;
-
-    // Roles, by name.
-    async fn get_role(&self, name: &str) -> CloudResult<Option<RoleInfo>>;
-    async fn create_role(&self, role: NewRole<'_>) -> CloudResult<RoleInfo>;
-    async fn update_assume_role_policy(&self, name: &str, document: &Value) -> CloudResult<()>;
-    async fn put_role_permissions_boundary(
-        &self,
-        name: &str,
-        boundary_arn: &str,
-    ) -> CloudResult<()>;
-    async fn delete_role_permissions_boundary(&self, name: &str) -> CloudResult<()>;
-    async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()>;
-    /// ARNs of the managed policies attached to the role.
-    async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>>;
-    async fn attach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()>;
-    async fn detach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()>;
-    /// Names of the role's inline policies.
-    async fn list_role_policies(&self, name: &str) -> CloudResult<Vec<String>>;
-    async fn get_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<Value>;
-    async fn put_role_policy(
-        &self,
-        name: &str,
-        policy_name: &str,
-        document: &Value,
-    ) -> CloudResult<()>;
-    async fn delete_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<()>;
-    async fn delete_role(&self, name: &str) -> CloudResult<()>;
-
-    // Service-linked roles: AWS names them and owns their permissions.
-    /// `CreateServiceLinkedRole` for `service` (like `batch.amazonaws.com`):
-    /// AWS names the role (`AWSServiceRoleForBatch`), puts it at
-    /// `/aws-service-role/SERVICE/`, trusts the service and attaches the
-    /// service's own policy. Fails with [`ErrorKind::AlreadyExists`] when
-    /// the account has it already. It is read back with
-    /// [`Cloud::get_role`], and cannot be tagged.
-    async fn create_service_linked_role(
-        &self,
-        service: &str,
-        description: &str,
-    ) -> CloudResult<RoleInfo>;
-    /// `DeleteServiceLinkedRole`, which only starts a deletion task, then
-    /// `GetServiceLinkedRoleDeletionStatus` until the task ends. AWS
-    /// refuses while the service still uses the role (a Batch compute
-    /// environment, say): that is [`ErrorKind::DeleteConflict`], naming
-    /// what uses it when AWS says.
-    async fn delete_service_linked_role(&self, name: &str) -> CloudResult<()>;
-
-    // Instance profiles, by name.
-    async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>>;
-    async fn create_instance_profile(
-        &self,
-        name: &str,
-        path: &str,
-        tags: &Tags,
-    ) -> CloudResult<InstanceProfileInfo>;
-    async fn tag_instance_profile(&self, name: &str, tags: &Tags) -> CloudResult<()>;
-    async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()>;
-    async fn remove_role_from_instance_profile(&self, profile: &str, role: &str)
-    -> CloudResult<()>;
-    async fn delete_instance_profile(&self, name: &str) -> CloudResult<()>;
-
-    /// `iam:SimulatePrincipalPolicy`: how the policies of `source_arn` (an
-    /// IAM user, group or role) decide each of `actions` on each of
-    /// `resources` (any resource when empty), given the condition keys in
-    /// `context`: one result per pair, every page read. Reads only. A
-    /// backend without a simulator fails, which the preflight reports as
-    /// "could not check".
-    async fn simulate_principal_policy(
-        &self,
-        source_arn: &str,
-        actions: &[String],
-        resources: &[String],
-        context: &[ContextEntry],
-    ) -> CloudResult<Vec<SimulationResult>>;
-
-    /// `iam:GetAccountSummary`: the account's IAM quotas that a plan can
-    /// run into ([`QuotaSource::Account`]). Reads only. Callers fall back
-    /// to IAM's defaults when it fails (the caller may not be allowed it).
-    async fn account_quotas(&self) -> CloudResult<Quotas>;
-
-    /// `access-analyzer:ValidatePolicy`: IAM Access Analyzer's findings on
-    /// one policy document (its text as given: locations refer to its
-    /// lines), an identity policy or a role trust policy. Every page read.
-    /// Advice only: callers go on without it when it fails.
-    async fn validate_policy(
-        &self,
-        document: &str,
-        kind: PolicyKind,
-    ) -> CloudResult<Vec<AnalyzerFinding>>;
-
-    /// Waits until a just-created entity is visible to later calls (IAM is
-    /// eventually consistent). `kind` is `role`, `policy` (by ARN) or
-    /// `instance-profile`.
-    async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()>;
-
-    /// Reports retries to `observer` from now on (replacing any earlier one).
-    /// Clouds that never retry ignore it.
-    fn observe_retries(&self, _observer: RetryObserver) {}
+            /// Reports retries to `observer` from now on (replacing any earlier one).
+            /// Clouds that never retry ignore it.
+            fn observe_retries(&self, _observer: RetryObserver) {}
+        }
+    };
 }
+
+calls::cloud_calls!(declare_cloud);
 
 /// A call tried again after a transient failure (throttling, a dropped
 /// connection, a timeout): the SDK retries on its own, and this tells the

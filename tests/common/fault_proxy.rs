@@ -57,6 +57,9 @@ pub struct Schedule {
     pub fault: Fault,
     /// The mutating request to fault, counted from 1 since the schedule was set.
     pub nth_mutating: usize,
+    /// When set, only requests of this action are counted: `nth_mutating`
+    /// 1 is its first, whatever the order of concurrent steps.
+    pub only: Option<Action>,
     /// How many requests with that body are faulted (the first one and the
     /// SDK's retries of it).
     pub times: usize,
@@ -90,7 +93,12 @@ struct State {
 impl State {
     /// Records a request and says whether to fault it.
     fn decide(&mut self, action: &str, body: &[u8]) -> Option<Fault> {
-        let mutating = action.parse::<Action>().is_ok_and(Action::is_mutating);
+        let parsed = action.parse::<Action>().ok();
+        let wanted = self
+            .schedule
+            .and_then(|s| s.only)
+            .is_none_or(|only| parsed == Some(only));
+        let mutating = parsed.is_some_and(Action::is_mutating) && wanted;
         if mutating {
             self.mutating_seen += 1;
         }
@@ -163,6 +171,7 @@ impl FaultProxy {
         self.schedule(Some(Schedule {
             fault: Fault::Delay(how_long),
             nth_mutating: nth,
+            only: None,
             times: 1,
         }));
     }
