@@ -371,8 +371,3 @@ pub fn decode_document(action: Action, text: &str) -> CloudResult<Value> {
         )
     })
 }
-
-/// The partition of an ARN (`arn:<partition>:…`).
-pub fn partition_of_arn(arn: &str) -> Option<&str> {
-    arn.strip_prefix("arn:")?.split(':').next()
-}
