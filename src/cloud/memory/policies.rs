@@ -10,11 +10,12 @@ use super::checks::{
     check_description, check_size, check_tags, merge_tags, parse_version_id, version_id,
 };
 use super::errors::{aws_managed_is_read_only, error, invalid, no_policy};
-use super::grammar::{DocumentKind, check_document};
+use super::grammar::check_document;
 use super::{State, key};
 use crate::cloud::{CloudResult, ErrorKind, NewPolicy, PolicyInfo, PolicyVersion, Tags};
 use crate::iam::action::Action;
 use crate::iam::arn::Arn;
+use crate::iam::policy::Usage;
 use crate::plan::limits;
 use crate::rules;
 
@@ -223,7 +224,7 @@ impl State {
         rules::iam_path(new.path).map_err(invalid(A))?;
         check_description(A, new.description, false)?;
         check_tags(A, new.tags)?;
-        check_document(A, new.document, DocumentKind::Identity)?;
+        check_document(A, new.document, Usage::Identity)?;
         check_size(
             A,
             new.document,
@@ -266,7 +267,7 @@ impl State {
             self.quotas.versions_per_policy,
         );
         let policy = self.customer_policy(A, arn)?;
-        check_document(A, document, DocumentKind::Identity)?;
+        check_document(A, document, Usage::Identity)?;
         check_size(A, document, max_size, "PolicySize")?;
         if policy.versions.len() >= max_versions {
             return Err(error(

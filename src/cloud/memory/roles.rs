@@ -7,10 +7,11 @@ use serde_json::Value;
 
 use super::checks::{check_description, check_size, check_tags, merge_tags};
 use super::errors::{error, invalid, no_policy, no_role, protected_role};
-use super::grammar::{DocumentKind, check_document};
+use super::grammar::check_document;
 use super::{State, key};
 use crate::cloud::{CloudResult, ErrorKind, NewRole, RoleInfo, Tags};
 use crate::iam::action::Action;
+use crate::iam::policy::Usage;
 use crate::plan::limits;
 use crate::rules;
 
@@ -71,7 +72,7 @@ impl State {
         rules::iam_path(new.path).map_err(invalid(A))?;
         check_description(A, new.description, true)?;
         check_tags(A, new.tags)?;
-        check_document(A, new.trust_policy, DocumentKind::Trust)?;
+        check_document(A, new.trust_policy, Usage::Trust)?;
         check_size(
             A,
             new.trust_policy,
@@ -113,7 +114,7 @@ impl State {
     ) -> CloudResult<()> {
         const A: Action = Action::UpdateAssumeRolePolicy;
         self.role(A, name)?;
-        check_document(A, document, DocumentKind::Trust)?;
+        check_document(A, document, Usage::Trust)?;
         check_size(A, document, self.quotas.trust_policy_size, "ACLSizePerRole")?;
         self.role_mut(A, name)?.trust_policy = document.clone();
         Ok(())
@@ -225,7 +226,7 @@ impl State {
         const A: Action = Action::PutRolePolicy;
         let role = self.role(A, name)?;
         rules::iam_name(policy, "policy name", limits::POLICY_NAME_MAX).map_err(invalid(A))?;
-        check_document(A, document, DocumentKind::Identity)?;
+        check_document(A, document, Usage::Identity)?;
         let others: usize = role
             .inline
             .iter()
