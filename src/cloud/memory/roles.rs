@@ -11,6 +11,7 @@ use super::grammar::check_document;
 use super::{State, key};
 use crate::cloud::{CloudResult, ErrorKind, NewRole, RoleInfo, Tags};
 use crate::iam::action::Action;
+use crate::iam::arn::Arn;
 use crate::iam::policy::Usage;
 use crate::plan::limits;
 use crate::rules;
@@ -148,8 +149,8 @@ impl State {
         let mut arns = self.role(A, name)?.attached.clone();
         // Ordered by policy name, as IAM lists them.
         arns.sort_by_key(|arn| {
-            let name = arn.rsplit('/').next().unwrap_or_default().to_owned();
-            (name, arn.clone())
+            let name = arn.parse::<Arn>().map(|a| a.name().to_owned());
+            (name.unwrap_or_default(), arn.clone())
         });
         Ok(arns)
     }

@@ -32,11 +32,11 @@ fn no_tags() -> Tags {
 }
 
 fn policy_arn(path_and_name: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT}:policy/{path_and_name}")
+    Arn::new("aws", "iam", "", ACCOUNT, &format!("policy/{path_and_name}")).to_string()
 }
 
 fn aws(path_and_name: &str) -> String {
-    format!("arn:aws:iam::aws:policy/{path_and_name}")
+    Arn::aws_managed_policy("aws", path_and_name).to_string()
 }
 
 async fn make_policy(
@@ -301,7 +301,7 @@ async fn batch_s_service_linked_role_and_one_in_use() {
         .unwrap();
     assert_eq!(
         made.arn,
-        format!("arn:aws:iam::{ACCOUNT}:role/aws-service-role/batch.amazonaws.com/{BATCH}")
+        Arn::role("aws", ACCOUNT, "/aws-service-role/batch.amazonaws.com/", BATCH).to_string()
     );
     assert_eq!(made.path, "/aws-service-role/batch.amazonaws.com/");
     assert_eq!(made.trust_policy, trust("batch.amazonaws.com"));
