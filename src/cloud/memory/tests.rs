@@ -32,7 +32,14 @@ fn no_tags() -> Tags {
 }
 
 fn policy_arn(path_and_name: &str) -> String {
-    Arn::new("aws", "iam", "", ACCOUNT, &format!("policy/{path_and_name}")).to_string()
+    Arn::new(
+        "aws",
+        "iam",
+        "",
+        ACCOUNT,
+        &format!("policy/{path_and_name}"),
+    )
+    .to_string()
 }
 
 fn aws(path_and_name: &str) -> String {
@@ -301,7 +308,13 @@ async fn batch_s_service_linked_role_and_one_in_use() {
         .unwrap();
     assert_eq!(
         made.arn,
-        Arn::role("aws", ACCOUNT, "/aws-service-role/batch.amazonaws.com/", BATCH).to_string()
+        Arn::role(
+            "aws",
+            ACCOUNT,
+            "/aws-service-role/batch.amazonaws.com/",
+            BATCH
+        )
+        .to_string()
     );
     assert_eq!(made.path, "/aws-service-role/batch.amazonaws.com/");
     assert_eq!(made.trust_policy, trust("batch.amazonaws.com"));
