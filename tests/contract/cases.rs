@@ -5,6 +5,7 @@ use onramp::cloud::{
     Cloud, CloudResult, ErrorKind, NewPolicy, NewRole, PolicyInfo, RoleInfo, Tags, WaitFor,
 };
 use onramp::iam::arn::Arn;
+use onramp::plan::limits;
 use serde_json::{Value, json};
 
 use crate::harness::Script;
@@ -196,7 +197,7 @@ pub async fn a_sixth_version_exceeds_the_limit(c: &dyn Cloud, mut s: Script) -> 
     }
     let sixth = c.create_policy_version(&arn, &allow("s3:Get6"), true).await;
     if let Err(e) = &sixth {
-        assert!(e.message.contains("5 versions"), "{e}");
+        assert!(e.message.contains("up to 5 versions"), "{e}");
     }
     s.err("version 6", LimitExceeded, sixth);
     // Nothing changed: still v1 by default, five versions.
@@ -762,6 +763,8 @@ pub async fn oversized_documents_exceed_the_limits(c: &dyn Cloud, mut s: Script)
     // Over a managed policy's 6,144 characters, under a role's 10,240
     // for all its inline policies.
     let big = actions(200, 40);
+    assert!(limits::policy_size(&big) > limits::MANAGED_POLICY_SIZE);
+    assert!(limits::policy_size(&big) < limits::INLINE_POLICIES_PER_ROLE_SIZE);
     s.err(
         "create big",
         LimitExceeded,
@@ -798,6 +801,7 @@ pub async fn oversized_documents_exceed_the_limits(c: &dyn Cloud, mut s: Script)
     let big_trust = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": services}, "Action": "sts:AssumeRole"}
     ]});
+    assert!(limits::policy_size(&big_trust) > limits::TRUST_POLICY_SIZE);
     let made = make_role_with(c, "big", &big_trust, None, &Tags::new()).await;
     s.err("create role with big trust", LimitExceeded, made);
     let updated = c.update_assume_role_policy("r", &big_trust).await;

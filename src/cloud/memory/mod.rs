@@ -2,8 +2,15 @@
 //! of it: the same entities, ARNs, limits and errors (`EntityAlreadyExists`,
 //! `NoSuchEntity`, `LimitExceeded`, `MalformedPolicyDocument`,
 //! `DeleteConflict`, `InvalidInput`). `onramp --demo` runs against
-//! [`MemoryCloud::demo`], and fast tests run the same suite against it as
-//! against an IAM emulator.
+//! [`MemoryCloud::demo`], and fast tests run against it. The contract suite
+//! (`tests/contract/`) runs every scenario on it and on moto and compares
+//! the answers: that, not this module's own tests, keeps it honest.
+//!
+//! One file per entity (`policies`, `roles`, `profiles`, `service_linked`),
+//! the AWS managed policies as data (`catalogue`), the checks of a call's
+//! inputs (`checks`), the grammar of documents taken from the policy model
+//! (`grammar`), the simulator (`simulate`) and IAM's error texts (`errors`);
+//! here, the account's state and the one `impl Cloud`.
 //!
 //! Every call takes the account's lock, does its work and lets go before it
 //! returns: nothing is held across an `await`, and there is no eventual
