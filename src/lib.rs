@@ -32,3 +32,6 @@ pub mod plan;
 pub mod templates;
 pub mod tui;
 pub mod verify;
+
+#[cfg(test)]
+mod layers;

@@ -957,3 +957,87 @@ async fn after_a_failure_what_needs_no_call_is_unchanged_not_unstarted() {
         .count();
     assert_eq!(unchanged, second.resources.len() - 1, "{events:#?}");
 }
+
+/// Every document the plan writes for the example answers is accepted by
+/// the in-memory account, and the whole plan can be created in it through
+/// the apply engine.
+#[tokio::test]
+async fn every_example_plan_can_be_created() {
+    use onramp::answers::{Answers, Environment};
+    use onramp::apply::{journal::Journal, observe::changes, run::apply};
+    use onramp::cloud::NewPolicy;
+    use onramp::plan::{Spec, plan};
+
+    for example in [
+        "everything.toml",
+        "genomics.toml",
+        "genomics-service-linked.toml",
+        "parallelcluster-awsbatch.toml",
+        "parallelcluster-slurm.toml",
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(example);
+        let answers = Answers::from_toml(&std::fs::read_to_string(path).unwrap())
+            .unwrap()
+            .validate(&Environment::default())
+            .unwrap_or_else(|e| panic!("{example}: {e:?}"));
+        let plan = plan(&answers).unwrap();
+        let c = MemoryCloud::demo();
+        let boundary = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+        ]});
+        c.create_policy(NewPolicy {
+            name: "lab-boundary",
+            path: "/",
+            description: "",
+            document: &boundary,
+            tags: &Default::default(),
+        })
+        .await
+        .unwrap();
+        // Created through the apply engine, the way onramp creates them.
+        let dir = tempfile::tempdir().unwrap();
+        let journal = std::sync::Mutex::new(Journal::open(&dir.path().join("j")).unwrap());
+        let changes = changes(&c, &plan).await.unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        apply(&c, &plan, &changes, &journal, &|_| {}, &stop)
+            .await
+            .unwrap_or_else(|e| panic!("{example}: {e}"));
+        for r in &plan.resources {
+            match &r.spec {
+                Spec::ManagedPolicy { .. } => {
+                    let info = c.get_policy(&r.arn).await.unwrap();
+                    assert_eq!(info.map(|i| i.arn), Some(r.arn.clone()), "{example}");
+                }
+                Spec::Role {
+                    managed_policy_arns,
+                    ..
+                } => {
+                    let info = c.get_role(&r.name).await.unwrap().unwrap();
+                    assert_eq!(info.arn, r.arn, "{example}");
+                    let mut attached = c.list_attached_role_policies(&r.name).await.unwrap();
+                    let mut planned = managed_policy_arns.clone();
+                    attached.sort();
+                    planned.sort();
+                    assert_eq!(attached, planned, "{example}: {}", r.name);
+                }
+                Spec::InstanceProfile { roles } => {
+                    let info = c.get_instance_profile(&r.name).await.unwrap().unwrap();
+                    assert_eq!(info.arn, r.arn, "{example}");
+                    assert_eq!(&info.roles, roles, "{example}: {}", r.name);
+                }
+                Spec::ServiceLinkedRole { service, .. } => {
+                    let info = c.get_role(&r.name).await.unwrap().unwrap();
+                    assert_eq!(info.arn, r.arn, "{example}");
+                    assert_eq!(
+                        info.trust_policy["Statement"][0]["Principal"]["Service"],
+                        serde_json::json!(service),
+                        "{example}"
+                    );
+                }
+            }
+        }
+        assert!(!plan.resources.is_empty(), "{example}");
+    }
+}

@@ -246,6 +246,12 @@ pub struct Finding {
     /// the document itself. Dropped statements keep their source position.
     pub statement: Option<usize>,
     pub message: String,
+    /// Whether IAM refuses a document with it (`MalformedPolicyDocument`):
+    /// true for everything that breaks the grammar, false for what IAM
+    /// stores but onramp reads with care (an unknown condition operator, a
+    /// condition value of the wrong type, the note that a statement was not
+    /// fully understood).
+    pub refused: bool,
 }
 
 /// A parsed policy document.
@@ -263,7 +269,7 @@ impl Document {
         let mut doc = Document::default();
         let mut notes = Notes::new(None, &mut doc.findings);
         let Some(object) = value.as_object() else {
-            notes.note("a policy document must be a JSON object");
+            notes.refuse("a policy document must be a JSON object");
             return doc;
         };
         for (key, value) in object {
@@ -271,14 +277,14 @@ impl Document {
                 "Version" => doc.version = notes.string(key, value),
                 "Id" => doc.id = notes.string(key, value),
                 "Statement" => {}
-                _ => notes.note(format!("unknown top-level element {key:?} ignored")),
+                _ => notes.refuse(format!("unknown top-level element {key:?} ignored")),
             }
         }
         if let Some(version) = &doc.version
             && version != VERSION_2012_10_17
             && version != "2008-10-17"
         {
-            notes.note(format!(
+            notes.refuse(format!(
                 "unknown Version {version:?}: policy variables are not substituted"
             ));
         }
@@ -286,11 +292,11 @@ impl Document {
             Some(Value::Array(items)) => items.iter().collect(),
             Some(item @ Value::Object(_)) => vec![item],
             Some(_) => {
-                notes.note("Statement must be an object or a list of objects");
+                notes.refuse("Statement must be an object or a list of objects");
                 vec![]
             }
             None => {
-                notes.note("no Statement: the document grants nothing");
+                notes.refuse("no Statement: the document grants nothing");
                 vec![]
             }
         };
@@ -328,6 +334,180 @@ impl Document {
     }
 }
 
+/// What a document is for, which decides some of IAM's grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// A managed or inline policy: no principal, resources required.
+    Identity,
+    /// A role's trust policy: a principal, STS actions, no resources.
+    Trust,
+}
+
+/// The principal types a policy may name.
+const PRINCIPAL_TYPES: [&str; 4] = ["AWS", "Service", "Federated", "CanonicalUser"];
+
+impl Document {
+    /// What IAM refuses in the document (`MalformedPolicyDocument`) when it
+    /// is used as `usage`: the refused findings of parsing, then what the
+    /// typed statements break (no statement, an empty or vendorless action,
+    /// a resource that is not an ARN, a principal where none may be or none
+    /// where one must be, a repeated `Sid`). Empty: IAM takes it.
+    /// Statement positions here count the statements that were kept.
+    pub fn refusals(&self, usage: Usage) -> Vec<Finding> {
+        let mut out: Vec<Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.refused)
+            .cloned()
+            .collect();
+        let mut refuse = |statement: Option<usize>, message: String| {
+            out.push(Finding {
+                statement,
+                message,
+                refused: true,
+            });
+        };
+        if self.statements.is_empty() {
+            refuse(None, "the document has no statement".into());
+        }
+        let mut sids = std::collections::BTreeSet::new();
+        for (index, statement) in self.statements.iter().enumerate() {
+            let at = Some(index);
+            if let Some(sid) = statement.sid.as_deref().filter(|sid| !sid.is_empty())
+                && !sids.insert(sid)
+            {
+                refuse(at, format!("Sid {sid:?} is not unique in the document"));
+            }
+            if statement.actions.patterns().is_empty() {
+                refuse(at, "the statement names no action".into());
+            }
+            for action in statement.actions.patterns() {
+                if let Some(problem) = action_problem(action) {
+                    refuse(at, problem);
+                }
+            }
+            match (usage, &statement.resources, &statement.principal) {
+                (Usage::Identity, _, Some(_)) => {
+                    refuse(at, "an identity policy may not name a principal".into());
+                }
+                (Usage::Trust, Some(_), _) => {
+                    refuse(at, "a trust policy may not name resources".into());
+                }
+                (Usage::Trust, None, None) => {
+                    refuse(at, "a trust policy statement needs a Principal".into());
+                }
+                _ => {}
+            }
+            match usage {
+                Usage::Identity => {
+                    let resources = statement
+                        .resources
+                        .as_ref()
+                        .map_or(&[][..], Match::patterns);
+                    if resources.is_empty() {
+                        refuse(at, "the statement names no resource".into());
+                    }
+                    for resource in resources {
+                        if resource != "*" && resource.parse::<super::arn::Arn>().is_err() {
+                            refuse(
+                                at,
+                                format!("resource {resource:?} is neither an ARN nor \"*\""),
+                            );
+                        }
+                    }
+                }
+                Usage::Trust => {
+                    if let Some(principal) = &statement.principal {
+                        if principal.negated {
+                            refuse(
+                                at,
+                                "a trust policy statement needs a Principal, not a NotPrincipal"
+                                    .into(),
+                            );
+                        } else if let Some(problem) = principal_problem(&principal.principals) {
+                            refuse(at, problem);
+                        }
+                    }
+                    if let Match::Listed(actions) = &statement.actions
+                        && let Some(other) = actions.iter().find(|a| !is_sts(a))
+                    {
+                        refuse(
+                            at,
+                            format!("a trust policy allows only sts: actions, not {other:?}"),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What is wrong with an action's spelling: it must be `*` or
+/// `vendor:action`, the vendor of letters, digits, `-` and `.`.
+fn action_problem(action: &str) -> Option<String> {
+    if action == "*" {
+        return None;
+    }
+    match action.split(':').collect::<Vec<_>>()[..] {
+        [_] => Some(format!(
+            "action {action:?} has no vendor prefix (like `iam:`)"
+        )),
+        [vendor, name] => {
+            let vendor_ok = !vendor.is_empty()
+                && vendor
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !vendor_ok {
+                Some(format!(
+                    "vendor {vendor:?} of action {action:?} is not valid"
+                ))
+            } else if name.is_empty() {
+                Some(format!("action {action:?} has no name after its vendor"))
+            } else {
+                None
+            }
+        }
+        _ => Some(format!("action {action:?} has more than one colon")),
+    }
+}
+
+fn is_sts(action: &str) -> bool {
+    action
+        .split_once(':')
+        .is_some_and(|(vendor, _)| vendor.eq_ignore_ascii_case("sts"))
+}
+
+/// What is wrong with a trust policy's principal: a known type, each with
+/// at least one name, none empty, and `AWS` names `*`, ARNs or account ids.
+fn principal_problem(principals: &Principals) -> Option<String> {
+    let Principals::Typed(by_type) = principals else {
+        return None;
+    };
+    if by_type.is_empty() {
+        return Some("the Principal names no one".into());
+    }
+    for (kind, names) in by_type {
+        if !PRINCIPAL_TYPES.contains(&kind.as_str()) {
+            return Some(format!("{kind:?} is not a principal type"));
+        }
+        if names.is_empty() || names.iter().any(String::is_empty) {
+            return Some(format!("the {kind} principal has an empty name"));
+        }
+        let account_id = |p: &str| p.len() == 12 && p.chars().all(|c| c.is_ascii_digit());
+        if kind == "AWS"
+            && let Some(bad) = names
+                .iter()
+                .find(|p| *p != "*" && !p.starts_with("arn:") && !account_id(p))
+        {
+            return Some(format!(
+                "AWS principal {bad:?} is neither an ARN, an account id nor \"*\""
+            ));
+        }
+    }
+    None
+}
+
 /// Collects the findings of one statement (or of the document) and whether
 /// something that changes its meaning was lost.
 struct Notes<'a> {
@@ -345,24 +525,37 @@ impl<'a> Notes<'a> {
         }
     }
 
-    /// Records something harmless to the statement's meaning.
-    fn note(&mut self, message: impl Into<String>) {
+    fn push(&mut self, message: impl Into<String>, refused: bool) {
         self.findings.push(Finding {
             statement: self.statement,
             message: message.into(),
+            refused,
         });
     }
 
-    /// Records a loss of meaning: the statement is no longer `understood`.
+    /// Records something harmless to the statement's meaning, which IAM
+    /// accepts.
+    fn note(&mut self, message: impl Into<String>) {
+        self.push(message, false);
+    }
+
+    /// Records a break of IAM's grammar that changes no statement's meaning
+    /// (or drops the statement whole).
+    fn refuse(&mut self, message: impl Into<String>) {
+        self.push(message, true);
+    }
+
+    /// Records a loss of meaning: the statement is no longer `understood`,
+    /// and IAM refuses the document.
     fn damage(&mut self, message: impl Into<String>) {
         self.damaged = true;
-        self.note(message);
+        self.refuse(message);
     }
 
     fn string(&mut self, key: &str, value: &Value) -> Option<String> {
         let s = value.as_str().map(str::to_string);
         if s.is_none() {
-            self.note(format!("{key} must be a string; ignored"));
+            self.refuse(format!("{key} must be a string; ignored"));
         }
         s
     }
@@ -384,14 +577,14 @@ pub const STATEMENT_KEYS: [&str; 9] = [
 fn parse_statement(index: usize, value: &Value, findings: &mut Vec<Finding>) -> Option<Statement> {
     let mut notes = Notes::new(Some(index), findings);
     let Some(object) = value.as_object() else {
-        notes.note("a statement must be a JSON object; ignored");
+        notes.refuse("a statement must be a JSON object; ignored");
         return None;
     };
     let effect = match object.get("Effect").and_then(Value::as_str) {
         Some("Allow") => Effect::Allow,
         Some("Deny") => Effect::Deny,
         other => {
-            notes.note(format!(
+            notes.refuse(format!(
                 "Effect must be \"Allow\" or \"Deny\", not {other:?}; statement ignored"
             ));
             return None;
@@ -699,5 +892,98 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Sid":"S","Effect":"Deny","Principal":{"AWS":["123456789012"]},"Action":["s3:*"],"NotResource":["arn:aws:s3:::b"],"Condition":{"StringEquals":{"a":["1"],"b":["2"]},"Bool":{"c":["true"]}}}]}"#
         );
         assert_eq!(Document::parse(&value), doc);
+    }
+
+    #[test]
+    fn refusals_follow_iam_s_grammar_for_each_usage() {
+        let refused = |doc: Value, usage: Usage| !Document::parse(&doc).refusals(usage).is_empty();
+        let identity = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        ]});
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com", "AWS": ["123456789012", "arn:aws:iam::123456789012:root"]},
+            "Action": ["sts:AssumeRole", "sts:TagSession"]}]});
+        assert!(!refused(identity.clone(), Usage::Identity));
+        assert!(!refused(trust.clone(), Usage::Trust));
+        // Each usage's rules: a principal, resources.
+        assert!(refused(identity.clone(), Usage::Trust));
+        assert!(refused(trust.clone(), Usage::Identity));
+        // Parse findings IAM refuses, and one it stores.
+        assert!(refused(
+            json!({"Version": "2020-01-01", "Statement": identity["Statement"]}),
+            Usage::Identity
+        ));
+        assert!(refused(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}),
+            Usage::Identity
+        ));
+        let odd_operator = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:*", "Resource": "*", "Condition": {"StringEqualsish": {"a:b": "c"}}}]});
+        assert!(!refused(odd_operator, Usage::Identity));
+        // What only the typed statements show.
+        let one = |statement: Value| json!({"Version": "2012-10-17", "Statement": [statement]});
+        for (statement, usage) in [
+            (
+                json!({"Effect": "Allow", "Action": [], "Resource": "*"}),
+                Usage::Identity,
+            ),
+            (
+                json!({"Effect": "Allow", "Action": "GetObject", "Resource": "*"}),
+                Usage::Identity,
+            ),
+            (
+                json!({"Effect": "Allow", "Action": "s3:a:b", "Resource": "*"}),
+                Usage::Identity,
+            ),
+            (
+                json!({"Effect": "Allow", "Action": "s3:", "Resource": "*"}),
+                Usage::Identity,
+            ),
+            (
+                json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "bucket"}),
+                Usage::Identity,
+            ),
+            (
+                json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": []}),
+                Usage::Identity,
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": {"Robot": "x"}, "Action": "sts:AssumeRole"}),
+                Usage::Trust,
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": {"AWS": "someone"}, "Action": "sts:AssumeRole"}),
+                Usage::Trust,
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": {"Service": []}, "Action": "sts:AssumeRole"}),
+                Usage::Trust,
+            ),
+            (
+                json!({"Effect": "Allow", "NotPrincipal": {"Service": "x"}, "Action": "sts:AssumeRole"}),
+                Usage::Trust,
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}),
+                Usage::Trust,
+            ),
+        ] {
+            assert!(
+                refused(one(statement.clone()), usage),
+                "{statement} as {usage:?}"
+            );
+        }
+        assert!(refused(
+            json!({"Version": "2012-10-17", "Statement": []}),
+            Usage::Identity
+        ));
+        let twice = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Sid": "A", "Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}
+        ]});
+        assert!(refused(twice, Usage::Identity));
+        // NotAction in a trust policy is not held to `sts:`.
+        let not_action = one(json!({"Effect": "Deny", "Principal": "*", "NotAction": "s3:*"}));
+        assert!(!refused(not_action, Usage::Trust));
     }
 }
