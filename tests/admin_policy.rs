@@ -39,7 +39,9 @@ use onramp::cloud::{
 };
 use onramp::export::admin_policy;
 use onramp::plan::limits::MANAGED_POLICY_SIZE;
-use onramp::plan::{Plan, Spec, plan};
+use onramp::plan::{
+    InstanceProfileSpec, Plan, Resource, RoleSpec, ServiceLinkedRoleSpec, Spec, plan,
+};
 use serde_json::{Value, json};
 
 /// The account and region the examples are written for.
@@ -621,10 +623,10 @@ fn boundaries(plan: &Plan) -> Vec<&str> {
         .resources
         .iter()
         .filter_map(|r| match &r.spec {
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 permissions_boundary,
                 ..
-            } => permissions_boundary.as_deref(),
+            }) => permissions_boundary.as_deref(),
             _ => None,
         })
         .collect();
@@ -686,7 +688,7 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
         .unwrap();
     for r in &plan.resources {
         match &r.spec {
-            Spec::ManagedPolicy { .. } => {
+            Spec::ManagedPolicy(_) => {
                 for marker in 1..=4 {
                     admin
                         .create_policy_version(&r.arn, &identity_policy(marker), true)
@@ -694,10 +696,10 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                         .unwrap();
                 }
             }
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 permissions_boundary,
                 ..
-            } => {
+            }) => {
                 admin
                     .update_assume_role_policy(&r.name, &trust("lambda.amazonaws.com"))
                     .await
@@ -720,7 +722,7 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                 }
                 .unwrap();
             }
-            Spec::InstanceProfile { roles } => {
+            Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
                 for role in roles {
                     admin
                         .remove_role_from_instance_profile(&r.name, role)
@@ -733,7 +735,7 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                     .unwrap();
             }
             // AWS's alone to change: IAM refuses anyone else.
-            Spec::ServiceLinkedRole { .. } => {}
+            Spec::ServiceLinkedRole(_) => {}
         }
     }
 }
@@ -797,7 +799,7 @@ async fn requests_of_every_command(plan: &Plan) -> Vec<Request> {
     // Destroy, after someone attached a policy of their own to each role;
     // then destroy again, which finds everything gone.
     for r in &plan.resources {
-        if let Spec::Role { .. } = r.spec {
+        if let Spec::Role(_) = r.spec {
             cloud
                 .admin()
                 .attach_role_policy(&r.name, "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
@@ -820,7 +822,7 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
     let admin = cloud.admin();
     for r in &plan.resources {
         match &r.spec {
-            Spec::Role { trust_policy, .. } => {
+            Spec::Role(RoleSpec { trust_policy, .. }) => {
                 admin
                     .create_role(NewRole {
                         name: &r.name,
@@ -837,14 +839,14 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
                     .await
                     .unwrap();
             }
-            Spec::InstanceProfile { .. } => {
+            Spec::InstanceProfile(_) => {
                 admin
                     .create_instance_profile(&r.name, "/elsewhere/", &Tags::new())
                     .await
                     .unwrap();
             }
             // Someone else's ordinary role under the service-linked role's name.
-            Spec::ServiceLinkedRole { service, .. } => {
+            Spec::ServiceLinkedRole(ServiceLinkedRoleSpec { service, .. }) => {
                 admin
                     .create_role(NewRole {
                         name: &r.name,
@@ -857,7 +859,7 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
                     .await
                     .unwrap();
             }
-            Spec::ManagedPolicy { .. } => {}
+            Spec::ManagedPolicy(_) => {}
         }
     }
     let status = changes(&cloud, plan).await.unwrap();
@@ -932,14 +934,10 @@ async fn a_plan_with_an_inline_policy_is_covered_too() {
     let role = plan
         .resources
         .iter_mut()
-        .find(|r| matches!(r.spec, Spec::Role { .. }))
+        .find_map(Resource::role_mut)
         .unwrap();
-    if let Spec::Role {
-        inline_policies, ..
-    } = &mut role.spec
-    {
-        inline_policies.insert("planned".into(), identity_policy(5));
-    }
+    role.inline_policies
+        .insert("planned".into(), identity_policy(5));
     assert!(
         admin_policy::document(&plan)
             .to_string()

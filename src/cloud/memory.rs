@@ -3436,33 +3436,30 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{example}: {e}"));
             for r in &plan.resources {
                 match &r.spec {
-                    Spec::ManagedPolicy { .. } => {
+                    Spec::ManagedPolicy(_) => {
                         let info = c.get_policy(&r.arn).await.unwrap();
                         assert_eq!(info.map(|i| i.arn), Some(r.arn.clone()), "{example}");
                     }
-                    Spec::Role {
-                        managed_policy_arns,
-                        ..
-                    } => {
+                    Spec::Role(role) => {
                         let info = c.get_role(&r.name).await.unwrap().unwrap();
                         assert_eq!(info.arn, r.arn, "{example}");
                         let mut attached = c.list_attached_role_policies(&r.name).await.unwrap();
-                        let mut planned = managed_policy_arns.clone();
+                        let mut planned = role.managed_policy_arns.clone();
                         attached.sort();
                         planned.sort();
                         assert_eq!(attached, planned, "{example}: {}", r.name);
                     }
-                    Spec::InstanceProfile { roles } => {
+                    Spec::InstanceProfile(profile) => {
                         let info = c.get_instance_profile(&r.name).await.unwrap().unwrap();
                         assert_eq!(info.arn, r.arn, "{example}");
-                        assert_eq!(&info.roles, roles, "{example}: {}", r.name);
+                        assert_eq!(info.roles, profile.roles, "{example}: {}", r.name);
                     }
-                    Spec::ServiceLinkedRole { service, .. } => {
+                    Spec::ServiceLinkedRole(linked) => {
                         let info = c.get_role(&r.name).await.unwrap().unwrap();
                         assert_eq!(info.arn, r.arn, "{example}");
                         assert_eq!(
                             info.trust_policy["Statement"][0]["Principal"]["Service"],
-                            serde_json::json!(service),
+                            serde_json::json!(linked.service),
                             "{example}"
                         );
                     }

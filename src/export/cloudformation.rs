@@ -242,29 +242,24 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
     let mut props: Vec<(String, Node)> = Vec::new();
     let mut prop = |key: &str, value: Node| props.push((key.to_owned(), value));
     let type_name = match &r.spec {
-        Spec::ManagedPolicy {
-            description,
-            document,
-        } => {
+        Spec::ManagedPolicy(policy) => {
             prop("ManagedPolicyName", Node::str(&r.name));
             prop("Path", Node::str(&r.path));
-            prop("Description", Node::str(description));
-            prop("PolicyDocument", symbols.document(document));
+            prop("Description", Node::str(&policy.description));
+            prop("PolicyDocument", symbols.document(&policy.document));
             "AWS::IAM::ManagedPolicy"
         }
-        Spec::Role {
-            description,
-            trust_policy,
-            managed_policy_arns,
-            inline_policies,
-            permissions_boundary,
-        } => {
+        Spec::Role(role) => {
             prop("RoleName", Node::str(&r.name));
             prop("Path", Node::str(&r.path));
-            prop("Description", Node::str(description));
-            prop("AssumeRolePolicyDocument", symbols.document(trust_policy));
-            if !managed_policy_arns.is_empty() {
-                let arns = managed_policy_arns
+            prop("Description", Node::str(&role.description));
+            prop(
+                "AssumeRolePolicyDocument",
+                symbols.document(&role.trust_policy),
+            );
+            if !role.managed_policy_arns.is_empty() {
+                let arns = role
+                    .managed_policy_arns
                     .iter()
                     .map(|arn| match ids.policy_by_arn(arn) {
                         Some(id) => Node::function("Ref", id),
@@ -273,8 +268,9 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
                     .collect();
                 prop("ManagedPolicyArns", Node::Seq(arns));
             }
-            if !inline_policies.is_empty() {
-                let policies = inline_policies
+            if !role.inline_policies.is_empty() {
+                let policies = role
+                    .inline_policies
                     .iter()
                     .map(|(name, doc)| {
                         Node::map([
@@ -285,7 +281,7 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
                     .collect();
                 prop("Policies", Node::Seq(policies));
             }
-            if let Some(boundary) = permissions_boundary {
+            if let Some(boundary) = role.boundary() {
                 prop("PermissionsBoundary", symbols.string(boundary));
             }
             if !r.tags.is_empty() {
@@ -293,19 +289,17 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
             }
             "AWS::IAM::Role"
         }
-        Spec::ServiceLinkedRole {
-            service,
-            description,
-        } => {
+        Spec::ServiceLinkedRole(linked) => {
             // No name, path or tags: AWS sets the first two and refuses tags.
-            prop("AWSServiceName", Node::str(service));
-            prop("Description", Node::str(description));
+            prop("AWSServiceName", Node::str(&linked.service));
+            prop("Description", Node::str(&linked.description));
             "AWS::IAM::ServiceLinkedRole"
         }
-        Spec::InstanceProfile { roles } => {
+        Spec::InstanceProfile(profile) => {
             prop("InstanceProfileName", Node::str(&r.name));
             prop("Path", Node::str(&r.path));
-            let roles = roles
+            let roles = profile
+                .roles
                 .iter()
                 .map(|role| match ids.get(EntityKind::Role, role) {
                     Some(id) => Node::function("Ref", id),
@@ -533,6 +527,7 @@ mod tests {
     use super::*;
     use crate::answers::Target;
     use crate::partition::Partition;
+    use crate::plan::InstanceProfileSpec;
 
     fn symbols() -> Symbols<'static> {
         Symbols {
@@ -621,7 +616,7 @@ mod tests {
                     name: name.into(),
                     path: "/".into(),
                     arn: format!("arn:aws:iam::123456789012:role/{name}"),
-                    spec: Spec::InstanceProfile { roles: vec![] },
+                    spec: Spec::InstanceProfile(InstanceProfileSpec { roles: vec![] }),
                     tags: BTreeMap::new(),
                     depends_on: vec![],
                     notes: vec![],
@@ -706,9 +701,9 @@ mod tests {
                     .cloned()
                     .unwrap_or(Node::Null);
                 let (key, document) = match &r.spec {
-                    Spec::ManagedPolicy { document, .. } => ("PolicyDocument", document),
-                    Spec::Role { trust_policy, .. } => ("AssumeRolePolicyDocument", trust_policy),
-                    Spec::InstanceProfile { .. } | Spec::ServiceLinkedRole { .. } => continue,
+                    Spec::ManagedPolicy(p) => ("PolicyDocument", &p.document),
+                    Spec::Role(role) => ("AssumeRolePolicyDocument", &role.trust_policy),
+                    Spec::InstanceProfile(_) | Spec::ServiceLinkedRole(_) => continue,
                 };
                 let got = props.get(key).map(|d| resolved(d, &plan.target));
                 // `sym` knows no region or account, so it only converts.
@@ -791,12 +786,10 @@ mod tests {
     fn inline_policies_become_the_role_s_policies() {
         let mut plan = example_plan(include_str!("../../examples/genomics.toml"));
         let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x"}]});
-        let role = plan.resources.iter_mut().find_map(|r| match &mut r.spec {
-            Spec::Role {
-                inline_policies, ..
-            } => Some(inline_policies),
-            _ => None,
-        });
+        let role = plan
+            .resources
+            .iter_mut()
+            .find_map(|r| r.role_mut().map(|role| &mut role.inline_policies));
         assert!(role.is_some(), "the genomics plan has a role");
         role.into_iter().for_each(|p| {
             p.insert("extra".into(), doc.clone());

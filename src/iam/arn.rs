@@ -31,8 +31,9 @@ pub struct NotAnArn(pub String);
 
 impl Arn {
     /// An IAM ARN of the account: `arn:P:iam::ACCOUNT:KIND{path}{name}`,
-    /// where `path` starts and ends with `/`.
-    fn iam(partition: &str, account: &str, kind: &str, path: &str, name: &str) -> Arn {
+    /// where `kind` is the resource type (`role`, `policy`,
+    /// `instance-profile`) and `path` starts and ends with `/`.
+    pub fn iam(partition: &str, account: &str, kind: &str, path: &str, name: &str) -> Arn {
         Arn {
             partition: partition.to_owned(),
             service: "iam".to_owned(),
