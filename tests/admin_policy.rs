@@ -38,6 +38,7 @@ use onramp::cloud::{
     SimulationResult, Tags, WaitFor,
 };
 use onramp::export::admin_policy;
+use onramp::iam::arn::Arn;
 use onramp::plan::limits::MANAGED_POLICY_SIZE;
 use onramp::plan::{
     InstanceProfileSpec, Plan, Resource, RoleSpec, ServiceLinkedRoleSpec, Spec, plan,
@@ -119,10 +120,7 @@ impl<C: Cloud> Recording<C> {
     }
 
     fn arn(&self, kind: &str, path: &str, name: &str) -> String {
-        format!(
-            "arn:{}:iam::{}:{kind}{path}{name}",
-            self.partition, self.account
-        )
+        Arn::iam(&self.partition, &self.account, kind, path, name).to_string()
     }
 
     async fn role_arn(&self, name: &str) -> String {
@@ -164,7 +162,7 @@ impl<C: Cloud> Cloud for Recording<C> {
         // The SDK backend asks each bucket's location when ListBuckets
         // leaves its region out (older S3 implementations do).
         for b in &buckets {
-            let arn = format!("arn:{}:s3:::{}", self.partition, b.name);
+            let arn = Arn::s3(&self.partition, &b.name).to_string();
             self.record("s3:GetBucketLocation", arn, &[]);
         }
         Ok(buckets)

@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::iam::arn::Arn;
 use crate::plan::limits::{MANAGED_POLICY_SIZE, policy_size};
 use crate::plan::{InstanceProfileSpec, Plan, Resource, RoleSpec, Spec};
 
@@ -472,9 +473,11 @@ fn resources(entities: &[&Resource], scope: Scope) -> Vec<String> {
             for group in by_path.values() {
                 let prefix = common_prefix(group.iter().map(|r| r.name.as_str()));
                 for r in group {
-                    let arn = match r.arn.strip_suffix(&r.name) {
+                    let arn = match r.arn.parse::<Arn>() {
                         // A lone entity needs no wildcard.
-                        Some(base) if group.len() > 1 => format!("{base}{prefix}*"),
+                        Ok(arn) if group.len() > 1 => {
+                            arn.renamed(&r.path, &format!("{prefix}*")).to_string()
+                        }
                         _ => r.arn.clone(),
                     };
                     if !out.contains(&arn) {
@@ -506,29 +509,24 @@ fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> &'a str {
 /// at any other (`arn:…:role/*/NAME`, which `*` lets cross `/`); or, as a
 /// fallback, the same with a wildcard of the names' common prefix.
 fn by_name(entities: &[&Resource], scope: Scope) -> Vec<String> {
-    let named: Vec<(&Resource, &str)> = entities
+    let named: Vec<(&Resource, Arn)> = entities
         .iter()
-        .filter_map(|r| Some((*r, kind_part(r)?)))
+        .filter_map(|r| Some((*r, r.arn.parse().ok()?)))
         .collect();
     let prefix = common_prefix(named.iter().map(|(r, _)| r.name.as_str()));
     let mut out: Vec<String> = Vec::new();
-    for (r, kind) in &named {
+    for (r, arn) in &named {
         let name = match scope {
             Scope::PathWildcard if named.len() > 1 => format!("{prefix}*"),
             _ => r.name.clone(),
         };
-        for arn in [format!("{kind}/{name}"), format!("{kind}/*/{name}")] {
+        for arn in [arn.renamed("/", &name), arn.renamed("/*/", &name)].map(|a| a.to_string()) {
             if !out.contains(&arn) {
                 out.push(arn);
             }
         }
     }
     out
-}
-
-/// An entity's ARN up to its path: `arn:aws:iam::123456789012:role`.
-fn kind_part(r: &Resource) -> Option<&str> {
-    r.arn.strip_suffix(&format!("{}{}", r.path, r.name))
 }
 
 /// The ARNs of the roles the instance profiles are planned to hold, always
@@ -546,13 +544,10 @@ fn held_roles(plan: &Plan, profiles: &[&Resource]) -> Vec<String> {
                 .resources
                 .iter()
                 .find(|r| r.role().is_some() && r.name.eq_ignore_ascii_case(name));
-            let arn = match role {
-                Some(role) => Some(role.arn.clone()),
-                None => kind_part(profile).and_then(|k| {
-                    let head = k.strip_suffix(":instance-profile")?;
-                    Some(format!("{head}:role{}{name}", profile.path))
-                }),
-            };
+            let arn = role.map(|r| r.arn.clone()).or_else(|| {
+                let p: Arn = profile.arn.parse().ok()?;
+                Some(Arn::role(&p.partition, &p.account, &profile.path, name).to_string())
+            });
             if let Some(arn) = arn.filter(|a| !out.contains(a)) {
                 out.push(arn);
             }
@@ -710,7 +705,7 @@ mod tests {
         for i in 0..100 {
             let mut extra = role.clone();
             extra.name = format!("lab-Extra{i}");
-            extra.arn = format!("arn:aws:iam::123456789012:role/p/lab-Extra{i}");
+            extra.arn = Arn::role("aws", "123456789012", "/p/", &extra.name).to_string();
             plan.resources.push(extra);
         }
         assert!(policy_size(&to_document(&build(&plan, Scope::Exact))) > MANAGED_POLICY_SIZE);

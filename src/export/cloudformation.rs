@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 
+use crate::iam::arn::Arn;
 use crate::names::EntityKind;
 use crate::plan::{Plan, Resource, Spec};
 
@@ -480,13 +481,7 @@ impl<'a> Symbols<'a> {
     /// buckets (ParallelCluster's `us-east-1-aws-parallelcluster`), so
     /// their region follows the stack's too.
     fn neutral_arn(&self, s: &str) -> Option<String> {
-        let parts: Vec<&str> = s.splitn(6, ':').collect();
-        let [arn, partition, service, region, account, resource] = parts.as_slice() else {
-            return None;
-        };
-        if *arn != "arn" {
-            return None;
-        }
+        let arn: Arn = s.parse().ok()?;
         let mut changed = false;
         let mut field = |value: &str, own: &str, pseudo: &str| {
             if value == own && !own.is_empty() {
@@ -496,23 +491,19 @@ impl<'a> Symbols<'a> {
                 escape_sub(value)
             }
         };
-        let partition = field(partition, self.partition, "${AWS::Partition}");
-        let region = field(region, self.region, "${AWS::Region}");
-        let account = field(account, self.account_id, "${AWS::AccountId}");
+        let partition = field(&arn.partition, self.partition, "${AWS::Partition}");
+        let region = field(&arn.region, self.region, "${AWS::Region}");
+        let account = field(&arn.account, self.account_id, "${AWS::AccountId}");
         let regional_bucket = format!("{}-aws-", self.region);
-        let resource = match resource.strip_prefix(&regional_bucket) {
-            Some(rest) if *service == "s3" => {
+        let resource = match arn.resource.strip_prefix(&regional_bucket) {
+            Some(rest) if arn.service == "s3" => {
                 changed = true;
                 format!("${{AWS::Region}}-aws-{}", escape_sub(rest))
             }
-            _ => escape_sub(resource),
+            _ => escape_sub(&arn.resource),
         };
-        changed.then(|| {
-            format!(
-                "arn:{partition}:{}:{region}:{account}:{resource}",
-                escape_sub(service)
-            )
-        })
+        let service = escape_sub(&arn.service);
+        changed.then(|| Arn::new(&partition, &service, &region, &account, &resource).to_string())
     }
 }
 
@@ -615,7 +606,7 @@ mod tests {
                 .map(|name| Resource {
                     name: name.into(),
                     path: "/".into(),
-                    arn: format!("arn:aws:iam::123456789012:role/{name}"),
+                    arn: Arn::role("aws", "123456789012", "/", name).to_string(),
                     spec: Spec::InstanceProfile(InstanceProfileSpec { roles: vec![] }),
                     tags: BTreeMap::new(),
                     depends_on: vec![],

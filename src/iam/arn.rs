@@ -86,6 +86,18 @@ impl Arn {
         }
     }
 
+    /// The same kind of IAM entity in the same account, with `name` at
+    /// `path`: another entity, or a pattern (`role/*/NAME`, `role/p/lab-*`).
+    pub fn renamed(&self, path: &str, name: &str) -> Arn {
+        Arn::iam(
+            &self.partition,
+            &self.account,
+            self.resource_type(),
+            path,
+            name,
+        )
+    }
+
     /// Whether it names an AWS managed policy (`arn:P:iam::aws:policy/…`).
     pub fn is_aws_managed_policy(&self) -> bool {
         self.service == "iam" && self.account == "aws" && self.resource.starts_with("policy/")
@@ -235,5 +247,23 @@ mod tests {
         assert!(managed.is_aws_managed_policy());
         assert_eq!((managed.path(), managed.name()), ("/service-role/", "X"));
         assert!(!Arn::policy("aws", "1", "/", "X").is_aws_managed_policy());
+    }
+
+    #[test]
+    fn renames_an_entity_keeping_its_kind_and_account() {
+        let arn: Arn = "arn:aws-cn:iam::1:instance-profile/p/ecsInstanceRole"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            arn.renamed("/*/", "lab-*").to_string(),
+            "arn:aws-cn:iam::1:instance-profile/*/lab-*"
+        );
+        let linked: Arn = "arn:aws:iam::1:role/aws-service-role/batch.amazonaws.com/X"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            linked.renamed("/", "X").to_string(),
+            "arn:aws:iam::1:role/X"
+        );
     }
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::limits::{self, Quotas, thousands};
 use super::policy::visit_strings;
 use super::{InstanceProfileSpec, Plan, Resource, RoleSpec, Spec};
+use crate::iam::arn::Arn;
 use crate::iam::policy::{Document, Principals, string_or_list};
 use crate::names::EntityKind;
 use crate::rules;
@@ -212,10 +213,11 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                     );
                 }
                 for arn in &role.managed_policy_arns {
-                    if arn.contains(":iam::aws:") {
+                    let Ok(parsed) = arn.parse::<Arn>() else {
                         continue;
-                    }
-                    if arn.contains(&format!(":iam::{}:", plan.target.account_id))
+                    };
+                    if parsed.service == "iam"
+                        && parsed.account == plan.target.account_id
                         && !plan_policy_arns.contains_key(arn.as_str())
                     {
                         add(
@@ -229,7 +231,9 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                 }
                 if let Some(boundary) = &role.permissions_boundary
                     && !plan_policy_arns.contains_key(boundary.as_str())
-                    && !boundary.contains(":iam::aws:")
+                    && !boundary
+                        .parse::<Arn>()
+                        .is_ok_and(|b| b.is_aws_managed_policy())
                     && boundaries_noted.insert(boundary.clone())
                 {
                     add(

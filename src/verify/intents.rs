@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::answers::{
     BatchServiceRole, Genomics, IamMode, ParallelCluster, Scheduler, ValidAnswers,
 };
+use crate::iam::arn::Arn;
 use crate::names::Slot;
 use crate::partition::{Partition, passed_to_service};
 use crate::plan::Plan;
@@ -138,7 +139,7 @@ impl Intents {
         } else {
             self.account.as_str()
         };
-        format!("arn:{}:{service}:{region}:{account}:{rest}", self.partition)
+        Arn::new(self.partition.as_str(), service, region, account, rest).to_string()
     }
 
     fn iam_arn(&self, rest: &str) -> String {
@@ -146,7 +147,7 @@ impl Intents {
     }
 
     fn s3(&self, rest: &str) -> String {
-        format!("arn:{}:s3:::{rest}", self.partition)
+        Arn::s3(self.partition.as_str(), rest).to_string()
     }
 
     fn allows(&mut self, subject: &Subject, actions: &[&str], resource: &str, reason: &str) {
