@@ -96,32 +96,33 @@ fn resource_text(out: &mut String, number: usize, r: &Resource) {
         let _ = writeln!(out, "   after: {}", deps.join(", "));
     }
     match &r.spec {
-        Spec::ManagedPolicy {
-            description,
-            document,
-        } => {
-            let _ = writeln!(out, "   description: {description}");
-            document_text(out, "document", document, limits::MANAGED_POLICY_SIZE);
+        Spec::ManagedPolicy(policy) => {
+            let _ = writeln!(out, "   description: {}", policy.description);
+            document_text(
+                out,
+                "document",
+                &policy.document,
+                limits::MANAGED_POLICY_SIZE,
+            );
         }
-        Spec::Role {
-            description,
-            trust_policy,
-            managed_policy_arns,
-            inline_policies,
-            permissions_boundary,
-        } => {
-            let _ = writeln!(out, "   description: {description}");
+        Spec::Role(role) => {
+            let _ = writeln!(out, "   description: {}", role.description);
             let _ = writeln!(
                 out,
                 "   permissions boundary: {}",
-                permissions_boundary.as_deref().unwrap_or("none")
+                role.boundary().unwrap_or("none")
             );
             let _ = writeln!(out, "   managed policies:");
-            for arn in managed_policy_arns {
+            for arn in &role.managed_policy_arns {
                 let _ = writeln!(out, "     - {arn}");
             }
-            document_text(out, "trust policy", trust_policy, limits::TRUST_POLICY_SIZE);
-            for (name, doc) in inline_policies {
+            document_text(
+                out,
+                "trust policy",
+                &role.trust_policy,
+                limits::TRUST_POLICY_SIZE,
+            );
+            for (name, doc) in &role.inline_policies {
                 document_text(
                     out,
                     &format!("inline policy {name}"),
@@ -130,15 +131,12 @@ fn resource_text(out: &mut String, number: usize, r: &Resource) {
                 );
             }
         }
-        Spec::InstanceProfile { roles } => {
-            let _ = writeln!(out, "   roles: {}", roles.join(", "));
+        Spec::InstanceProfile(profile) => {
+            let _ = writeln!(out, "   roles: {}", profile.roles.join(", "));
         }
-        Spec::ServiceLinkedRole {
-            service,
-            description,
-        } => {
-            let _ = writeln!(out, "   description: {description}");
-            let _ = writeln!(out, "   service: {service}");
+        Spec::ServiceLinkedRole(linked) => {
+            let _ = writeln!(out, "   description: {}", linked.description);
+            let _ = writeln!(out, "   service: {}", linked.service);
             let _ = writeln!(
                 out,
                 "   created with CreateServiceLinkedRole if missing; AWS writes its trust policy and attaches and updates its permissions"
@@ -853,10 +851,10 @@ mod tests {
 
     fn missing(r: &Resource) -> diff::Observed {
         match &r.spec {
-            Spec::ManagedPolicy { .. } => diff::Observed::Policy(None),
-            Spec::Role { .. } => diff::Observed::Role(None),
-            Spec::InstanceProfile { .. } => diff::Observed::InstanceProfile(None),
-            Spec::ServiceLinkedRole { .. } => diff::Observed::ServiceLinkedRole(None),
+            Spec::ManagedPolicy(_) => diff::Observed::Policy(None),
+            Spec::Role(_) => diff::Observed::Role(None),
+            Spec::InstanceProfile(_) => diff::Observed::InstanceProfile(None),
+            Spec::ServiceLinkedRole(_) => diff::Observed::ServiceLinkedRole(None),
         }
     }
 
@@ -964,13 +962,7 @@ mod tests {
             .get(EntityKind::Role, "ecsInstanceRole")
             .unwrap_or_else(|| unreachable!());
         let id = role.id();
-        let Spec::Role {
-            managed_policy_arns,
-            ..
-        } = &role.spec
-        else {
-            unreachable!()
-        };
+        let managed_policy_arns = &role.role().unwrap().managed_policy_arns;
         let mut tally = RunTally::new(&plan, &changes);
         let done = |action: Action, detail: Option<String>| Event::Done {
             id: id.clone(),

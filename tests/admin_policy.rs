@@ -37,10 +37,13 @@ use onramp::cloud::{
     NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas, RetryObserver, RoleInfo,
     SimulationResult, Tags, WaitFor,
 };
+use onramp::iam::arn::Arn;
 use onramp::iam::limits::MANAGED_POLICY_SIZE;
 use onramp::iam::policy::string_or_list;
 use onramp::plan::admin_policy;
-use onramp::plan::{Plan, Spec, plan};
+use onramp::plan::{
+    InstanceProfileSpec, Plan, Resource, RoleSpec, ServiceLinkedRoleSpec, Spec, plan,
+};
 use serde_json::{Value, json};
 
 /// The account and region the examples are written for.
@@ -118,10 +121,7 @@ impl<C: Cloud> Recording<C> {
     }
 
     fn arn(&self, kind: &str, path: &str, name: &str) -> String {
-        format!(
-            "arn:{}:iam::{}:{kind}{path}{name}",
-            self.partition, self.account
-        )
+        Arn::iam(&self.partition, &self.account, kind, path, name).to_string()
     }
 
     async fn role_arn(&self, name: &str) -> String {
@@ -163,7 +163,7 @@ impl<C: Cloud> Cloud for Recording<C> {
         // The SDK backend asks each bucket's location when ListBuckets
         // leaves its region out (older S3 implementations do).
         for b in &buckets {
-            let arn = format!("arn:{}:s3:::{}", self.partition, b.name);
+            let arn = Arn::s3(&self.partition, &b.name).to_string();
             self.record("s3:GetBucketLocation", arn, &[]);
         }
         Ok(buckets)
@@ -618,10 +618,10 @@ fn boundaries(plan: &Plan) -> Vec<&str> {
         .resources
         .iter()
         .filter_map(|r| match &r.spec {
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 permissions_boundary,
                 ..
-            } => permissions_boundary.as_deref(),
+            }) => permissions_boundary.as_deref(),
             _ => None,
         })
         .collect();
@@ -683,7 +683,7 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
         .unwrap();
     for r in &plan.resources {
         match &r.spec {
-            Spec::ManagedPolicy { .. } => {
+            Spec::ManagedPolicy(_) => {
                 for marker in 1..=4 {
                     admin
                         .create_policy_version(&r.arn, &identity_policy(marker), true)
@@ -691,10 +691,10 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                         .unwrap();
                 }
             }
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 permissions_boundary,
                 ..
-            } => {
+            }) => {
                 admin
                     .update_assume_role_policy(&r.name, &trust("lambda.amazonaws.com"))
                     .await
@@ -717,7 +717,7 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                 }
                 .unwrap();
             }
-            Spec::InstanceProfile { roles } => {
+            Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
                 for role in roles {
                     admin
                         .remove_role_from_instance_profile(&r.name, role)
@@ -730,7 +730,7 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                     .unwrap();
             }
             // AWS's alone to change: IAM refuses anyone else.
-            Spec::ServiceLinkedRole { .. } => {}
+            Spec::ServiceLinkedRole(_) => {}
         }
     }
 }
@@ -794,7 +794,7 @@ async fn requests_of_every_command(plan: &Plan) -> Vec<Request> {
     // Destroy, after someone attached a policy of their own to each role;
     // then destroy again, which finds everything gone.
     for r in &plan.resources {
-        if let Spec::Role { .. } = r.spec {
+        if let Spec::Role(_) = r.spec {
             cloud
                 .admin()
                 .attach_role_policy(&r.name, "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
@@ -817,7 +817,7 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
     let admin = cloud.admin();
     for r in &plan.resources {
         match &r.spec {
-            Spec::Role { trust_policy, .. } => {
+            Spec::Role(RoleSpec { trust_policy, .. }) => {
                 admin
                     .create_role(NewRole {
                         name: &r.name,
@@ -834,14 +834,14 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
                     .await
                     .unwrap();
             }
-            Spec::InstanceProfile { .. } => {
+            Spec::InstanceProfile(_) => {
                 admin
                     .create_instance_profile(&r.name, "/elsewhere/", &Tags::new())
                     .await
                     .unwrap();
             }
             // Someone else's ordinary role under the service-linked role's name.
-            Spec::ServiceLinkedRole { service, .. } => {
+            Spec::ServiceLinkedRole(ServiceLinkedRoleSpec { service, .. }) => {
                 admin
                     .create_role(NewRole {
                         name: &r.name,
@@ -854,7 +854,7 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
                     .await
                     .unwrap();
             }
-            Spec::ManagedPolicy { .. } => {}
+            Spec::ManagedPolicy(_) => {}
         }
     }
     let status = changes(&cloud, plan).await.unwrap();
@@ -929,14 +929,10 @@ async fn a_plan_with_an_inline_policy_is_covered_too() {
     let role = plan
         .resources
         .iter_mut()
-        .find(|r| matches!(r.spec, Spec::Role { .. }))
+        .find_map(Resource::role_mut)
         .unwrap();
-    if let Spec::Role {
-        inline_policies, ..
-    } = &mut role.spec
-    {
-        inline_policies.insert("planned".into(), identity_policy(5));
-    }
+    role.inline_policies
+        .insert("planned".into(), identity_policy(5));
     assert!(
         admin_policy::document(&plan)
             .to_string()

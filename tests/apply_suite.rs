@@ -25,7 +25,9 @@ use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::sdk::SdkCloud;
 use onramp::cloud::{Cloud, NewPolicy, NewRole, Tags};
 use onramp::iam::action::Action;
-use onramp::plan::{Plan, Spec, plan};
+use onramp::plan::{
+    InstanceProfileSpec, Plan, PolicySpec, RoleSpec, ServiceLinkedRoleSpec, Spec, plan,
+};
 use serde_json::json;
 
 async fn memory_cloud() -> CountingCloud<MemoryCloud> {
@@ -112,7 +114,7 @@ async fn apply_plan(cloud: &dyn Cloud, plan: &Plan, journal: &Path) -> Run {
 async fn assert_matches_plan(cloud: &dyn Cloud, plan: &Plan) {
     for r in &plan.resources {
         match &r.spec {
-            Spec::ManagedPolicy { document, .. } => {
+            Spec::ManagedPolicy(PolicySpec { document, .. }) => {
                 let info = cloud
                     .get_policy(&r.arn)
                     .await
@@ -126,13 +128,13 @@ async fn assert_matches_plan(cloud: &dyn Cloud, plan: &Plan) {
                 assert!(same_document(document, &stored), "{}: {stored}", r.name);
                 assert_tags(&r.tags, &info.tags, &r.name);
             }
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 trust_policy,
                 managed_policy_arns,
                 inline_policies,
                 permissions_boundary,
                 ..
-            } => {
+            }) => {
                 let role = cloud
                     .get_role(&r.name)
                     .await
@@ -159,7 +161,7 @@ async fn assert_matches_plan(cloud: &dyn Cloud, plan: &Plan) {
                 let names = cloud.list_role_policies(&r.name).await.unwrap();
                 assert_eq!(names, inline_policies.keys().cloned().collect::<Vec<_>>());
             }
-            Spec::InstanceProfile { roles } => {
+            Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
                 let profile = cloud
                     .get_instance_profile(&r.name)
                     .await
@@ -169,7 +171,7 @@ async fn assert_matches_plan(cloud: &dyn Cloud, plan: &Plan) {
                 assert_eq!(profile.arn, r.arn);
                 assert_tags(&r.tags, &profile.tags, &r.name);
             }
-            Spec::ServiceLinkedRole { service, .. } => {
+            Spec::ServiceLinkedRole(ServiceLinkedRoleSpec { service, .. }) => {
                 let role = cloud
                     .get_role(&r.name)
                     .await
@@ -503,13 +505,13 @@ async fn the_full_example_makes_the_minimum_calls<C: Cloud>(cloud: CountingCloud
     let mut minimum = 0;
     for r in &plan.resources {
         minimum += 1 + match &r.spec {
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 managed_policy_arns,
                 inline_policies,
                 ..
-            } => managed_policy_arns.len() + inline_policies.len(),
-            Spec::InstanceProfile { roles } => roles.len(),
-            Spec::ManagedPolicy { .. } | Spec::ServiceLinkedRole { .. } => 0,
+            }) => managed_policy_arns.len() + inline_policies.len(),
+            Spec::InstanceProfile(InstanceProfileSpec { roles }) => roles.len(),
+            Spec::ManagedPolicy(_) | Spec::ServiceLinkedRole(_) => 0,
         };
     }
     assert_eq!(cloud.mutating_calls(), minimum, "{:?}", cloud.calls());
@@ -650,7 +652,7 @@ async fn linked_plan(cloud: &dyn Cloud, linked: Linked) -> Plan {
     );
     slr.path = format!("/aws-service-role/{}/", linked.service);
     slr.name = linked.name.to_owned();
-    if let Spec::ServiceLinkedRole { service, .. } = &mut slr.spec {
+    if let Spec::ServiceLinkedRole(ServiceLinkedRoleSpec { service, .. }) = &mut slr.spec {
         *service = linked.service.to_owned();
     }
     plan
@@ -1006,33 +1008,30 @@ async fn every_example_plan_can_be_created() {
             .unwrap_or_else(|e| panic!("{example}: {e}"));
         for r in &plan.resources {
             match &r.spec {
-                Spec::ManagedPolicy { .. } => {
+                Spec::ManagedPolicy(_) => {
                     let info = c.get_policy(&r.arn).await.unwrap();
                     assert_eq!(info.map(|i| i.arn), Some(r.arn.clone()), "{example}");
                 }
-                Spec::Role {
-                    managed_policy_arns,
-                    ..
-                } => {
+                Spec::Role(role) => {
                     let info = c.get_role(&r.name).await.unwrap().unwrap();
                     assert_eq!(info.arn, r.arn, "{example}");
                     let mut attached = c.list_attached_role_policies(&r.name).await.unwrap();
-                    let mut planned = managed_policy_arns.clone();
+                    let mut planned = role.managed_policy_arns.clone();
                     attached.sort();
                     planned.sort();
                     assert_eq!(attached, planned, "{example}: {}", r.name);
                 }
-                Spec::InstanceProfile { roles } => {
+                Spec::InstanceProfile(profile) => {
                     let info = c.get_instance_profile(&r.name).await.unwrap().unwrap();
                     assert_eq!(info.arn, r.arn, "{example}");
-                    assert_eq!(&info.roles, roles, "{example}: {}", r.name);
+                    assert_eq!(info.roles, profile.roles, "{example}: {}", r.name);
                 }
-                Spec::ServiceLinkedRole { service, .. } => {
+                Spec::ServiceLinkedRole(linked) => {
                     let info = c.get_role(&r.name).await.unwrap().unwrap();
                     assert_eq!(info.arn, r.arn, "{example}");
                     assert_eq!(
                         info.trust_policy["Statement"][0]["Principal"]["Service"],
-                        serde_json::json!(service),
+                        serde_json::json!(linked.service),
                         "{example}"
                     );
                 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use common::{TestAccount, example};
 use onramp::answers::{Answers, Environment};
 use onramp::cloud::Cloud;
-use onramp::plan::{Plan, Spec, plan};
+use onramp::plan::{InstanceProfileSpec, Plan, RoleSpec, Spec, plan};
 use serde_json::{Value, json};
 
 /// The account the example answers files are written for.
@@ -135,7 +135,7 @@ async fn read_back(account: &TestAccount, plan: &Plan) -> BTreeMap<String, Value
         let key = format!("{} {}", r.kind().noun(), r.name);
         let missing = format!("{key} does not exist in account {}", account.account_id);
         let value = match &r.spec {
-            Spec::ManagedPolicy { .. } => {
+            Spec::ManagedPolicy(_) => {
                 let info = cloud.get_policy(&r.arn).await.unwrap().expect(&missing);
                 let document = cloud
                     .get_policy_version(&r.arn, &info.default_version_id)
@@ -143,7 +143,7 @@ async fn read_back(account: &TestAccount, plan: &Plan) -> BTreeMap<String, Value
                     .unwrap();
                 json!({"arn": info.arn, "path": info.path, "document": document, "tags": info.tags})
             }
-            Spec::Role { .. } => {
+            Spec::Role(_) => {
                 let info = cloud.get_role(&r.name).await.unwrap().expect(&missing);
                 let mut attached = cloud.list_attached_role_policies(&r.name).await.unwrap();
                 attached.sort();
@@ -163,7 +163,7 @@ async fn read_back(account: &TestAccount, plan: &Plan) -> BTreeMap<String, Value
                     "inline": inline,
                 })
             }
-            Spec::InstanceProfile { .. } => {
+            Spec::InstanceProfile(_) => {
                 let info = cloud
                     .get_instance_profile(&r.name)
                     .await
@@ -171,7 +171,7 @@ async fn read_back(account: &TestAccount, plan: &Plan) -> BTreeMap<String, Value
                     .expect(&missing);
                 json!({"arn": info.arn, "path": info.path, "roles": info.roles, "tags": info.tags})
             }
-            Spec::ServiceLinkedRole { .. } => {
+            Spec::ServiceLinkedRole(_) => {
                 let info = cloud.get_role(&r.name).await.unwrap().expect(&missing);
                 json!({"arn": info.arn, "path": info.path, "trust_policy": info.trust_policy})
             }
@@ -658,12 +658,12 @@ async fn cli_script_on_moto_matches_apply_and_converges() {
         .resources
         .iter()
         .map(|r| match &r.spec {
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 managed_policy_arns,
                 ..
-            } => managed_policy_arns.len(),
-            Spec::InstanceProfile { roles } => roles.len(),
-            Spec::ManagedPolicy { .. } | Spec::ServiceLinkedRole { .. } => 0,
+            }) => managed_policy_arns.len(),
+            Spec::InstanceProfile(InstanceProfileSpec { roles }) => roles.len(),
+            Spec::ManagedPolicy(_) | Spec::ServiceLinkedRole(_) => 0,
         })
         .sum();
     assert_eq!(

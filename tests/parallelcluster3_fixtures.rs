@@ -30,10 +30,9 @@ use onramp::answers::Release;
 use onramp::answers::{Answers, Environment};
 use onramp::iam::eval::{Request, allows_assume, is_allowed};
 use onramp::iam::names::EntityKind;
-use onramp::iam::policy::Document;
-use onramp::iam::policy::string_or_list;
+use onramp::iam::policy::{Document, string_or_list};
 use onramp::plan::parallelcluster3::{self as pc3, release_text};
-use onramp::plan::{self, Plan, Resource, Spec};
+use onramp::plan::{self, InstanceProfileSpec, Plan, PolicySpec, Resource, RoleSpec, Spec};
 use onramp::templates::Template;
 use serde_json::Value;
 
@@ -407,7 +406,7 @@ impl Case<'_> {
 
 fn managed<'p>(plan: &'p Plan, name: &str) -> &'p Value {
     match &resource(plan, EntityKind::ManagedPolicy, name).spec {
-        Spec::ManagedPolicy { document, .. } => document,
+        Spec::ManagedPolicy(PolicySpec { document, .. }) => document,
         other => panic!("{name}: {other:?}"),
     }
 }
@@ -430,10 +429,10 @@ fn user_documents(plan: &Plan) -> Vec<(String, Value)> {
         .resources
         .iter()
         .filter_map(|r| match &r.spec {
-            Spec::Role {
+            Spec::Role(RoleSpec {
                 managed_policy_arns,
                 ..
-            } => Some(managed_policy_arns.iter().map(String::as_str)),
+            }) => Some(managed_policy_arns.iter().map(String::as_str)),
             _ => None,
         })
         .flatten()
@@ -442,7 +441,9 @@ fn user_documents(plan: &Plan) -> Vec<(String, Value)> {
         .iter()
         .filter(|r| !attached.contains(r.arn.as_str()))
         .filter_map(|r| match &r.spec {
-            Spec::ManagedPolicy { document, .. } => Some((r.name.clone(), document.clone())),
+            Spec::ManagedPolicy(PolicySpec { document, .. }) => {
+                Some((r.name.clone(), document.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -451,25 +452,17 @@ fn user_documents(plan: &Plan) -> Vec<(String, Value)> {
 /// A role's own documents: its inline policies and the managed policies of
 /// the plan it attaches (AWS-managed ones are not in the plan).
 fn role_documents(plan: &Plan, role_name: &str) -> Vec<(String, Value)> {
-    let Spec::Role {
-        managed_policy_arns,
-        inline_policies,
-        ..
-    } = &resource(plan, EntityKind::Role, role_name).spec
-    else {
-        panic!("{role_name} is not a role");
-    };
+    let role = resource(plan, EntityKind::Role, role_name)
+        .role()
+        .unwrap_or_else(|| panic!("{role_name} is not a role"));
     let mut out: Vec<(String, Value)> = plan
         .resources
         .iter()
-        .filter(|r| managed_policy_arns.contains(&r.arn))
-        .filter_map(|r| match &r.spec {
-            Spec::ManagedPolicy { document, .. } => Some((r.name.clone(), document.clone())),
-            _ => None,
-        })
+        .filter(|r| role.attaches(&r.arn))
+        .filter_map(|r| Some((r.name.clone(), r.policy()?.document.clone())))
         .collect();
     out.extend(
-        inline_policies
+        role.inline_policies
             .iter()
             .map(|(name, doc)| (format!("{role_name}/{name}"), doc.clone())),
     );
@@ -1838,20 +1831,20 @@ fn permissions_boundary_mode_conditions_role_changes_on_the_boundary() {
 fn role<'p>(plan: &'p Plan, name: &str) -> (&'p Resource, &'p Value, &'p [String]) {
     let r = resource(plan, EntityKind::Role, name);
     match &r.spec {
-        Spec::Role {
+        Spec::Role(RoleSpec {
             trust_policy,
             managed_policy_arns,
             ..
-        } => (r, trust_policy, managed_policy_arns),
+        }) => (r, trust_policy, managed_policy_arns),
         other => panic!("{name}: {other:?}"),
     }
 }
 
 fn inline<'p>(plan: &'p Plan, role_name: &str, policy: &str) -> &'p Value {
     match &resource(plan, EntityKind::Role, role_name).spec {
-        Spec::Role {
+        Spec::Role(RoleSpec {
             inline_policies, ..
-        } => inline_policies
+        }) => inline_policies
             .get(policy)
             .unwrap_or_else(|| panic!("{role_name} has no inline {policy}: {inline_policies:?}")),
         other => panic!("{other:?}"),
@@ -1993,21 +1986,16 @@ fn restricted_mode_pre_creates_the_guides_roles() {
             "ParallelClusterImageBuilderRole",
         ] {
             match &resource(&plan, EntityKind::InstanceProfile, profile).spec {
-                Spec::InstanceProfile { roles } => assert_eq!(roles, &[profile.to_owned()]),
+                Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
+                    assert_eq!(roles, &[profile.to_owned()])
+                }
                 other => panic!("{other:?}"),
             }
         }
         // Every role carries the answers' permissions boundary.
         for r in &plan.resources {
-            if let Spec::Role {
-                permissions_boundary,
-                ..
-            } = &r.spec
-            {
-                assert_eq!(
-                    permissions_boundary.as_deref(),
-                    Some(boundary(region).as_str())
-                );
+            if let Some(role) = r.role() {
+                assert_eq!(role.boundary(), Some(boundary(region).as_str()));
             }
         }
     }

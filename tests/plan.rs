@@ -8,7 +8,7 @@ use onramp::answers::{Answers, Environment, ValidAnswers};
 use onramp::iam::limits;
 use onramp::iam::names::EntityKind;
 use onramp::plan::lint::{Level, lint};
-use onramp::plan::{Plan, Spec, plan};
+use onramp::plan::{Plan, RoleSpec, Spec, plan};
 
 fn valid(toml: &str) -> ValidAnswers {
     Answers::from_toml(toml)
@@ -45,10 +45,10 @@ fn long_buckets(n: usize) -> Vec<String> {
 
 fn attached(plan: &Plan, role: &str) -> Vec<String> {
     match &plan.get(EntityKind::Role, role).unwrap().spec {
-        Spec::Role {
+        Spec::Role(RoleSpec {
             managed_policy_arns,
             ..
-        } => managed_policy_arns.clone(),
+        }) => managed_policy_arns.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -96,9 +96,7 @@ fn many_buckets_split_the_policy_and_attach_every_part() {
     assert_eq!(parts[1].name, "s3bucket-access-us-east-1-2");
     let mut covered = Vec::new();
     for part in &parts {
-        let Spec::ManagedPolicy { document, .. } = &part.spec else {
-            panic!()
-        };
+        let document = &part.policy().unwrap().document;
         let size = limits::policy_size(document);
         assert!(
             size <= limits::MANAGED_POLICY_SIZE,
@@ -131,9 +129,7 @@ fn a_full_policy_is_packed_tightly() {
     // bucket of the next part to a part would exceed the limit.
     let buckets = long_buckets(60);
     let p = planned(&genomics("eu-west-1", &buckets, ""));
-    let Spec::ManagedPolicy { document, .. } = &p.resources[0].spec else {
-        panic!()
-    };
+    let document = &p.resources[0].policy().unwrap().document;
     let first_len = document["Statement"][0]["Resource"]
         .as_array()
         .unwrap()
@@ -227,13 +223,9 @@ fn path_prefix_and_boundary_apply_to_every_resource() {
             r.tags.get("CostCenter").map(String::as_str),
             Some("research-42")
         );
-        if let Spec::Role {
-            permissions_boundary,
-            ..
-        } = &r.spec
-        {
+        if let Some(role) = r.role() {
             assert_eq!(
-                permissions_boundary.as_deref(),
+                role.boundary(),
                 Some("arn:aws:iam::123456789012:policy/lab-boundary")
             );
         }
@@ -242,9 +234,7 @@ fn path_prefix_and_boundary_apply_to_every_resource() {
     let user = p
         .get(EntityKind::ManagedPolicy, "lab-ParallelClusterUserPolicy")
         .unwrap();
-    let Spec::ManagedPolicy { document, .. } = &user.spec else {
-        panic!()
-    };
+    let document = &user.policy().unwrap().document;
     assert!(
         serde_json::to_string(document)
             .unwrap()

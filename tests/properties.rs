@@ -10,7 +10,9 @@ use onramp::iam::limits;
 use onramp::iam::names::NameOverrides;
 use onramp::output;
 use onramp::plan::lint::{self, Level, placeholder_in};
-use onramp::plan::{Plan, ResourceId, Spec, plan};
+use onramp::plan::{
+    InstanceProfileSpec, Plan, PolicySpec, ResourceId, RoleSpec, ServiceLinkedRoleSpec, Spec, plan,
+};
 use onramp::tui::app::DocRef;
 use onramp::tui::screens::editor;
 use proptest::prelude::*;
@@ -352,16 +354,16 @@ proptest! {
                     .any(|f| f.level == Level::Error && f.code == code && f.resource == r.name)
             };
             match &r.spec {
-                Spec::ManagedPolicy { document, .. } => {
+                Spec::ManagedPolicy(PolicySpec { document, .. }) => {
                     let over = limits::policy_size(document) > limits::MANAGED_POLICY_SIZE;
                     within_limits &= !over;
                     prop_assert_eq!(over, has_error("policy-size"), "{}", r.name);
                 }
-                Spec::Role {
+                Spec::Role(RoleSpec {
                     managed_policy_arns,
                     permissions_boundary,
                     ..
-                } => {
+                }) => {
                     for arn in managed_policy_arns.iter().chain(permissions_boundary) {
                         prop_assert!(
                             arn.starts_with(&format!("arn:{partition}:")),
@@ -372,10 +374,10 @@ proptest! {
                     within_limits &= !over;
                     prop_assert_eq!(over, has_error("attached-policies"), "{}", r.name);
                 }
-                Spec::InstanceProfile { roles } => {
+                Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
                     prop_assert_eq!(roles, &vec![r.name.clone()]);
                 }
-                Spec::ServiceLinkedRole { service, .. } => {
+                Spec::ServiceLinkedRole(ServiceLinkedRoleSpec { service, .. }) => {
                     prop_assert_eq!(service, "batch.amazonaws.com");
                     prop_assert_eq!(
                         &r.arn,
@@ -409,16 +411,16 @@ proptest! {
                 let Some(r) = plan.get(onramp::iam::names::EntityKind::Role, &role) else {
                     return Err(TestCaseError::fail(format!("no role {role}")));
                 };
-                let Spec::Role { managed_policy_arns, .. } = &r.spec else {
+                let Some(spec) = r.role() else {
                     return Err(TestCaseError::fail(format!("{role} is not a role")));
                 };
                 let mut reachable = BTreeSet::new();
                 for p in &plan.resources {
-                    if let Spec::ManagedPolicy { document, .. } = &p.spec
-                        && managed_policy_arns.contains(&p.arn)
+                    if let Some(policy) = p.policy()
+                        && spec.attaches(&p.arn)
                     {
                         let mut all = Vec::new();
-                        strings(document, &mut all);
+                        strings(&policy.document, &mut all);
                         reachable.extend(all);
                     }
                 }
@@ -772,7 +774,7 @@ fn the_generators_reach_the_interesting_cases() {
             split += 1;
         }
         if plan.resources.iter().any(
-            |r| matches!(&r.spec, Spec::Role { managed_policy_arns, .. } if managed_policy_arns.len() > limits::ATTACHED_POLICIES_PER_ROLE),
+            |r| matches!(&r.spec, Spec::Role(RoleSpec { managed_policy_arns, .. }) if managed_policy_arns.len() > limits::ATTACHED_POLICIES_PER_ROLE),
         ) {
             over_attached += 1;
         }

@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 
 use onramp::answers::{Answers, Environment, Genomics, ParallelCluster};
 use onramp::iam::names::EntityKind;
-use onramp::plan::{self, Plan, Resource, Spec};
+use onramp::plan::{self, InstanceProfileSpec, Plan, PolicySpec, Resource, RoleSpec, Spec};
 use serde_json::Value;
 
 #[path = "common/statements.rs"]
@@ -265,7 +265,7 @@ fn resource<'p>(plan: &'p Plan, kind: EntityKind, name: &str) -> &'p Resource {
 
 fn policy_document<'p>(plan: &'p Plan, name: &str) -> &'p Value {
     match &resource(plan, EntityKind::ManagedPolicy, name).spec {
-        Spec::ManagedPolicy { document, .. } => document,
+        Spec::ManagedPolicy(PolicySpec { document, .. }) => document,
         other => panic!("{name} is not a managed policy: {other:?}"),
     }
 }
@@ -1022,9 +1022,10 @@ fn bucket_access_policies_split_at_the_size_limit_still_cover_every_bucket() {
             format!("{base}-{}", i + 1)
         };
         assert_eq!(part.name, expected_name, "parts are NAME, NAME-2, …");
-        let Spec::ManagedPolicy { document, .. } = &part.spec else {
-            panic!("{} is not a policy", part.name)
-        };
+        let document = &part
+            .policy()
+            .unwrap_or_else(|| panic!("{} is not a policy", part.name))
+            .document;
         assert!(
             onramp::iam::limits::policy_size(document) <= onramp::iam::limits::MANAGED_POLICY_SIZE,
             "{} exceeds the managed policy size",
@@ -1875,11 +1876,11 @@ fn parallelcluster_seed_grants_are_still_allowed_or_gone_for_a_stated_reason() {
 
 fn role_spec(role: &Resource) -> (&Value, &Vec<String>) {
     match &role.spec {
-        Spec::Role {
+        Spec::Role(RoleSpec {
             trust_policy,
             managed_policy_arns,
             ..
-        } => (trust_policy, managed_policy_arns),
+        }) => (trust_policy, managed_policy_arns),
         other => panic!("{} is not a role: {other:?}", role.name),
     }
 }
@@ -1963,7 +1964,7 @@ fn assert_instance_profile(plan: &Plan, name: &str, role: &str, arn: &str) {
     let profile = resource(plan, EntityKind::InstanceProfile, name);
     assert_eq!(profile.arn, arn, "instance profile {name}: ARN");
     match &profile.spec {
-        Spec::InstanceProfile { roles } => {
+        Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
             assert_eq!(roles, &[role.to_owned()], "instance profile {name}: roles");
         }
         other => panic!("{name} is not an instance profile: {other:?}"),

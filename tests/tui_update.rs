@@ -955,7 +955,7 @@ fn the_welcome_screen_names_a_missing_permission_and_x_a_exports_the_policy() {
         .unwrap()
         .resources
         .iter()
-        .filter(|r| matches!(r.spec, onramp::plan::Spec::Role { .. }))
+        .filter(|r| r.role().is_some())
         .collect::<Vec<_>>();
     let first_role = roles[0].arn.clone();
     let welcome = d.screen(200, 40);
@@ -2057,7 +2057,6 @@ fn a_step_through_that_skips_names_what_was_skipped_by_kind_and_claims_nothing_m
 #[test]
 fn a_run_stopped_part_way_shows_what_of_each_resource_was_made() {
     use onramp::apply::run::Event;
-    use onramp::plan::Spec;
     let mut d = Driver::demo();
     d.enter_until(Screen::Confirm);
     let journal = d.path("j.jsonl");
@@ -2066,15 +2065,9 @@ fn a_run_stopped_part_way_shows_what_of_each_resource_was_made() {
     let role = plan
         .resources
         .iter()
-        .find(|r| r.name == "ecsInstanceRole" && matches!(r.spec, Spec::Role { .. }))
+        .find(|r| r.name == "ecsInstanceRole" && r.role().is_some())
         .unwrap();
-    let Spec::Role {
-        managed_policy_arns,
-        ..
-    } = &role.spec
-    else {
-        unreachable!()
-    };
+    let managed_policy_arns = &role.role().unwrap().managed_policy_arns;
     let id = role.id();
     let mut feed = |event| {
         update(&mut d.app, Action::Progress(event));

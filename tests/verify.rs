@@ -8,7 +8,7 @@ mod common;
 
 use onramp::answers::{Answers, Environment, ValidAnswers};
 use onramp::iam::names::EntityKind;
-use onramp::plan::{self, Plan, Spec};
+use onramp::plan::{self, Plan, Resource};
 use onramp::verify::{self, Check, Outcome, offline};
 use serde_json::{Value, json};
 
@@ -275,12 +275,11 @@ fn verify_on_moto_passes_after_apply_and_catches_a_hand_made_version() {
         "us-east-1",
     );
     let plan = plan::plan(&valid).unwrap();
-    let Some(Spec::ManagedPolicy { document, .. }) = plan
+    let document = plan
         .get(EntityKind::ManagedPolicy, "s3bucket-access-us-east-1")
-        .map(|r| r.spec.clone())
-    else {
-        panic!("the plan has the bucket policy")
-    };
+        .and_then(Resource::policy)
+        .map(|p| p.document.clone())
+        .expect("the plan has the bucket policy");
     let mut narrowed = document.clone();
     narrowed["Statement"][0]["Action"] = json!(["s3:GetObject", "s3:ListBucket"]);
     runtime

@@ -17,7 +17,7 @@ use super::compare::same_document;
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{InstanceProfileInfo, PolicyInfo, PolicyVersion, RoleInfo, Tags};
 use crate::iam::limits::POLICY_VERSIONS;
-use crate::plan::{Resource, ResourceId, Spec};
+use crate::plan::{InstanceProfileSpec, Resource, ResourceId, RoleSpec, Spec};
 
 /// A managed policy as it exists.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,17 +170,17 @@ pub fn diff(resource: &Resource, observed: &Observed) -> Change {
         owned: false,
     };
     match (&resource.spec, observed) {
-        (Spec::ManagedPolicy { document, .. }, Observed::Policy(existing)) => {
-            diff_policy(resource, document, existing.as_ref(), &mut change);
+        (Spec::ManagedPolicy(policy), Observed::Policy(existing)) => {
+            diff_policy(resource, &policy.document, existing.as_ref(), &mut change);
         }
-        (Spec::Role { .. }, Observed::Role(existing)) => {
-            diff_role(resource, existing.as_ref(), &mut change)
+        (Spec::Role(role), Observed::Role(existing)) => {
+            diff_role(resource, role, existing.as_ref(), &mut change)
         }
-        (Spec::InstanceProfile { roles }, Observed::InstanceProfile(existing)) => {
-            diff_profile(resource, roles, existing.as_ref(), &mut change);
+        (Spec::InstanceProfile(profile), Observed::InstanceProfile(existing)) => {
+            diff_profile(resource, &profile.roles, existing.as_ref(), &mut change);
         }
-        (Spec::ServiceLinkedRole { service, .. }, Observed::ServiceLinkedRole(existing)) => {
-            diff_service_linked(resource, service, existing.as_ref(), &mut change);
+        (Spec::ServiceLinkedRole(linked), Observed::ServiceLinkedRole(existing)) => {
+            diff_service_linked(resource, &linked.service, existing.as_ref(), &mut change);
         }
         _ => {
             change.state = State::Conflict;
@@ -253,25 +253,24 @@ fn diff_policy(
     }
 }
 
-fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut Change) {
-    let Spec::Role {
-        trust_policy,
-        managed_policy_arns,
-        inline_policies,
-        permissions_boundary,
-        ..
-    } = &resource.spec
-    else {
-        return;
-    };
+fn diff_role(
+    resource: &Resource,
+    role: &RoleSpec,
+    existing: Option<&ObservedRole>,
+    change: &mut Change,
+) {
     let Some(existing) = existing else {
         change.steps.push(Step::CreateRole);
-        change
-            .steps
-            .extend(managed_policy_arns.iter().map(|a| Step::Attach(a.clone())));
-        change
-            .steps
-            .extend(inline_policies.keys().map(|n| Step::PutInline(n.clone())));
+        change.steps.extend(
+            role.managed_policy_arns
+                .iter()
+                .map(|a| Step::Attach(a.clone())),
+        );
+        change.steps.extend(
+            role.inline_policies
+                .keys()
+                .map(|n| Step::PutInline(n.clone())),
+        );
         return;
     };
     let info = &existing.info;
@@ -285,7 +284,7 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
             ),
         );
     }
-    if !same_document(trust_policy, &info.trust_policy) {
+    if !same_document(&role.trust_policy, &info.trust_policy) {
         if !change.owned {
             return conflict(
                 change,
@@ -298,7 +297,7 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
         change.reasons.push("the trust policy differs".into());
         change.steps.push(Step::UpdateTrust);
     }
-    if info.permissions_boundary != *permissions_boundary {
+    if info.permissions_boundary != role.permissions_boundary {
         if !change.owned {
             return conflict(
                 change,
@@ -306,14 +305,14 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
                     "role {} exists with permissions boundary {} (the plan's is {}) and was not created by onramp",
                     info.name,
                     info.permissions_boundary.as_deref().unwrap_or("none"),
-                    permissions_boundary.as_deref().unwrap_or("none")
+                    role.boundary().unwrap_or("none")
                 ),
             );
         }
         change
             .reasons
             .push("the permissions boundary differs".into());
-        change.steps.push(match permissions_boundary {
+        change.steps.push(match &role.permissions_boundary {
             Some(b) => Step::PutBoundary(b.clone()),
             None => Step::DeleteBoundary,
         });
@@ -321,11 +320,7 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
     if change.owned {
         tag_missing(change, &resource.tags, &info.tags, Step::TagRole);
         // Detach first, so that a full role never trips the attachment limit.
-        for extra in existing
-            .attached
-            .iter()
-            .filter(|a| !managed_policy_arns.contains(a))
-        {
+        for extra in existing.attached.iter().filter(|a| !role.attaches(a)) {
             change
                 .reasons
                 .push(format!("{extra} is attached but not planned"));
@@ -334,7 +329,7 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
         for name in existing
             .inline
             .keys()
-            .filter(|n| !inline_policies.contains_key(*n))
+            .filter(|n| !role.inline_policies.contains_key(*n))
         {
             change
                 .reasons
@@ -347,7 +342,8 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
                 .into(),
         );
     }
-    for missing in managed_policy_arns
+    for missing in role
+        .managed_policy_arns
         .iter()
         .filter(|a| !existing.attached.contains(a))
     {
@@ -356,7 +352,7 @@ fn diff_role(resource: &Resource, existing: Option<&ObservedRole>, change: &mut 
             .push(format!("{missing} is not attached yet"));
         change.steps.push(Step::Attach(missing.clone()));
     }
-    for (name, doc) in inline_policies {
+    for (name, doc) in &role.inline_policies {
         if existing
             .inline
             .get(name)
@@ -549,12 +545,8 @@ pub fn in_place(resource: &Resource, remaining: &[Step]) -> Vec<String> {
     let left = |f: fn(&Step) -> bool| remaining.iter().filter(|s| f(s)).count();
     let mut out = vec!["exists".to_owned()];
     match &resource.spec {
-        Spec::Role {
-            managed_policy_arns,
-            inline_policies,
-            ..
-        } => {
-            let total = managed_policy_arns.len();
+        Spec::Role(role) => {
+            let total = role.managed_policy_arns.len();
             if total > 0 {
                 let missing = left(|s| matches!(s, Step::Attach(_)));
                 out.push(format!(
@@ -567,7 +559,7 @@ pub fn in_place(resource: &Resource, remaining: &[Step]) -> Vec<String> {
                     )
                 ));
             }
-            let total = inline_policies.len();
+            let total = role.inline_policies.len();
             if total > 0 {
                 let missing = left(|s| matches!(s, Step::PutInline(_)));
                 out.push(format!(
@@ -581,7 +573,7 @@ pub fn in_place(resource: &Resource, remaining: &[Step]) -> Vec<String> {
                 ));
             }
         }
-        Spec::InstanceProfile { roles } => {
+        Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
             let missing = left(|s| matches!(s, Step::AddRole(_)));
             if !roles.is_empty() {
                 out.push(format!(
@@ -595,7 +587,7 @@ pub fn in_place(resource: &Resource, remaining: &[Step]) -> Vec<String> {
                 ));
             }
         }
-        Spec::ManagedPolicy { .. } | Spec::ServiceLinkedRole { .. } => {}
+        Spec::ManagedPolicy(_) | Spec::ServiceLinkedRole(_) => {}
     }
     if left(|s| {
         matches!(
@@ -677,23 +669,15 @@ mod tests {
             "{unified}"
         );
         // The same document in another order is no difference.
-        let Spec::Role { trust_policy, .. } = &role.spec else {
-            unreachable!()
-        };
-        let same = BTreeMap::from([("trust_policy".to_owned(), trust_policy.clone())]);
+        let trust_policy = role.role().map(|r| r.trust_policy.clone());
+        let same = BTreeMap::from([("trust_policy".to_owned(), trust_policy.unwrap())]);
         assert!(document_differences(&role, &same).is_empty());
     }
 
     #[test]
     fn what_is_in_place_counts_attachments_and_says_what_is_missing() {
         let role = instance_role();
-        let Spec::Role {
-            managed_policy_arns,
-            ..
-        } = &role.spec
-        else {
-            unreachable!()
-        };
+        let managed_policy_arns = &role.role().unwrap().managed_policy_arns;
         let total = managed_policy_arns.len();
         let remaining = vec![
             Step::Attach(managed_policy_arns[0].clone()),

@@ -18,14 +18,14 @@ const READ_CONCURRENCY: usize = 8;
 /// only when the document differs (an update needs them to prune).
 pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Observed> {
     Ok(match &resource.spec {
-        Spec::ManagedPolicy { document, .. } => {
+        Spec::ManagedPolicy(policy) => {
             let Some(info) = cloud.get_policy(&resource.arn).await? else {
                 return Ok(Observed::Policy(None));
             };
             let current = cloud
                 .get_policy_version(&resource.arn, &info.default_version_id)
                 .await?;
-            let versions = if same_document(document, &current) {
+            let versions = if same_document(&policy.document, &current) {
                 Vec::new()
             } else {
                 cloud.list_policy_versions(&resource.arn).await?
@@ -36,7 +36,7 @@ pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Obse
                 versions,
             }))
         }
-        Spec::Role { .. } => {
+        Spec::Role(_) => {
             let Some(info) = cloud.get_role(&resource.name).await? else {
                 return Ok(Observed::Role(None));
             };
@@ -52,11 +52,11 @@ pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Obse
                 inline,
             }))
         }
-        Spec::InstanceProfile { .. } => {
+        Spec::InstanceProfile(_) => {
             Observed::InstanceProfile(cloud.get_instance_profile(&resource.name).await?)
         }
         // Only whether it is there: its trust and permissions are AWS's.
-        Spec::ServiceLinkedRole { .. } => {
+        Spec::ServiceLinkedRole(_) => {
             Observed::ServiceLinkedRole(cloud.get_role(&resource.name).await?)
         }
     })

@@ -18,6 +18,7 @@
 //! No I/O: `apply::preflight` makes the calls.
 
 use crate::cloud::{ContextEntry, Decision, SimulationResult};
+use crate::iam::arn::Arn;
 use crate::plan::Plan;
 use crate::plan::admin_policy::{self, Statement};
 
@@ -114,15 +115,11 @@ pub fn principal(caller_arn: &str) -> Principal {
             "the caller `{caller_arn}` is not an IAM user or role, which is all the policy simulator takes"
         ))
     };
-    // arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
-    let parts: Vec<&str> = caller_arn.splitn(6, ':').collect();
-    let [prefix, partition, service, _region, account, resource] = parts[..] else {
+    let Ok(arn) = caller_arn.parse::<Arn>() else {
         return unsupported();
     };
-    if prefix != "arn" {
-        return unsupported();
-    }
-    match service {
+    let resource = arn.resource.as_str();
+    match arn.service.as_str() {
         "iam" if resource == "root" => Principal::Root,
         "iam"
             if ["user/", "role/", "group/"]
@@ -135,7 +132,7 @@ pub fn principal(caller_arn: &str) -> Principal {
             Some(rest) => match rest.split_once('/') {
                 Some((name, _session)) if !name.is_empty() => Principal::Session {
                     role_name: name.to_owned(),
-                    fallback_arn: format!("arn:{partition}:iam::{account}:role/{name}"),
+                    fallback_arn: Arn::role(&arn.partition, &arn.account, "/", name).to_string(),
                 },
                 _ => unsupported(),
             },

@@ -122,11 +122,7 @@ mod tests {
         else {
             unreachable!()
         };
-        let roles = plan
-            .resources
-            .iter()
-            .filter(|r| matches!(r.spec, crate::plan::Spec::Role { .. }))
-            .count();
+        let roles = plan.resources.iter().filter(|r| r.role().is_some()).count();
         assert_eq!(denied.len(), roles);
         assert!(denied.iter().all(|d| d.action == "iam:CreateRole"));
     }

@@ -520,115 +520,88 @@ async fn execute(
     step: &Step,
 ) -> Result<Option<String>, CloudError> {
     match (&r.spec, step) {
-        (
-            Spec::ManagedPolicy {
-                description,
-                document,
-            },
-            Step::CreatePolicy,
-        ) => {
+        (Spec::ManagedPolicy(policy), Step::CreatePolicy) => {
             let info = cloud
                 .create_policy(NewPolicy {
                     name: &r.name,
                     path: &r.path,
-                    description,
-                    document,
+                    description: &policy.description,
+                    document: &policy.document,
                     tags: &r.tags,
                 })
                 .await?;
             Ok(Some(info.arn))
         }
-        (Spec::ManagedPolicy { document, .. }, Step::CreatePolicyVersion { .. }) => cloud
-            .create_policy_version(&r.arn, document, true)
+        (Spec::ManagedPolicy(policy), Step::CreatePolicyVersion { .. }) => cloud
+            .create_policy_version(&r.arn, &policy.document, true)
             .await
             .map(|_| None),
-        (Spec::ManagedPolicy { .. }, Step::TagPolicy(tags)) => {
+        (Spec::ManagedPolicy(_), Step::TagPolicy(tags)) => {
             cloud.tag_policy(&r.arn, tags).await.map(|()| None)
         }
-        (
-            Spec::Role {
-                description,
-                trust_policy,
-                permissions_boundary,
-                ..
-            },
-            Step::CreateRole,
-        ) => {
+        (Spec::Role(role), Step::CreateRole) => {
             let info = cloud
                 .create_role(NewRole {
                     name: &r.name,
                     path: &r.path,
-                    description,
-                    trust_policy,
-                    permissions_boundary: permissions_boundary.as_deref(),
+                    description: &role.description,
+                    trust_policy: &role.trust_policy,
+                    permissions_boundary: role.boundary(),
                     tags: &r.tags,
                 })
                 .await?;
             Ok(Some(info.arn))
         }
-        (Spec::Role { trust_policy, .. }, Step::UpdateTrust) => cloud
-            .update_assume_role_policy(&r.name, trust_policy)
+        (Spec::Role(role), Step::UpdateTrust) => cloud
+            .update_assume_role_policy(&r.name, &role.trust_policy)
             .await
             .map(|()| None),
-        (Spec::Role { .. }, Step::PutBoundary(arn)) => cloud
+        (Spec::Role(_), Step::PutBoundary(arn)) => cloud
             .put_role_permissions_boundary(&r.name, arn)
             .await
             .map(|()| None),
-        (Spec::Role { .. }, Step::DeleteBoundary) => cloud
+        (Spec::Role(_), Step::DeleteBoundary) => cloud
             .delete_role_permissions_boundary(&r.name)
             .await
             .map(|()| None),
-        (Spec::Role { .. }, Step::TagRole(tags)) => {
-            cloud.tag_role(&r.name, tags).await.map(|()| None)
-        }
-        (Spec::Role { .. }, Step::Attach(arn)) => {
+        (Spec::Role(_), Step::TagRole(tags)) => cloud.tag_role(&r.name, tags).await.map(|()| None),
+        (Spec::Role(_), Step::Attach(arn)) => {
             cloud.attach_role_policy(&r.name, arn).await.map(|()| None)
         }
-        (Spec::Role { .. }, Step::Detach(arn)) => {
+        (Spec::Role(_), Step::Detach(arn)) => {
             cloud.detach_role_policy(&r.name, arn).await.map(|()| None)
         }
-        (
-            Spec::Role {
-                inline_policies, ..
-            },
-            Step::PutInline(name),
-        ) => match inline_policies.get(name) {
+        (Spec::Role(role), Step::PutInline(name)) => match role.inline_policies.get(name) {
             Some(doc) => cloud
                 .put_role_policy(&r.name, name, doc)
                 .await
                 .map(|()| None),
             None => Ok(None),
         },
-        (Spec::Role { .. }, Step::DeleteInline(name)) => {
+        (Spec::Role(_), Step::DeleteInline(name)) => {
             cloud.delete_role_policy(&r.name, name).await.map(|()| None)
         }
-        (Spec::InstanceProfile { .. }, Step::CreateInstanceProfile) => {
+        (Spec::InstanceProfile(_), Step::CreateInstanceProfile) => {
             let info = cloud
                 .create_instance_profile(&r.name, &r.path, &r.tags)
                 .await?;
             Ok(Some(info.arn))
         }
-        (Spec::InstanceProfile { .. }, Step::TagInstanceProfile(tags)) => cloud
+        (Spec::InstanceProfile(_), Step::TagInstanceProfile(tags)) => cloud
             .tag_instance_profile(&r.name, tags)
             .await
             .map(|()| None),
-        (Spec::InstanceProfile { .. }, Step::AddRole(role)) => cloud
+        (Spec::InstanceProfile(_), Step::AddRole(role)) => cloud
             .add_role_to_instance_profile(&r.name, role)
             .await
             .map(|()| None),
-        (Spec::InstanceProfile { .. }, Step::RemoveRole(role)) => cloud
+        (Spec::InstanceProfile(_), Step::RemoveRole(role)) => cloud
             .remove_role_from_instance_profile(&r.name, role)
             .await
             .map(|()| None),
-        (
-            Spec::ServiceLinkedRole {
-                service,
-                description,
-            },
-            Step::CreateServiceLinkedRole,
-        ) => {
+        (Spec::ServiceLinkedRole(linked), Step::CreateServiceLinkedRole) => {
             let info = cloud
-                .create_service_linked_role(service, description)
+                .create_service_linked_role(&linked.service, &linked.description)
                 .await?;
             Ok(Some(info.arn))
         }

@@ -459,6 +459,7 @@ fn result_json(
 mod tests {
     use super::*;
     use crate::apply::permissions::Denied;
+    use crate::iam::arn::Arn;
 
     const EXPORT: &str = "onramp export --format admin-policy";
 
@@ -466,7 +467,7 @@ mod tests {
         (0..n)
             .map(|i| Denied {
                 action: "iam:CreateRole".into(),
-                resource: format!("arn:aws:iam::123456789012:role/r{i}"),
+                resource: Arn::role("aws", "123456789012", "/", &format!("r{i}")).to_string(),
                 explicit: false,
                 context: Vec::new(),
             })

@@ -43,19 +43,13 @@ pub fn command(resource: &Resource, step: &Step) -> String {
     let arn = quote(&resource.arn);
     let path = quote(&resource.path);
     match (step, &resource.spec) {
-        (
-            Step::CreatePolicy,
-            Spec::ManagedPolicy {
-                description,
-                document,
-            },
-        ) => format!(
+        (Step::CreatePolicy, Spec::ManagedPolicy(policy)) => format!(
             "aws iam create-policy --policy-name {name} --path {path} --description {} --policy-document {} --tags {}",
-            quote(description),
-            json(document),
+            quote(&policy.description),
+            json(&policy.document),
             tags(&resource.tags)
         ),
-        (Step::CreatePolicyVersion { prune }, Spec::ManagedPolicy { document, .. }) => {
+        (Step::CreatePolicyVersion { prune }, Spec::ManagedPolicy(policy)) => {
             let mut out = String::new();
             if let Some(version) = prune {
                 out.push_str(&format!(
@@ -65,36 +59,28 @@ pub fn command(resource: &Resource, step: &Step) -> String {
             }
             out.push_str(&format!(
                 "aws iam create-policy-version --policy-arn {arn} --set-as-default --policy-document {}",
-                json(document)
+                json(&policy.document)
             ));
             out
         }
         (Step::TagPolicy(t), _) => {
             format!("aws iam tag-policy --policy-arn {arn} --tags {}", tags(t))
         }
-        (
-            Step::CreateRole,
-            Spec::Role {
-                description,
-                trust_policy,
-                permissions_boundary,
-                ..
-            },
-        ) => {
-            let boundary = permissions_boundary
-                .as_deref()
+        (Step::CreateRole, Spec::Role(role)) => {
+            let boundary = role
+                .boundary()
                 .map(|b| format!(" --permissions-boundary {}", quote(b)))
                 .unwrap_or_default();
             format!(
                 "aws iam create-role --role-name {name} --path {path} --description {} --assume-role-policy-document {}{boundary} --tags {}",
-                quote(description),
-                json(trust_policy),
+                quote(&role.description),
+                json(&role.trust_policy),
                 tags(&resource.tags)
             )
         }
-        (Step::UpdateTrust, Spec::Role { trust_policy, .. }) => format!(
+        (Step::UpdateTrust, Spec::Role(role)) => format!(
             "aws iam update-assume-role-policy --role-name {name} --policy-document {}",
-            json(trust_policy)
+            json(&role.trust_policy)
         ),
         (Step::PutBoundary(b), _) => format!(
             "aws iam put-role-permissions-boundary --role-name {name} --permissions-boundary {}",
@@ -112,15 +98,10 @@ pub fn command(resource: &Resource, step: &Step) -> String {
             "aws iam detach-role-policy --role-name {name} --policy-arn {}",
             quote(p)
         ),
-        (
-            Step::PutInline(policy),
-            Spec::Role {
-                inline_policies, ..
-            },
-        ) => format!(
+        (Step::PutInline(policy), Spec::Role(role)) => format!(
             "aws iam put-role-policy --role-name {name} --policy-name {} --policy-document {}",
             quote(policy),
-            inline_policies
+            role.inline_policies
                 .get(policy)
                 .map_or_else(|| "'{}'".to_owned(), json)
         ),
@@ -144,16 +125,10 @@ pub fn command(resource: &Resource, step: &Step) -> String {
             "aws iam remove-role-from-instance-profile --instance-profile-name {name} --role-name {}",
             quote(role)
         ),
-        (
-            Step::CreateServiceLinkedRole,
-            Spec::ServiceLinkedRole {
-                service,
-                description,
-            },
-        ) => format!(
+        (Step::CreateServiceLinkedRole, Spec::ServiceLinkedRole(linked)) => format!(
             "aws iam create-service-linked-role --aws-service-name {} --description {}",
-            quote(service),
-            quote(description)
+            quote(&linked.service),
+            quote(&linked.description)
         ),
         (step, _) => format!(
             "# {} {name}: not expressible for this resource",

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 
+use crate::iam::arn::Arn;
 use crate::iam::names::EntityKind;
 use crate::plan::{Plan, Resource, Spec};
 
@@ -242,29 +243,24 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
     let mut props: Vec<(String, Node)> = Vec::new();
     let mut prop = |key: &str, value: Node| props.push((key.to_owned(), value));
     let type_name = match &r.spec {
-        Spec::ManagedPolicy {
-            description,
-            document,
-        } => {
+        Spec::ManagedPolicy(policy) => {
             prop("ManagedPolicyName", Node::str(&r.name));
             prop("Path", Node::str(&r.path));
-            prop("Description", Node::str(description));
-            prop("PolicyDocument", symbols.document(document));
+            prop("Description", Node::str(&policy.description));
+            prop("PolicyDocument", symbols.document(&policy.document));
             "AWS::IAM::ManagedPolicy"
         }
-        Spec::Role {
-            description,
-            trust_policy,
-            managed_policy_arns,
-            inline_policies,
-            permissions_boundary,
-        } => {
+        Spec::Role(role) => {
             prop("RoleName", Node::str(&r.name));
             prop("Path", Node::str(&r.path));
-            prop("Description", Node::str(description));
-            prop("AssumeRolePolicyDocument", symbols.document(trust_policy));
-            if !managed_policy_arns.is_empty() {
-                let arns = managed_policy_arns
+            prop("Description", Node::str(&role.description));
+            prop(
+                "AssumeRolePolicyDocument",
+                symbols.document(&role.trust_policy),
+            );
+            if !role.managed_policy_arns.is_empty() {
+                let arns = role
+                    .managed_policy_arns
                     .iter()
                     .map(|arn| match ids.policy_by_arn(arn) {
                         Some(id) => Node::function("Ref", id),
@@ -273,8 +269,9 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
                     .collect();
                 prop("ManagedPolicyArns", Node::Seq(arns));
             }
-            if !inline_policies.is_empty() {
-                let policies = inline_policies
+            if !role.inline_policies.is_empty() {
+                let policies = role
+                    .inline_policies
                     .iter()
                     .map(|(name, doc)| {
                         Node::map([
@@ -285,7 +282,7 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
                     .collect();
                 prop("Policies", Node::Seq(policies));
             }
-            if let Some(boundary) = permissions_boundary {
+            if let Some(boundary) = role.boundary() {
                 prop("PermissionsBoundary", symbols.string(boundary));
             }
             if !r.tags.is_empty() {
@@ -293,19 +290,17 @@ fn resource(r: &Resource, ids: &LogicalIds, symbols: &Symbols) -> Node {
             }
             "AWS::IAM::Role"
         }
-        Spec::ServiceLinkedRole {
-            service,
-            description,
-        } => {
+        Spec::ServiceLinkedRole(linked) => {
             // No name, path or tags: AWS sets the first two and refuses tags.
-            prop("AWSServiceName", Node::str(service));
-            prop("Description", Node::str(description));
+            prop("AWSServiceName", Node::str(&linked.service));
+            prop("Description", Node::str(&linked.description));
             "AWS::IAM::ServiceLinkedRole"
         }
-        Spec::InstanceProfile { roles } => {
+        Spec::InstanceProfile(profile) => {
             prop("InstanceProfileName", Node::str(&r.name));
             prop("Path", Node::str(&r.path));
-            let roles = roles
+            let roles = profile
+                .roles
                 .iter()
                 .map(|role| match ids.get(EntityKind::Role, role) {
                     Some(id) => Node::function("Ref", id),
@@ -486,13 +481,7 @@ impl<'a> Symbols<'a> {
     /// buckets (ParallelCluster's `us-east-1-aws-parallelcluster`), so
     /// their region follows the stack's too.
     fn neutral_arn(&self, s: &str) -> Option<String> {
-        let parts: Vec<&str> = s.splitn(6, ':').collect();
-        let [arn, partition, service, region, account, resource] = parts.as_slice() else {
-            return None;
-        };
-        if *arn != "arn" {
-            return None;
-        }
+        let arn: Arn = s.parse().ok()?;
         let mut changed = false;
         let mut field = |value: &str, own: &str, pseudo: &str| {
             if value == own && !own.is_empty() {
@@ -502,23 +491,19 @@ impl<'a> Symbols<'a> {
                 escape_sub(value)
             }
         };
-        let partition = field(partition, self.partition, "${AWS::Partition}");
-        let region = field(region, self.region, "${AWS::Region}");
-        let account = field(account, self.account_id, "${AWS::AccountId}");
+        let partition = field(&arn.partition, self.partition, "${AWS::Partition}");
+        let region = field(&arn.region, self.region, "${AWS::Region}");
+        let account = field(&arn.account, self.account_id, "${AWS::AccountId}");
         let regional_bucket = format!("{}-aws-", self.region);
-        let resource = match resource.strip_prefix(&regional_bucket) {
-            Some(rest) if *service == "s3" => {
+        let resource = match arn.resource.strip_prefix(&regional_bucket) {
+            Some(rest) if arn.service == "s3" => {
                 changed = true;
                 format!("${{AWS::Region}}-aws-{}", escape_sub(rest))
             }
-            _ => escape_sub(resource),
+            _ => escape_sub(&arn.resource),
         };
-        changed.then(|| {
-            format!(
-                "arn:{partition}:{}:{region}:{account}:{resource}",
-                escape_sub(service)
-            )
-        })
+        let service = escape_sub(&arn.service);
+        changed.then(|| Arn::new(&partition, &service, &region, &account, &resource).to_string())
     }
 }
 
@@ -533,6 +518,7 @@ mod tests {
     use super::*;
     use crate::answers::Target;
     use crate::iam::partition::Partition;
+    use crate::plan::InstanceProfileSpec;
 
     fn symbols() -> Symbols<'static> {
         Symbols {
@@ -620,8 +606,8 @@ mod tests {
                 .map(|name| Resource {
                     name: name.into(),
                     path: "/".into(),
-                    arn: format!("arn:aws:iam::123456789012:role/{name}"),
-                    spec: Spec::InstanceProfile { roles: vec![] },
+                    arn: Arn::role("aws", "123456789012", "/", name).to_string(),
+                    spec: Spec::InstanceProfile(InstanceProfileSpec { roles: vec![] }),
                     tags: BTreeMap::new(),
                     depends_on: vec![],
                     notes: vec![],
@@ -706,9 +692,9 @@ mod tests {
                     .cloned()
                     .unwrap_or(Node::Null);
                 let (key, document) = match &r.spec {
-                    Spec::ManagedPolicy { document, .. } => ("PolicyDocument", document),
-                    Spec::Role { trust_policy, .. } => ("AssumeRolePolicyDocument", trust_policy),
-                    Spec::InstanceProfile { .. } | Spec::ServiceLinkedRole { .. } => continue,
+                    Spec::ManagedPolicy(p) => ("PolicyDocument", &p.document),
+                    Spec::Role(role) => ("AssumeRolePolicyDocument", &role.trust_policy),
+                    Spec::InstanceProfile(_) | Spec::ServiceLinkedRole(_) => continue,
                 };
                 let got = props.get(key).map(|d| resolved(d, &plan.target));
                 // `sym` knows no region or account, so it only converts.
@@ -791,12 +777,10 @@ mod tests {
     fn inline_policies_become_the_role_s_policies() {
         let mut plan = example_plan(include_str!("../../examples/genomics.toml"));
         let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x"}]});
-        let role = plan.resources.iter_mut().find_map(|r| match &mut r.spec {
-            Spec::Role {
-                inline_policies, ..
-            } => Some(inline_policies),
-            _ => None,
-        });
+        let role = plan
+            .resources
+            .iter_mut()
+            .find_map(|r| r.role_mut().map(|role| &mut role.inline_policies));
         assert!(role.is_some(), "the genomics plan has a role");
         role.into_iter().for_each(|p| {
             p.insert("extra".into(), doc.clone());

@@ -19,21 +19,17 @@ pub fn policy_files(plan: &Plan) -> Vec<PolicyFile> {
     let mut files = Vec::new();
     for r in &plan.resources {
         match &r.spec {
-            Spec::ManagedPolicy { document, .. } => {
-                files.push(file(format!("{}.json", r.name), document))
+            Spec::ManagedPolicy(policy) => {
+                files.push(file(format!("{}.json", r.name), &policy.document))
             }
-            Spec::Role {
-                trust_policy,
-                inline_policies,
-                ..
-            } => {
-                files.push(file(format!("{}.trust.json", r.name), trust_policy));
-                for (name, doc) in inline_policies {
+            Spec::Role(role) => {
+                files.push(file(format!("{}.trust.json", r.name), &role.trust_policy));
+                for (name, doc) in &role.inline_policies {
                     files.push(file(format!("{}.inline.{name}.json", r.name), doc));
                 }
             }
             // AWS writes a service-linked role's documents.
-            Spec::InstanceProfile { .. } | Spec::ServiceLinkedRole { .. } => {}
+            Spec::InstanceProfile(_) | Spec::ServiceLinkedRole(_) => {}
         }
     }
     files

@@ -31,8 +31,9 @@ pub struct NotAnArn(pub String);
 
 impl Arn {
     /// An IAM ARN of the account: `arn:P:iam::ACCOUNT:KIND{path}{name}`,
-    /// where `path` starts and ends with `/`.
-    fn iam(partition: &str, account: &str, kind: &str, path: &str, name: &str) -> Arn {
+    /// where `kind` is the resource type (`role`, `policy`,
+    /// `instance-profile`) and `path` starts and ends with `/`.
+    pub fn iam(partition: &str, account: &str, kind: &str, path: &str, name: &str) -> Arn {
         Arn {
             partition: partition.to_owned(),
             service: "iam".to_owned(),
@@ -83,6 +84,18 @@ impl Arn {
             account: account.to_owned(),
             resource: resource.to_owned(),
         }
+    }
+
+    /// The same kind of IAM entity in the same account, with `name` at
+    /// `path`: another entity, or a pattern (`role/*/NAME`, `role/p/lab-*`).
+    pub fn renamed(&self, path: &str, name: &str) -> Arn {
+        Arn::iam(
+            &self.partition,
+            &self.account,
+            self.resource_type(),
+            path,
+            name,
+        )
     }
 
     /// Whether it names an AWS managed policy (`arn:P:iam::aws:policy/…`).
@@ -234,5 +247,23 @@ mod tests {
         assert!(managed.is_aws_managed_policy());
         assert_eq!((managed.path(), managed.name()), ("/service-role/", "X"));
         assert!(!Arn::policy("aws", "1", "/", "X").is_aws_managed_policy());
+    }
+
+    #[test]
+    fn renames_an_entity_keeping_its_kind_and_account() {
+        let arn: Arn = "arn:aws-cn:iam::1:instance-profile/p/ecsInstanceRole"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            arn.renamed("/*/", "lab-*").to_string(),
+            "arn:aws-cn:iam::1:instance-profile/*/lab-*"
+        );
+        let linked: Arn = "arn:aws:iam::1:role/aws-service-role/batch.amazonaws.com/X"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            linked.renamed("/", "X").to_string(),
+            "arn:aws:iam::1:role/X"
+        );
     }
 }

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use super::arn::Arn;
+
 /// Each vendored policy: its name and its file's text.
 const VENDORED: [(&str, &str); 8] = [
     (
@@ -72,8 +74,11 @@ pub fn lookup(arn: &str) -> Option<ManagedPolicy> {
 fn in_partition(value: &mut Value, partition: &str) {
     match value {
         Value::String(s) => {
-            if let Some(rest) = s.strip_prefix("arn:aws:") {
-                *s = format!("arn:{partition}:{rest}");
+            if let Ok(mut arn) = s.parse::<Arn>()
+                && arn.partition == "aws"
+            {
+                arn.partition = partition.to_owned();
+                *s = arn.to_string();
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|v| in_partition(v, partition)),
@@ -89,7 +94,7 @@ mod tests {
     #[test]
     fn every_vendored_policy_parses_with_its_version() {
         for (name, _) in VENDORED {
-            let arn = format!("arn:aws:iam::aws:policy/service-role/{name}");
+            let arn = Arn::aws_managed_policy("aws", &format!("service-role/{name}")).to_string();
             let policy = lookup(&arn);
             let policy = policy.unwrap_or_else(|| unreachable!("{name} is vendored"));
             assert!(

@@ -283,7 +283,7 @@ pub fn bucket_policy_part_name(base: &str, index: usize) -> String {
 }
 
 /// Names are unique per kind only (a role and its instance profile share one).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct ResourceId {
     pub kind: EntityKind,
     pub name: String,

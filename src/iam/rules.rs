@@ -6,6 +6,7 @@
 //! not check them and a real account rejects a bad name only half-way through
 //! an apply.
 
+use crate::iam::arn::Arn;
 use crate::iam::partition::Partition;
 
 /// Why a value was rejected: a sentence fit to follow `field: `.
@@ -166,31 +167,23 @@ pub fn policy_arn(arn: &str, partition: Partition) -> Result<(), Reason> {
             p = partition.as_str()
         )
     };
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [
-        arn_literal,
-        arn_partition,
-        service,
-        region,
-        account,
-        resource,
-    ] = parts[..]
-    else {
+    let Ok(parsed) = arn.parse::<Arn>() else {
         return Err(shape());
     };
-    if arn_literal != "arn" || service != "iam" || !region.is_empty() {
+    if parsed.service != "iam" || !parsed.region.is_empty() {
         return Err(shape());
     }
-    if arn_partition != partition.as_str() {
+    if parsed.partition != partition.as_str() {
         return Err(format!(
-            "`{arn}` is in partition `{arn_partition}` but the region is in `{}`",
+            "`{arn}` is in partition `{}` but the region is in `{}`",
+            parsed.partition,
             partition.as_str()
         ));
     }
-    if account != "aws" && account_id(account).is_err() {
+    if parsed.account != "aws" && account_id(&parsed.account).is_err() {
         return Err(shape());
     }
-    let Some(path_and_name) = resource.strip_prefix("policy/") else {
+    let Some(path_and_name) = parsed.resource.strip_prefix("policy/") else {
         return Err(shape());
     };
     let (path, name) = match path_and_name.rfind('/') {

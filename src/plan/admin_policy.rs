@@ -26,8 +26,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::iam::arn::Arn;
 use crate::iam::limits::{MANAGED_POLICY_SIZE, policy_size};
-use crate::plan::{Plan, Resource, Spec};
+use crate::plan::{InstanceProfileSpec, Plan, Resource, RoleSpec, Spec};
 
 /// Managed policies, by ARN (so the plan's path is always known): `observe`
 /// reads the policy and its default version, and lists the versions when
@@ -220,9 +221,9 @@ enum Scope {
 }
 
 fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
-    let policies = of_kind(plan, |s| matches!(s, Spec::ManagedPolicy { .. }));
-    let roles = of_kind(plan, |s| matches!(s, Spec::Role { .. }));
-    let profiles = of_kind(plan, |s| matches!(s, Spec::InstanceProfile { .. }));
+    let policies = of_kind(plan, |s| matches!(s, Spec::ManagedPolicy(_)));
+    let roles = of_kind(plan, |s| matches!(s, Spec::Role(_)));
+    let profiles = of_kind(plan, |s| matches!(s, Spec::InstanceProfile(_)));
     let mut statements = Vec::new();
 
     if !policies.is_empty() {
@@ -251,7 +252,7 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
         role_statements(&roles, scope, &mut statements);
     }
 
-    let linked = of_kind(plan, |s| matches!(s, Spec::ServiceLinkedRole { .. }));
+    let linked = of_kind(plan, |s| matches!(s, Spec::ServiceLinkedRole(_)));
     if !linked.is_empty() {
         service_linked_statements(&linked, &mut statements);
     }
@@ -390,7 +391,7 @@ fn service_linked_statements(linked: &[&Resource], statements: &mut Vec<Statemen
     let services: BTreeSet<String> = linked
         .iter()
         .filter_map(|r| match &r.spec {
-            Spec::ServiceLinkedRole { service, .. } => Some(service.clone()),
+            Spec::ServiceLinkedRole(linked) => Some(linked.service.clone()),
             _ => None,
         })
         .collect();
@@ -425,13 +426,7 @@ fn service_linked_statements(linked: &[&Resource], statements: &mut Vec<Statemen
 }
 
 fn attached(role: &Resource) -> &[String] {
-    match &role.spec {
-        Spec::Role {
-            managed_policy_arns,
-            ..
-        } => managed_policy_arns,
-        _ => &[],
-    }
+    role.role().map_or(&[], |r| &r.managed_policy_arns)
 }
 
 fn of_kind(plan: &Plan, kind: fn(&Spec) -> bool) -> Vec<&Resource> {
@@ -439,17 +434,11 @@ fn of_kind(plan: &Plan, kind: fn(&Spec) -> bool) -> Vec<&Resource> {
 }
 
 fn boundary(role: &Resource) -> Option<&str> {
-    match &role.spec {
-        Spec::Role {
-            permissions_boundary,
-            ..
-        } => permissions_boundary.as_deref(),
-        _ => None,
-    }
+    role.role().and_then(RoleSpec::boundary)
 }
 
 fn has_inline(role: &Resource) -> bool {
-    matches!(&role.spec, Spec::Role { inline_policies, .. } if !inline_policies.is_empty())
+    role.role().is_some_and(|r| !r.inline_policies.is_empty())
 }
 
 /// An `Allow` statement that the headless commands need too and onramp
@@ -484,9 +473,11 @@ fn resources(entities: &[&Resource], scope: Scope) -> Vec<String> {
             for group in by_path.values() {
                 let prefix = common_prefix(group.iter().map(|r| r.name.as_str()));
                 for r in group {
-                    let arn = match r.arn.strip_suffix(&r.name) {
+                    let arn = match r.arn.parse::<Arn>() {
                         // A lone entity needs no wildcard.
-                        Some(base) if group.len() > 1 => format!("{base}{prefix}*"),
+                        Ok(arn) if group.len() > 1 => {
+                            arn.renamed(&r.path, &format!("{prefix}*")).to_string()
+                        }
                         _ => r.arn.clone(),
                     };
                     if !out.contains(&arn) {
@@ -518,29 +509,24 @@ fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> &'a str {
 /// at any other (`arn:…:role/*/NAME`, which `*` lets cross `/`); or, as a
 /// fallback, the same with a wildcard of the names' common prefix.
 fn by_name(entities: &[&Resource], scope: Scope) -> Vec<String> {
-    let named: Vec<(&Resource, &str)> = entities
+    let named: Vec<(&Resource, Arn)> = entities
         .iter()
-        .filter_map(|r| Some((*r, kind_part(r)?)))
+        .filter_map(|r| Some((*r, r.arn.parse().ok()?)))
         .collect();
     let prefix = common_prefix(named.iter().map(|(r, _)| r.name.as_str()));
     let mut out: Vec<String> = Vec::new();
-    for (r, kind) in &named {
+    for (r, arn) in &named {
         let name = match scope {
             Scope::PathWildcard if named.len() > 1 => format!("{prefix}*"),
             _ => r.name.clone(),
         };
-        for arn in [format!("{kind}/{name}"), format!("{kind}/*/{name}")] {
+        for arn in [arn.renamed("/", &name), arn.renamed("/*/", &name)].map(|a| a.to_string()) {
             if !out.contains(&arn) {
                 out.push(arn);
             }
         }
     }
     out
-}
-
-/// An entity's ARN up to its path: `arn:aws:iam::123456789012:role`.
-fn kind_part(r: &Resource) -> Option<&str> {
-    r.arn.strip_suffix(&format!("{}{}", r.path, r.name))
 }
 
 /// The ARNs of the roles the instance profiles are planned to hold, always
@@ -550,21 +536,18 @@ fn kind_part(r: &Resource) -> Option<&str> {
 fn held_roles(plan: &Plan, profiles: &[&Resource]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for profile in profiles {
-        let Spec::InstanceProfile { roles } = &profile.spec else {
+        let Spec::InstanceProfile(InstanceProfileSpec { roles }) = &profile.spec else {
             continue;
         };
         for name in roles {
             let role = plan
                 .resources
                 .iter()
-                .find(|r| matches!(r.spec, Spec::Role { .. }) && r.name.eq_ignore_ascii_case(name));
-            let arn = match role {
-                Some(role) => Some(role.arn.clone()),
-                None => kind_part(profile).and_then(|k| {
-                    let head = k.strip_suffix(":instance-profile")?;
-                    Some(format!("{head}:role{}{name}", profile.path))
-                }),
-            };
+                .find(|r| r.role().is_some() && r.name.eq_ignore_ascii_case(name));
+            let arn = role.map(|r| r.arn.clone()).or_else(|| {
+                let p: Arn = profile.arn.parse().ok()?;
+                Some(Arn::role(&p.partition, &p.account, &profile.path, name).to_string())
+            });
             if let Some(arn) = arn.filter(|a| !out.contains(a)) {
                 out.push(arn);
             }
@@ -632,7 +615,7 @@ mod tests {
     fn no_profile_statements_without_a_profile() {
         let mut plan = plan_of(GENOMICS);
         plan.resources
-            .retain(|r| !matches!(r.spec, Spec::InstanceProfile { .. }));
+            .retain(|r| !matches!(r.spec, Spec::InstanceProfile(_)));
         let doc = document(&plan);
         assert!(!sids(&doc).contains(&"ChangeInstanceProfiles"));
         assert!(!doc.to_string().contains("PassRole"));
@@ -643,15 +626,8 @@ mod tests {
     fn inline_policies_add_put_role_policy() {
         let mut plan = plan_of(GENOMICS);
         assert!(!document(&plan).to_string().contains("iam:PutRolePolicy"));
-        if let Some(Spec::Role {
-            inline_policies, ..
-        }) = plan
-            .resources
-            .iter_mut()
-            .map(|r| &mut r.spec)
-            .find(|s| matches!(s, Spec::Role { .. }))
-        {
-            inline_policies.insert("extra".into(), json!({}));
+        if let Some(role) = plan.resources.iter_mut().find_map(Resource::role_mut) {
+            role.inline_policies.insert("extra".into(), json!({}));
         }
         assert!(document(&plan).to_string().contains("iam:PutRolePolicy"));
     }
@@ -679,16 +655,8 @@ mod tests {
         let mut plan = plan_of(&format!(
             "permissions_boundary = \"arn:aws:iam::123456789012:policy/b\"\n{GENOMICS}"
         ));
-        if let Some(Spec::Role {
-            permissions_boundary,
-            ..
-        }) = plan
-            .resources
-            .iter_mut()
-            .map(|r| &mut r.spec)
-            .find(|s| matches!(s, Spec::Role { .. }))
-        {
-            *permissions_boundary = None;
+        if let Some(role) = plan.resources.iter_mut().find_map(Resource::role_mut) {
+            role.permissions_boundary = None;
         }
         let doc = document(&plan);
         let ids = sids(&doc);
@@ -731,13 +699,13 @@ mod tests {
         let role = plan
             .resources
             .iter()
-            .find(|r| matches!(r.spec, Spec::Role { .. }))
+            .find(|r| r.role().is_some())
             .cloned()
             .unwrap_or_else(|| unreachable!());
         for i in 0..100 {
             let mut extra = role.clone();
             extra.name = format!("lab-Extra{i}");
-            extra.arn = format!("arn:aws:iam::123456789012:role/p/lab-Extra{i}");
+            extra.arn = Arn::role("aws", "123456789012", "/p/", &extra.name).to_string();
             plan.resources.push(extra);
         }
         assert!(policy_size(&to_document(&build(&plan, Scope::Exact))) > MANAGED_POLICY_SIZE);

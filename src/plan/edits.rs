@@ -21,47 +21,39 @@ use super::lint::{Finding, Level};
 use super::{Resource, ResourceId};
 use crate::answers::edit::{Edit, describe, parse_object, pretty};
 
-/// What became of one edit when the plan took it in.
-#[derive(Debug, Clone, PartialEq)]
+/// What became of one edit when the plan took it in. As `plan --format
+/// json`'s `edits`: which document, and its `state`: `applied`, `stale`
+/// (with `made_from`, the generated document the edit was made from) or
+/// `unmatched`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
     /// Its place in the answers' `edits`.
     pub index: usize,
+    #[serde(flatten)]
     pub id: ResourceId,
+    #[serde(rename = "document")]
     pub label: String,
+    #[serde(flatten)]
     pub state: State,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum State {
     /// It replaced the document it was made from. `generated` is that document.
-    Applied { generated: Value },
+    Applied {
+        #[serde(skip)]
+        generated: Value,
+    },
     /// It replaced a document that is no longer the one it was made from.
-    Stale { was: Value, now: Value },
+    Stale {
+        #[serde(rename = "made_from")]
+        was: Value,
+        #[serde(skip)]
+        now: Value,
+    },
     /// No planned resource has this document; the edit is not used.
     Unmatched,
-}
-
-impl Serialize for Outcome {
-    /// `plan --format json`'s `edits`: which document, and `applied`,
-    /// `stale` (with the generated document it was made from) or `unmatched`.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("index", &self.index)?;
-        map.serialize_entry("kind", &self.id.kind)?;
-        map.serialize_entry("name", &self.id.name)?;
-        map.serialize_entry("document", &self.label)?;
-        let state = match &self.state {
-            State::Applied { .. } => "applied",
-            State::Stale { .. } => "stale",
-            State::Unmatched => "unmatched",
-        };
-        map.serialize_entry("state", state)?;
-        if let State::Stale { was, .. } = &self.state {
-            map.serialize_entry("made_from", was)?;
-        }
-        map.end()
-    }
 }
 
 impl Outcome {

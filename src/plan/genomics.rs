@@ -168,19 +168,14 @@ mod tests {
             role.arn,
             "arn:aws:iam::123456789012:role/gwf/lab-AWSBatchServiceRole"
         );
-        let Spec::Role {
-            trust_policy,
-            managed_policy_arns,
-            ..
-        } = &role.spec
-        else {
-            unreachable!("a role")
-        };
+        let role_spec = role.role().unwrap();
         assert_eq!(
-            managed_policy_arns,
-            &["arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole"]
+            role_spec.managed_policy_arns,
+            ["arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole"]
         );
-        assert!(crate::plan::lint::trusted_services(trust_policy).contains(BATCH_SERVICE));
+        assert!(
+            crate::plan::lint::trusted_services(&role_spec.trust_policy).contains(BATCH_SERVICE)
+        );
         assert!(role.tags.contains_key("Team"));
         assert!(!plan.resources.iter().any(|r| r.is_service_linked()));
         let explicit = plan_of_valid_toml(&format!("{GENOMICS}batch_service_role = \"seed\"\n"));
@@ -216,7 +211,7 @@ mod tests {
         assert!(r.documents().is_empty());
         assert_eq!(r.kind(), EntityKind::Role);
         assert!(
-            matches!(&r.spec, Spec::ServiceLinkedRole { service, .. } if service == BATCH_SERVICE)
+            matches!(&r.spec, Spec::ServiceLinkedRole(linked) if linked.service == BATCH_SERVICE)
         );
         let notes = r.notes.join(" ");
         for point in [

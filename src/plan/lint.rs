@@ -9,7 +9,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Plan, Resource, Spec};
+use super::{InstanceProfileSpec, Plan, Resource, RoleSpec, Spec};
+use crate::iam::arn::Arn;
 use crate::iam::limits::{self, Quotas, thousands};
 use crate::iam::names::EntityKind;
 use crate::iam::policy::{Document, Principals, string_or_list};
@@ -155,8 +156,8 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
             }
         }
         match &r.spec {
-            Spec::ManagedPolicy { document, .. } => {
-                let size = limits::policy_size(document);
+            Spec::ManagedPolicy(policy) => {
+                let size = limits::policy_size(&policy.document);
                 if size > quotas.managed_policy_size {
                     add(
                         Level::Error,
@@ -169,14 +170,8 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                     );
                 }
             }
-            Spec::Role {
-                trust_policy,
-                managed_policy_arns,
-                inline_policies,
-                permissions_boundary,
-                ..
-            } => {
-                let size = limits::policy_size(trust_policy);
+            Spec::Role(role) => {
+                let size = limits::policy_size(&role.trust_policy);
                 if size > quotas.trust_policy_size {
                     add(
                         Level::Error,
@@ -188,7 +183,7 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                         ),
                     );
                 }
-                let inline: usize = inline_policies.values().map(limits::policy_size).sum();
+                let inline = role.inline_size();
                 if inline > quotas.inline_policies_per_role_size {
                     add(
                         Level::Error,
@@ -203,13 +198,13 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                         ),
                     );
                 }
-                if managed_policy_arns.len() > quotas.attached_policies_per_role {
+                if role.managed_policy_arns.len() > quotas.attached_policies_per_role {
                     add(
                         Level::Error,
                         "attached-policies",
                         format!(
                             "{} managed policies would be attached; {} (\"Managed policies per role\", which can be raised to 20). Choose fewer buckets or extra policies.",
-                            managed_policy_arns.len(),
+                            role.managed_policy_arns.len(),
                             quotas.describe(
                                 "managed policies per role",
                                 quotas.attached_policies_per_role
@@ -217,11 +212,12 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                         ),
                     );
                 }
-                for arn in managed_policy_arns {
-                    if arn.contains(":iam::aws:") {
+                for arn in &role.managed_policy_arns {
+                    let Ok(parsed) = arn.parse::<Arn>() else {
                         continue;
-                    }
-                    if arn.contains(&format!(":iam::{}:", plan.target.account_id))
+                    };
+                    if parsed.service == "iam"
+                        && parsed.account == plan.target.account_id
                         && !plan_policy_arns.contains_key(arn.as_str())
                     {
                         add(
@@ -233,9 +229,11 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                         );
                     }
                 }
-                if let Some(boundary) = permissions_boundary
+                if let Some(boundary) = &role.permissions_boundary
                     && !plan_policy_arns.contains_key(boundary.as_str())
-                    && !boundary.contains(":iam::aws:")
+                    && !boundary
+                        .parse::<Arn>()
+                        .is_ok_and(|b| b.is_aws_managed_policy())
                     && boundaries_noted.insert(boundary.clone())
                 {
                     add(
@@ -246,11 +244,11 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
                         ),
                     );
                 }
-                check_role_pitfalls(r, trust_policy, managed_policy_arns, plan, &mut add);
+                check_role_pitfalls(r, role, plan, &mut add);
             }
             // AWS names it and writes its documents: nothing of onramp's to check.
-            Spec::ServiceLinkedRole { .. } => {}
-            Spec::InstanceProfile { roles } => {
+            Spec::ServiceLinkedRole(_) => {}
+            Spec::InstanceProfile(InstanceProfileSpec { roles }) => {
                 if roles.len() != 1 {
                     add(
                         Level::Error,
@@ -280,12 +278,12 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
 
 fn check_role_pitfalls(
     r: &Resource,
-    trust: &Value,
-    arns: &[String],
+    role: &RoleSpec,
     plan: &Plan,
     add: &mut impl FnMut(Level, &'static str, String),
 ) {
-    let services = trusted_services(trust);
+    let services = trusted_services(&role.trust_policy);
+    let arns = &role.managed_policy_arns;
     if arns
         .iter()
         .any(|a| a.ends_with("/AmazonEC2SpotFleetTaggingRole"))
@@ -300,7 +298,7 @@ fn check_role_pitfalls(
         && !plan
             .resources
             .iter()
-            .any(|p| matches!(&p.spec, Spec::InstanceProfile { roles } if roles.contains(&r.name)))
+            .any(|p| matches!(&p.spec, Spec::InstanceProfile(p) if p.roles.contains(&r.name)))
     {
         add(Level::Warning, "missing-instance-profile", "is trusted by EC2 but no instance profile holds it; EC2 instances can only use a role through an instance profile".into());
     }

@@ -11,6 +11,10 @@ pub mod lint;
 pub mod parallelcluster;
 pub mod parallelcluster3;
 
+pub mod spec;
+
+pub use spec::{InstanceProfileSpec, PolicySpec, RoleSpec, ServiceLinkedRoleSpec, Spec};
+
 /// For unit tests elsewhere in the crate: the plan of an answers file that
 /// must be valid.
 #[cfg(test)]
@@ -25,20 +29,25 @@ pub(crate) fn plan_of_valid_toml(toml: &str) -> Plan {
 pub use crate::iam::names::ResourceId;
 use std::collections::BTreeMap;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::answers::{Target, ValidAnswers};
+use crate::iam::arn::Arn;
 use crate::iam::names::EntityKind;
 use crate::iam::partition::Partition;
 use crate::templates::{Template, TemplateError, Vars};
 
-/// What to create, in dependency order.
-#[derive(Debug, Clone, PartialEq)]
+/// What to create, in dependency order. As JSON (`plan --format json`,
+/// without findings): the target's `region`, `account_id` and `partition`,
+/// the `resources`, and `edits` when the answers have any.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
+    #[serde(flatten)]
     pub target: Target,
     pub resources: Vec<Resource>,
     /// What became of each of the answers' hand edits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub edits: Vec<edits::Outcome>,
 }
 
@@ -56,49 +65,19 @@ pub struct Resource {
     pub notes: Vec<String>,
 }
 
-/// What kind of resource, with what it holds.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Spec {
-    ManagedPolicy {
-        description: String,
-        document: Value,
-    },
-    Role {
-        description: String,
-        trust_policy: Value,
-        managed_policy_arns: Vec<String>,
-        inline_policies: BTreeMap<String, Value>,
-        permissions_boundary: Option<String>,
-    },
-    InstanceProfile {
-        roles: Vec<String>,
-    },
-    /// A service-linked role, made by `CreateServiceLinkedRole` for
-    /// `service` (like `batch.amazonaws.com`). AWS names it, places it at
-    /// `/aws-service-role/SERVICE/`, writes its trust policy and attaches
-    /// (and updates) its permissions; IAM does not let it be tagged. One per
-    /// account and service, shared by everything of that service. onramp
-    /// creates it only when it is missing.
-    ServiceLinkedRole {
-        service: String,
-        description: String,
-    },
-}
-
 impl Resource {
     pub fn kind(&self) -> EntityKind {
         match self.spec {
-            Spec::ManagedPolicy { .. } => EntityKind::ManagedPolicy,
-            Spec::Role { .. } => EntityKind::Role,
-            Spec::InstanceProfile { .. } => EntityKind::InstanceProfile,
-            Spec::ServiceLinkedRole { .. } => EntityKind::Role,
+            Spec::ManagedPolicy(_) => EntityKind::ManagedPolicy,
+            Spec::Role(_) | Spec::ServiceLinkedRole(_) => EntityKind::Role,
+            Spec::InstanceProfile(_) => EntityKind::InstanceProfile,
         }
     }
 
     /// Whether this is a service-linked role, which AWS owns: onramp
     /// creates it when missing and never changes it.
     pub fn is_service_linked(&self) -> bool {
-        matches!(self.spec, Spec::ServiceLinkedRole { .. })
+        matches!(self.spec, Spec::ServiceLinkedRole(_))
     }
 
     /// How the resource is called in messages: its kind's noun, or
@@ -118,41 +97,40 @@ impl Resource {
         }
     }
 
+    /// The role onramp owns, if that is what this is (not a service-linked
+    /// role).
+    pub fn role(&self) -> Option<&RoleSpec> {
+        match &self.spec {
+            Spec::Role(role) => Some(role),
+            _ => None,
+        }
+    }
+
+    /// [`Resource::role`], to change it.
+    pub fn role_mut(&mut self) -> Option<&mut RoleSpec> {
+        match &mut self.spec {
+            Spec::Role(role) => Some(role),
+            _ => None,
+        }
+    }
+
+    /// The managed policy, if that is what this is.
+    pub fn policy(&self) -> Option<&PolicySpec> {
+        match &self.spec {
+            Spec::ManagedPolicy(policy) => Some(policy),
+            _ => None,
+        }
+    }
+
     /// Every policy document the resource carries, with a label for each:
     /// `document`, `trust_policy` or `inline_policies.NAME`.
     pub fn documents(&self) -> Vec<(String, &Value)> {
-        match &self.spec {
-            Spec::ManagedPolicy { document, .. } => vec![("document".into(), document)],
-            Spec::Role {
-                trust_policy,
-                inline_policies,
-                ..
-            } => std::iter::once(("trust_policy".to_owned(), trust_policy))
-                .chain(
-                    inline_policies
-                        .iter()
-                        .map(|(name, doc)| (format!("inline_policies.{name}"), doc)),
-                )
-                .collect(),
-            Spec::InstanceProfile { .. } | Spec::ServiceLinkedRole { .. } => Vec::new(),
-        }
+        self.spec.documents()
     }
-}
 
-impl Resource {
     /// The document [`Resource::documents`] labels `label`, to change it.
     pub fn document_mut(&mut self, label: &str) -> Option<&mut Value> {
-        match (&mut self.spec, label) {
-            (Spec::ManagedPolicy { document, .. }, "document") => Some(document),
-            (Spec::Role { trust_policy, .. }, "trust_policy") => Some(trust_policy),
-            (
-                Spec::Role {
-                    inline_policies, ..
-                },
-                label,
-            ) => inline_policies.get_mut(label.strip_prefix("inline_policies.")?),
-            _ => None,
-        }
+        self.spec.document_mut(label)
     }
 }
 
@@ -169,72 +147,38 @@ impl Plan {
     }
 }
 
-impl Serialize for Plan {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("region", &self.target.region)?;
-        map.serialize_entry("account_id", &self.target.account_id)?;
-        map.serialize_entry("partition", &self.target.partition)?;
-        map.serialize_entry("resources", &self.resources)?;
-        if !self.edits.is_empty() {
-            map.serialize_entry("edits", &self.edits)?;
-        }
-        map.end()
-    }
+/// A resource as `plan --format json` prints it (DESIGN.md's contract):
+/// `kind`, `name`, `path`, then the kind's own fields, then `depends_on`
+/// (names); `arn`, `tags` and `notes` are extra. A service-linked role is of
+/// kind `service_linked_role`, with `service` and `description`: it has none
+/// of a role's fields. A view, not `Resource` itself, because `kind` comes
+/// first and is the spec's while the spec's fields come after `arn`.
+#[derive(Serialize)]
+struct ResourceJson<'a> {
+    kind: &'static str,
+    name: &'a str,
+    path: &'a str,
+    arn: &'a str,
+    #[serde(flatten)]
+    spec: &'a Spec,
+    depends_on: Vec<&'a str>,
+    tags: &'a BTreeMap<String, String>,
+    notes: &'a [String],
 }
 
 impl Serialize for Resource {
-    /// The contract of `plan --format json`: `kind`, `name`, `path`, then the
-    /// kind's own fields, then `depends_on` (names); `arn`, `tags` and `notes`
-    /// are extra. A service-linked role is of kind `service_linked_role`,
-    /// with `service` and `description`: it has none of a role's fields.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        if self.is_service_linked() {
-            map.serialize_entry("kind", "service_linked_role")?;
-        } else {
-            map.serialize_entry("kind", &self.kind())?;
+        ResourceJson {
+            kind: self.spec.json_kind(),
+            name: &self.name,
+            path: &self.path,
+            arn: &self.arn,
+            spec: &self.spec,
+            depends_on: self.depends_on.iter().map(|d| d.name.as_str()).collect(),
+            tags: &self.tags,
+            notes: &self.notes,
         }
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("path", &self.path)?;
-        map.serialize_entry("arn", &self.arn)?;
-        match &self.spec {
-            Spec::ManagedPolicy {
-                description,
-                document,
-            } => {
-                map.serialize_entry("description", description)?;
-                map.serialize_entry("document", document)?;
-            }
-            Spec::Role {
-                description,
-                trust_policy,
-                managed_policy_arns,
-                inline_policies,
-                permissions_boundary,
-            } => {
-                map.serialize_entry("description", description)?;
-                map.serialize_entry("trust_policy", trust_policy)?;
-                map.serialize_entry("managed_policy_arns", managed_policy_arns)?;
-                map.serialize_entry("inline_policies", inline_policies)?;
-                map.serialize_entry("permissions_boundary", permissions_boundary)?;
-            }
-            Spec::InstanceProfile { roles } => {
-                map.serialize_entry("roles", roles)?;
-            }
-            Spec::ServiceLinkedRole {
-                service,
-                description,
-            } => {
-                map.serialize_entry("service", service)?;
-                map.serialize_entry("description", description)?;
-            }
-        }
-        let depends_on: Vec<&str> = self.depends_on.iter().map(|d| d.name.as_str()).collect();
-        map.serialize_entry("depends_on", &depends_on)?;
-        map.serialize_entry("tags", &self.tags)?;
-        map.serialize_entry("notes", &self.notes)?;
-        map.end()
+        .serialize(s)
     }
 }
 
@@ -303,19 +247,19 @@ impl<'a> Builder<'a> {
     /// The ARN of a resource of this account at the answers' path.
     pub fn arn(&self, kind: EntityKind, name: &str) -> String {
         let t = self.answers.target();
-        format!(
-            "arn:{}:iam::{}:{}{}{}",
-            t.partition,
-            t.account_id,
+        Arn::iam(
+            t.partition.as_str(),
+            &t.account_id,
             kind.arn_segment(),
-            self.path,
-            name
+            &self.path,
+            name,
         )
+        .to_string()
     }
 
     /// The ARN of an AWS-managed policy, e.g. `service-role/AWSBatchServiceRole`.
     pub fn aws_managed(&self, path_and_name: &str) -> String {
-        format!("arn:{}:iam::aws:policy/{path_and_name}", self.partition())
+        Arn::aws_managed_policy(self.partition().as_str(), path_and_name).to_string()
     }
 
     /// A trust policy for one AWS service.
@@ -361,10 +305,10 @@ impl<'a> Builder<'a> {
         document: Value,
         notes: Vec<String>,
     ) -> String {
-        let spec = Spec::ManagedPolicy {
+        let spec = Spec::ManagedPolicy(PolicySpec {
             description: description.to_owned(),
             document,
-        };
+        });
         let r = self.resource(EntityKind::ManagedPolicy, name, spec, Vec::new(), notes);
         let arn = r.arn.clone();
         self.resources.push(r);
@@ -407,13 +351,13 @@ impl<'a> Builder<'a> {
             .filter(|r| managed_policy_arns.contains(&r.arn))
             .map(Resource::id)
             .collect();
-        let spec = Spec::Role {
+        let spec = Spec::Role(RoleSpec {
             description: description.to_owned(),
             trust_policy: self.service_trust(service)?,
             managed_policy_arns,
             inline_policies,
             permissions_boundary: self.answers.permissions_boundary().map(str::to_owned),
-        };
+        });
         let r = self.resource(EntityKind::Role, name, spec, depends_on, notes);
         self.resources.push(r);
         Ok(())
@@ -433,13 +377,13 @@ impl<'a> Builder<'a> {
         let t = self.answers.target();
         let path = service_linked_role_path(service);
         self.resources.push(Resource {
-            arn: format!("arn:{}:iam::{}:role{path}{name}", t.partition, t.account_id),
+            arn: Arn::role(t.partition.as_str(), &t.account_id, &path, name).to_string(),
             path,
             name: name.to_owned(),
-            spec: Spec::ServiceLinkedRole {
+            spec: Spec::ServiceLinkedRole(ServiceLinkedRoleSpec {
                 service: service.to_owned(),
                 description: description.to_owned(),
-            },
+            }),
             tags: BTreeMap::new(),
             depends_on: Vec::new(),
             notes,
@@ -452,9 +396,9 @@ impl<'a> Builder<'a> {
             kind: EntityKind::Role,
             name: role.to_owned(),
         }];
-        let spec = Spec::InstanceProfile {
+        let spec = Spec::InstanceProfile(InstanceProfileSpec {
             roles: vec![role.to_owned()],
-        };
+        });
         let r = self.resource(
             EntityKind::InstanceProfile,
             role.to_owned(),

@@ -285,7 +285,7 @@ fn remove_resource(tree: &mut Value, sid: &str, resource: &str) {
 mod tests {
     use super::*;
     use crate::iam::limits;
-    use crate::plan::{Spec, plan_of_valid_toml};
+    use crate::plan::{PolicySpec, Resource, plan_of_valid_toml};
 
     /// Every value as long as validation allows: a 512-character path, a
     /// 64-character role name, a 63-character bucket, the longest awsbatch
@@ -349,9 +349,9 @@ scheduler = "{scheduler}"
                     let plan = plan_of_valid_toml(&longest_answers(region, scheduler, bucket));
                     let mut policies = 0;
                     for r in &plan.resources {
-                        if let Spec::ManagedPolicy { document, .. } = &r.spec {
+                        if let Some(policy) = r.policy() {
                             policies += 1;
-                            let size = limits::policy_size(document);
+                            let size = limits::policy_size(&policy.document);
                             assert!(
                                 size <= limits::MANAGED_POLICY_SIZE,
                                 "{region}/{scheduler}/bucket {bucket}: {} is {size} > {}",
@@ -372,11 +372,11 @@ scheduler = "{scheduler}"
             let plan = plan_of_valid_toml(&format!(
                 "region = \"eu-west-1\"\naccount_id = \"123456789012\"\n[genomics]\nenabled = false\n[parallelcluster]\nscheduler = \"{scheduler}\"\n"
             ));
-            let Some(Spec::ManagedPolicy { document, .. }) = plan
+            let Some(PolicySpec { document, .. }) = plan
                 .resources
                 .iter()
                 .find(|r| r.name == name)
-                .map(|r| &r.spec)
+                .and_then(Resource::policy)
             else {
                 unreachable!("{name} is planned")
             };

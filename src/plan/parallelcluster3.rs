@@ -702,7 +702,7 @@ image_build = true
                 for (label, doc) in r.documents() {
                     let size = limits::policy_size(doc);
                     let limit = match &r.spec {
-                        Spec::ManagedPolicy { .. } => limits::MANAGED_POLICY_SIZE,
+                        Spec::ManagedPolicy(_) => limits::MANAGED_POLICY_SIZE,
                         _ if label == "trust_policy" => limits::TRUST_POLICY_SIZE,
                         _ => limits::INLINE_POLICIES_PER_ROLE_SIZE,
                     };

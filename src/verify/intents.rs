@@ -15,6 +15,7 @@ use crate::answers::Release;
 use crate::answers::{
     BatchServiceRole, Genomics, IamMode, ParallelCluster, Scheduler, ValidAnswers,
 };
+use crate::iam::arn::Arn;
 use crate::iam::names::Slot;
 use crate::iam::partition::{Partition, passed_to_service};
 use crate::plan::Plan;
@@ -141,7 +142,7 @@ impl Intents {
         } else {
             self.account.as_str()
         };
-        format!("arn:{}:{service}:{region}:{account}:{rest}", self.partition)
+        Arn::new(self.partition.as_str(), service, region, account, rest).to_string()
     }
 
     fn iam_arn(&self, rest: &str) -> String {
@@ -149,7 +150,7 @@ impl Intents {
     }
 
     fn s3(&self, rest: &str) -> String {
-        format!("arn:{}:s3:::{rest}", self.partition)
+        Arn::s3(self.partition.as_str(), rest).to_string()
     }
 
     fn allows(&mut self, subject: &Subject, actions: &[&str], resource: &str, reason: &str) {

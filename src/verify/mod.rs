@@ -380,7 +380,7 @@ pub fn failures_touching<'a>(
     resource: &crate::plan::ResourceId,
 ) -> Vec<&'a Outcome> {
     use crate::iam::names::EntityKind;
-    use crate::plan::Spec;
+    use crate::plan::Resource;
     let arn = plan
         .get(resource.kind, &resource.name)
         .map(|r| r.arn.as_str());
@@ -390,11 +390,11 @@ pub fn failures_touching<'a>(
         .filter(|o| match &o.intent.subject {
             Subject::Role { name } => {
                 (resource.kind == EntityKind::Role && *name == resource.name)
-                    || matches!(
-                        plan.get(EntityKind::Role, name).map(|r| &r.spec),
-                        Some(Spec::Role { managed_policy_arns, .. })
-                            if arn.is_some_and(|a| managed_policy_arns.iter().any(|m| m == a))
-                    )
+                    || plan
+                        .get(EntityKind::Role, name)
+                        .and_then(Resource::role)
+                        .zip(arn)
+                        .is_some_and(|(role, arn)| role.attaches(arn))
             }
             Subject::Policies { names, .. } => {
                 resource.kind == EntityKind::ManagedPolicy && names.contains(&resource.name)

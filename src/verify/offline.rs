@@ -3,7 +3,7 @@
 use super::{Evidence, Labeled, Subject};
 use crate::iam::managed;
 use crate::iam::names::EntityKind;
-use crate::plan::{Plan, Spec};
+use crate::plan::{Plan, PolicySpec, Resource};
 
 /// The documents `subject` gets from `plan`; AWS managed policies come from
 /// their vendored copies.
@@ -11,36 +11,33 @@ pub fn evidence(plan: &Plan, subject: &Subject) -> Evidence {
     let mut out = Evidence::default();
     match subject {
         Subject::Role { name } => {
-            let Some(Spec::Role {
-                trust_policy,
-                managed_policy_arns,
-                inline_policies,
-                ..
-            }) = plan.get(EntityKind::Role, name).map(|r| &r.spec)
-            else {
+            let Some(role) = plan.get(EntityKind::Role, name).and_then(Resource::role) else {
                 out.gaps.push(format!("the plan has no role {name}"));
                 return out;
             };
             out.trust = Some(Labeled {
                 label: format!("the trust policy of {name}"),
-                document: trust_policy.clone(),
+                document: role.trust_policy.clone(),
             });
-            for (policy, document) in inline_policies {
+            for (policy, document) in &role.inline_policies {
                 out.permissions.push(Labeled {
                     label: format!("inline policy {policy} of {name}"),
                     document: document.clone(),
                 });
             }
-            for arn in managed_policy_arns {
+            for arn in &role.managed_policy_arns {
                 attached(plan, arn, &mut out);
             }
         }
         Subject::Policies { names, .. } => {
             for name in names {
-                match plan.get(EntityKind::ManagedPolicy, name).map(|r| &r.spec) {
-                    Some(Spec::ManagedPolicy { document, .. }) => out.permissions.push(Labeled {
+                match plan
+                    .get(EntityKind::ManagedPolicy, name)
+                    .and_then(Resource::policy)
+                {
+                    Some(policy) => out.permissions.push(Labeled {
                         label: format!("policy {name}"),
-                        document: document.clone(),
+                        document: policy.document.clone(),
                     }),
                     _ => out.gaps.push(format!("the plan has no policy {name}")),
                 }
@@ -53,7 +50,7 @@ pub fn evidence(plan: &Plan, subject: &Subject) -> Evidence {
 /// An attached managed policy: the plan's own, a vendored AWS one, or a gap.
 fn attached(plan: &Plan, arn: &str, out: &mut Evidence) {
     let own = plan.resources.iter().find(|r| r.arn == arn);
-    if let Some(Spec::ManagedPolicy { document, .. }) = own.map(|r| &r.spec) {
+    if let Some(PolicySpec { document, .. }) = own.and_then(Resource::policy) {
         let name = own.map_or(arn, |r| r.name.as_str());
         out.permissions.push(Labeled {
             label: format!("policy {name}"),

@@ -78,7 +78,7 @@ pub async fn assert_up_to_date(cloud: &dyn Cloud, plan: &Plan, what: &str) {
 pub async fn assert_complete(cloud: &dyn Cloud, plan: &Plan, what: &str) {
     assert_up_to_date(cloud, plan, what).await;
     for r in &plan.resources {
-        if let Spec::ManagedPolicy { .. } = r.spec {
+        if let Spec::ManagedPolicy(_) = r.spec {
             let versions = cloud.list_policy_versions(&r.arn).await.unwrap();
             assert_eq!(versions.len(), 1, "{what}: {} has {versions:?}", r.name);
         }
@@ -172,9 +172,9 @@ pub async fn moto_facts(cloud: &dyn Cloud, plan: &Plan) -> BTreeSet<Fact> {
     for r in &plan.resources {
         let kind = r.kind();
         let exists = match &r.spec {
-            Spec::ManagedPolicy { .. } => cloud.get_policy(&r.arn).await.unwrap().is_some(),
-            Spec::ServiceLinkedRole { .. } => cloud.get_role(&r.name).await.unwrap().is_some(),
-            Spec::Role { .. } => {
+            Spec::ManagedPolicy(_) => cloud.get_policy(&r.arn).await.unwrap().is_some(),
+            Spec::ServiceLinkedRole(_) => cloud.get_role(&r.name).await.unwrap().is_some(),
+            Spec::Role(_) => {
                 let exists = cloud.get_role(&r.name).await.unwrap().is_some();
                 if exists {
                     for arn in cloud.list_attached_role_policies(&r.name).await.unwrap() {
@@ -192,20 +192,18 @@ pub async fn moto_facts(cloud: &dyn Cloud, plan: &Plan) -> BTreeSet<Fact> {
                 }
                 exists
             }
-            Spec::InstanceProfile { .. } => {
-                match cloud.get_instance_profile(&r.name).await.unwrap() {
-                    Some(profile) => {
-                        for role in profile.roles {
-                            facts.insert(Fact::InProfile {
-                                profile: r.name.clone(),
-                                role,
-                            });
-                        }
-                        true
+            Spec::InstanceProfile(_) => match cloud.get_instance_profile(&r.name).await.unwrap() {
+                Some(profile) => {
+                    for role in profile.roles {
+                        facts.insert(Fact::InProfile {
+                            profile: r.name.clone(),
+                            role,
+                        });
                     }
-                    None => false,
+                    true
                 }
-            }
+                None => false,
+            },
         };
         if exists {
             facts.insert(Fact::Entity(kind, r.name.clone()));

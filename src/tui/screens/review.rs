@@ -196,36 +196,37 @@ pub fn short(arn: &str) -> &str {
 fn children(resource: &Resource, quotas: &Quotas, theme: Theme) -> Vec<Line<'static>> {
     let mut out: Vec<String> = Vec::new();
     match &resource.spec {
-        Spec::ManagedPolicy { document, .. } => out.push(format!(
+        Spec::ManagedPolicy(policy) => out.push(format!(
             "{} of {} characters",
-            limits::policy_size(document),
+            limits::policy_size(&policy.document),
             quotas.managed_policy_size
         )),
-        Spec::Role {
-            trust_policy,
-            managed_policy_arns,
-            inline_policies,
-            permissions_boundary,
-            ..
-        } => {
-            let services: Vec<String> = lint::trusted_services(trust_policy).into_iter().collect();
+        Spec::Role(role) => {
+            let services: Vec<String> = lint::trusted_services(&role.trust_policy)
+                .into_iter()
+                .collect();
             out.push(format!("trusts {}", services.join(", ")));
             out.extend(
-                managed_policy_arns
+                role.managed_policy_arns
                     .iter()
                     .map(|a| format!("attaches {}", short(a))),
             );
-            out.extend(inline_policies.keys().map(|n| format!("inline policy {n}")));
-            if let Some(b) = permissions_boundary {
+            out.extend(
+                role.inline_policies
+                    .keys()
+                    .map(|n| format!("inline policy {n}")),
+            );
+            if let Some(b) = role.boundary() {
                 out.push(format!("boundary {}", short(b)));
             }
         }
-        Spec::InstanceProfile { roles } => {
-            out.extend(roles.iter().map(|r| format!("holds role {r}")))
+        Spec::InstanceProfile(profile) => {
+            out.extend(profile.roles.iter().map(|r| format!("holds role {r}")))
         }
-        Spec::ServiceLinkedRole { service, .. } => {
+        Spec::ServiceLinkedRole(linked) => {
             out.push(format!(
-                "service-linked to {service}: AWS keeps its trust and permissions"
+                "service-linked to {}: AWS keeps its trust and permissions",
+                linked.service
             ));
             out.push("created only if missing; one per account, untaggable".into());
         }
