@@ -1,0 +1,12 @@
+//! Tests of the `onramp` binary's commands as a user runs them: output,
+//! files and exit codes; `apply`, `status` and `destroy`; completions and
+//! man pages; the errors a person's own set-up causes; runs killed midway.
+//!
+//! One test binary of four (pure, cloud, tui, cli); shared support is in
+//! `testkit/`.
+
+mod apply;
+mod commands;
+mod completions;
+mod interruptions;
+mod plain_errors;

@@ -1,0 +1,14 @@
+//! Tests of the wizard: `update` driven by keys, its event loop, every screen
+//! as a text snapshot and as a PNG screenshot, bad input in every field, and
+//! the real binary in a pseudo-terminal.
+//!
+//! One test binary of four (pure, cloud, tui, cli); shared support (the
+//! in-process driver, the pseudo-terminal harness, screenshots) is in
+//! `testkit/`.
+
+mod bad_input;
+mod pty;
+mod run_loop;
+mod screenshots;
+mod snapshots;
+mod update;
