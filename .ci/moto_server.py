@@ -7,7 +7,7 @@ under CI's load destroy's retried removal met that 500 on every attempt and
 reported a failure that real IAM would never cause (onramp takes the
 NoSuchEntity of a retried removal as done).
 
-Started by `.ci/run` and by the tests (tests/common/mod.rs) exactly as
+Started by `.ci/run` and by the tests (testkit/src/moto.rs) exactly as
 `moto_server` is: `python .ci/moto_server.py -H 127.0.0.1 -p PORT`.
 """
 

@@ -4,7 +4,7 @@
 //! an outage, in seconds rather than the minutes the same runs take through
 //! a faulty proxy to moto.
 //!
-//! The faults are the proxy's (`tests/common/fault_proxy.rs`): throttling,
+//! The faults are the proxy's (`testkit/src/fault_proxy.rs`): throttling,
 //! a service failure, a connection reset before IAM acts, the answer lost
 //! after IAM acted, and an answer past the attempt timeout. What the SDK
 //! does with each is copied here:

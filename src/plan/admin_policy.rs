@@ -6,7 +6,7 @@
 //! The actions are the ones `cloud::sdk` sends for the steps of
 //! `apply::observe`, `apply::run` and `apply::destroy`, grouped by the kind of
 //! entity they act on (IAM authorizes each against that entity's ARN, path
-//! included). `tests/admin_policy.rs` runs every command against a cloud
+//! included). `tests/pure/admin_policy.rs` runs every command against a cloud
 //! that records what each call needs authorized, and checks both that the
 //! policy allows every call and that dropping any statement, action,
 //! resource or condition value from it denies one.

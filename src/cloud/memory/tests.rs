@@ -2,7 +2,7 @@
 //! set up (`deny`, quotas, Access Analyzer findings, a service-linked role
 //! in use), the policy simulator, the demo account, another partition,
 //! concurrency and the example plans. Everything IAM answers is a case of
-//! the contract suite (`tests/contract.rs`), run here and on moto.
+//! the contract suite (`tests/cloud/contract/`), run here and on moto.
 
 use super::*;
 use crate::cloud::{CloudResult, Decision, ErrorKind};

@@ -1,0 +1,19 @@
+//! Tests of the cloud backends and the apply engine on them: the SDK backend
+//! against moto, the in-memory account, faults on the way to IAM, the
+//! permission preflight, AWS Batch's service-linked role, `verify`.
+//!
+//! One test binary of four (pure, cloud, tui, cli); shared support (moto
+//! accounts, the fault proxy, canned answers) is in `testkit/`.
+
+// Tests and their helpers may unwrap and panic: a failed assumption is a
+// failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod apply_suite;
+mod contract;
+mod fault_matrix;
+mod faults;
+mod preflight;
+mod sdk_moto;
+mod service_linked;
+mod verify;
