@@ -9,7 +9,8 @@ use onramp::answers::{Answers, Environment};
 use onramp::apply::diff::State;
 use onramp::apply::journal::{self, Record};
 use onramp::apply::observe;
-use onramp::cloud::{Cloud, NewPolicy, Tags};
+use onramp::apply::run::ApplyError;
+use onramp::cloud::{Cloud, ErrorKind, NewPolicy, Tags};
 use onramp::iam::action::Action;
 use onramp::iam::names::EntityKind;
 use onramp::plan::{Plan, Spec, plan};
@@ -228,5 +229,49 @@ pub async fn assert_journal_matches(cloud: &dyn Cloud, plan: &Plan, journal: &Pa
     assert!(
         !possible.is_empty() || held.is_empty(),
         "{what}: the journal accounts for nothing that exists"
+    );
+}
+
+/// What an apply with one fault must end in, on either cloud: after a blip
+/// (one faulted attempt), success; after an outage (every attempt faulted),
+/// an error naming the faulted call, of the fault's kind, on a planned
+/// resource, after the call was retried.
+#[allow(clippy::too_many_arguments)]
+pub fn assert_fault_outcome(
+    plan: &Plan,
+    result: &Result<(), ApplyError>,
+    target: Action,
+    kind: ErrorKind,
+    outage: bool,
+    faulted: usize,
+    what: &str,
+) {
+    if !outage {
+        assert!(
+            result.is_ok(),
+            "{what}: a single fault is retried, got {:?}",
+            result.as_ref().err().map(|e| e.to_string())
+        );
+        assert_eq!(faulted, 1, "{what}: one attempt faulted");
+        return;
+    }
+    let Err(ApplyError::Call {
+        action,
+        name,
+        error,
+        ..
+    }) = result
+    else {
+        panic!("{what}: apply must stop with the failed step, got {result:?}");
+    };
+    assert_eq!(*action, target, "{what}: the error names the faulted call");
+    assert_eq!(error.kind, kind, "{what}: {error}");
+    assert!(
+        plan.resources.iter().any(|r| &r.name == name),
+        "{what}: the error names a planned resource: {name}"
+    );
+    assert!(
+        faulted >= 2,
+        "{what}: the call was retried before giving up ({faulted} faulted)"
     );
 }

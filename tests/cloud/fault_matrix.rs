@@ -144,51 +144,6 @@ async fn steps_of_a_clean_apply(s: &Setup) -> usize {
     steps
 }
 
-/// What an apply with one fault must end in: for a blip, success after one
-/// faulted attempt; for an outage, an error naming the faulted call, of the
-/// fault's kind, on a planned resource, after the retries.
-fn assert_outcome(
-    plan: &Plan,
-    result: &Result<(), ApplyError>,
-    target: Action,
-    fault: Fault,
-    length: Length,
-    faulted: usize,
-    what: &str,
-) {
-    match length {
-        Length::Outage => {
-            let Err(ApplyError::Call {
-                action,
-                name,
-                error,
-                ..
-            }) = result
-            else {
-                panic!("{what}: apply must stop with the failed step, got {result:?}");
-            };
-            assert_eq!(*action, target, "{what}: the error names the faulted call");
-            assert_eq!(error.kind, fault.kind(), "{what}: {error}");
-            assert!(
-                plan.resources.iter().any(|r| &r.name == name),
-                "{what}: the error names a planned resource: {name}"
-            );
-            assert!(
-                faulted >= 2,
-                "{what}: the call was retried before giving up ({faulted} faulted)"
-            );
-        }
-        Length::Blip => {
-            assert!(
-                result.is_ok(),
-                "{what}: a single fault is retried, got {:?}",
-                result.as_ref().err().map(|e| e.to_string())
-            );
-            assert_eq!(faulted, 1, "{what}");
-        }
-    }
-}
-
 /// One fault on one step of a clean apply. Starts and ends with none of the
 /// plan in the account.
 async fn one_fault(s: &Setup, fault: Fault, length: Length, step: usize) {
@@ -201,7 +156,15 @@ async fn one_fault(s: &Setup, fault: Fault, length: Length, step: usize) {
     let faulted = s.faulty().faulted();
     s.calm();
     let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
-    assert_outcome(&s.plan, &result, target, fault, length, faulted, &what);
+    facts::assert_fault_outcome(
+        &s.plan,
+        &result,
+        target,
+        fault.kind(),
+        length == Length::Outage,
+        faulted,
+        &what,
+    );
     facts::assert_journal_matches(s.account(), &s.plan, &journal, &what).await;
 
     // The same journal again: resumes to completion.
@@ -305,7 +268,15 @@ async fn every_update_step(fault: Fault) {
             s.calm();
             let target =
                 target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
-            assert_outcome(&changed, &result, target, fault, length, faulted, &what);
+            facts::assert_fault_outcome(
+                &changed,
+                &result,
+                target,
+                fault.kind(),
+                length == Length::Outage,
+                faulted,
+                &what,
+            );
             facts::assert_journal_matches(s.account(), &changed, &journal, &what).await;
 
             let again = s.apply(&changed, &journal).await;

@@ -159,52 +159,6 @@ fn expected_kind(fault: Fault) -> ErrorKind {
     }
 }
 
-/// What an apply with one fault must end in: for a blip, success after one
-/// faulted request; for an outage, an error naming the faulted call, of the
-/// fault's kind, on a planned resource, after the SDK retried.
-fn assert_outcome(
-    plan: &Plan,
-    result: &Result<(), ApplyError>,
-    target: &str,
-    fault: Fault,
-    outage: bool,
-    faulted: usize,
-    what: &str,
-) {
-    if outage {
-        let Err(ApplyError::Call {
-            action,
-            name,
-            error,
-            ..
-        }) = result
-        else {
-            panic!("{what}: apply must stop with the failed step, got {result:?}");
-        };
-        assert_eq!(
-            action.as_str(),
-            target,
-            "{what}: the error names the faulted call"
-        );
-        assert_eq!(error.kind, expected_kind(fault), "{what}: {error}");
-        assert!(
-            plan.resources.iter().any(|r| &r.name == name),
-            "{what}: the error names a planned resource: {name}"
-        );
-        assert!(
-            faulted >= 2,
-            "{what}: the SDK retried before giving up ({faulted} faulted)"
-        );
-    } else {
-        assert!(
-            result.is_ok(),
-            "{what}: a single fault is retried, got {:?}",
-            result.as_ref().err().map(|e| e.to_string())
-        );
-        assert_eq!(faulted, 1, "{what}");
-    }
-}
-
 /// Which call a fault hits: the `nth` mutating request, or the first
 /// request of an action (whatever the order of concurrent steps).
 #[derive(Debug, Clone, Copy)]
@@ -244,7 +198,15 @@ async fn one_fault(s: &Setup, proxy: &FaultProxy, fault: Fault, step: Step, outa
     let faulted = proxy.faulted();
     proxy.schedule(None);
     let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
-    assert_outcome(&s.plan, &result, &target, fault, outage, faulted, &what);
+    facts::assert_fault_outcome(
+        &s.plan,
+        &result,
+        target.parse().unwrap(),
+        expected_kind(fault),
+        outage,
+        faulted,
+        &what,
+    );
     assert_journal_matches_moto(s, &journal, &what).await;
 
     // The same journal again: resumes to completion.
@@ -395,7 +357,15 @@ async fn on_an_update(fault: Fault, action: Action) {
         proxy.schedule(None);
         let target =
             target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
-        assert_outcome(&changed, &result, &target, fault, outage, faulted, &what);
+        facts::assert_fault_outcome(
+            &changed,
+            &result,
+            target.parse().unwrap(),
+            expected_kind(fault),
+            outage,
+            faulted,
+            &what,
+        );
         facts::assert_journal_matches(&s.direct, &changed, &journal, &what).await;
 
         let again = apply_plan(&s, &changed, &journal).await;
