@@ -39,6 +39,14 @@ macro_rules! actions {
                 }
             }
 
+            /// The action as an IAM policy names it, `iam:CreateRole`. For
+            /// the permission a call needs, see [`Action::permission`].
+            pub const fn policy_action(self) -> &'static str {
+                match self {
+                    $(Action::$variant => concat!($service, ":", stringify!($variant)),)*
+                }
+            }
+
             /// Whether the call changes the account.
             pub const fn is_mutating(self) -> bool {
                 match self {
@@ -96,9 +104,14 @@ actions! {
 }
 
 impl Action {
-    /// The action as an IAM policy grants it: `iam:CreateRole`.
-    pub fn policy_action(self) -> String {
-        format!("{}:{}", self.service(), self.as_str())
+    /// The permission an IAM policy must grant for the call. Mostly the
+    /// call's own name ([`Action::policy_action`]); S3's `ListBuckets` is
+    /// the exception, granted as `s3:ListAllMyBuckets`.
+    pub const fn permission(self) -> &'static str {
+        match self {
+            Action::ListBuckets => "s3:ListAllMyBuckets",
+            other => other.policy_action(),
+        }
     }
 
     /// The call that a destroy step undoes: `DetachRolePolicy` undoes
@@ -207,6 +220,13 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn permissions_are_the_policy_actions_but_for_s3_s_bucket_list() {
+        assert_eq!(Action::CreateRole.permission(), "iam:CreateRole");
+        assert_eq!(Action::ListBuckets.permission(), "s3:ListAllMyBuckets");
+        assert_eq!(Action::ListBuckets.policy_action(), "s3:ListBuckets");
     }
 
     #[test]

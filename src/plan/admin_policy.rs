@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::iam::action::Action;
 use crate::iam::arn::Arn;
 use crate::iam::limits::{MANAGED_POLICY_SIZE, policy_size};
 use crate::plan::{InstanceProfileSpec, Plan, Resource, RoleSpec, Spec};
@@ -36,15 +37,15 @@ use crate::plan::{InstanceProfileSpec, Plan, Resource, RoleSpec, Spec};
 /// (`SetAsDefault`, so no `SetDefaultPolicyVersion`), pruning the oldest at
 /// five; `destroy` deletes the other versions, then the policy. `TagPolicy`
 /// is also what IAM checks for the tags `CreatePolicy` sets.
-const POLICY_ACTIONS: [&str; 8] = [
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:ListPolicyVersions",
-    "iam:CreatePolicy",
-    "iam:CreatePolicyVersion",
-    "iam:DeletePolicyVersion",
-    "iam:TagPolicy",
-    "iam:DeletePolicy",
+const POLICY_ACTIONS: [Action; 8] = [
+    Action::GetPolicy,
+    Action::GetPolicyVersion,
+    Action::ListPolicyVersions,
+    Action::CreatePolicy,
+    Action::CreatePolicyVersion,
+    Action::DeletePolicyVersion,
+    Action::TagPolicy,
+    Action::DeletePolicy,
 ];
 
 /// Reads of roles by name: `observe` (and the wait after a create) reads
@@ -55,11 +56,11 @@ const POLICY_ACTIONS: [&str; 8] = [
 /// know, and `role/*/NAME` for the plan's path as well as for someone
 /// else's role of that name elsewhere, which onramp must read to report it
 /// as a conflict rather than fail with "access denied".
-const ROLE_READS: [&str; 4] = [
-    "iam:GetRole",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListRolePolicies",
-    "iam:GetRolePolicy",
+const ROLE_READS: [Action; 4] = [
+    Action::GetRole,
+    Action::ListAttachedRolePolicies,
+    Action::ListRolePolicies,
+    Action::GetRolePolicy,
 ];
 
 /// Changes to roles, only at the plan's ARNs: an owned role that drifted
@@ -69,23 +70,23 @@ const ROLE_READS: [&str; 4] = [
 /// is not limited to the planned policies: it only takes permissions away
 /// from a role this policy may delete anyway. `TagRole` is also what IAM
 /// checks for the tags `CreateRole` sets.
-const ROLE_CHANGES: [&str; 5] = [
-    "iam:UpdateAssumeRolePolicy",
-    "iam:TagRole",
-    "iam:DetachRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:DeleteRole",
+const ROLE_CHANGES: [Action; 5] = [
+    Action::UpdateAssumeRolePolicy,
+    Action::TagRole,
+    Action::DetachRolePolicy,
+    Action::DeleteRolePolicy,
+    Action::DeleteRole,
 ];
 
 /// Changes to instance profiles, only at the plan's ARNs: create (tags
 /// included), add the planned role, remove someone else's, and on `destroy`
 /// empty and delete. Reading one by name is granted like a role's.
-const PROFILE_CHANGES: [&str; 5] = [
-    "iam:CreateInstanceProfile",
-    "iam:TagInstanceProfile",
-    "iam:AddRoleToInstanceProfile",
-    "iam:RemoveRoleFromInstanceProfile",
-    "iam:DeleteInstanceProfile",
+const PROFILE_CHANGES: [Action; 5] = [
+    Action::CreateInstanceProfile,
+    Action::TagInstanceProfile,
+    Action::AddRoleToInstanceProfile,
+    Action::RemoveRoleFromInstanceProfile,
+    Action::DeleteInstanceProfile,
 ];
 
 /// A service-linked role (AWS Batch's `AWSServiceRoleForBatch`), only at
@@ -94,23 +95,23 @@ const PROFILE_CHANGES: [&str; 5] = [
 /// missing, for its service only (`iam:AWSServiceName`), and `destroy`
 /// deletes one onramp created and polls the deletion task. Nothing else:
 /// AWS alone may change it.
-const SERVICE_LINKED_READS: [&str; 1] = ["iam:GetRole"];
-const SERVICE_LINKED_CREATE: [&str; 1] = ["iam:CreateServiceLinkedRole"];
+const SERVICE_LINKED_READS: [Action; 1] = [Action::GetRole];
+const SERVICE_LINKED_CREATE: [Action; 1] = [Action::CreateServiceLinkedRole];
 /// When `GetRole` finds no role by a service-linked role's name, `observe`
 /// lists the service-linked roles (`ListRoles` under `/aws-service-role/`)
 /// for one named so but for case, as IAM compares names: an emulator may
 /// name the role otherwise than AWS. `ListRoles` takes no resource ARN, so
 /// it is granted on `*`; it reads names, paths and trust policies only.
-const SERVICE_LINKED_FIND: [&str; 1] = ["iam:ListRoles"];
-const SERVICE_LINKED_DELETE: [&str; 2] = [
-    "iam:DeleteServiceLinkedRole",
-    "iam:GetServiceLinkedRoleDeletionStatus",
+const SERVICE_LINKED_FIND: [Action; 1] = [Action::ListRoles];
+const SERVICE_LINKED_DELETE: [Action; 2] = [
+    Action::DeleteServiceLinkedRole,
+    Action::GetServiceLinkedRoleDeletionStatus,
 ];
 
 /// The wizard's bucket list (`s3:ListBuckets`, and `GetBucketLocation` for
 /// buckets it does not give a region for). The headless commands never call
 /// S3; `sts:GetCallerIdentity` needs no permission at all.
-const BUCKET_LIST_ACTIONS: [&str; 2] = ["s3:ListAllMyBuckets", "s3:GetBucketLocation"];
+const BUCKET_LIST_ACTIONS: [Action; 2] = [Action::ListBuckets, Action::GetBucketLocation];
 
 /// Optional reads, neither of which takes a resource ARN: the account's IAM
 /// quotas (`GetAccountSummary`; the plan is checked against IAM's default
@@ -118,7 +119,7 @@ const BUCKET_LIST_ACTIONS: [&str; 2] = ["s3:ListAllMyBuckets", "s3:GetBucketLoca
 /// each document in the wizard's preview and with `plan --validate`;
 /// skipped without it). onramp works without them and says so once, so the
 /// permission preflight does not check them.
-const OPTIONAL_ACTIONS: [&str; 2] = ["iam:GetAccountSummary", "access-analyzer:ValidatePolicy"];
+const OPTIONAL_ACTIONS: [Action; 2] = [Action::GetAccountSummary, Action::ValidatePolicy];
 
 /// The admin policy of `plan`, as JSON text ending in a newline. Fails only
 /// if even the path-scoped fallback (see [`document`]) is over IAM's size
@@ -229,7 +230,7 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
     if !policies.is_empty() {
         statements.push(statement(
             "ManagedPolicies",
-            &POLICY_ACTIONS,
+            &POLICY_ACTIONS.map(Action::permission),
             resources(&policies, scope),
             None,
         ));
@@ -237,10 +238,10 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
 
     let mut reads: Vec<&'static str> = Vec::new();
     if !roles.is_empty() {
-        reads.extend(ROLE_READS);
+        reads.extend(ROLE_READS.map(Action::permission));
     }
     if !profiles.is_empty() {
-        reads.push("iam:GetInstanceProfile");
+        reads.push(Action::GetInstanceProfile.permission());
     }
     if !reads.is_empty() {
         let mut names = by_name(&roles, scope);
@@ -260,7 +261,7 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
     if !profiles.is_empty() {
         statements.push(statement(
             "ChangeInstanceProfiles",
-            &PROFILE_CHANGES,
+            &PROFILE_CHANGES.map(Action::permission),
             resources(&profiles, scope),
             None,
         ));
@@ -281,7 +282,7 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
         wizard_only: true,
         ..statement(
             "OnlyForTheWizardsBucketList",
-            &BUCKET_LIST_ACTIONS,
+            &BUCKET_LIST_ACTIONS.map(Action::permission),
             vec!["*".to_owned()],
             None,
         )
@@ -290,7 +291,7 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
         optional: true,
         ..statement(
             "OptionalQuotasAndPolicyValidation",
-            &OPTIONAL_ACTIONS,
+            &OPTIONAL_ACTIONS.map(Action::permission),
             vec!["*".to_owned()],
             None,
         )
@@ -311,12 +312,15 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<State
         by_boundary.entry(boundary(r)).or_default().push(r);
     }
     let unbounded_only = by_boundary.keys().all(Option::is_none);
-    let mut changes: Vec<&'static str> = ROLE_CHANGES.to_vec();
+    let mut changes: Vec<&'static str> = ROLE_CHANGES.map(Action::permission).to_vec();
     if roles.iter().any(|r| has_inline(r)) {
-        changes.push("iam:PutRolePolicy");
+        changes.push(Action::PutRolePolicy.permission());
     }
     if unbounded_only {
-        changes.extend(["iam:CreateRole", "iam:DeleteRolePermissionsBoundary"]);
+        changes.extend([
+            Action::CreateRole.permission(),
+            Action::DeleteRolePermissionsBoundary.permission(),
+        ]);
     }
     statements.push(statement(
         "ChangeRoles",
@@ -331,7 +335,10 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<State
             match boundary {
                 None => statements.push(statement(
                     "CreateRolesWithoutABoundary",
-                    &["iam:CreateRole", "iam:DeleteRolePermissionsBoundary"],
+                    &[
+                        Action::CreateRole.permission(),
+                        Action::DeleteRolePermissionsBoundary.permission(),
+                    ],
                     arns,
                     None,
                 )),
@@ -343,7 +350,10 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<State
                     };
                     statements.push(statement(
                         &sid,
-                        &["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+                        &[
+                            Action::CreateRole.permission(),
+                            Action::PutRolePermissionsBoundary.permission(),
+                        ],
                         arns,
                         Some(Condition {
                             operator: "StringEquals",
@@ -370,7 +380,7 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<State
     if !attaching.is_empty() {
         statements.push(statement(
             "AttachOnlyThePlannedPolicies",
-            &["iam:AttachRolePolicy"],
+            &[Action::AttachRolePolicy.permission()],
             resources(&attaching, scope),
             Some(Condition {
                 operator: "ArnEquals",
@@ -397,19 +407,19 @@ fn service_linked_statements(linked: &[&Resource], statements: &mut Vec<Statemen
         .collect();
     statements.push(statement(
         "ReadServiceLinkedRoles",
-        &SERVICE_LINKED_READS,
+        &SERVICE_LINKED_READS.map(Action::permission),
         reads,
         None,
     ));
     statements.push(statement(
         "FindServiceLinkedRolesWhateverTheCase",
-        &SERVICE_LINKED_FIND,
+        &SERVICE_LINKED_FIND.map(Action::permission),
         vec!["*".to_owned()],
         None,
     ));
     statements.push(statement(
         "CreateServiceLinkedRolesForTheirServiceOnly",
-        &SERVICE_LINKED_CREATE,
+        &SERVICE_LINKED_CREATE.map(Action::permission),
         exact.clone(),
         Some(Condition {
             operator: "StringEquals",
@@ -419,7 +429,7 @@ fn service_linked_statements(linked: &[&Resource], statements: &mut Vec<Statemen
     ));
     statements.push(statement(
         "DeleteServiceLinkedRoles",
-        &SERVICE_LINKED_DELETE,
+        &SERVICE_LINKED_DELETE.map(Action::permission),
         exact,
         None,
     ));
