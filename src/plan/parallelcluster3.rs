@@ -10,7 +10,7 @@
 //! the restricted-mode roles) and the later additions known from upstream
 //! pull requests. The answers choose the release the plan is for
 //! (`pcluster_version`, [`Release`]): what upstream added after it, listed in
-//! [`ADDITIONS`], is left out. `tests/pure/parallelcluster3_fixtures.rs` checks,
+//! [`ADDITIONS`], is left out. `tests/pure/parallelcluster3_fixtures/` checks,
 //! with onramp's IAM evaluator, that every grant of upstream's 3.6.0 and
 //! 3.12.0 policies is allowed for those releases.
 //!

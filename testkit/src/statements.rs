@@ -1,7 +1,7 @@
 //! Policy statements as IAM reads them, and a comparison of two documents
 //! statement by statement, for the tests that hold generated policies against
-//! the documents they come from (`tests/pure/seed_fixtures.rs`, the seeds;
-//! `tests/pure/parallelcluster3_fixtures.rs`, the ParallelCluster 3 guide).
+//! the documents they come from (`tests/pure/seed_fixtures/`, the seeds;
+//! `tests/pure/parallelcluster3_fixtures/`, the ParallelCluster 3 guide).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
