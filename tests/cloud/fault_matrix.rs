@@ -144,36 +144,52 @@ async fn steps_of_a_clean_apply(s: &Setup) -> usize {
     steps
 }
 
+/// Applies `plan` with `fault` on its mutating call number `step`, checks
+/// how the apply ended and that the journal accounts for what the account
+/// holds, then applies again with the same journal, which must complete.
+/// What "complete" means (a fresh set-up, an update) is the caller's check.
+async fn faulted_then_resumed(
+    s: &Setup,
+    plan: &Plan,
+    fault: Fault,
+    length: Length,
+    step: usize,
+    journal: &Path,
+    what: &str,
+) {
+    s.schedule(fault, length, step);
+    let result = s.apply(plan, journal).await;
+    let target = s.faulty().target_action();
+    let faulted = s.faulty().faulted();
+    s.calm();
+    let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
+    facts::assert_fault_outcome(
+        plan,
+        &result,
+        target,
+        fault.kind(),
+        length == Length::Outage,
+        faulted,
+        what,
+    );
+    facts::assert_journal_matches(s.account(), plan, journal, what).await;
+
+    // The same journal again: resumes to completion.
+    let again = s.apply(plan, journal).await;
+    assert!(
+        again.is_ok(),
+        "{what}: the re-run completes: {:?}",
+        again.err().map(|e| e.to_string())
+    );
+}
+
 /// One fault on one step of a clean apply. Starts and ends with none of the
 /// plan in the account.
 async fn one_fault(s: &Setup, fault: Fault, length: Length, step: usize) {
     let what = format!("{fault:?} {length:?} on step {step}");
     let dir = scratch_dir();
     let journal = dir.path().join("run.jsonl");
-    s.schedule(fault, length, step);
-    let result = s.apply(&s.plan, &journal).await;
-    let target = s.faulty().target_action();
-    let faulted = s.faulty().faulted();
-    s.calm();
-    let target = target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
-    facts::assert_fault_outcome(
-        &s.plan,
-        &result,
-        target,
-        fault.kind(),
-        length == Length::Outage,
-        faulted,
-        &what,
-    );
-    facts::assert_journal_matches(s.account(), &s.plan, &journal, &what).await;
-
-    // The same journal again: resumes to completion.
-    let again = s.apply(&s.plan, &journal).await;
-    assert!(
-        again.is_ok(),
-        "{what}: the re-run completes: {:?}",
-        again.err().map(|e| e.to_string())
-    );
+    faulted_then_resumed(s, &s.plan, fault, length, step, &journal, &what).await;
     facts::assert_complete(s.account(), &s.plan, &what).await;
     let rerun = format!("{what}, re-run");
     facts::assert_journal_matches(s.account(), &s.plan, &journal, &rerun).await;
@@ -261,30 +277,7 @@ async fn every_update_step(fault: Fault) {
             let what = format!("{fault:?} {length:?} on update step {step} of {steps}");
             s.calm();
             s.apply(&s.plan, &journal).await.unwrap();
-            s.schedule(fault, length, step);
-            let result = s.apply(&changed, &journal).await;
-            let target = s.faulty().target_action();
-            let faulted = s.faulty().faulted();
-            s.calm();
-            let target =
-                target.unwrap_or_else(|| panic!("{what}: the step was never reached: {result:?}"));
-            facts::assert_fault_outcome(
-                &changed,
-                &result,
-                target,
-                fault.kind(),
-                length == Length::Outage,
-                faulted,
-                &what,
-            );
-            facts::assert_journal_matches(s.account(), &changed, &journal, &what).await;
-
-            let again = s.apply(&changed, &journal).await;
-            assert!(
-                again.is_ok(),
-                "{what}: the re-run completes: {:?}",
-                again.err().map(|e| e.to_string())
-            );
+            faulted_then_resumed(&s, &changed, fault, length, step, &journal, &what).await;
             facts::assert_up_to_date(s.account(), &changed, &what).await;
             facts::assert_journal_matches(s.account(), &changed, &journal, &what).await;
         }
