@@ -5,9 +5,11 @@
 pub mod compare;
 pub mod destroy;
 pub mod diff;
+pub mod graph;
 pub mod journal;
 pub mod observe;
 pub mod ownership;
 pub mod permissions;
 pub mod preflight;
 pub mod run;
+pub mod schedule;

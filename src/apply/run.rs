@@ -1,23 +1,31 @@
-//! Applies changes: in dependency order, independent resources concurrently,
-//! every mutating call journaled before and after, progress reported as events.
+//! Applies changes: each API step as soon as the steps it needs are done
+//! ([`super::graph`], [`super::schedule`]), every mutating call journaled
+//! before and after, progress reported as events.
 
 use crate::iam::action::Action;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use futures::stream::{self, StreamExt};
-
 use super::diff::{self, Change, State, Step};
+use super::graph::{Graph, Task};
 use super::journal::{Call, Journal, JournalError, Record, lock};
 use super::observe;
-use crate::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole, WaitFor};
-use crate::iam::names::EntityKind;
+use super::schedule;
+use crate::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole};
 use crate::plan::{Plan, Resource, ResourceId, Spec};
 
-/// How many resources are worked on at once.
-pub const CONCURRENCY: usize = 4;
+/// How many calls are in flight at once, in an apply or a destroy.
+///
+/// AWS does not publish IAM's request rates: each API has token buckets
+/// per account, refilled every second, and a throttled call is retried by
+/// the SDK with back-off. Sixteen lets every round of a full plan (about a
+/// dozen creates, then a dozen attachments) go out at once while staying
+/// well under the tens of calls per second IAM takes in practice; the
+/// permission preflight keeps its own, lower limit, as AWS asks for the
+/// policy simulator.
+pub const CONCURRENCY: usize = 16;
 
 /// How often a long wait on AWS is reported ([`Event::Waiting`]): short
 /// waits, the usual case, say nothing.
@@ -107,8 +115,10 @@ pub struct Report {
 }
 
 /// Applies `changes` (from `observe::changes` for this plan). Refuses to start
-/// if any change is a conflict. On a failed call, the calls in flight finish,
-/// nothing new starts, and the error names the step.
+/// if any change is a conflict. Each step starts once what it needs is done
+/// ([`Graph`]), up to [`CONCURRENCY`] at once. On a failed call, the calls
+/// in flight finish, nothing new starts, and the error names the step; on
+/// `stop`, the same without an error ([`ApplyError::Stopped`]).
 pub async fn apply(
     cloud: &dyn Cloud,
     plan: &Plan,
@@ -141,58 +151,64 @@ pub async fn apply(
             onramp_version: env!("CARGO_PKG_VERSION").into(),
         })?;
     }
-    let by_id: BTreeMap<ResourceId, &Change> = changes.iter().map(|c| (c.id(), c)).collect();
-    let mut report = Report::default();
-    let mut made: BTreeMap<ResourceId, String> = BTreeMap::new();
+    let graph = Graph::new(plan, changes);
+    tracing::debug!(
+        steps = graph.tasks.len(),
+        rounds = graph.rounds(),
+        "apply schedule"
+    );
+    // What needs no call is as planned from the start.
+    for change in changes.iter().filter(|c| c.steps.is_empty()) {
+        on_event(Event::Unchanged { id: change.id() });
+    }
+    let ended = schedule::run(
+        &graph.needs,
+        CONCURRENCY,
+        |_| true,
+        stop,
+        |i| Box::pin(run_step(cloud, &graph.tasks[i], journal, on_event)),
+    )
+    .await;
+
     let mut failure: Option<ApplyError> = None;
-    for wave in waves(plan) {
-        if failure.is_some() {
-            // What needs no call is as planned whatever failed before it.
-            for r in wave {
-                let id = r.id();
-                let unchanged = by_id.get(&id).is_some_and(|c| c.steps.is_empty());
-                on_event(if unchanged {
-                    Event::Unchanged { id }
-                } else {
-                    Event::NotStarted { id }
-                });
+    let mut made: BTreeMap<ResourceId, String> = BTreeMap::new();
+    let mut ran = vec![false; graph.tasks.len()];
+    for (i, result) in ended {
+        ran[i] = true;
+        match result {
+            Ok(Some(arn)) if graph.tasks[i].step.creates() => {
+                made.insert(graph.tasks[i].resource.id(), arn);
             }
+            Ok(_) => {}
+            // The first failure is the one that stopped the apply.
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    let mut report = Report::default();
+    for change in changes {
+        let id = change.id();
+        let left = graph
+            .tasks
+            .iter()
+            .zip(&ran)
+            .any(|(t, ran)| !ran && t.resource.id() == id);
+        if left {
+            on_event(Event::NotStarted { id });
             continue;
         }
-        // Collected before streaming: a stream mapped with a borrowing
-        // closure is `Send` for one lifetime only (rust-lang/rust#102211), and
-        // the wizard hands the apply to `tokio::spawn`.
-        let tasks: Vec<_> = wave
-            .into_iter()
-            .map(|resource| {
-                let change = by_id.get(&resource.id()).copied();
-                run_planned(cloud, resource, change, journal, on_event, stop)
-            })
-            .collect();
-        let results: Vec<(ResourceId, Result<Option<String>, ApplyError>)> = stream::iter(tasks)
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-        for (id, result) in results {
-            match result {
-                Ok(arn) => match by_id.get(&id).map(|c| c.state) {
-                    Some(State::Create) => {
-                        if let Some(arn) = arn {
-                            made.insert(id.clone(), arn);
-                        }
-                        report.created.push(id);
-                    }
-                    Some(State::Update) => report.updated.push(id),
-                    _ => report.unchanged.push(id),
-                },
-                Err(e) => {
-                    failure.get_or_insert(e);
-                }
-            }
+        match change.state {
+            State::Create => report.created.push(id),
+            State::Update => report.updated.push(id),
+            _ => report.unchanged.push(id),
         }
     }
     if let Some(e) = failure {
         return Err(e);
+    }
+    if ran.iter().any(|ran| !ran) {
+        return Err(ApplyError::Stopped);
     }
     report.created.sort();
     report.updated.sort();
@@ -206,155 +222,157 @@ pub async fn apply(
     Ok(report)
 }
 
-/// The plan's resources in waves: each wave depends only on earlier ones.
-pub fn waves(plan: &Plan) -> Vec<Vec<&Resource>> {
-    let mut placed: BTreeSet<ResourceId> = BTreeSet::new();
-    let mut left: Vec<&Resource> = plan.resources.iter().collect();
-    let mut waves = Vec::new();
-    while !left.is_empty() {
-        let (ready, blocked): (Vec<&Resource>, Vec<&Resource>) = left
-            .into_iter()
-            .partition(|r| r.depends_on.iter().all(|d| placed.contains(d)));
-        if ready.is_empty() {
-            // A cycle or a dependency outside the plan (lint reports both):
-            // run the rest in plan order rather than never.
-            waves.extend(blocked.into_iter().map(|r| vec![r]));
-            break;
-        }
-        placed.extend(ready.iter().map(|r| r.id()));
-        waves.push(ready);
-        left = blocked;
-    }
-    waves
-}
-
-/// One resource of a wave; a resource without a change is left alone.
-async fn run_planned(
+/// One step: its call between an intent and a result record; a step that
+/// deletes a policy version first (to stay within IAM's five) records that
+/// call too.
+async fn run_step(
     cloud: &dyn Cloud,
-    resource: &Resource,
-    change: Option<&Change>,
+    task: &Task<'_>,
     journal: &Mutex<Journal>,
     on_event: &(dyn Fn(Event) + Send + Sync),
-    stop: &AtomicBool,
-) -> (ResourceId, Result<Option<String>, ApplyError>) {
-    let result = match change {
-        Some(change) => run_resource(cloud, resource, change, journal, on_event, stop).await,
-        None => Ok(None),
-    };
-    (resource.id(), result)
-}
-
-async fn run_resource(
-    cloud: &dyn Cloud,
-    resource: &Resource,
-    change: &Change,
-    journal: &Mutex<Journal>,
-    on_event: &(dyn Fn(Event) + Send + Sync),
-    stop: &AtomicBool,
 ) -> Result<Option<String>, ApplyError> {
-    if change.steps.is_empty() {
-        on_event(Event::Unchanged { id: resource.id() });
-        return Ok(None);
-    }
+    let Task { resource, step, .. } = *task;
     let id = resource.id();
-    let mut created = None;
-    for step in &change.steps {
-        if stop.load(Ordering::SeqCst) {
-            on_event(Event::NotStarted { id });
-            return Err(ApplyError::Stopped);
-        }
-        if let Step::CreatePolicyVersion {
-            prune: Some(version),
-        } = step
-        {
-            let prune = async {
-                match cloud.delete_policy_version(&resource.arn, version).await {
-                    // The observation just listed it: gone now, it was an
-                    // earlier attempt of this call whose answer was lost
-                    // (found by the fault tests on the update path).
-                    Err(error) if error.kind == ErrorKind::NoSuchEntity => Ok(None),
-                    other => other.map(|()| None),
-                }
-            };
-            journaled(
-                journal,
-                on_event,
-                &id,
-                Action::DeletePolicyVersion,
-                Some(version.clone()),
-                prune,
-            )
-            .await?;
-        }
-        // A create records the planned ARN, so that destroy can find an
-        // entity whose create was interrupted before its result was written.
-        let detail = if step.creates() {
-            Some(resource.arn.clone())
-        } else {
-            step.detail()
+    if let Step::CreatePolicyVersion {
+        prune: Some(version),
+    } = step
+    {
+        let prune = async {
+            match cloud.delete_policy_version(&resource.arn, version).await {
+                // The observation just listed it: gone now, it was an
+                // earlier attempt of this call whose answer was lost
+                // (found by the fault tests on the update path).
+                Err(error) if error.kind == ErrorKind::NoSuchEntity => Ok(None),
+                other => other.map(|()| None),
+            }
         };
-        let made = journaled(
+        journaled(
             journal,
             on_event,
             &id,
-            step.action(),
-            detail,
-            execute_confirmed(cloud, resource, step),
+            Action::DeletePolicyVersion,
+            Some(version.clone()),
+            prune,
         )
         .await?;
-        if step.creates() {
-            wait_until_visible(cloud, resource, made.as_deref(), on_event).await?;
-            created = made;
-        }
     }
-    Ok(created)
-}
-
-/// Waits until a just-created entity is visible, so that later steps and
-/// dependent resources can use it (IAM is eventually consistent), telling
-/// `on_event` while the wait lasts.
-///
-/// A role is waited for by the name in the ARN IAM returned: AWS names a
-/// service-linked role itself, and an emulator may name it otherwise than
-/// the plan (moto: `AWSServiceRoleForbatch`), which would make a wait on
-/// the planned name last its full minute and fail.
-async fn wait_until_visible(
-    cloud: &dyn Cloud,
-    resource: &Resource,
-    made_arn: Option<&str>,
-    on_event: &(dyn Fn(Event) + Send + Sync),
-) -> Result<(), ApplyError> {
-    let (kind, name) = match resource.kind() {
-        EntityKind::ManagedPolicy => (WaitFor::Policy, resource.arn.as_str()),
-        EntityKind::Role => (
-            WaitFor::Role,
-            made_arn
-                .and_then(name_in_arn)
-                .unwrap_or(resource.name.as_str()),
-        ),
-        EntityKind::InstanceProfile => (WaitFor::InstanceProfile, resource.name.as_str()),
+    // A create records the planned ARN, so that destroy can find an
+    // entity whose create was interrupted before its result was written.
+    let detail = if step.creates() {
+        Some(resource.arn.clone())
+    } else {
+        step.detail()
     };
-    let what = format!(
-        "{} {} to appear",
-        resource.noun(),
-        if kind == WaitFor::Policy {
-            &resource.name
-        } else {
-            name
-        }
-    );
-    reporting_wait(
-        cloud.wait_until_exists(kind, name),
+    journaled(
+        journal,
         on_event,
-        &resource.id(),
-        &what,
+        &id,
+        step.action(),
+        detail,
+        execute_confirmed(cloud, task, on_event),
     )
     .await
-    .map_err(|error| ApplyError::Call {
-        action: Action::Wait,
-        kind: resource.kind().noun(),
-        name: resource.name.clone(),
-        error,
+}
+
+/// The first pause before a call that met `NoSuchEntity` for an entity
+/// this run created is tried again; each pause doubles, up to
+/// [`VISIBILITY_PAUSE_MAX`].
+pub const VISIBILITY_PAUSE: Duration = Duration::from_millis(100);
+
+/// The longest pause between two tries of a call waiting for a new entity
+/// to show.
+pub const VISIBILITY_PAUSE_MAX: Duration = Duration::from_secs(2);
+
+/// Makes a step's call, trying it again while IAM does not show yet an
+/// entity this run created: IAM is eventually consistent, and a role or a
+/// policy made a moment ago may be unknown to the next call for a few
+/// seconds. Polling for every new entity before using it cost a round
+/// trip per create (and a missed poll a whole second); trying the call
+/// itself costs nothing when IAM is consistent, which it nearly always is.
+///
+/// Only a step that needs an entity created in this run is tried again,
+/// and only on a `NoSuchEntity` that does not name an entity made before
+/// the run (an AWS managed policy that does not exist is not going to
+/// appear), with pauses from [`VISIBILITY_PAUSE`]
+/// doubling to [`VISIBILITY_PAUSE_MAX`], for at most
+/// [`crate::cloud::sdk::MAX_WAIT`]; a wait past [`WAIT_REPORT`] is told as
+/// [`Event::Waiting`]. The journal holds one intent for all the tries: they
+/// are one call that IAM had refused until now.
+async fn call_when_visible(
+    cloud: &dyn Cloud,
+    task: &Task<'_>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+) -> Result<Option<String>, CloudError> {
+    if task.needs_new.is_empty() {
+        return execute(cloud, task.resource, task.step).await;
+    }
+    let retrying = async {
+        let started = Instant::now();
+        let mut pause = VISIBILITY_PAUSE;
+        loop {
+            match execute(cloud, task.resource, task.step).await {
+                Err(error)
+                    if error.kind == ErrorKind::NoSuchEntity
+                        && !names_an_old_entity(task, &error.message)
+                        && started.elapsed() + pause < crate::cloud::sdk::MAX_WAIT =>
+                {
+                    tracing::debug!(
+                        action = %task.step.action(),
+                        resource = %task.resource.name,
+                        pause_ms = pause.as_millis(),
+                        "not visible yet; trying again"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(VISIBILITY_PAUSE_MAX);
+                }
+                other => return other,
+            }
+        }
+    };
+    let new: Vec<String> = task
+        .needs_new
+        .iter()
+        .map(|r| format!("{} {}", r.noun(), r.name))
+        .collect();
+    let what = format!("IAM to show the new {}", new.join(" and "));
+    reporting_wait(retrying, on_event, &task.resource.id(), &what).await
+}
+
+/// Whether IAM's `message` names an entity the step uses that this run did
+/// not create: then it is missing for good, not late.
+fn names_an_old_entity(task: &Task<'_>, message: &str) -> bool {
+    let mut used: Vec<&str> = Vec::new();
+    match (task.step, &task.resource.spec) {
+        (Step::Attach(arn) | Step::PutBoundary(arn), _) => used.push(arn),
+        (Step::CreateRole, Spec::Role(role)) => used.extend(role.boundary()),
+        (Step::AddRole(role), _) => used.push(role),
+        _ => {}
+    }
+    if !task.step.creates() {
+        used.push(&task.resource.arn);
+    }
+    let is_new = |id: &str| {
+        task.needs_new
+            .iter()
+            .any(|r| r.arn == id || r.name.eq_ignore_ascii_case(id))
+    };
+    used.into_iter()
+        .filter(|id| !is_new(id))
+        .any(|id| mentions(message, id.rsplit('/').next().unwrap_or(id)))
+}
+
+/// Whether `text` holds the IAM name `name` as a whole word (not inside a
+/// longer name), ignoring case.
+fn mentions(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let in_name = |c: char| c.is_ascii_alphanumeric() || "+=,@_-".contains(c);
+    let (text, name) = (text.to_ascii_lowercase(), name.to_ascii_lowercase());
+    text.match_indices(&name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(in_name) && !after.is_some_and(in_name)
     })
 }
 
@@ -477,10 +495,11 @@ pub(crate) async fn journaled(
 /// AWS to delete it, which AWS refuses while anything uses the role.
 async fn execute_confirmed(
     cloud: &dyn Cloud,
-    resource: &Resource,
-    step: &Step,
+    task: &Task<'_>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
 ) -> Result<Option<String>, CloudError> {
-    let error = match execute(cloud, resource, step).await {
+    let Task { resource, step, .. } = *task;
+    let error = match call_when_visible(cloud, task, on_event).await {
         // A create, attach or put that finds its work done, or a detach,
         // removal or delete that finds nothing to remove: perhaps an earlier
         // attempt of this very call, whose answer was lost to a timeout or a
@@ -615,5 +634,25 @@ async fn execute(
                 r.name
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn a_name_is_mentioned_only_as_a_whole_word() {
+        let missing =
+            "Policy arn:aws:iam::aws:policy/NoSuchPolicyHere does not exist or is not attachable.";
+        assert!(mentions(missing, "NoSuchPolicyHere"));
+        assert!(mentions(missing, "nosuchpolicyhere"));
+        assert!(!mentions(missing, "NoSuchPolicy"));
+        assert!(!mentions(missing, "BatchJobRole"));
+        let role = "The role with name BatchJobRole cannot be found.";
+        assert!(mentions(role, "BatchJobRole"));
+        assert!(!mentions(role, "JobRole"));
+        assert!(!mentions(role, "BatchJobRole2"));
+        assert!(!mentions(role, ""));
     }
 }

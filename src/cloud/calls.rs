@@ -184,13 +184,6 @@ macro_rules! cloud_calls {
                 /// lines), an identity policy or a role trust policy. Every page read.
                 /// Advice only: callers go on without it when it fails.
                 fn validate_policy(&self, document: &str, kind: PolicyKind) -> Vec<AnalyzerFinding>;
-
-            // Not an API call: the polling between calls.
-            Action::Wait =>
-                /// Waits until a just-created entity is visible to later calls (IAM is
-                /// eventually consistent). `kind` is `role`, `policy` (by ARN) or
-                /// `instance-profile`.
-                fn wait_until_exists(&self, kind: WaitFor, id: &str) -> ();
         }
     };
 }

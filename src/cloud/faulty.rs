@@ -31,7 +31,7 @@ use super::sdk::MAX_ATTEMPTS;
 use super::{
     AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, ErrorKind, Identity,
     InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas, Retry,
-    RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
+    RetryObserver, RoleInfo, SimulationResult, Tags,
 };
 
 /// What goes wrong with a faulted call.

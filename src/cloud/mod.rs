@@ -333,14 +333,6 @@ pub struct Retry {
 /// Receives every [`Retry`].
 pub type RetryObserver = Arc<dyn Fn(Retry) + Send + Sync>;
 
-/// What [`Cloud::wait_until_exists`] waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaitFor {
-    Role,
-    Policy,
-    InstanceProfile,
-}
-
 /// IAM returns documents URL-encoded (RFC 3986); this decodes and parses one.
 /// Documents that are already plain JSON (moto returns some that way) are
 /// parsed as they are.

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{
     AnalyzerFinding, Bucket, Cloud, CloudResult, ContextEntry, ErrorKind, Identity,
     InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas,
-    RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
+    RetryObserver, RoleInfo, SimulationResult, Tags,
 };
 
 /// One call as it was made and answered.
@@ -156,12 +156,6 @@ impl Render for NewRole<'_> {
             self.trust_policy.render(),
             self.tags.render()
         )
-    }
-}
-
-impl Render for WaitFor {
-    fn render(&self) -> String {
-        format!("{self:?}")
     }
 }
 

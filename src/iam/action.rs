@@ -13,8 +13,8 @@ use std::str::FromStr;
 /// IAM policy names it), and whether the call changes the account.
 macro_rules! actions {
     ($($variant:ident => $service:literal, $mutates:literal;)*) => {
-        /// One AWS API call onramp makes (or, for [`Action::Wait`], the
-        /// polling it does between calls).
+        /// One AWS API call onramp makes (or, for [`Action::Connect`], the
+        /// check of the endpoint before the first call).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Action {
             $($variant,)*
@@ -97,9 +97,7 @@ actions! {
     SimulatePrincipalPolicy => "iam", false;
     GetAccountSummary => "iam", false;
     ValidatePolicy => "access-analyzer", false;
-    // Not API calls: waiting until a just-created entity is visible, and
-    // checking the endpoint before the first call.
-    Wait => "onramp", false;
+    // Not an API call: checking the endpoint before the first call.
     Connect => "onramp", false;
 }
 

@@ -22,7 +22,7 @@ use crate::cloud::sdk::{ConnectOptions, SdkCloud};
 use crate::cloud::{
     AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, Identity,
     InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas,
-    RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
+    RetryObserver, RoleInfo, SimulationResult, Tags,
 };
 
 /// How to reach the account.
@@ -313,7 +313,6 @@ gated_cloud! {
     fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> ();
     fn remove_role_from_instance_profile(&self, profile: &str, role: &str) -> ();
     fn delete_instance_profile(&self, name: &str) -> ();
-    fn wait_until_exists(&self, kind: WaitFor, id: &str) -> ();
     fn simulate_principal_policy(&self, source_arn: &str, actions: &[String], resources: &[String], context: &[ContextEntry]) -> Vec<SimulationResult>;
     fn account_quotas(&self) -> Quotas;
     fn validate_policy(&self, document: &str, kind: PolicyKind) -> Vec<AnalyzerFinding>;

@@ -174,6 +174,17 @@ impl FaultProxy {
         }));
     }
 
+    /// Holds the `nth` request of `action` (counted from 1) for `how_long`,
+    /// then forwards it: a call in flight for as long as a test needs.
+    pub fn hold_action(&self, action: Action, nth: usize, how_long: Duration) {
+        self.schedule(Some(Schedule {
+            fault: Fault::Delay(how_long),
+            nth_mutating: nth,
+            only: Some(action),
+            times: 1,
+        }));
+    }
+
     /// From now on, answers `action` itself (HTTP 200, the XML `answer`
     /// makes from the request's body) instead of forwarding it.
     pub fn answer(&self, action: &str, answer: fn(&str) -> String) {

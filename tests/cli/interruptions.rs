@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use onramp::apply::journal::{self, Record};
 use onramp::apply::run::CONCURRENCY;
 use onramp::cloud::sdk::SdkCloud;
+use onramp::iam::action::Action;
 use onramp::plan::Plan;
 use onramp_testkit::command;
 use onramp_testkit::facts;
@@ -397,12 +398,13 @@ async fn sigint_mid_apply_or_destroy_stops_after_the_call_in_flight() {
     let o = s.destroy(&clean);
     assert!(o.status.success(), "{}", show(&o));
 
-    // Not near the end: calls of the last wave run side by side, and with
-    // nothing left to start, a stop there would change nothing.
-    for step in [1, steps / 3, 2 * steps / 3] {
-        let what = format!("SIGINT on apply step {step} of {steps}");
-        let journal = dir.join(format!("sigint-{step}.jsonl"));
-        proxy.hold(step, HOLD);
+    // While a role's create is held: its attachments wait for it, so the
+    // stop leaves something not started. (Once every create is done, every
+    // remaining call goes out at once, and a stop changes nothing.)
+    for nth in [1, 2, 3] {
+        let what = format!("SIGINT on CreateRole {nth} ({steps} steps in all)");
+        let journal = dir.join(format!("sigint-{nth}.jsonl"));
+        proxy.hold_action(Action::CreateRole, nth, HOLD);
         let mut run = Running::start(s.apply_at(&journal, proxy.url()), dir, "apply");
         run.wait_until(&what, |_| proxy.target_action().is_some());
         run.sigint();

@@ -17,3 +17,4 @@ mod preflight;
 mod sdk_moto;
 mod service_linked;
 mod verify;
+mod visibility;

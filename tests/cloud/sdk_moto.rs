@@ -34,7 +34,7 @@
 use std::time::{Duration, Instant};
 
 use onramp::cloud::sdk::{ConnectOptions, NO_CREDENTIALS, SdkCloud};
-use onramp::cloud::{Cloud, ErrorKind, NewPolicy, NewRole, Tags, WaitFor};
+use onramp::cloud::{Cloud, ErrorKind, NewPolicy, NewRole, Tags};
 use onramp::iam::action::Action;
 use onramp_testkit::command;
 use onramp_testkit::moto;
@@ -135,10 +135,6 @@ async fn managed_policy_round_trip() {
     assert_eq!(created.path, "/onramp/");
     assert_eq!(created.default_version_id, "v1");
     assert_eq!(created.tags, tags(&[("onramp:managed-by", "onramp")]));
-    cloud
-        .wait_until_exists(WaitFor::Policy, &arn)
-        .await
-        .unwrap();
 
     let read = cloud
         .get_policy(&arn)
@@ -279,10 +275,6 @@ async fn role_round_trip() {
     );
     assert_eq!(created.trust_policy, trust);
     assert_eq!(created.tags, role_tags);
-    cloud
-        .wait_until_exists(WaitFor::Role, "ecsInstanceRole")
-        .await
-        .unwrap();
 
     let read = cloud.get_role("ecsInstanceRole").await.unwrap().unwrap();
     assert_eq!(read.name, "ecsInstanceRole");
@@ -513,10 +505,6 @@ async fn instance_profile_round_trip() {
     assert_eq!(created.path, "/batch/");
     assert!(created.roles.is_empty());
     assert_eq!(created.tags, profile_tags);
-    cloud
-        .wait_until_exists(WaitFor::InstanceProfile, "ecsInstanceRole")
-        .await
-        .unwrap();
 
     cloud
         .add_role_to_instance_profile("ecsInstanceRole", "ecsInstanceRole")
@@ -669,7 +657,6 @@ async fn service_linked_role_round_trip() {
         "{}",
         read.trust_policy
     );
-    cloud.wait_until_exists(WaitFor::Role, NAME).await.unwrap();
 
     let again = cloud
         .create_service_linked_role(SERVICE, "for the test")

@@ -31,7 +31,7 @@ use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::{
     AnalyzerFinding, Bucket, Cloud, CloudResult, ContextEntry, Identity, InstanceProfileInfo,
     NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas, RetryObserver, RoleInfo,
-    SimulationResult, Tags, WaitFor,
+    SimulationResult, Tags,
 };
 use onramp::iam::arn::Arn;
 use onramp::iam::limits::MANAGED_POLICY_SIZE;
@@ -425,17 +425,6 @@ impl<C: Cloud> Cloud for Recording<C> {
     ) -> CloudResult<Vec<AnalyzerFinding>> {
         self.record("access-analyzer:ValidatePolicy", "*".into(), &[]);
         self.inner.validate_policy(document, kind).await
-    }
-
-    /// The SDK backend waits with IAM's waiters, which poll the entity's
-    /// `Get*` call.
-    async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
-        match kind {
-            WaitFor::Role => self.iam("GetRole", self.role_arn(id).await),
-            WaitFor::Policy => self.iam("GetPolicy", id.into()),
-            WaitFor::InstanceProfile => self.iam("GetInstanceProfile", self.profile_arn(id).await),
-        }
-        self.inner.wait_until_exists(kind, id).await
     }
 
     fn observe_retries(&self, observer: RetryObserver) {

@@ -13,13 +13,15 @@
 //! here, the account's state and the one `impl Cloud`.
 //!
 //! Every call takes the account's lock, does its work and lets go before it
-//! returns: nothing is held across an `await`, and there is no eventual
-//! consistency — an entity is visible as soon as the call that made it returns.
+//! returns: nothing is held across an `await`. There is no eventual
+//! consistency (an entity is visible as soon as the call that made it
+//! returns) unless a test asks for it (`lag`).
 
 mod catalogue;
 mod checks;
 mod errors;
 mod grammar;
+mod lag;
 mod policies;
 mod profiles;
 mod roles;
@@ -37,11 +39,12 @@ use serde_json::Value;
 use super::{
     AnalyzerFinding, Bucket, Cloud, CloudResult, ContextEntry, ErrorKind, Identity,
     InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, QuotaSource,
-    Quotas, RoleInfo, SimulationResult, Tags, WaitFor,
+    Quotas, RoleInfo, SimulationResult, Tags,
 };
 use crate::iam::action::Action;
 use crate::iam::arn::Arn;
-use errors::{error, no_policy, no_profile};
+use errors::{error, no_policy, no_profile, no_role};
+use lag::{Lag, Lags};
 use policies::Policy;
 use profiles::Profile;
 use roles::Role;
@@ -73,10 +76,10 @@ struct State {
     /// What Access Analyzer's `ValidatePolicy` finds in every document:
     /// nothing unless a test set findings.
     analyzer_findings: Vec<AnalyzerFinding>,
-    /// How long `wait_until_exists` takes for an entity (by lowercased name
-    /// or ARN), as IAM's eventual consistency can: none unless a test set
-    /// one with [`MemoryCloud::slow_to_show`].
-    slow_to_show: BTreeMap<String, std::time::Duration>,
+    /// The entities IAM shows late, as its eventual consistency can: none
+    /// unless a test set some ([`MemoryCloud::slow_to_show`],
+    /// [`MemoryCloud::unseen_for`]).
+    lags: Lags,
 }
 fn key(name: &str) -> String {
     name.to_lowercase()
@@ -100,20 +103,30 @@ impl State {
         Arn::aws_managed_policy(&self.partition, entry).to_string()
     }
 
-    fn exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
-        match kind {
-            WaitFor::Role => self.role(Action::GetRole, id).map(|_| ()),
-            WaitFor::InstanceProfile => self
-                .profiles
-                .get(&key(id))
-                .map(|_| ())
-                .ok_or_else(|| no_profile(Action::GetInstanceProfile, id)),
-            WaitFor::Policy => match self.resolve(Action::GetPolicy, id)? {
-                Some(_) => Ok(()),
-                None => Err(no_policy(Action::GetPolicy, id)),
-            },
+    /// `NoSuchEntity` for the first entity `uses` names that is still
+    /// unseen ([`lag`]), as IAM answers a call that uses an entity it does
+    /// not show yet.
+    fn unseen(&mut self, action: Action, uses: &[Uses<'_>]) -> CloudResult<()> {
+        for used in uses {
+            match *used {
+                Uses::Role(name) if self.lags.hides(name) => return Err(no_role(action, name)),
+                Uses::Policy(arn) if self.lags.hides(arn) => return Err(no_policy(action, arn)),
+                Uses::Profile(name) if self.lags.hides(name) => {
+                    return Err(no_profile(action, name));
+                }
+                _ => {}
+            }
         }
+        Ok(())
     }
+}
+
+/// An entity a call uses, for [`State::unseen`].
+#[derive(Clone, Copy)]
+enum Uses<'a> {
+    Role(&'a str),
+    Policy(&'a str),
+    Profile(&'a str),
 }
 
 impl MemoryCloud {
@@ -135,7 +148,7 @@ impl MemoryCloud {
                     ..Quotas::default()
                 },
                 analyzer_findings: Vec::new(),
-                slow_to_show: BTreeMap::new(),
+                lags: Lags::default(),
             }),
         }
     }
@@ -169,11 +182,19 @@ impl MemoryCloud {
         self
     }
 
-    /// Makes [`Cloud::wait_until_exists`] take `delay` for the entity
-    /// `id` (a name, or a policy's ARN), as IAM's eventual consistency
-    /// sometimes does, for tests of what a person sees meanwhile.
+    /// Makes the entity `id` (a name, or a policy's ARN) unknown to the
+    /// calls that use it for `delay` after its create, as IAM's eventual
+    /// consistency sometimes does: for tests of what a person sees
+    /// meanwhile.
     pub fn slow_to_show(&self, id: &str, delay: std::time::Duration) {
-        self.state().slow_to_show.insert(key(id), delay);
+        self.state().lags.set(id, Lag::For(delay));
+    }
+
+    /// Makes the entity `id` unknown to the first `calls` calls that use it
+    /// after its create (`NoSuchEntity`; a read finds nothing): a dependent
+    /// call that meets it must be tried again.
+    pub fn unseen_for(&self, id: &str, calls: u32) {
+        self.state().lags.set(id, Lag::Calls(calls));
     }
 
     /// The same account, where Access Analyzer's `ValidatePolicy` finds
@@ -263,19 +284,30 @@ impl Cloud for MemoryCloud {
     }
 
     async fn get_policy(&self, arn: &str) -> CloudResult<Option<PolicyInfo>> {
-        self.state().get_policy(arn)
+        let mut state = self.state();
+        if state.lags.hides(arn) {
+            return Ok(None);
+        }
+        state.get_policy(arn)
     }
 
     async fn get_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<Value> {
-        self.state().get_policy_version(arn, version_id)
+        let mut state = self.state();
+        state.unseen(Action::GetPolicyVersion, &[Uses::Policy(arn)])?;
+        state.get_policy_version(arn, version_id)
     }
 
     async fn list_policy_versions(&self, arn: &str) -> CloudResult<Vec<PolicyVersion>> {
-        self.state().list_policy_versions(arn)
+        let mut state = self.state();
+        state.unseen(Action::ListPolicyVersions, &[Uses::Policy(arn)])?;
+        state.list_policy_versions(arn)
     }
 
     async fn create_policy(&self, policy: NewPolicy<'_>) -> CloudResult<PolicyInfo> {
-        self.state().create_policy(policy)
+        let mut state = self.state();
+        let made = state.create_policy(policy)?;
+        state.lags.created(&made.arn);
+        Ok(made)
     }
 
     async fn create_policy_version(
@@ -284,8 +316,9 @@ impl Cloud for MemoryCloud {
         document: &Value,
         set_as_default: bool,
     ) -> CloudResult<String> {
-        self.state()
-            .create_policy_version(arn, document, set_as_default)
+        let mut state = self.state();
+        state.unseen(Action::CreatePolicyVersion, &[Uses::Policy(arn)])?;
+        state.create_policy_version(arn, document, set_as_default)
     }
 
     async fn set_default_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()> {
@@ -297,7 +330,9 @@ impl Cloud for MemoryCloud {
     }
 
     async fn tag_policy(&self, arn: &str, tags: &Tags) -> CloudResult<()> {
-        self.state().tag_policy(arn, tags)
+        let mut state = self.state();
+        state.unseen(Action::TagPolicy, &[Uses::Policy(arn)])?;
+        state.tag_policy(arn, tags)
     }
 
     async fn delete_policy(&self, arn: &str) -> CloudResult<()> {
@@ -305,16 +340,27 @@ impl Cloud for MemoryCloud {
     }
 
     async fn get_role(&self, name: &str) -> CloudResult<Option<RoleInfo>> {
-        let state = self.state();
+        let mut state = self.state();
+        if state.lags.hides(name) {
+            return Ok(None);
+        }
         Ok(state.roles.get(&key(name)).map(|r| state.role_info(r)))
     }
 
     async fn create_role(&self, role: NewRole<'_>) -> CloudResult<RoleInfo> {
-        self.state().create_role(role)
+        let mut state = self.state();
+        if let Some(boundary) = role.permissions_boundary {
+            state.unseen(Action::CreateRole, &[Uses::Policy(boundary)])?;
+        }
+        let made = state.create_role(role)?;
+        state.lags.created(&made.name);
+        Ok(made)
     }
 
     async fn update_assume_role_policy(&self, name: &str, document: &Value) -> CloudResult<()> {
-        self.state().update_assume_role_policy(name, document)
+        let mut state = self.state();
+        state.unseen(Action::UpdateAssumeRolePolicy, &[Uses::Role(name)])?;
+        state.update_assume_role_policy(name, document)
     }
 
     async fn put_role_permissions_boundary(
@@ -322,8 +368,12 @@ impl Cloud for MemoryCloud {
         name: &str,
         boundary_arn: &str,
     ) -> CloudResult<()> {
-        self.state()
-            .put_role_permissions_boundary(name, boundary_arn)
+        let mut state = self.state();
+        state.unseen(
+            Action::PutRolePermissionsBoundary,
+            &[Uses::Role(name), Uses::Policy(boundary_arn)],
+        )?;
+        state.put_role_permissions_boundary(name, boundary_arn)
     }
 
     async fn delete_role_permissions_boundary(&self, name: &str) -> CloudResult<()> {
@@ -331,15 +381,24 @@ impl Cloud for MemoryCloud {
     }
 
     async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()> {
-        self.state().tag_role(name, tags)
+        let mut state = self.state();
+        state.unseen(Action::TagRole, &[Uses::Role(name)])?;
+        state.tag_role(name, tags)
     }
 
     async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        self.state().list_attached_role_policies(name)
+        let mut state = self.state();
+        state.unseen(Action::ListAttachedRolePolicies, &[Uses::Role(name)])?;
+        state.list_attached_role_policies(name)
     }
 
     async fn attach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
-        self.state().attach_role_policy(name, policy_arn)
+        let mut state = self.state();
+        state.unseen(
+            Action::AttachRolePolicy,
+            &[Uses::Role(name), Uses::Policy(policy_arn)],
+        )?;
+        state.attach_role_policy(name, policy_arn)
     }
 
     async fn detach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
@@ -347,7 +406,9 @@ impl Cloud for MemoryCloud {
     }
 
     async fn list_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        self.state().list_role_policies(name)
+        let mut state = self.state();
+        state.unseen(Action::ListRolePolicies, &[Uses::Role(name)])?;
+        state.list_role_policies(name)
     }
 
     async fn get_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<Value> {
@@ -360,7 +421,9 @@ impl Cloud for MemoryCloud {
         policy_name: &str,
         document: &Value,
     ) -> CloudResult<()> {
-        self.state().put_role_policy(name, policy_name, document)
+        let mut state = self.state();
+        state.unseen(Action::PutRolePolicy, &[Uses::Role(name)])?;
+        state.put_role_policy(name, policy_name, document)
     }
 
     async fn delete_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<()> {
@@ -376,8 +439,10 @@ impl Cloud for MemoryCloud {
         service: &str,
         description: &str,
     ) -> CloudResult<RoleInfo> {
-        self.state()
-            .create_service_linked_role(service, description)
+        let mut state = self.state();
+        let made = state.create_service_linked_role(service, description)?;
+        state.lags.created(&made.name);
+        Ok(made)
     }
 
     async fn delete_service_linked_role(&self, name: &str) -> CloudResult<()> {
@@ -385,7 +450,10 @@ impl Cloud for MemoryCloud {
     }
 
     async fn get_instance_profile(&self, name: &str) -> CloudResult<Option<InstanceProfileInfo>> {
-        let state = self.state();
+        let mut state = self.state();
+        if state.lags.hides(name) {
+            return Ok(None);
+        }
         Ok(state
             .profiles
             .get(&key(name))
@@ -398,15 +466,25 @@ impl Cloud for MemoryCloud {
         path: &str,
         tags: &Tags,
     ) -> CloudResult<InstanceProfileInfo> {
-        self.state().create_instance_profile(name, path, tags)
+        let mut state = self.state();
+        let made = state.create_instance_profile(name, path, tags)?;
+        state.lags.created(name);
+        Ok(made)
     }
 
     async fn tag_instance_profile(&self, name: &str, tags: &Tags) -> CloudResult<()> {
-        self.state().tag_instance_profile(name, tags)
+        let mut state = self.state();
+        state.unseen(Action::TagInstanceProfile, &[Uses::Profile(name)])?;
+        state.tag_instance_profile(name, tags)
     }
 
     async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()> {
-        self.state().add_role_to_instance_profile(profile, role)
+        let mut state = self.state();
+        state.unseen(
+            Action::AddRoleToInstanceProfile,
+            &[Uses::Profile(profile), Uses::Role(role)],
+        )?;
+        state.add_role_to_instance_profile(profile, role)
     }
 
     async fn remove_role_from_instance_profile(
@@ -420,14 +498,6 @@ impl Cloud for MemoryCloud {
 
     async fn delete_instance_profile(&self, name: &str) -> CloudResult<()> {
         self.state().delete_instance_profile(name)
-    }
-
-    async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
-        let delay = self.state().slow_to_show.get(&key(id)).copied();
-        if let Some(delay) = delay {
-            tokio::time::sleep(delay).await;
-        }
-        self.state().exists(kind, id)
     }
 
     async fn account_quotas(&self) -> CloudResult<Quotas> {

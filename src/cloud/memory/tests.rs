@@ -31,17 +31,6 @@ fn no_tags() -> Tags {
     Tags::new()
 }
 
-fn policy_arn(path_and_name: &str) -> String {
-    Arn::new(
-        "aws",
-        "iam",
-        "",
-        ACCOUNT,
-        &format!("policy/{path_and_name}"),
-    )
-    .to_string()
-}
-
 fn aws(path_and_name: &str) -> String {
     Arn::aws_managed_policy("aws", path_and_name).to_string()
 }
@@ -269,30 +258,6 @@ async fn a_new_account_is_empty_and_uses_its_partition() {
     c.attach_role_policy("r", "arn:aws-cn:iam::aws:policy/ReadOnlyAccess")
         .await
         .unwrap();
-}
-
-/// Waiting for what does not exist: on IAM (and moto) the SDK's waiter
-/// takes its whole time for it, so only the memory cloud answers this
-/// quickly. The other half is the contract case
-/// `existing_entities_are_found_by_waiting`.
-#[tokio::test]
-async fn waiting_for_what_does_not_exist_fails() {
-    let c = cloud();
-    assert_kind(
-        c.wait_until_exists(WaitFor::Role, "r").await,
-        ErrorKind::NoSuchEntity,
-        Action::GetRole,
-    );
-    assert_kind(
-        c.wait_until_exists(WaitFor::InstanceProfile, "r").await,
-        ErrorKind::NoSuchEntity,
-        Action::GetInstanceProfile,
-    );
-    assert_kind(
-        c.wait_until_exists(WaitFor::Policy, &policy_arn("p")).await,
-        ErrorKind::NoSuchEntity,
-        Action::GetPolicy,
-    );
 }
 
 /// Batch's service-linked role, which moto names otherwise, and one in use,

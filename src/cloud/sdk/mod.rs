@@ -24,7 +24,6 @@ mod profiles;
 mod retry;
 mod roles;
 mod service_linked;
-mod wait;
 
 pub use error::NO_CREDENTIALS;
 pub use service_linked::{DELETION_POLL, looks_service_linked};
@@ -43,7 +42,7 @@ use serde_json::Value;
 use super::{
     AnalyzerFinding, Bucket, Cloud, CloudError, CloudResult, ContextEntry, ErrorKind, Identity,
     InstanceProfileInfo, NewPolicy, NewRole, PolicyInfo, PolicyKind, PolicyVersion, Quotas,
-    RetryObserver, RoleInfo, SimulationResult, Tags, WaitFor,
+    RetryObserver, RoleInfo, SimulationResult, Tags,
 };
 use retry::RetryReporter;
 
@@ -61,8 +60,10 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(40);
 pub const MAX_ATTEMPTS: u32 = 5;
 /// The standard retry mode's first back-off (its own default).
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
-/// How long [`Cloud::wait_until_exists`] waits for IAM's eventual consistency
-/// before giving up; new entities are normally visible within seconds.
+/// How long onramp waits on AWS: for IAM to show an entity this run
+/// created (a call that needs it is tried again meanwhile), and for a
+/// service-linked role's deletion task. New entities are normally visible
+/// within seconds.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// The region used when nothing configures one. IAM is global and is signed
@@ -487,10 +488,6 @@ impl Cloud for SdkCloud {
         kind: PolicyKind,
     ) -> CloudResult<Vec<AnalyzerFinding>> {
         advice::validate_policy(self, document, kind).await
-    }
-
-    async fn wait_until_exists(&self, kind: WaitFor, id: &str) -> CloudResult<()> {
-        wait::wait_until_exists(self, kind, id).await
     }
 
     fn observe_retries(&self, observer: RetryObserver) {

@@ -2,7 +2,7 @@
 //! every call with what it must give.
 
 use onramp::cloud::{
-    Cloud, CloudResult, ErrorKind, NewPolicy, NewRole, PolicyInfo, RoleInfo, Tags, WaitFor,
+    Cloud, CloudResult, ErrorKind, NewPolicy, NewRole, PolicyInfo, RoleInfo, Tags,
 };
 use onramp::iam::arn::Arn;
 use onramp::iam::limits;
@@ -853,11 +853,6 @@ pub async fn aws_managed_policies_attach_only_when_known(c: &dyn Cloud, mut s: S
         batch,
     );
     s.is("get unknown", Value::Null, c.get_policy(&unknown).await);
-    s.ok(
-        "wait for AWS managed",
-        c.wait_until_exists(WaitFor::Policy, &aws("ReadOnlyAccess"))
-            .await,
-    );
     // Only AWS changes its policies.
     let deleted = c.delete_policy(&aws("ReadOnlyAccess")).await;
     s.err("delete AWS managed", ErrorKind::AccessDenied, deleted);
@@ -1159,34 +1154,6 @@ pub async fn roles_keep_what_they_were_given(c: &dyn Cloud, mut s: Script) -> Sc
         .await
         .map(|r| r.map(|r| r.trust_policy));
     s.is("new trust, found in other case", new_trust, now);
-    s
-}
-
-/// Waiting for what does not exist takes the SDK's whole wait on moto;
-/// that half stays a unit test of the memory cloud.
-pub async fn existing_entities_are_found_by_waiting(c: &dyn Cloud, mut s: Script) -> Script {
-    let arn = s.policy_arn("/", "p");
-    s.ok("create role", make_role(c, "r").await);
-    s.ok(
-        "create profile",
-        c.create_instance_profile("r", "/", &Tags::new()).await,
-    );
-    s.ok(
-        "create policy",
-        make_policy(c, "p", "/", &allow("s3:Get")).await,
-    );
-    s.ok(
-        "wait for role",
-        c.wait_until_exists(WaitFor::Role, "r").await,
-    );
-    s.ok(
-        "wait for profile",
-        c.wait_until_exists(WaitFor::InstanceProfile, "r").await,
-    );
-    s.ok(
-        "wait for policy",
-        c.wait_until_exists(WaitFor::Policy, &arn).await,
-    );
     s
 }
 

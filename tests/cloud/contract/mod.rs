@@ -60,6 +60,5 @@ contract!(
     permissions_boundaries_must_exist,
     inline_policies_are_replaced_listed_in_order_and_deleted,
     roles_keep_what_they_were_given,
-    existing_entities_are_found_by_waiting,
     service_linked_roles_are_aws_s_to_change,
 );
