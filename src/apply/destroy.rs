@@ -1,9 +1,9 @@
-//! Undoes what a journal says onramp did, newest first.
+//! Undoes what a journal says onramp did.
 //!
-//! Entities onramp created are deleted whole, in the order IAM requires
-//! (detach policies, remove the role from the profile, delete the profile,
-//! delete inline policies, delete the role, delete non-default versions,
-//! delete the policy). Changes onramp made to entities it did not create
+//! Entities onramp created are deleted whole, each delete after what IAM
+//! requires gone first (a role's policies and its place in a profile, a
+//! profile's role, a policy's attachments and old versions), everything
+//! else at once. Changes onramp made to entities it did not create
 //! (an attachment, an inline policy, a role added to a profile) are reverted
 //! one by one. Anything already gone is skipped. A create that was started but
 //! never recorded as done is undone only if the entity carries onramp's tag,
@@ -21,8 +21,11 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use futures::stream::{self, StreamExt};
+
 use super::journal::{Call, Entry, Journal, Record, lock};
-use super::run::{ApplyError, Event, journaled, name_in_arn, reporting_wait};
+use super::run::{ApplyError, CONCURRENCY, Event, journaled, name_in_arn, reporting_wait};
+use super::schedule;
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{Cloud, CloudError, ErrorKind};
 use crate::iam::names::EntityKind;
@@ -200,7 +203,14 @@ fn is_change(action: Action) -> bool {
 
 /// Undoes what the journal records. Failures do not stop it: everything that
 /// can be undone is, and the report lists the rest. `stop` does: once set,
-/// the undo in flight finishes and nothing new starts (`report.stopped`).
+/// the calls in flight finish and nothing new starts (`report.stopped`).
+///
+/// Round trips decide how long this takes on a real network, so it reads
+/// every entity at once, then makes every call as soon as IAM allows it
+/// ([`super::schedule`]): the detachments, removals, inline deletions and
+/// old versions together, then each delete once what blocks it is gone (a
+/// role once it has no policy and no profile, a profile once it is empty,
+/// a policy once no role of the journal holds it).
 pub async fn destroy(
     cloud: &dyn Cloud,
     journal: &Mutex<Journal>,
@@ -217,67 +227,100 @@ pub async fn destroy(
         onramp_version: env!("CARGO_PKG_VERSION").into(),
     })?;
     let mut report = DestroyReport::default();
-    let undoer = Undoer {
-        cloud,
-        journal,
-        on_event,
-    };
-    for item in list {
-        // One undo at a time: a stop lets the one in flight finish.
-        if stop.load(Ordering::SeqCst) {
-            report.stopped = true;
-            break;
-        }
-        let label = match &item {
-            Undo::Entity {
-                kind,
-                name,
-                service_linked: true,
-                ..
-            } => format!("service-linked {} {name}", kind.noun()),
-            Undo::Entity { kind, name, .. } => format!("{} {name}", kind.noun()),
-            Undo::Change(call) => format!(
-                "{} on {} {} ({})",
-                call.action,
-                call.kind.noun(),
-                call.name,
-                call.detail.as_deref().unwrap_or("")
-            ),
-        };
-        let outcome = match &item {
-            Undo::Entity {
-                kind,
-                name,
-                arn,
-                certain,
-                service_linked: true,
-            } => {
-                undoer
-                    .delete_service_linked(*kind, name, arn.as_deref(), *certain)
-                    .await
+    if stop.load(Ordering::SeqCst) {
+        report.stopped = !list.is_empty();
+        return Ok(report);
+    }
+    // Read first, every entity at once (reads only).
+    let reads: Vec<_> = list.iter().map(|item| read(cloud, item)).collect();
+    let found: Vec<Found> = stream::iter(reads).buffered(CONCURRENCY).collect().await;
+    let (calls, needs) = undo_calls(&list, &found);
+    let ended = schedule::run(
+        &needs,
+        CONCURRENCY,
+        // A journal that cannot be written stops everything; a call that
+        // fails leaves out only what waits for it.
+        |e: &ApplyError| !matches!(e, ApplyError::Call { .. }),
+        stop,
+        |i| Box::pin(make(cloud, journal, on_event, &calls[i])),
+    )
+    .await;
+    let mut results: Vec<Option<Result<Made, ApplyError>>> = calls.iter().map(|_| None).collect();
+    for (i, result) in ended {
+        results[i] = Some(result);
+    }
+    // A journal that could not be written ends the destroy with its error.
+    let fatal = results
+        .iter()
+        .position(|r| matches!(r, Some(Err(e)) if !matches!(e, ApplyError::Call { .. })));
+    if let Some(Some(Err(e))) = fatal.map(|i| results[i].take()) {
+        return Err(e);
+    }
+    for (owner, (item, found)) in list.iter().zip(&found).enumerate() {
+        let label = label(item);
+        let mine: Vec<usize> = (0..calls.len())
+            .filter(|&i| calls[i].owner == owner)
+            .collect();
+        let outcome = match found {
+            Found::Skip(why) => Ok(Outcome::Skipped(why)),
+            Found::Unreadable(e) => Err(e.clone()),
+            Found::Undo(_) => {
+                let failed = mine.iter().find_map(|&i| match &results[i] {
+                    Some(Err(e)) => Some(e),
+                    _ => None,
+                });
+                let gone = mine
+                    .iter()
+                    .any(|&i| matches!(results[i], Some(Ok(Made::AlreadyGone))));
+                match failed {
+                    Some(ApplyError::Call { error, .. }) => Err(error.clone()),
+                    Some(_) => continue,
+                    None if mine.iter().all(|&i| results[i].is_some()) => Ok(match item {
+                        // A revert that finds nothing to revert.
+                        Undo::Change(_) if gone => Outcome::Skipped("already gone"),
+                        Undo::Change(_) => Outcome::Reverted,
+                        Undo::Entity { .. } => Outcome::Deleted,
+                    }),
+                    None if stop.load(Ordering::SeqCst) => {
+                        report.stopped = true;
+                        continue;
+                    }
+                    None => Err(CloudError::new(
+                        calls[mine[0]].call.action,
+                        ErrorKind::Other,
+                        "not undone: it waits for another undo that failed (listed here)",
+                    )),
+                }
             }
-            Undo::Entity {
-                kind,
-                name,
-                arn,
-                certain,
-                ..
-            } => {
-                undoer
-                    .delete_entity(*kind, name, arn.as_deref(), *certain)
-                    .await
-            }
-            Undo::Change(call) => undoer.revert(call).await,
         };
         match outcome {
             Ok(Outcome::Deleted) => report.deleted.push(label),
             Ok(Outcome::Reverted) => report.reverted.push(label),
             Ok(Outcome::Skipped(why)) => report.skipped.push(format!("{label}: {why}")),
-            Err(ApplyError::Call { error, .. }) => report.failed.push(format!("{label}: {error}")),
-            Err(other) => return Err(other),
+            Err(error) => report.failed.push(format!("{label}: {error}")),
         }
     }
     Ok(report)
+}
+
+/// The item in words, as the report lists it.
+fn label(item: &Undo) -> String {
+    match item {
+        Undo::Entity {
+            kind,
+            name,
+            service_linked: true,
+            ..
+        } => format!("service-linked {} {name}", kind.noun()),
+        Undo::Entity { kind, name, .. } => format!("{} {name}", kind.noun()),
+        Undo::Change(call) => format!(
+            "{} on {} {} ({})",
+            call.action,
+            call.kind.noun(),
+            call.name,
+            call.detail.as_deref().unwrap_or("")
+        ),
+    }
 }
 
 enum Outcome {
@@ -286,284 +329,311 @@ enum Outcome {
     Skipped(&'static str),
 }
 
-struct Undoer<'a> {
-    cloud: &'a dyn Cloud,
-    journal: &'a Mutex<Journal>,
-    on_event: &'a (dyn Fn(Event) + Send + Sync),
+/// What reading an item found.
+enum Found {
+    /// Nothing to do, and why.
+    Skip(&'static str),
+    /// The read failed: the item cannot be undone now.
+    Unreadable(CloudError),
+    /// The calls that undo it.
+    Undo(Vec<Call>),
 }
 
-/// A delete (or detach, or removal) that finds nothing, right after the
-/// entity was read: an earlier attempt of this very call deleted it and its
-/// answer was lost (the SDK retries after a timeout or a reset), so the step
-/// is done. Found by the fault tests: a late answer to DeletePolicy left
-/// destroy reporting a failure for a policy that was gone.
-fn gone_is_done(result: Result<(), ApplyError>) -> Result<(), ApplyError> {
-    match result {
-        Err(ApplyError::Call { error, .. }) if error.kind == ErrorKind::NoSuchEntity => Ok(()),
-        other => other,
-    }
+/// One undo call of the destroy.
+struct UndoCall {
+    /// The undo item (its index in the list) the call is part of.
+    owner: usize,
+    /// The call as the journal records it: for a service-linked role, the
+    /// planned name, with the name AWS gave it as the detail.
+    call: Call,
+    /// The policy a version deletion is for.
+    policy_arn: Option<String>,
 }
 
-impl Undoer<'_> {
-    async fn delete_entity(
-        &self,
-        kind: EntityKind,
-        name: &str,
-        arn: Option<&str>,
-        certain: bool,
-    ) -> Result<Outcome, ApplyError> {
-        let c = self.cloud;
-        let read = |e: CloudError| self.failed(kind, name, e);
-        match kind {
-            EntityKind::InstanceProfile => {
-                let Some(profile) = c.get_instance_profile(name).await.map_err(read)? else {
-                    return Ok(Outcome::Skipped("already gone"));
-                };
-                if !certain && !owned(&profile.tags) {
-                    return Ok(Outcome::Skipped(
-                        "its creation was not recorded and it lacks onramp's tag",
-                    ));
-                }
-                for role in &profile.roles {
-                    gone_is_done(
-                        self.call(
-                            kind,
-                            name,
-                            Action::RemoveRoleFromInstanceProfile,
-                            Some(role),
-                            c.remove_role_from_instance_profile(name, role),
-                        )
-                        .await,
-                    )?;
-                }
-                gone_is_done(
-                    self.call(
-                        kind,
-                        name,
-                        Action::DeleteInstanceProfile,
-                        None,
-                        c.delete_instance_profile(name),
-                    )
-                    .await,
-                )?;
-            }
-            EntityKind::Role => {
-                let Some(role) = c.get_role(name).await.map_err(read)? else {
-                    return Ok(Outcome::Skipped("already gone"));
-                };
-                if !certain && !owned(&role.tags) {
-                    return Ok(Outcome::Skipped(
-                        "its creation was not recorded and it lacks onramp's tag",
-                    ));
-                }
-                for policy in c.list_attached_role_policies(name).await.map_err(read)? {
-                    gone_is_done(
-                        self.call(
-                            kind,
-                            name,
-                            Action::DetachRolePolicy,
-                            Some(&policy),
-                            c.detach_role_policy(name, &policy),
-                        )
-                        .await,
-                    )?;
-                }
-                for inline in c.list_role_policies(name).await.map_err(read)? {
-                    gone_is_done(
-                        self.call(
-                            kind,
-                            name,
-                            Action::DeleteRolePolicy,
-                            Some(&inline),
-                            c.delete_role_policy(name, &inline),
-                        )
-                        .await,
-                    )?;
-                }
-                gone_is_done(
-                    self.call(kind, name, Action::DeleteRole, None, c.delete_role(name))
-                        .await,
-                )?;
-            }
-            EntityKind::ManagedPolicy => {
-                let Some(arn) = arn else {
-                    return Ok(Outcome::Skipped("the journal does not give its ARN"));
-                };
-                let Some(policy) = c.get_policy(arn).await.map_err(read)? else {
-                    return Ok(Outcome::Skipped("already gone"));
-                };
-                if !certain && !owned(&policy.tags) {
-                    return Ok(Outcome::Skipped(
-                        "its creation was not recorded and it lacks onramp's tag",
-                    ));
-                }
-                for version in c.list_policy_versions(arn).await.map_err(read)? {
-                    if !version.is_default {
-                        let id = version.version_id;
-                        gone_is_done(
-                            self.call(
-                                kind,
-                                name,
-                                Action::DeletePolicyVersion,
-                                Some(&id),
-                                c.delete_policy_version(arn, &id),
-                            )
-                            .await,
-                        )?;
-                    }
-                }
-                gone_is_done(
-                    self.call(
-                        kind,
-                        name,
-                        Action::DeletePolicy,
-                        Some(arn),
-                        c.delete_policy(arn),
-                    )
-                    .await,
-                )?;
-            }
-        }
-        Ok(Outcome::Deleted)
-    }
+/// How an undo call ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Made {
+    Done,
+    /// IAM found nothing to undo: an earlier attempt of this very call whose
+    /// answer was lost (the SDK retries after a timeout or a reset), or
+    /// someone else undid it. Either way what waits for it may go on.
+    AlreadyGone,
+}
 
-    /// Deletes a service-linked role onramp created, which carries no tag:
-    /// only a create the journal records as done counts (see the module's
-    /// documentation). AWS refuses while the role is in use; that is
-    /// reported as a failure naming what uses it.
-    ///
-    /// The role is found by the ARN `CreateServiceLinkedRole` returned, as
-    /// the journal records it: AWS names the role, not onramp, and a name
-    /// other than the planned one (moto's `AWSServiceRoleForbatch`) would
-    /// otherwise be left behind as "already gone". The journal's entries
-    /// stay under the planned name, with the role deleted as their detail.
-    async fn delete_service_linked(
-        &self,
-        kind: EntityKind,
-        name: &str,
-        arn: Option<&str>,
-        certain: bool,
-    ) -> Result<Outcome, ApplyError> {
-        let c = self.cloud;
-        let actual = arn.and_then(name_in_arn).unwrap_or(name);
-        let Some(role) = c
-            .get_role(actual)
-            .await
-            .map_err(|e| self.failed(kind, name, e))?
-        else {
-            return Ok(Outcome::Skipped("already gone"));
-        };
-        if !certain {
-            return Ok(Outcome::Skipped(
-                "its creation was not recorded, and a service-linked role cannot carry onramp's tag to tell whose it is; delete it yourself if it is yours and unused",
-            ));
+/// Reads what `item` is now, and decides the calls that undo it.
+async fn read(cloud: &dyn Cloud, item: &Undo) -> Found {
+    let c = cloud;
+    let call = |action: Action, kind: EntityKind, name: &str, detail: Option<&str>| Call {
+        action,
+        kind,
+        name: name.to_owned(),
+        detail: detail.map(str::to_owned),
+    };
+    let not_ours = "its creation was not recorded and it lacks onramp's tag";
+    match item {
+        Undo::Change(change) => {
+            let Some(detail) = change.detail.as_deref() else {
+                return Found::Skip("the journal does not say what to revert");
+            };
+            let undo = match change.action {
+                Action::AttachRolePolicy => Action::DetachRolePolicy,
+                Action::PutRolePolicy => Action::DeleteRolePolicy,
+                Action::AddRoleToInstanceProfile => Action::RemoveRoleFromInstanceProfile,
+                _ => return Found::Skip("nothing to revert"),
+            };
+            Found::Undo(vec![call(undo, change.kind, &change.name, Some(detail))])
         }
-        if !role.path.starts_with("/aws-service-role/") {
-            return Ok(Outcome::Skipped(
-                "a role of that name exists, but it is not a service-linked role",
-            ));
-        }
-        let id = ResourceId {
+        Undo::Entity {
             kind,
-            name: name.to_owned(),
-        };
-        // AWS deletes it in a task that onramp waits for.
-        let what = format!("AWS to delete the service-linked role {actual}");
-        reporting_wait(
-            self.call(
-                kind,
-                name,
+            name,
+            arn,
+            certain,
+            service_linked: true,
+        } => {
+            let actual = arn.as_deref().and_then(name_in_arn).unwrap_or(name);
+            let role = match c.get_role(actual).await {
+                Ok(Some(role)) => role,
+                Ok(None) => return Found::Skip("already gone"),
+                Err(e) => return Found::Unreadable(e),
+            };
+            if !certain {
+                return Found::Skip(
+                    "its creation was not recorded, and a service-linked role cannot carry onramp's tag to tell whose it is; delete it yourself if it is yours and unused",
+                );
+            }
+            if !role.path.starts_with("/aws-service-role/") {
+                return Found::Skip(
+                    "a role of that name exists, but it is not a service-linked role",
+                );
+            }
+            Found::Undo(vec![call(
                 Action::DeleteServiceLinkedRole,
+                *kind,
+                name,
                 Some(actual),
-                c.delete_service_linked_role(actual),
-            ),
-            self.on_event,
-            &id,
-            &what,
-        )
-        .await?;
-        Ok(Outcome::Deleted)
-    }
-
-    async fn revert(&self, call: &Call) -> Result<Outcome, ApplyError> {
-        let c = self.cloud;
-        let (kind, name) = (call.kind, call.name.as_str());
-        let Some(detail) = call.detail.as_deref() else {
-            return Ok(Outcome::Skipped("the journal does not say what to revert"));
-        };
-        let result = match call.action {
-            Action::AttachRolePolicy => {
-                self.call(
-                    kind,
-                    name,
-                    Action::DetachRolePolicy,
-                    Some(detail),
-                    c.detach_role_policy(name, detail),
+            )])
+        }
+        Undo::Entity {
+            kind: EntityKind::InstanceProfile,
+            name,
+            certain,
+            ..
+        } => {
+            let profile = match c.get_instance_profile(name).await {
+                Ok(Some(profile)) => profile,
+                Ok(None) => return Found::Skip("already gone"),
+                Err(e) => return Found::Unreadable(e),
+            };
+            if !certain && !owned(&profile.tags) {
+                return Found::Skip(not_ours);
+            }
+            let kind = EntityKind::InstanceProfile;
+            let mut calls: Vec<Call> = profile
+                .roles
+                .iter()
+                .map(|role| {
+                    call(
+                        Action::RemoveRoleFromInstanceProfile,
+                        kind,
+                        name,
+                        Some(role),
+                    )
+                })
+                .collect();
+            calls.push(call(Action::DeleteInstanceProfile, kind, name, None));
+            Found::Undo(calls)
+        }
+        Undo::Entity {
+            kind: EntityKind::Role,
+            name,
+            certain,
+            ..
+        } => {
+            // The lists are read with the role, in the same round: on a
+            // role that is gone they fail, and are not looked at.
+            let (role, attached, inline) = futures::join!(
+                c.get_role(name),
+                c.list_attached_role_policies(name),
+                c.list_role_policies(name)
+            );
+            let role = match role {
+                Ok(Some(role)) => role,
+                Ok(None) => return Found::Skip("already gone"),
+                Err(e) => return Found::Unreadable(e),
+            };
+            if !certain && !owned(&role.tags) {
+                return Found::Skip(not_ours);
+            }
+            let (attached, inline) = match (attached, inline) {
+                (Ok(a), Ok(i)) => (a, i),
+                (Err(e), _) | (_, Err(e)) => return Found::Unreadable(e),
+            };
+            let kind = EntityKind::Role;
+            let mut calls: Vec<Call> = attached
+                .iter()
+                .map(|arn| call(Action::DetachRolePolicy, kind, name, Some(arn)))
+                .chain(
+                    inline
+                        .iter()
+                        .map(|policy| call(Action::DeleteRolePolicy, kind, name, Some(policy))),
                 )
-                .await
+                .collect();
+            calls.push(call(Action::DeleteRole, kind, name, None));
+            Found::Undo(calls)
+        }
+        Undo::Entity {
+            kind: EntityKind::ManagedPolicy,
+            name,
+            arn,
+            certain,
+            ..
+        } => {
+            let Some(arn) = arn else {
+                return Found::Skip("the journal does not give its ARN");
+            };
+            let (policy, versions) = futures::join!(c.get_policy(arn), c.list_policy_versions(arn));
+            let policy = match policy {
+                Ok(Some(policy)) => policy,
+                Ok(None) => return Found::Skip("already gone"),
+                Err(e) => return Found::Unreadable(e),
+            };
+            if !certain && !owned(&policy.tags) {
+                return Found::Skip(not_ours);
             }
-            Action::PutRolePolicy => {
-                self.call(
-                    kind,
-                    name,
-                    Action::DeleteRolePolicy,
-                    Some(detail),
-                    c.delete_role_policy(name, detail),
-                )
-                .await
-            }
-            Action::AddRoleToInstanceProfile => {
-                self.call(
-                    kind,
-                    name,
-                    Action::RemoveRoleFromInstanceProfile,
-                    Some(detail),
-                    c.remove_role_from_instance_profile(name, detail),
-                )
-                .await
-            }
-            _ => return Ok(Outcome::Skipped("nothing to revert")),
-        };
-        match result {
-            Ok(()) => Ok(Outcome::Reverted),
-            Err(ApplyError::Call { error, .. }) if error.kind == ErrorKind::NoSuchEntity => {
-                Ok(Outcome::Skipped("already gone"))
-            }
-            Err(e) => Err(e),
+            let versions = match versions {
+                Ok(v) => v,
+                Err(e) => return Found::Unreadable(e),
+            };
+            let kind = EntityKind::ManagedPolicy;
+            let mut calls: Vec<Call> = versions
+                .iter()
+                .filter(|v| !v.is_default)
+                .map(|v| call(Action::DeletePolicyVersion, kind, name, Some(&v.version_id)))
+                .collect();
+            calls.push(call(Action::DeletePolicy, kind, name, Some(arn)));
+            Found::Undo(calls)
         }
     }
+}
 
-    fn failed(&self, kind: EntityKind, name: &str, error: CloudError) -> ApplyError {
-        ApplyError::Call {
-            action: error.action,
-            kind: kind.noun(),
-            name: name.to_owned(),
-            error,
-        }
-    }
-
-    async fn call(
-        &self,
-        kind: EntityKind,
-        name: &str,
-        action: Action,
-        detail: Option<&str>,
-        future: impl std::future::Future<Output = Result<(), CloudError>>,
-    ) -> Result<(), ApplyError> {
-        let id = ResourceId {
-            kind,
-            name: name.into(),
+/// Every undo call, with what each needs first (indices into the calls).
+///
+/// IAM refuses to delete a role that still has a policy or sits in a
+/// profile, a profile that still holds a role, and a policy that is still
+/// attached or has old versions; each delete waits for exactly those calls,
+/// wherever in the journal they come from. Everything else goes at once.
+fn undo_calls(list: &[Undo], found: &[Found]) -> (Vec<UndoCall>, Vec<Vec<usize>>) {
+    let mut calls = Vec::new();
+    for (owner, (item, found)) in list.iter().zip(found).enumerate() {
+        let Found::Undo(list) = found else { continue };
+        let policy_arn = match item {
+            Undo::Entity {
+                kind: EntityKind::ManagedPolicy,
+                arn,
+                ..
+            } => arn.clone(),
+            _ => None,
         };
-        let future = async { future.await.map(|()| None) };
-        journaled(
-            self.journal,
-            self.on_event,
-            &id,
-            action,
-            detail.map(str::to_owned),
-            future,
-        )
-        .await
-        .map(|_| ())
+        calls.extend(list.iter().map(|call| UndoCall {
+            owner,
+            call: call.clone(),
+            policy_arn: policy_arn.clone(),
+        }));
+    }
+    let needs = calls
+        .iter()
+        .enumerate()
+        .map(|(i, me)| {
+            let detail_is = |other: &UndoCall, action: Action, value: &str| {
+                other.call.action == action
+                    && other
+                        .call
+                        .detail
+                        .as_deref()
+                        .is_some_and(|d| d.eq_ignore_ascii_case(value))
+            };
+            let blocks = |other: &UndoCall| match me.call.action {
+                Action::DeleteInstanceProfile | Action::DeleteRole | Action::DeletePolicy
+                    if other.owner == me.owner =>
+                {
+                    true
+                }
+                Action::DeleteRole => {
+                    detail_is(other, Action::RemoveRoleFromInstanceProfile, &me.call.name)
+                }
+                Action::DeletePolicy => me
+                    .call
+                    .detail
+                    .as_deref()
+                    .is_some_and(|arn| detail_is(other, Action::DetachRolePolicy, arn)),
+                _ => false,
+            };
+            calls
+                .iter()
+                .enumerate()
+                .filter(|&(j, other)| j != i && blocks(other))
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect();
+    (calls, needs)
+}
+
+/// Makes one undo call, journaled; a service-linked role's deletion, which
+/// AWS carries out in a task onramp waits for, is told while it lasts.
+async fn make(
+    cloud: &dyn Cloud,
+    journal: &Mutex<Journal>,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+    undo: &UndoCall,
+) -> Result<Made, ApplyError> {
+    let c = cloud;
+    let Call {
+        action,
+        kind,
+        name,
+        detail,
+    } = &undo.call;
+    let arg = detail.as_deref().unwrap_or_default();
+    let future = async {
+        match action {
+            Action::RemoveRoleFromInstanceProfile => {
+                c.remove_role_from_instance_profile(name, arg).await
+            }
+            Action::DeleteInstanceProfile => c.delete_instance_profile(name).await,
+            Action::DetachRolePolicy => c.detach_role_policy(name, arg).await,
+            Action::DeleteRolePolicy => c.delete_role_policy(name, arg).await,
+            Action::DeleteRole => c.delete_role(name).await,
+            Action::DeletePolicyVersion => {
+                let policy = undo.policy_arn.as_deref().unwrap_or_default();
+                c.delete_policy_version(policy, arg).await
+            }
+            Action::DeletePolicy => c.delete_policy(arg).await,
+            Action::DeleteServiceLinkedRole => c.delete_service_linked_role(arg).await,
+            other => Err(CloudError::new(
+                *other,
+                ErrorKind::Other,
+                format!("internal error: {other} is not an undo call"),
+            )),
+        }
+        .map(|()| None)
+    };
+    let id = ResourceId {
+        kind: *kind,
+        name: name.clone(),
+    };
+    let call = journaled(journal, on_event, &id, *action, detail.clone(), future);
+    let result = if *action == Action::DeleteServiceLinkedRole {
+        let what = format!("AWS to delete the service-linked role {arg}");
+        reporting_wait(call, on_event, &id, &what).await
+    } else {
+        call.await
+    };
+    match result {
+        Ok(_) => Ok(Made::Done),
+        Err(ApplyError::Call { error, .. }) if error.kind == ErrorKind::NoSuchEntity => {
+            Ok(Made::AlreadyGone)
+        }
+        Err(e) => Err(e),
     }
 }
