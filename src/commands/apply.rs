@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use serde_json::json;
 
 use super::interruptible::{self, Ended};
-use super::{Context, Failure, account_quotas, plan_and_lint, write};
+use super::{Context, Failure, write};
 use crate::answers::ValidAnswers;
 use crate::apply::diff::{Change, State};
 use crate::apply::journal::{self, Journal};
@@ -19,52 +19,77 @@ use crate::apply::permissions::{Audience, Outcome as Preflight};
 use crate::apply::preflight;
 use crate::apply::run::{self, ApplyError, Event, Report};
 use crate::cli::{Outcome, PlanFormat};
-use crate::cloud::{Cloud, Identity};
+use crate::cloud::{Cloud, advice};
 use crate::output;
-use crate::plan::Plan;
 use crate::plan::lint;
+use crate::plan::{self as planner, Plan};
 
 /// What `status` and `apply` start from.
 struct Observed {
     cloud: Box<dyn Cloud>,
-    identity: Identity,
     valid: ValidAnswers,
     plan: Plan,
     changes: Vec<Change>,
     /// The documents that differ from what exists, per resource.
     differences: output::Differences,
+    /// The permission preflight, when asked for.
+    preflight: Option<Preflight>,
 }
 
-/// Everything up to the diff: answers, identity, plan, lint (against the
-/// account's quotas, read once; a note on `stderr` if they cannot be),
-/// observe.
+/// Everything up to the diff: answers, identity, plan, then in one round
+/// the account's quotas (for the lint; a note on `stderr` if they cannot be
+/// read), what exists, and (`with_preflight`) the permission preflight.
+///
+/// Each of those needs only the plan, and on a real network every round
+/// trip is felt: read one after another they took four rounds or more
+/// before the first change. A plan that fails its lint has cost a few
+/// reads, and changed nothing.
 async fn observed(
     ctx: &Context<'_>,
     path: Option<&Path>,
+    with_preflight: bool,
     stderr: &mut dyn Write,
 ) -> Result<Observed, Failure> {
     let answers = ctx.answers(path)?;
     let cloud = ctx.connect(&answers).await?;
     let identity = cloud.identity().await?;
     let valid = ctx.validate(&answers, Some(&identity))?;
-    let quotas = account_quotas(cloud.as_ref(), stderr).await?;
-    let (plan, findings) = plan_and_lint(&valid, &quotas)?;
+    let plan =
+        planner::plan(&valid).map_err(|e| Failure::failed(format!("internal error: {e}")))?;
+    let (quotas, observations, preflight) = tokio::join!(
+        advice::read_quotas(cloud.as_ref()),
+        observe::observations(cloud.as_ref(), &plan),
+        async {
+            if with_preflight {
+                Some(
+                    preflight::preflight(cloud.as_ref(), &identity.arn, &plan, Audience::Headless)
+                        .await,
+                )
+            } else {
+                None
+            }
+        }
+    );
+    if let Some(note) = &quotas.note {
+        write(stderr, &format!("onramp: {note}\n"))?;
+    }
+    let (findings, _) = crate::verify::offline::checked(&valid, &plan, &quotas.quotas);
     if lint::has_errors(&findings) {
         return Err(Failure::failed(format!(
             "nothing was changed: the plan has errors\n{}",
             output::findings_text(&findings)
         )));
     }
-    let observations = observe::observations(cloud.as_ref(), &plan).await?;
+    let observations = observations?;
     let differences = output::differences(&plan, &observations);
     let changes = observations.into_iter().map(|o| o.change).collect();
     Ok(Observed {
         cloud,
-        identity,
         valid,
         plan,
         changes,
         differences,
+        preflight,
     })
 }
 
@@ -82,7 +107,7 @@ pub async fn status(
         changes,
         differences,
         ..
-    } = observed(ctx, path, stderr).await?;
+    } = observed(ctx, path, false, stderr).await?;
     let text = match format {
         PlanFormat::Text => output::changes_text(&plan, &changes, &differences),
         PlanFormat::Json => output::changes_json(&plan, &changes, &differences),
@@ -102,24 +127,24 @@ pub async fn apply(
 ) -> Result<Outcome, Failure> {
     let Observed {
         cloud,
-        identity,
         valid,
         plan,
         changes,
         differences,
-    } = observed(ctx, path, stderr).await?;
+        preflight,
+    } = observed(ctx, path, true, stderr).await?;
     let invocation = invocation(ctx);
     let text = format == PlanFormat::Text;
     if text {
         write(stdout, &output::changes_text(&plan, &changes, &differences))?;
     }
-    if changes.iter().any(|c| c.state != State::Unchanged) {
+    if changes.iter().any(|c| c.state != State::Unchanged)
+        && let Some(outcome) = &preflight
+    {
         // Before any change, with or without --yes (a dry run is where a
         // person would rather learn it). Warnings only, on stderr.
-        let outcome =
-            preflight::preflight(cloud.as_ref(), &identity.arn, &plan, Audience::Headless).await;
         let export = output::command_line(&invocation, &export_args(path));
-        if let Some(warning) = preflight_warning(&outcome, &export) {
+        if let Some(warning) = preflight_warning(outcome, &export) {
             write(stderr, &warning)?;
         }
     }

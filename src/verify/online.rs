@@ -25,9 +25,18 @@ pub async fn gather(
     futures::future::join_all(reads).await
 }
 
+/// A role's trust policy and every document that grants it anything, in
+/// three rounds whatever their number (the role and both lists; each
+/// document's name; each document): on a real network round trips, not
+/// reads, decide how long the check takes.
 async fn role(cloud: &dyn Cloud, name: &str) -> Evidence {
     let mut out = Evidence::default();
-    let info = match cloud.get_role(name).await {
+    let (info, inline, attached) = futures::join!(
+        cloud.get_role(name),
+        cloud.list_role_policies(name),
+        cloud.list_attached_role_policies(name)
+    );
+    let info = match info {
         Ok(Some(info)) => info,
         Ok(None) => {
             out.gaps
@@ -43,78 +52,95 @@ async fn role(cloud: &dyn Cloud, name: &str) -> Evidence {
         label: format!("the trust policy of {name} (account)"),
         document: info.trust_policy,
     });
-    match cloud.list_role_policies(name).await {
-        Ok(names) => {
-            for policy in names {
-                match cloud.get_role_policy(name, &policy).await {
-                    Ok(document) => out.permissions.push(Labeled {
-                        label: format!("inline policy {policy} of {name} (account)"),
-                        document,
-                    }),
-                    Err(e) => out
-                        .gaps
-                        .push(format!("cannot read inline policy {policy}: {e}")),
-                }
+    let inline = inline.unwrap_or_else(|e| {
+        out.gaps
+            .push(format!("cannot list the inline policies of {name}: {e}"));
+        Vec::new()
+    });
+    let attached = attached.unwrap_or_else(|e| {
+        out.gaps
+            .push(format!("cannot list the policies attached to {name}: {e}"));
+        Vec::new()
+    });
+    let inline_reads = futures::future::join_all(
+        inline
+            .iter()
+            .map(|policy| async move { (policy, cloud.get_role_policy(name, policy).await) }),
+    );
+    let boundary = info.permissions_boundary.as_deref();
+    let (inline_docs, attached_docs, boundary_doc) =
+        futures::join!(inline_reads, managed_all(cloud, &attached), async {
+            match boundary {
+                Some(arn) => Some(managed(cloud, arn).await),
+                None => None,
             }
+        });
+    for (policy, read) in inline_docs {
+        match read {
+            Ok(document) => out.permissions.push(Labeled {
+                label: format!("inline policy {policy} of {name} (account)"),
+                document,
+            }),
+            Err(e) => out
+                .gaps
+                .push(format!("cannot read inline policy {policy}: {e}")),
         }
-        Err(e) => out
-            .gaps
-            .push(format!("cannot list the inline policies of {name}: {e}")),
     }
-    match cloud.list_attached_role_policies(name).await {
-        Ok(arns) => {
-            for arn in arns {
-                managed(cloud, &arn, &mut out).await;
-            }
+    for read in attached_docs {
+        match read {
+            Ok(labeled) => out.permissions.push(labeled),
+            Err(gap) => out.gaps.push(gap),
         }
-        Err(e) => out
-            .gaps
-            .push(format!("cannot list the policies attached to {name}: {e}")),
     }
-    if let Some(boundary) = info.permissions_boundary {
-        let mut read = Evidence::default();
-        managed(cloud, &boundary, &mut read).await;
-        out.boundary = read.permissions.pop();
-        out.gaps.extend(read.gaps);
+    match boundary_doc {
+        Some(Ok(labeled)) => out.boundary = Some(labeled),
+        Some(Err(gap)) => out.gaps.push(gap),
+        None => {}
     }
     out
 }
 
 async fn policies(cloud: &dyn Cloud, plan: &Plan, names: &[String]) -> Evidence {
     let mut out = Evidence::default();
+    let mut arns = Vec::new();
     for name in names {
         match plan.get(EntityKind::ManagedPolicy, name) {
-            Some(r) => managed(cloud, &r.arn, &mut out).await,
+            Some(r) => arns.push(r.arn.clone()),
             None => out.gaps.push(format!("the plan has no policy {name}")),
+        }
+    }
+    for read in managed_all(cloud, &arns).await {
+        match read {
+            Ok(labeled) => out.permissions.push(labeled),
+            Err(gap) => out.gaps.push(gap),
         }
     }
     out
 }
 
-/// The default version of the managed policy `arn`, as the account has it.
-async fn managed(cloud: &dyn Cloud, arn: &str, out: &mut Evidence) {
+/// [`managed`] for each of `arns`, all at once, in their order.
+async fn managed_all(cloud: &dyn Cloud, arns: &[String]) -> Vec<Result<Labeled, String>> {
+    futures::future::join_all(arns.iter().map(|arn| managed(cloud, arn))).await
+}
+
+/// The default version of the managed policy `arn`, as the account has it,
+/// or the gap in words.
+async fn managed(cloud: &dyn Cloud, arn: &str) -> Result<Labeled, String> {
     let name = arn.rsplit('/').next().unwrap_or(arn);
     let info = match cloud.get_policy(arn).await {
         Ok(Some(info)) => info,
-        Ok(None) => {
-            out.gaps
-                .push(format!("policy {name} does not exist in the account"));
-            return;
-        }
-        Err(e) => {
-            out.gaps.push(format!("cannot read policy {name}: {e}"));
-            return;
-        }
+        Ok(None) => return Err(format!("policy {name} does not exist in the account")),
+        Err(e) => return Err(format!("cannot read policy {name}: {e}")),
     };
     match cloud
         .get_policy_version(arn, &info.default_version_id)
         .await
     {
-        Ok(document) => out.permissions.push(Labeled {
+        Ok(document) => Ok(Labeled {
             label: format!("policy {name} {} (account)", info.default_version_id),
             document,
         }),
-        Err(e) => out.gaps.push(format!("cannot read policy {name}: {e}")),
+        Err(e) => Err(format!("cannot read policy {name}: {e}")),
     }
 }
 

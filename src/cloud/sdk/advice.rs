@@ -25,10 +25,17 @@ use crate::cloud::{
     PolicyKind, Quotas, SimulationResult,
 };
 
-/// Tries of `GetAccountSummary` and of each `ValidatePolicy` and
-/// `SimulatePrincipalPolicy` page: all are optional (onramp goes on without
-/// them), so a failure should cost a second, not the SDK's five back-offs.
+/// Tries of `GetAccountSummary` and of each `ValidatePolicy` page: both are
+/// optional (onramp goes on without them), so a failure should cost a
+/// second, not the SDK's five back-offs.
 const ADVICE_ATTEMPTS: u32 = 2;
+
+/// Tries of each `SimulatePrincipalPolicy` page: one. The preflight runs
+/// beside the first reads of an apply and only warns, so a retry's
+/// back-off (a second or more, against an endpoint without a simulator)
+/// would be the apply's longest wait for nothing; a simulator that fails
+/// once makes the preflight say it could not check.
+const SIMULATION_ATTEMPTS: u32 = 1;
 
 /// Pages of one `ValidatePolicy` before giving up: a policy has a handful
 /// of findings at most.
@@ -164,9 +171,7 @@ pub(super) async fn validate_policy(
 
 /// Pages by hand (`Marker` while `IsTruncated`) rather than with the
 /// SDK's paginator, which takes no per-call configuration: each page
-/// is tried at most [`ADVICE_ATTEMPTS`] times. The preflight is
-/// advice, and a simulator that fails (an emulator without one answers
-/// HTTP 500) should cost a second, not the SDK's five back-offs.
+/// is tried [`SIMULATION_ATTEMPTS`] times.
 pub(super) async fn simulate_principal_policy(
     cloud: &SdkCloud,
     source_arn: &str,
@@ -201,7 +206,7 @@ pub(super) async fn simulate_principal_policy(
             .customize()
             .config_override(
                 aws_sdk_iam::config::Builder::default()
-                    .retry_config(cloud.retries_of(ADVICE_ATTEMPTS)),
+                    .retry_config(cloud.retries_of(SIMULATION_ATTEMPTS)),
             )
             .send()
             .await
