@@ -18,10 +18,9 @@
 
 use crate::iam::action::Action;
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::journal::{Call, Entry, Journal, Record, lock};
+use super::journal::{Call, Entry, Journal, Record};
 use super::run::{ApplyError, Event, journaled, name_in_arn, reporting_wait};
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{Cloud, CloudError, ErrorKind};
@@ -203,19 +202,21 @@ fn is_change(action: Action) -> bool {
 /// the undo in flight finishes and nothing new starts (`report.stopped`).
 pub async fn destroy(
     cloud: &dyn Cloud,
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     account_id: &str,
     region: &str,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> Result<DestroyReport, ApplyError> {
-    let list = undo_list(lock(journal).entries());
-    lock(journal).append(Record::Run {
-        command: "destroy".into(),
-        account_id: account_id.into(),
-        region: region.into(),
-        onramp_version: env!("CARGO_PKG_VERSION").into(),
-    })?;
+    let list = undo_list(&journal.entries());
+    journal
+        .append(Record::Run {
+            command: "destroy".into(),
+            account_id: account_id.into(),
+            region: region.into(),
+            onramp_version: env!("CARGO_PKG_VERSION").into(),
+        })
+        .await?;
     let mut report = DestroyReport::default();
     let undoer = Undoer {
         cloud,
@@ -288,7 +289,7 @@ enum Outcome {
 
 struct Undoer<'a> {
     cloud: &'a dyn Cloud,
-    journal: &'a Mutex<Journal>,
+    journal: &'a Journal,
     on_event: &'a (dyn Fn(Event) + Send + Sync),
 }
 

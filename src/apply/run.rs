@@ -3,14 +3,13 @@
 
 use crate::iam::action::Action;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 
 use super::diff::{self, Change, State, Step};
-use super::journal::{Call, Journal, JournalError, Record, lock};
+use super::journal::{Call, Journal, JournalError, Record};
 use super::observe;
 use crate::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole, WaitFor};
 use crate::iam::names::EntityKind;
@@ -113,7 +112,7 @@ pub async fn apply(
     cloud: &dyn Cloud,
     plan: &Plan,
     changes: &[Change],
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> Result<Report, ApplyError> {
@@ -134,12 +133,14 @@ pub async fn apply(
     }
     {
         let target = &plan.target;
-        lock(journal).append(Record::Run {
-            command: "apply".into(),
-            account_id: target.account_id.clone(),
-            region: target.region.clone(),
-            onramp_version: env!("CARGO_PKG_VERSION").into(),
-        })?;
+        journal
+            .append(Record::Run {
+                command: "apply".into(),
+                account_id: target.account_id.clone(),
+                region: target.region.clone(),
+                onramp_version: env!("CARGO_PKG_VERSION").into(),
+            })
+            .await?;
     }
     let by_id: BTreeMap<ResourceId, &Change> = changes.iter().map(|c| (c.id(), c)).collect();
     let mut report = Report::default();
@@ -233,7 +234,7 @@ async fn run_planned(
     cloud: &dyn Cloud,
     resource: &Resource,
     change: Option<&Change>,
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> (ResourceId, Result<Option<String>, ApplyError>) {
@@ -248,7 +249,7 @@ async fn run_resource(
     cloud: &dyn Cloud,
     resource: &Resource,
     change: &Change,
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> Result<Option<String>, ApplyError> {
@@ -402,7 +403,7 @@ pub(crate) async fn reporting_wait<T>(
 /// Makes one mutating call between an intent and a result record, both
 /// synced to disk, and reports it. Shared by apply and destroy.
 pub(crate) async fn journaled(
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
     id: &ResourceId,
     action: Action,
@@ -415,7 +416,7 @@ pub(crate) async fn journaled(
         name: id.name.clone(),
         detail,
     };
-    lock(journal).append(Record::Intent(call.clone()))?;
+    journal.append(Record::Intent(call.clone())).await?;
     on_event(Event::Started {
         id: id.clone(),
         action,
@@ -423,10 +424,12 @@ pub(crate) async fn journaled(
     match future.await {
         Ok(arn) => {
             let detail = call.detail.clone();
-            lock(journal).append(Record::Done {
-                call,
-                arn: arn.clone(),
-            })?;
+            journal
+                .append(Record::Done {
+                    call,
+                    arn: arn.clone(),
+                })
+                .await?;
             on_event(Event::Done {
                 id: id.clone(),
                 action,
@@ -437,10 +440,12 @@ pub(crate) async fn journaled(
         }
         Err(error) => {
             let detail = call.detail.clone();
-            lock(journal).append(Record::Failed {
-                call,
-                error: error.to_string(),
-            })?;
+            journal
+                .append(Record::Failed {
+                    call,
+                    error: error.to_string(),
+                })
+                .await?;
             on_event(Event::Failed {
                 id: id.clone(),
                 action,

@@ -48,7 +48,7 @@ async fn a_long_wait_for_a_new_role_is_reported_while_it_lasts() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let journal = Mutex::new(Journal::open(&dir.path().join("j.jsonl")).unwrap());
+    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
     let events = Mutex::new(Vec::new());
     let record = |e: Event| events.lock().unwrap().push(e);
     run::apply(
@@ -120,7 +120,7 @@ async fn a_long_wait_for_a_new_role_is_reported_while_it_lasts() {
     let quiet = MemoryCloud::demo();
     let events = Mutex::new(Vec::new());
     let record = |e: Event| events.lock().unwrap().push(e);
-    let journal = Mutex::new(Journal::open(&dir.path().join("quiet.jsonl")).unwrap());
+    let journal = Journal::open(&dir.path().join("quiet.jsonl")).unwrap();
     run::apply(
         &quiet,
         &plan,
