@@ -101,7 +101,7 @@ pub enum JournalError {
 /// Appends go to one writer thread that owns the file, so a slow disk's
 /// `fdatasync` never runs on (and never stalls) an async runtime's worker
 /// thread. The writer groups the records that arrive while it is busy into
-/// one write and one sync (group commit): ten calls in flight cost one
+/// one write and one sync (group commit): ten calls in flight can cost one
 /// sync, not ten, and each `append` still returns only once its record is
 /// on disk. Shared by `&Journal` between concurrent tasks.
 #[derive(Debug)]
