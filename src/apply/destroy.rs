@@ -18,12 +18,11 @@
 
 use crate::iam::action::Action;
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::stream::{self, StreamExt};
 
-use super::journal::{Call, Entry, Journal, Record, lock};
+use super::journal::{Call, Entry, Journal, Record};
 use super::run::{ApplyError, CONCURRENCY, Event, journaled, name_in_arn, reporting_wait};
 use super::schedule;
 use crate::answers::is_managed_by_onramp as owned;
@@ -213,19 +212,21 @@ fn is_change(action: Action) -> bool {
 /// a policy once no role of the journal holds it).
 pub async fn destroy(
     cloud: &dyn Cloud,
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     account_id: &str,
     region: &str,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> Result<DestroyReport, ApplyError> {
-    let list = undo_list(lock(journal).entries());
-    lock(journal).append(Record::Run {
-        command: "destroy".into(),
-        account_id: account_id.into(),
-        region: region.into(),
-        onramp_version: env!("CARGO_PKG_VERSION").into(),
-    })?;
+    let list = undo_list(&journal.entries());
+    journal
+        .append(Record::Run {
+            command: "destroy".into(),
+            account_id: account_id.into(),
+            region: region.into(),
+            onramp_version: env!("CARGO_PKG_VERSION").into(),
+        })
+        .await?;
     let mut report = DestroyReport::default();
     if stop.load(Ordering::SeqCst) {
         report.stopped = !list.is_empty();
@@ -583,7 +584,7 @@ fn undo_calls(list: &[Undo], found: &[Found]) -> (Vec<UndoCall>, Vec<Vec<usize>>
 /// AWS carries out in a task onramp waits for, is told while it lasts.
 async fn make(
     cloud: &dyn Cloud,
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
     undo: &UndoCall,
 ) -> Result<Made, ApplyError> {

@@ -4,13 +4,12 @@
 
 use crate::iam::action::Action;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use super::diff::{self, Change, State, Step};
 use super::graph::{Graph, Task};
-use super::journal::{Call, Journal, JournalError, Record, lock};
+use super::journal::{Call, Journal, JournalError, Record};
 use super::observe;
 use super::schedule;
 use crate::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole};
@@ -123,7 +122,7 @@ pub async fn apply(
     cloud: &dyn Cloud,
     plan: &Plan,
     changes: &[Change],
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> Result<Report, ApplyError> {
@@ -144,12 +143,14 @@ pub async fn apply(
     }
     {
         let target = &plan.target;
-        lock(journal).append(Record::Run {
-            command: "apply".into(),
-            account_id: target.account_id.clone(),
-            region: target.region.clone(),
-            onramp_version: env!("CARGO_PKG_VERSION").into(),
-        })?;
+        journal
+            .append(Record::Run {
+                command: "apply".into(),
+                account_id: target.account_id.clone(),
+                region: target.region.clone(),
+                onramp_version: env!("CARGO_PKG_VERSION").into(),
+            })
+            .await?;
     }
     let graph = Graph::new(plan, changes);
     tracing::debug!(
@@ -228,7 +229,7 @@ pub async fn apply(
 async fn run_step(
     cloud: &dyn Cloud,
     task: &Task<'_>,
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
 ) -> Result<Option<String>, ApplyError> {
     let Task { resource, step, .. } = *task;
@@ -420,7 +421,7 @@ pub(crate) async fn reporting_wait<T>(
 /// Makes one mutating call between an intent and a result record, both
 /// synced to disk, and reports it. Shared by apply and destroy.
 pub(crate) async fn journaled(
-    journal: &Mutex<Journal>,
+    journal: &Journal,
     on_event: &(dyn Fn(Event) + Send + Sync),
     id: &ResourceId,
     action: Action,
@@ -433,7 +434,7 @@ pub(crate) async fn journaled(
         name: id.name.clone(),
         detail,
     };
-    lock(journal).append(Record::Intent(call.clone()))?;
+    journal.append(Record::Intent(call.clone())).await?;
     on_event(Event::Started {
         id: id.clone(),
         action,
@@ -441,10 +442,12 @@ pub(crate) async fn journaled(
     match future.await {
         Ok(arn) => {
             let detail = call.detail.clone();
-            lock(journal).append(Record::Done {
-                call,
-                arn: arn.clone(),
-            })?;
+            journal
+                .append(Record::Done {
+                    call,
+                    arn: arn.clone(),
+                })
+                .await?;
             on_event(Event::Done {
                 id: id.clone(),
                 action,
@@ -455,10 +458,12 @@ pub(crate) async fn journaled(
         }
         Err(error) => {
             let detail = call.detail.clone();
-            lock(journal).append(Record::Failed {
-                call,
-                error: error.to_string(),
-            })?;
+            journal
+                .append(Record::Failed {
+                    call,
+                    error: error.to_string(),
+                })
+                .await?;
             on_event(Event::Failed {
                 id: id.clone(),
                 action,

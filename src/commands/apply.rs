@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use serde_json::json;
@@ -208,8 +207,7 @@ pub async fn apply(
             conflict_list(&changes)
         )));
     }
-    let journal =
-        Mutex::new(Journal::open(&journal_path).map_err(|e| Failure::failed(e.to_string()))?);
+    let journal = Journal::open(&journal_path).map_err(|e| Failure::failed(e.to_string()))?;
     if text {
         write(
             stdout,

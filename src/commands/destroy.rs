@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use super::interruptible::{self, Ended};
@@ -62,7 +61,7 @@ pub async fn destroy(
         )?;
         return Ok(Outcome::Usage);
     }
-    let journal = Mutex::new(Journal::open(path).map_err(|e| Failure::failed(e.to_string()))?);
+    let journal = Journal::open(path).map_err(|e| Failure::failed(e.to_string()))?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let on_event = move |event: Event| {
         let _ = tx.send(event);

@@ -3,8 +3,8 @@
 //! The UI loop never awaits the network.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -218,7 +218,7 @@ impl Worker {
             inner: self.cloud().await?,
             open: self.gate.subscribe(),
         });
-        let journal = Mutex::new(Journal::open(journal_path)?);
+        let journal = Journal::open(journal_path)?;
         let retries = self.tx.clone();
         cloud.observe_retries(Arc::new(move |r| {
             let _ = retries.send(Action::Progress(Event::Retried {

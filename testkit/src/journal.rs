@@ -15,7 +15,7 @@ pub async fn observe_and_apply(
     Result<onramp::apply::run::Report, onramp::apply::run::ApplyError>,
 ) {
     let changes = onramp::apply::observe::changes(cloud, plan).await.unwrap();
-    let journal = std::sync::Mutex::new(onramp::apply::journal::Journal::open(journal).unwrap());
+    let journal = onramp::apply::journal::Journal::open(journal).unwrap();
     let result = onramp::apply::run::apply(
         cloud,
         plan,

@@ -106,7 +106,7 @@ fn journal_of_a_run(dir: &Path) -> String {
     let path = dir.join("run.jsonl");
     Journal::open(&path)
         .unwrap()
-        .append(Record::Run {
+        .append_blocking(Record::Run {
             command: "apply".into(),
             account_id: "123456789012".into(),
             region: "us-east-1".into(),

@@ -660,7 +660,7 @@ async fn destroy_all<C: Cloud>(
     cloud: &CountingCloud<C>,
     journal: &Path,
 ) -> onramp::apply::destroy::DestroyReport {
-    let journal = Mutex::new(Journal::open(journal).unwrap());
+    let journal = Journal::open(journal).unwrap();
     let account = cloud.identity().await.unwrap().account_id;
     destroy(
         cloud,
@@ -778,7 +778,7 @@ async fn a_service_linked_role_made_during_the_apply_counts_as_created<C: Cloud>
         .create_service_linked_role(linked.service, "made meanwhile")
         .await
         .unwrap();
-    let journal = Mutex::new(Journal::open(&journal_path).unwrap());
+    let journal = Journal::open(&journal_path).unwrap();
     onramp::apply::run::apply(
         &cloud,
         &plan,
@@ -851,7 +851,7 @@ async fn an_interrupted_service_linked_create_is_left_alone() {
     let journal_path = dir.path().join("j.jsonl");
     let plan = linked_plan(&cloud, BATCH_LINKED).await;
     {
-        let mut journal = Journal::open(&journal_path).unwrap();
+        let journal = Journal::open(&journal_path).unwrap();
         journal
             .append(Record::Intent(Call {
                 action: Action::CreateServiceLinkedRole,
@@ -859,6 +859,7 @@ async fn an_interrupted_service_linked_create_is_left_alone() {
                 name: "AWSServiceRoleForBatch".into(),
                 detail: Some(plan_arn(&plan, "AWSServiceRoleForBatch").to_owned()),
             }))
+            .await
             .unwrap();
     }
     cloud
@@ -928,7 +929,7 @@ async fn after_a_failure_what_needs_no_call_is_unchanged_not_unstarted() {
         1
     );
     let events = Mutex::new(Vec::new());
-    let journal = Mutex::new(Journal::open(&dir.path().join("j")).unwrap());
+    let journal = Journal::open(&dir.path().join("j")).unwrap();
     let result = onramp::apply::run::apply(
         &cloud,
         &second,
@@ -991,7 +992,7 @@ async fn every_example_plan_can_be_created() {
         .unwrap();
         // Created through the apply engine, the way onramp creates them.
         let dir = tempfile::tempdir().unwrap();
-        let journal = std::sync::Mutex::new(Journal::open(&dir.path().join("j")).unwrap());
+        let journal = Journal::open(&dir.path().join("j")).unwrap();
         let changes = changes(&c, &plan).await.unwrap();
         let stop = std::sync::atomic::AtomicBool::new(false);
         apply(&c, &plan, &changes, &journal, &|_| {}, &stop)

@@ -18,7 +18,6 @@
 //! through a faulty proxy to moto, where the same matrix takes minutes.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use onramp::apply::destroy::destroy;
@@ -97,7 +96,7 @@ impl Setup {
 
     /// Destroys and checks that the account holds nothing of `plan`.
     async fn destroy_all(&self, plan: &Plan, journal_path: &Path, what: &str) {
-        let journal = Mutex::new(Journal::open(journal_path).unwrap());
+        let journal = Journal::open(journal_path).unwrap();
         let report = destroy(
             &self.cloud,
             &journal,

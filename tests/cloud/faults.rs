@@ -20,7 +20,6 @@
 //! leave nothing.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -112,7 +111,7 @@ async fn apply_plan(s: &Setup, plan: &Plan, journal: &Path) -> Result<(), ApplyE
 
 /// Destroys through the proxy and checks that moto holds nothing of the plan.
 async fn destroy_all(s: &Setup, journal_path: &Path, what: &str) {
-    let journal = Mutex::new(Journal::open(journal_path).unwrap());
+    let journal = Journal::open(journal_path).unwrap();
     let report = destroy(
         &s.proxied,
         &journal,

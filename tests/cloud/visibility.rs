@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use onramp::answers::{Answers, Environment};
 use onramp::apply::diff::{State, Step};
-use onramp::apply::journal::{Journal, Record, lock};
+use onramp::apply::journal::{Journal, Record};
 use onramp::apply::observe;
 use onramp::apply::run::{self, Event};
 use onramp::cloud::counting::CountingCloud;
@@ -46,7 +46,7 @@ fn role_with_attachments(plan: &Plan) -> &Resource {
 async fn apply(
     cloud: &dyn onramp::cloud::Cloud,
     plan: &Plan,
-    journal: &Mutex<Journal>,
+    journal: &Journal,
 ) -> (Result<run::Report, run::ApplyError>, Vec<Event>) {
     let changes = observe::changes(cloud, plan).await.unwrap();
     let events = Mutex::new(Vec::new());
@@ -74,13 +74,13 @@ async fn a_call_that_meets_a_new_entity_unseen_is_tried_again_under_one_intent()
     for unseen in 1..=3 {
         let baseline = CountingCloud::new(account().await);
         let dir = tempfile::tempdir().unwrap();
-        let journal = Mutex::new(Journal::open(&dir.path().join("base.jsonl")).unwrap());
+        let journal = Journal::open(&dir.path().join("base.jsonl")).unwrap();
         let (result, _) = apply(&baseline, &plan, &journal).await;
         result.unwrap();
 
         let cloud = CountingCloud::new(account().await);
         cloud.inner().unseen_for(&role.name, unseen);
-        let journal = Mutex::new(Journal::open(&dir.path().join("j.jsonl")).unwrap());
+        let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
         let (result, events) = apply(&cloud, &plan, &journal).await;
         let report = result.unwrap_or_else(|e| panic!("{unseen} unseen: {e}"));
         assert!(report.created.contains(&role.id()));
@@ -102,7 +102,7 @@ async fn a_call_that_meets_a_new_entity_unseen_is_tried_again_under_one_intent()
         );
 
         // One intent and one result per call, none failed.
-        let entries = lock(&journal).entries().to_vec();
+        let entries = journal.entries();
         let mut intents = Vec::new();
         let mut results = Vec::new();
         for e in &entries {
@@ -138,7 +138,7 @@ async fn a_long_wait_for_a_new_role_is_reported_while_it_lasts() {
     cloud.slow_to_show(&role.name, Duration::from_millis(5_500));
     let changes = observe::changes(&cloud, &plan).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let journal = Mutex::new(Journal::open(&dir.path().join("j.jsonl")).unwrap());
+    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
     let (result, events) = apply(&cloud, &plan, &journal).await;
     result.unwrap();
     let id = role.id();
@@ -204,7 +204,7 @@ async fn a_long_wait_for_a_new_role_is_reported_while_it_lasts() {
 
     // Short waits say nothing.
     let quiet = account().await;
-    let journal = Mutex::new(Journal::open(&dir.path().join("quiet.jsonl")).unwrap());
+    let journal = Journal::open(&dir.path().join("quiet.jsonl")).unwrap();
     let (result, events) = apply(&quiet, &plan, &journal).await;
     result.unwrap();
     assert!(
@@ -222,7 +222,7 @@ async fn steps_on_entities_made_before_the_run_are_not_tried_again() {
     let plan = everything();
     let cloud = CountingCloud::new(account().await);
     let dir = tempfile::tempdir().unwrap();
-    let journal = Mutex::new(Journal::open(&dir.path().join("j.jsonl")).unwrap());
+    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
     apply(&cloud, &plan, &journal).await.0.unwrap();
     let role = role_with_attachments(&plan);
     // Someone detaches one of the role's policies and deletes the policy:

@@ -611,7 +611,7 @@ async fn try_apply(
 }
 
 async fn destroy_journal(cloud: &dyn Cloud, journal: &Path) -> DestroyReport {
-    let journal = Mutex::new(Journal::open(journal).unwrap());
+    let journal = Journal::open(journal).unwrap();
     let report = destroy(
         cloud,
         &journal,

@@ -434,10 +434,10 @@ fn a_journal_of_another_region_blocks_the_review() {
     let mut d = Driver::with(
         |dir| {
             let config = demo_config(dir, Theme::COLOR);
-            let mut journal =
+            let journal =
                 onramp::apply::journal::Journal::open(config.journal.as_ref().unwrap()).unwrap();
             journal
-                .append(onramp::apply::journal::Record::Run {
+                .append_blocking(onramp::apply::journal::Record::Run {
                     command: "apply".into(),
                     account_id: "123456789012".into(),
                     region: "eu-west-1".into(),
