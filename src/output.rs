@@ -352,7 +352,31 @@ pub fn report_text(plan: &Plan, valid: &ValidAnswers, report: &Report) -> String
         let _ = writeln!(out, "  {:<width$} {:<40} {}", r.noun(), r.name, r.arn);
     }
     out.push_str(&destinations_text(&destinations(valid, plan, |_| true)));
+    out.push_str(&fresh_profiles_note(report));
     out
+}
+
+/// A word on the instance profiles this run created: onramp only waits for
+/// what its own calls need, and EC2 may not accept a profile for a few
+/// seconds after IAM made it (a launch then fails with "Invalid IAM
+/// Instance Profile"). Empty when none was created.
+pub fn fresh_profiles_note(report: &Report) -> String {
+    let fresh: Vec<&str> = report
+        .created
+        .iter()
+        .filter(|id| id.kind == EntityKind::InstanceProfile)
+        .map(|id| id.name.as_str())
+        .collect();
+    if fresh.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nNew instance profile{} {}: IAM can take a few seconds to let EC2 use {}; \
+         a launch right away that fails with \"Invalid IAM Instance Profile\" only needs trying again.\n",
+        if fresh.len() == 1 { "" } else { "s" },
+        fresh.join(", "),
+        if fresh.len() == 1 { "it" } else { "them" },
+    )
 }
 
 /// Where a planned ARN goes, once it exists.
@@ -1021,5 +1045,34 @@ mod tests {
     fn plurals_are_words() {
         assert_eq!(plural(1, "conflict", "conflicts"), "1 conflict");
         assert_eq!(plural(0, "conflict", "conflicts"), "0 conflicts");
+    }
+
+    #[test]
+    fn new_instance_profiles_are_named_with_what_ec2_may_need() {
+        let id = |kind, name: &str| ResourceId {
+            kind,
+            name: name.to_owned(),
+        };
+        let mut report = Report::default();
+        assert_eq!(fresh_profiles_note(&report), "");
+        report.created.push(id(EntityKind::Role, "ecsInstanceRole"));
+        assert_eq!(fresh_profiles_note(&report), "");
+        report
+            .created
+            .push(id(EntityKind::InstanceProfile, "ecsInstanceRole"));
+        let one = fresh_profiles_note(&report);
+        assert!(
+            one.contains("New instance profile ecsInstanceRole: IAM can take a few seconds to let EC2 use it;"),
+            "{one}"
+        );
+        report
+            .created
+            .push(id(EntityKind::InstanceProfile, "pcluster"));
+        let two = fresh_profiles_note(&report);
+        assert!(
+            two.contains("New instance profiles ecsInstanceRole, pcluster:"),
+            "{two}"
+        );
+        assert!(two.contains("use them;"), "{two}");
     }
 }
