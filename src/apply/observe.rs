@@ -11,8 +11,9 @@ use super::diff::{Change, Observed, ObservedPolicy, ObservedRole, diff};
 use crate::cloud::{Cloud, CloudResult};
 use crate::plan::{Plan, Resource, Spec};
 
-/// How many resources are read at once.
-const READ_CONCURRENCY: usize = 8;
+/// How many resources are read at once: as many as calls are made at once
+/// ([`super::run::CONCURRENCY`]), so that a full plan is read in one round.
+const READ_CONCURRENCY: usize = super::run::CONCURRENCY;
 
 /// Reads one resource. A missing entity costs one read; versions are listed
 /// only when the document differs (an update needs them to prune).
@@ -40,12 +41,18 @@ pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Obse
             let Some(info) = cloud.get_role(&resource.name).await? else {
                 return Ok(Observed::Role(None));
             };
-            let attached = cloud.list_attached_role_policies(&resource.name).await?;
-            let mut inline = BTreeMap::new();
-            for name in cloud.list_role_policies(&resource.name).await? {
-                let doc = cloud.get_role_policy(&resource.name, &name).await?;
-                inline.insert(name, doc);
-            }
+            // Both lists in one round, then every inline document in one.
+            let (attached, names) = futures::try_join!(
+                cloud.list_attached_role_policies(&resource.name),
+                cloud.list_role_policies(&resource.name)
+            )?;
+            let docs = futures::future::try_join_all(
+                names
+                    .iter()
+                    .map(|name| cloud.get_role_policy(&resource.name, name)),
+            )
+            .await?;
+            let inline: BTreeMap<String, Value> = names.into_iter().zip(docs).collect();
             Observed::Role(Some(ObservedRole {
                 info,
                 attached,

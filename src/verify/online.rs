@@ -1,7 +1,11 @@
 //! Evidence from the account: the documents actually attached today, so a
 //! policy version or trust policy changed by hand is judged as it is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 
 use super::{Evidence, Labeled, Subject};
 use crate::cloud::Cloud;
@@ -9,27 +13,63 @@ use crate::iam::names::EntityKind;
 use crate::plan::Plan;
 
 /// Reads the documents of every subject, all at once; one failed
-/// read is a gap of that subject, not the end of the check.
+/// read is a gap of that subject, not the end of the check. A managed
+/// policy that several subjects hold is read once.
 pub async fn gather(
     cloud: &dyn Cloud,
     plan: &Plan,
     subjects: &[Subject],
 ) -> Vec<(Subject, Evidence)> {
+    let policies_read = Policies {
+        cloud,
+        reads: Mutex::new(HashMap::new()),
+    };
+    let shared = &policies_read;
     let reads = subjects.iter().map(|s| async move {
         let evidence = match s {
-            Subject::Role { name } => role(cloud, name).await,
-            Subject::Policies { names, .. } => policies(cloud, plan, names).await,
+            Subject::Role { name } => role(cloud, shared, name).await,
+            Subject::Policies { names, .. } => policies(shared, plan, names).await,
         };
         (s.clone(), evidence)
     });
     futures::future::join_all(reads).await
 }
 
+/// A managed policy's read, shared by every subject that holds the policy.
+type PolicyRead<'a> = Shared<BoxFuture<'a, Result<Labeled, String>>>;
+
+/// The managed policies read during one check, by ARN.
+struct Policies<'a> {
+    cloud: &'a dyn Cloud,
+    reads: Mutex<HashMap<String, PolicyRead<'a>>>,
+}
+
+impl<'a> Policies<'a> {
+    /// [`managed`] of `arn`, read once however many ask.
+    fn read(&self, arn: &str) -> PolicyRead<'a> {
+        let cloud = self.cloud;
+        self.reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(arn.to_owned())
+            .or_insert_with(|| {
+                let arn = arn.to_owned();
+                async move { managed(cloud, &arn).await }.boxed().shared()
+            })
+            .clone()
+    }
+
+    /// [`Policies::read`] for each of `arns`, all at once, in their order.
+    async fn read_all(&self, arns: &[String]) -> Vec<Result<Labeled, String>> {
+        futures::future::join_all(arns.iter().map(|arn| self.read(arn))).await
+    }
+}
+
 /// A role's trust policy and every document that grants it anything, in
 /// three rounds whatever their number (the role and both lists; each
 /// document's name; each document): on a real network round trips, not
 /// reads, decide how long the check takes.
-async fn role(cloud: &dyn Cloud, name: &str) -> Evidence {
+async fn role(cloud: &dyn Cloud, policies: &Policies<'_>, name: &str) -> Evidence {
     let mut out = Evidence::default();
     let (info, inline, attached) = futures::join!(
         cloud.get_role(name),
@@ -69,9 +109,9 @@ async fn role(cloud: &dyn Cloud, name: &str) -> Evidence {
     );
     let boundary = info.permissions_boundary.as_deref();
     let (inline_docs, attached_docs, boundary_doc) =
-        futures::join!(inline_reads, managed_all(cloud, &attached), async {
+        futures::join!(inline_reads, policies.read_all(&attached), async {
             match boundary {
-                Some(arn) => Some(managed(cloud, arn).await),
+                Some(arn) => Some(policies.read(arn).await),
                 None => None,
             }
         });
@@ -100,7 +140,7 @@ async fn role(cloud: &dyn Cloud, name: &str) -> Evidence {
     out
 }
 
-async fn policies(cloud: &dyn Cloud, plan: &Plan, names: &[String]) -> Evidence {
+async fn policies(read: &Policies<'_>, plan: &Plan, names: &[String]) -> Evidence {
     let mut out = Evidence::default();
     let mut arns = Vec::new();
     for name in names {
@@ -109,18 +149,13 @@ async fn policies(cloud: &dyn Cloud, plan: &Plan, names: &[String]) -> Evidence 
             None => out.gaps.push(format!("the plan has no policy {name}")),
         }
     }
-    for read in managed_all(cloud, &arns).await {
-        match read {
+    for one in read.read_all(&arns).await {
+        match one {
             Ok(labeled) => out.permissions.push(labeled),
             Err(gap) => out.gaps.push(gap),
         }
     }
     out
-}
-
-/// [`managed`] for each of `arns`, all at once, in their order.
-async fn managed_all(cloud: &dyn Cloud, arns: &[String]) -> Vec<Result<Labeled, String>> {
-    futures::future::join_all(arns.iter().map(|arn| managed(cloud, arn))).await
 }
 
 /// The default version of the managed policy `arn`, as the account has it,
