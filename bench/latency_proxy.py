@@ -22,7 +22,8 @@ Point a client at http://127.0.0.1:PORT (e.g. AWS_ENDPOINT_URL). The proxy
 itself answers, and does not record, these paths:
 
     GET /__latency/stats          JSON: requests, actions, mutating, reads,
-                                  rounds, max_in_flight, span_ms, delay_ms
+                                  rounds, chain (the actions of one longest
+                                  chain), max_in_flight, span_ms, delay_ms
     POST /__latency/reset         forget the recorded requests
     POST /__latency/delay?ms=N    change the delay
 
@@ -56,20 +57,26 @@ HOP_BY_HOP = {
 MUTATING = re.compile(r"^(Create|Attach|Add|Put|Tag|Untag|Delete|Detach|Remove|Update|Set|Upload)")
 
 
-def rounds(intervals):
-    """Largest number of pairwise non-overlapping intervals (start, end).
+def longest_chain(intervals):
+    """A largest set of pairwise non-overlapping intervals, in time order.
 
-    Greedy by end time: always keeping the interval that ends first leaves
-    the most room for the rest, so the count is the longest chain of
-    requests each starting at or after the previous one's end.
+    Each interval is a tuple that starts with (start, end). Greedy by end
+    time: always keeping the interval that ends first leaves the most room
+    for the rest, so this is a longest chain of requests each starting at or
+    after the previous one's end.
     """
-    count = 0
+    chain = []
     last_end = float("-inf")
-    for start, end in sorted(intervals, key=lambda iv: iv[1]):
-        if start >= last_end:
-            count += 1
-            last_end = end
-    return count
+    for interval in sorted(intervals, key=lambda iv: iv[1]):
+        if interval[0] >= last_end:
+            chain.append(interval)
+            last_end = interval[1]
+    return chain
+
+
+def rounds(intervals):
+    """ROUNDS: the length of the longest chain of requests in sequence."""
+    return len(longest_chain(intervals))
 
 
 def max_in_flight(intervals):
@@ -105,6 +112,9 @@ def stats(records, delay_ms):
         "mutating": mutating,
         "reads": len(records) - mutating,
         "rounds": rounds(intervals),
+        # One longest chain, by action: the requests that had to wait for
+        # one another (one of possibly several such chains).
+        "chain": [action for _, _, action in longest_chain(records)],
         "max_in_flight": max_in_flight(intervals),
         "span_ms": round(span * 1000, 1),
         "delay_ms": delay_ms,
@@ -349,6 +359,10 @@ def self_test():
             self.assertEqual(rounds(wave), 2)
             # Greedy by end, not by start: the long first interval must lose.
             self.assertEqual(rounds([(0, 10), (1, 2), (3, 4), (5, 6)]), 3)
+            self.assertEqual(
+                longest_chain([(5, 6, "c"), (0, 10, "x"), (3, 4, "b"), (1, 2, "a")]),
+                [(1, 2, "a"), (3, 4, "b"), (5, 6, "c")],
+            )
             self.assertEqual(max_in_flight(wave), 4)
             self.assertEqual(max_in_flight([(0, 1), (1, 2)]), 1)
 
@@ -468,6 +482,7 @@ def self_test():
             # One client connection carried all of them.
             self.assertEqual(self.proxy.connections - before, 1)
             self.assertEqual((s["requests"], s["rounds"], s["mutating"], s["reads"]), (4, 4, 2, 2))
+            self.assertEqual(s["chain"], ["CreateRole", "GetRole", "AttachRolePolicy", "ListRoles"])
             self.assertGreaterEqual(s["span_ms"], 4 * 20)
 
         def test_other_hosts_are_refused(self):
