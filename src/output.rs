@@ -352,15 +352,18 @@ pub fn report_text(plan: &Plan, valid: &ValidAnswers, report: &Report) -> String
         let _ = writeln!(out, "  {:<width$} {:<40} {}", r.noun(), r.name, r.arn);
     }
     out.push_str(&destinations_text(&destinations(valid, plan, |_| true)));
-    out.push_str(&fresh_profiles_note(report));
+    if let Some(note) = fresh_profiles_note(report) {
+        let _ = writeln!(out, "\n{note}");
+    }
     out
 }
 
 /// A word on the instance profiles this run created: onramp only waits for
 /// what its own calls need, and EC2 may not accept a profile for a few
 /// seconds after IAM made it (a launch then fails with "Invalid IAM
-/// Instance Profile"). Empty when none was created.
-pub fn fresh_profiles_note(report: &Report) -> String {
+/// Instance Profile"). Shown by the headless summary and the wizard's;
+/// `None` when none was created.
+pub fn fresh_profiles_note(report: &Report) -> Option<String> {
     let fresh: Vec<&str> = report
         .created
         .iter()
@@ -368,15 +371,15 @@ pub fn fresh_profiles_note(report: &Report) -> String {
         .map(|id| id.name.as_str())
         .collect();
     if fresh.is_empty() {
-        return String::new();
+        return None;
     }
-    format!(
-        "\nNew instance profile{} {}: IAM can take a few seconds to let EC2 use {}; \
-         a launch right away that fails with \"Invalid IAM Instance Profile\" only needs trying again.\n",
+    Some(format!(
+        "New instance profile{} {}: IAM can take a few seconds to let EC2 use {}; \
+         a launch right away that fails with \"Invalid IAM Instance Profile\" only needs trying again.",
         if fresh.len() == 1 { "" } else { "s" },
         fresh.join(", "),
         if fresh.len() == 1 { "it" } else { "them" },
-    )
+    ))
 }
 
 /// Where a planned ARN goes, once it exists.
@@ -1054,13 +1057,13 @@ mod tests {
             name: name.to_owned(),
         };
         let mut report = Report::default();
-        assert_eq!(fresh_profiles_note(&report), "");
+        assert_eq!(fresh_profiles_note(&report), None);
         report.created.push(id(EntityKind::Role, "ecsInstanceRole"));
-        assert_eq!(fresh_profiles_note(&report), "");
+        assert_eq!(fresh_profiles_note(&report), None);
         report
             .created
             .push(id(EntityKind::InstanceProfile, "ecsInstanceRole"));
-        let one = fresh_profiles_note(&report);
+        let one = fresh_profiles_note(&report).unwrap();
         assert!(
             one.contains("New instance profile ecsInstanceRole: IAM can take a few seconds to let EC2 use it;"),
             "{one}"
@@ -1068,7 +1071,7 @@ mod tests {
         report
             .created
             .push(id(EntityKind::InstanceProfile, "pcluster"));
-        let two = fresh_profiles_note(&report);
+        let two = fresh_profiles_note(&report).unwrap();
         assert!(
             two.contains("New instance profiles ecsInstanceRole, pcluster:"),
             "{two}"

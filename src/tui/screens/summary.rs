@@ -391,7 +391,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Next steps", theme.title())));
-    let steps = next_steps(&destinations).into_iter().chain([
+    let fresh = match &app.run.result {
+        Some(Ok(report)) => output::fresh_profiles_note(report),
+        _ => None,
+    };
+    let steps = next_steps(&destinations).into_iter().chain(fresh).chain([
         "Press s to save these answers, to replay them with the resume command above.".to_owned(),
         "Press x to export the set-up as a CloudFormation template (for StackSets) or a script."
             .to_owned(),
