@@ -26,7 +26,7 @@ use super::journal::{Call, Entry, Journal, Record};
 use super::run::{ApplyError, CONCURRENCY, Event, journaled, name_in_arn, reporting_wait};
 use super::schedule;
 use crate::answers::is_managed_by_onramp as owned;
-use crate::cloud::{Cloud, CloudError, ErrorKind};
+use crate::cloud::{Cloud, CloudError, CloudResult, ErrorKind};
 use crate::iam::names::EntityKind;
 use crate::plan::ResourceId;
 
@@ -190,14 +190,11 @@ fn key(call: &Call) -> (Action, EntityKind, String, Option<String>) {
     )
 }
 
-/// A change to an entity that destroy reverts on its own.
+/// A change to an entity that destroy reverts on its own: a call with an
+/// undo step that does not make an entity (an attachment, an inline
+/// policy, a role added to a profile).
 fn is_change(action: Action) -> bool {
-    [
-        Action::AttachRolePolicy,
-        Action::PutRolePolicy,
-        Action::AddRoleToInstanceProfile,
-    ]
-    .contains(&action)
+    !action.creates_entity() && action.undone_by().is_some()
 }
 
 /// Undoes what the journal records. Failures do not stop it: everything that
@@ -363,26 +360,55 @@ enum Made {
 
 /// Reads what `item` is now, and decides the calls that undo it.
 async fn read(cloud: &dyn Cloud, item: &Undo) -> Found {
-    let c = cloud;
+    match undo_of(cloud, item).await {
+        Ok(calls) => Found::Undo(calls),
+        Err(found) => found,
+    }
+}
+
+/// The entity a read found, or why there is nothing to undo: it is gone,
+/// or the read failed.
+fn existing<T>(read: CloudResult<Option<T>>) -> Result<T, Found> {
+    match read {
+        Ok(Some(entity)) => Ok(entity),
+        Ok(None) => Err(Found::Skip("already gone")),
+        Err(e) => Err(Found::Unreadable(e)),
+    }
+}
+
+/// An entity whose create was interrupted is undone only if it carries
+/// onramp's tag.
+fn ours(certain: bool, tags: &crate::cloud::Tags) -> Result<(), Found> {
+    if certain || owned(tags) {
+        Ok(())
+    } else {
+        Err(Found::Skip(
+            "its creation was not recorded and it lacks onramp's tag",
+        ))
+    }
+}
+
+/// The calls that undo `item`, or why there are none.
+async fn undo_of(c: &dyn Cloud, item: &Undo) -> Result<Vec<Call>, Found> {
     let call = |action: Action, kind: EntityKind, name: &str, detail: Option<&str>| Call {
         action,
         kind,
         name: name.to_owned(),
         detail: detail.map(str::to_owned),
     };
-    let not_ours = "its creation was not recorded and it lacks onramp's tag";
-    match item {
+    let calls = match item {
         Undo::Change(change) => {
             let Some(detail) = change.detail.as_deref() else {
-                return Found::Skip("the journal does not say what to revert");
+                return Err(Found::Skip("the journal does not say what to revert"));
             };
-            let undo = match change.action {
-                Action::AttachRolePolicy => Action::DetachRolePolicy,
-                Action::PutRolePolicy => Action::DeleteRolePolicy,
-                Action::AddRoleToInstanceProfile => Action::RemoveRoleFromInstanceProfile,
-                _ => return Found::Skip("nothing to revert"),
+            let Some(undo) = change
+                .action
+                .undone_by()
+                .filter(|_| is_change(change.action))
+            else {
+                return Err(Found::Skip("nothing to revert"));
             };
-            Found::Undo(vec![call(undo, change.kind, &change.name, Some(detail))])
+            vec![call(undo, change.kind, &change.name, Some(detail))]
         }
         Undo::Entity {
             kind,
@@ -392,60 +418,46 @@ async fn read(cloud: &dyn Cloud, item: &Undo) -> Found {
             service_linked: true,
         } => {
             let actual = arn.as_deref().and_then(name_in_arn).unwrap_or(name);
-            let role = match c.get_role(actual).await {
-                Ok(Some(role)) => role,
-                Ok(None) => return Found::Skip("already gone"),
-                Err(e) => return Found::Unreadable(e),
-            };
+            let role = existing(c.get_role(actual).await)?;
             if !certain {
-                return Found::Skip(
+                return Err(Found::Skip(
                     "its creation was not recorded, and a service-linked role cannot carry onramp's tag to tell whose it is; delete it yourself if it is yours and unused",
-                );
+                ));
             }
             if !role.path.starts_with("/aws-service-role/") {
-                return Found::Skip(
+                return Err(Found::Skip(
                     "a role of that name exists, but it is not a service-linked role",
-                );
+                ));
             }
-            Found::Undo(vec![call(
+            vec![call(
                 Action::DeleteServiceLinkedRole,
                 *kind,
                 name,
                 Some(actual),
-            )])
+            )]
         }
         Undo::Entity {
-            kind: EntityKind::InstanceProfile,
+            kind: kind @ EntityKind::InstanceProfile,
             name,
             certain,
             ..
         } => {
-            let profile = match c.get_instance_profile(name).await {
-                Ok(Some(profile)) => profile,
-                Ok(None) => return Found::Skip("already gone"),
-                Err(e) => return Found::Unreadable(e),
-            };
-            if !certain && !owned(&profile.tags) {
-                return Found::Skip(not_ours);
-            }
-            let kind = EntityKind::InstanceProfile;
-            let mut calls: Vec<Call> = profile
-                .roles
-                .iter()
-                .map(|role| {
-                    call(
-                        Action::RemoveRoleFromInstanceProfile,
-                        kind,
-                        name,
-                        Some(role),
-                    )
-                })
-                .collect();
-            calls.push(call(Action::DeleteInstanceProfile, kind, name, None));
-            Found::Undo(calls)
+            let profile = existing(c.get_instance_profile(name).await)?;
+            ours(*certain, &profile.tags)?;
+            let removals = profile.roles.iter().map(|role| {
+                call(
+                    Action::RemoveRoleFromInstanceProfile,
+                    *kind,
+                    name,
+                    Some(role),
+                )
+            });
+            removals
+                .chain([call(Action::DeleteInstanceProfile, *kind, name, None)])
+                .collect()
         }
         Undo::Entity {
-            kind: EntityKind::Role,
+            kind: kind @ EntityKind::Role,
             name,
             certain,
             ..
@@ -457,64 +469,49 @@ async fn read(cloud: &dyn Cloud, item: &Undo) -> Found {
                 c.list_attached_role_policies(name),
                 c.list_role_policies(name)
             );
-            let role = match role {
-                Ok(Some(role)) => role,
-                Ok(None) => return Found::Skip("already gone"),
-                Err(e) => return Found::Unreadable(e),
-            };
-            if !certain && !owned(&role.tags) {
-                return Found::Skip(not_ours);
-            }
-            let (attached, inline) = match (attached, inline) {
-                (Ok(a), Ok(i)) => (a, i),
-                (Err(e), _) | (_, Err(e)) => return Found::Unreadable(e),
-            };
-            let kind = EntityKind::Role;
-            let mut calls: Vec<Call> = attached
+            let role = existing(role)?;
+            ours(*certain, &role.tags)?;
+            let attached = attached.map_err(Found::Unreadable)?;
+            let inline = inline.map_err(Found::Unreadable)?;
+            let detaches = attached
                 .iter()
-                .map(|arn| call(Action::DetachRolePolicy, kind, name, Some(arn)))
-                .chain(
-                    inline
-                        .iter()
-                        .map(|policy| call(Action::DeleteRolePolicy, kind, name, Some(policy))),
-                )
-                .collect();
-            calls.push(call(Action::DeleteRole, kind, name, None));
-            Found::Undo(calls)
+                .map(|arn| call(Action::DetachRolePolicy, *kind, name, Some(arn)));
+            let deletes = inline
+                .iter()
+                .map(|policy| call(Action::DeleteRolePolicy, *kind, name, Some(policy)));
+            detaches
+                .chain(deletes)
+                .chain([call(Action::DeleteRole, *kind, name, None)])
+                .collect()
         }
         Undo::Entity {
-            kind: EntityKind::ManagedPolicy,
+            kind: kind @ EntityKind::ManagedPolicy,
             name,
             arn,
             certain,
             ..
         } => {
             let Some(arn) = arn else {
-                return Found::Skip("the journal does not give its ARN");
+                return Err(Found::Skip("the journal does not give its ARN"));
             };
             let (policy, versions) = futures::join!(c.get_policy(arn), c.list_policy_versions(arn));
-            let policy = match policy {
-                Ok(Some(policy)) => policy,
-                Ok(None) => return Found::Skip("already gone"),
-                Err(e) => return Found::Unreadable(e),
-            };
-            if !certain && !owned(&policy.tags) {
-                return Found::Skip(not_ours);
-            }
-            let versions = match versions {
-                Ok(v) => v,
-                Err(e) => return Found::Unreadable(e),
-            };
-            let kind = EntityKind::ManagedPolicy;
-            let mut calls: Vec<Call> = versions
-                .iter()
-                .filter(|v| !v.is_default)
-                .map(|v| call(Action::DeletePolicyVersion, kind, name, Some(&v.version_id)))
-                .collect();
-            calls.push(call(Action::DeletePolicy, kind, name, Some(arn)));
-            Found::Undo(calls)
+            let policy = existing(policy)?;
+            ours(*certain, &policy.tags)?;
+            let versions = versions.map_err(Found::Unreadable)?;
+            let old_versions = versions.iter().filter(|v| !v.is_default).map(|v| {
+                call(
+                    Action::DeletePolicyVersion,
+                    *kind,
+                    name,
+                    Some(&v.version_id),
+                )
+            });
+            old_versions
+                .chain([call(Action::DeletePolicy, *kind, name, Some(arn))])
+                .collect()
         }
-    }
+    };
+    Ok(calls)
 }
 
 /// Every undo call, with what each needs first (indices into the calls).

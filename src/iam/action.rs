@@ -128,6 +128,15 @@ impl Action {
         })
     }
 
+    /// The destroy step that undoes this call: [`Action::undoes`] read the
+    /// other way (`AttachRolePolicy` is undone by `DetachRolePolicy`).
+    pub fn undone_by(self) -> Option<Action> {
+        Action::ALL
+            .iter()
+            .copied()
+            .find(|a| a.undoes() == Some(self))
+    }
+
     /// Whether the call brings an entity into being.
     pub const fn creates_entity(self) -> bool {
         matches!(

@@ -255,6 +255,19 @@ impl MemoryCloud {
     /// The account's state. A panic in another thread cannot leave it half
     /// changed (every call checks before it changes), so a poisoned lock is
     /// still good.
+    /// `f` on the account, unless a call that uses the entities `uses`
+    /// names may not see one yet ([`State::unseen`]).
+    fn using<T>(
+        &self,
+        action: Action,
+        uses: &[Uses<'_>],
+        f: impl FnOnce(&mut State) -> CloudResult<T>,
+    ) -> CloudResult<T> {
+        let mut state = self.state();
+        state.unseen(action, uses)?;
+        f(&mut state)
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -292,15 +305,15 @@ impl Cloud for MemoryCloud {
     }
 
     async fn get_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<Value> {
-        let mut state = self.state();
-        state.unseen(Action::GetPolicyVersion, &[Uses::Policy(arn)])?;
-        state.get_policy_version(arn, version_id)
+        self.using(Action::GetPolicyVersion, &[Uses::Policy(arn)], |state| {
+            state.get_policy_version(arn, version_id)
+        })
     }
 
     async fn list_policy_versions(&self, arn: &str) -> CloudResult<Vec<PolicyVersion>> {
-        let mut state = self.state();
-        state.unseen(Action::ListPolicyVersions, &[Uses::Policy(arn)])?;
-        state.list_policy_versions(arn)
+        self.using(Action::ListPolicyVersions, &[Uses::Policy(arn)], |state| {
+            state.list_policy_versions(arn)
+        })
     }
 
     async fn create_policy(&self, policy: NewPolicy<'_>) -> CloudResult<PolicyInfo> {
@@ -316,9 +329,9 @@ impl Cloud for MemoryCloud {
         document: &Value,
         set_as_default: bool,
     ) -> CloudResult<String> {
-        let mut state = self.state();
-        state.unseen(Action::CreatePolicyVersion, &[Uses::Policy(arn)])?;
-        state.create_policy_version(arn, document, set_as_default)
+        self.using(Action::CreatePolicyVersion, &[Uses::Policy(arn)], |state| {
+            state.create_policy_version(arn, document, set_as_default)
+        })
     }
 
     async fn set_default_policy_version(&self, arn: &str, version_id: &str) -> CloudResult<()> {
@@ -330,9 +343,9 @@ impl Cloud for MemoryCloud {
     }
 
     async fn tag_policy(&self, arn: &str, tags: &Tags) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(Action::TagPolicy, &[Uses::Policy(arn)])?;
-        state.tag_policy(arn, tags)
+        self.using(Action::TagPolicy, &[Uses::Policy(arn)], |state| {
+            state.tag_policy(arn, tags)
+        })
     }
 
     async fn delete_policy(&self, arn: &str) -> CloudResult<()> {
@@ -358,9 +371,11 @@ impl Cloud for MemoryCloud {
     }
 
     async fn update_assume_role_policy(&self, name: &str, document: &Value) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(Action::UpdateAssumeRolePolicy, &[Uses::Role(name)])?;
-        state.update_assume_role_policy(name, document)
+        self.using(
+            Action::UpdateAssumeRolePolicy,
+            &[Uses::Role(name)],
+            |state| state.update_assume_role_policy(name, document),
+        )
     }
 
     async fn put_role_permissions_boundary(
@@ -368,12 +383,11 @@ impl Cloud for MemoryCloud {
         name: &str,
         boundary_arn: &str,
     ) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(
+        self.using(
             Action::PutRolePermissionsBoundary,
             &[Uses::Role(name), Uses::Policy(boundary_arn)],
-        )?;
-        state.put_role_permissions_boundary(name, boundary_arn)
+            |state| state.put_role_permissions_boundary(name, boundary_arn),
+        )
     }
 
     async fn delete_role_permissions_boundary(&self, name: &str) -> CloudResult<()> {
@@ -381,24 +395,25 @@ impl Cloud for MemoryCloud {
     }
 
     async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(Action::TagRole, &[Uses::Role(name)])?;
-        state.tag_role(name, tags)
+        self.using(Action::TagRole, &[Uses::Role(name)], |state| {
+            state.tag_role(name, tags)
+        })
     }
 
     async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        let mut state = self.state();
-        state.unseen(Action::ListAttachedRolePolicies, &[Uses::Role(name)])?;
-        state.list_attached_role_policies(name)
+        self.using(
+            Action::ListAttachedRolePolicies,
+            &[Uses::Role(name)],
+            |state| state.list_attached_role_policies(name),
+        )
     }
 
     async fn attach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(
+        self.using(
             Action::AttachRolePolicy,
             &[Uses::Role(name), Uses::Policy(policy_arn)],
-        )?;
-        state.attach_role_policy(name, policy_arn)
+            |state| state.attach_role_policy(name, policy_arn),
+        )
     }
 
     async fn detach_role_policy(&self, name: &str, policy_arn: &str) -> CloudResult<()> {
@@ -406,9 +421,9 @@ impl Cloud for MemoryCloud {
     }
 
     async fn list_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
-        let mut state = self.state();
-        state.unseen(Action::ListRolePolicies, &[Uses::Role(name)])?;
-        state.list_role_policies(name)
+        self.using(Action::ListRolePolicies, &[Uses::Role(name)], |state| {
+            state.list_role_policies(name)
+        })
     }
 
     async fn get_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<Value> {
@@ -421,9 +436,9 @@ impl Cloud for MemoryCloud {
         policy_name: &str,
         document: &Value,
     ) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(Action::PutRolePolicy, &[Uses::Role(name)])?;
-        state.put_role_policy(name, policy_name, document)
+        self.using(Action::PutRolePolicy, &[Uses::Role(name)], |state| {
+            state.put_role_policy(name, policy_name, document)
+        })
     }
 
     async fn delete_role_policy(&self, name: &str, policy_name: &str) -> CloudResult<()> {
@@ -473,18 +488,19 @@ impl Cloud for MemoryCloud {
     }
 
     async fn tag_instance_profile(&self, name: &str, tags: &Tags) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(Action::TagInstanceProfile, &[Uses::Profile(name)])?;
-        state.tag_instance_profile(name, tags)
+        self.using(
+            Action::TagInstanceProfile,
+            &[Uses::Profile(name)],
+            |state| state.tag_instance_profile(name, tags),
+        )
     }
 
     async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()> {
-        let mut state = self.state();
-        state.unseen(
+        self.using(
             Action::AddRoleToInstanceProfile,
             &[Uses::Profile(profile), Uses::Role(role)],
-        )?;
-        state.add_role_to_instance_profile(profile, role)
+            |state| state.add_role_to_instance_profile(profile, role),
+        )
     }
 
     async fn remove_role_from_instance_profile(
