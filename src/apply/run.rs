@@ -126,19 +126,14 @@ pub async fn apply(
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> Result<Report, ApplyError> {
-    let conflicts: Vec<&Change> = changes
+    let count = changes
         .iter()
         .filter(|c| c.state == State::Conflict)
-        .collect();
-    if !conflicts.is_empty() {
-        let list = conflicts
-            .iter()
-            .map(|c| format!("  {} {}: {}", c.kind.noun(), c.name, c.reasons.join("; ")))
-            .collect::<Vec<_>>()
-            .join("\n");
+        .count();
+    if count > 0 {
         return Err(ApplyError::Conflicts {
-            count: conflicts.len(),
-            list,
+            count,
+            list: conflict_list(changes),
         });
     }
     {
@@ -172,18 +167,21 @@ pub async fn apply(
     .await;
 
     let mut failure: Option<ApplyError> = None;
+    let mut failed: Vec<ResourceId> = Vec::new();
     let mut made: BTreeMap<ResourceId, String> = BTreeMap::new();
     let mut ran = vec![false; graph.tasks.len()];
     for (i, result) in ended {
         ran[i] = true;
+        let id = graph.tasks[i].resource.id();
         match result {
             Ok(Some(arn)) if graph.tasks[i].step.creates() => {
-                made.insert(graph.tasks[i].resource.id(), arn);
+                made.insert(id, arn);
             }
             Ok(_) => {}
             // The first failure is the one that stopped the apply.
             Err(e) => {
                 failure.get_or_insert(e);
+                failed.push(id);
             }
         }
     }
@@ -196,7 +194,10 @@ pub async fn apply(
             .zip(&ran)
             .any(|(t, ran)| !ran && t.resource.id() == id);
         if left {
-            on_event(Event::NotStarted { id });
+            // A resource whose step failed has said so (`Event::Failed`).
+            if !failed.contains(&id) {
+                on_event(Event::NotStarted { id });
+            }
             continue;
         }
         match change.state {
@@ -221,6 +222,16 @@ pub async fn apply(
         .chain(made)
         .collect();
     Ok(report)
+}
+
+/// One line per conflict: the kind, the name, and why.
+pub fn conflict_list(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .filter(|c| c.state == State::Conflict)
+        .map(|c| format!("  {} {}: {}", c.kind.noun(), c.name, c.reasons.join("; ")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One step: its call between an intent and a result record; a step that

@@ -204,7 +204,7 @@ pub async fn apply(
         }
         return Err(Failure::failed(format!(
             "nothing was changed; settle the conflicts above, then run again:\n{}",
-            conflict_list(&changes)
+            run::conflict_list(&changes)
         )));
     }
     let journal = Journal::open(&journal_path).map_err(|e| Failure::failed(e.to_string()))?;
@@ -366,16 +366,6 @@ fn export_args(path: Option<&Path>) -> Vec<String> {
     args.extend(answers_args(path));
     args.extend(["--format".to_owned(), "admin-policy".to_owned()]);
     args
-}
-
-/// One line per conflict: the kind, the name, and why.
-fn conflict_list(changes: &[Change]) -> String {
-    changes
-        .iter()
-        .filter(|c| c.state == State::Conflict)
-        .map(|c| format!("  {} {}: {}", c.kind.noun(), c.name, c.reasons.join("; ")))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// How many missing permissions the warning names.

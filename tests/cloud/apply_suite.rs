@@ -1032,3 +1032,77 @@ async fn every_example_plan_can_be_created() {
         assert!(!plan.resources.is_empty(), "{example}");
     }
 }
+
+/// A failed create halts the apply: the resource it failed on is reported
+/// failed (and not also "not started"), every other resource with calls
+/// left is reported not started, and nothing that needs the failed role
+/// was called.
+#[tokio::test]
+async fn a_failed_create_is_reported_once_and_what_is_left_as_not_started() {
+    use onramp::apply::run::Event;
+    use onramp::cloud::faulty::{Fault, FaultyCloud, Length, Schedule, Target};
+
+    let toml = example("everything.toml");
+    let cloud = FaultyCloud::new(MemoryCloud::demo());
+    let plan = plan_for(&cloud, &toml).await;
+    prepare(&cloud, &toml).await;
+    let changes = onramp::apply::observe::changes(&cloud, &plan)
+        .await
+        .unwrap();
+    cloud.schedule(Some(Schedule {
+        fault: Fault::ServiceFailure,
+        length: Length::Outage,
+        target: Target::First(Action::CreateRole),
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
+    let events = Mutex::new(Vec::new());
+    let result = onramp::apply::run::apply(
+        &cloud,
+        &plan,
+        &changes,
+        &journal,
+        &|e| events.lock().unwrap().push(e),
+        &AtomicBool::new(false),
+    )
+    .await;
+    assert!(matches!(result, Err(ApplyError::Call { .. })), "{result:?}");
+    let events = events.into_inner().unwrap();
+    let failed: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Failed { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 1, "{events:#?}");
+    let not_started: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NotStarted { id } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!not_started.contains(&failed[0]), "{events:#?}");
+    // Every other resource with a call beyond its create was stopped
+    // before that call: the creates went out together, nothing after.
+    let with_more: Vec<_> = changes
+        .iter()
+        .filter(|c| c.id() != failed[0] && c.steps.iter().any(|s| !s.creates()))
+        .map(Change::id)
+        .collect();
+    assert!(!with_more.is_empty());
+    for id in &with_more {
+        assert!(not_started.contains(id), "{id:?} not reported: {events:#?}");
+    }
+    assert!(
+        !events.iter().any(|e| matches!(
+            e,
+            Event::Started {
+                action: Action::AttachRolePolicy | Action::AddRoleToInstanceProfile,
+                ..
+            }
+        )),
+        "{events:#?}"
+    );
+}
