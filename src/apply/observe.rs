@@ -8,6 +8,9 @@ use serde_json::Value;
 
 use super::compare::same_document;
 use super::diff::{Change, Observed, ObservedPolicy, ObservedRole, diff};
+use super::permissions::{Audience, Outcome as Preflight};
+use super::preflight;
+use crate::cloud::advice::{self, QuotaReading};
 use crate::cloud::{Cloud, CloudResult};
 use crate::plan::{Plan, Resource, Spec};
 
@@ -86,6 +89,40 @@ pub struct Observation {
     /// The existing documents, labelled as [`Resource::documents`] labels
     /// the planned ones (`document`, `trust_policy`, `inline_policies.NAME`).
     pub existing: BTreeMap<String, Value>,
+}
+
+/// What an apply or a status reads before anything changes.
+pub struct Survey {
+    /// The account's IAM quotas, or IAM's defaults with a note.
+    pub quotas: QuotaReading,
+    /// Each planned resource as found, in plan order.
+    pub observations: CloudResult<Vec<Observation>>,
+    /// The permission preflight, when asked for.
+    pub preflight: Option<Preflight>,
+}
+
+/// Reads, all in the same round: the quotas (for the lint), every planned
+/// resource, and (given the caller's ARN) the permission preflight. Each
+/// needs only the plan, and on a real network every round trip is felt:
+/// one after another they took four rounds or more before the first change.
+pub async fn survey(cloud: &dyn Cloud, plan: &Plan, preflight_for: Option<&str>) -> Survey {
+    let (quotas, observations, preflight) = futures::join!(
+        advice::read_quotas(cloud),
+        observations(cloud, plan),
+        async {
+            match preflight_for {
+                Some(caller) => {
+                    Some(preflight::preflight(cloud, caller, plan, Audience::Headless).await)
+                }
+                None => None,
+            }
+        }
+    );
+    Survey {
+        quotas,
+        observations,
+        preflight,
+    }
 }
 
 /// The observation of every planned resource, in plan order.

@@ -14,11 +14,10 @@ use crate::apply::diff::{Change, State};
 use crate::apply::journal::{self, Journal};
 use crate::apply::observe;
 use crate::apply::ownership;
-use crate::apply::permissions::{Audience, Outcome as Preflight};
-use crate::apply::preflight;
+use crate::apply::permissions::Outcome as Preflight;
 use crate::apply::run::{self, ApplyError, Event, Report};
 use crate::cli::{Outcome, PlanFormat};
-use crate::cloud::{Cloud, advice};
+use crate::cloud::Cloud;
 use crate::output;
 use crate::plan::lint;
 use crate::plan::{self as planner, Plan};
@@ -36,13 +35,10 @@ struct Observed {
 }
 
 /// Everything up to the diff: answers, identity, plan, then in one round
-/// the account's quotas (for the lint; a note on `stderr` if they cannot be
-/// read), what exists, and (`with_preflight`) the permission preflight.
-///
-/// Each of those needs only the plan, and on a real network every round
-/// trip is felt: read one after another they took four rounds or more
-/// before the first change. A plan that fails its lint has cost a few
-/// reads, and changed nothing.
+/// ([`observe::survey`]) the quotas (for the lint; a note on `stderr` if
+/// they cannot be read), what exists, and (`with_preflight`) the permission
+/// preflight. A plan that fails its lint has cost a few reads, and changed
+/// nothing.
 async fn observed(
     ctx: &Context<'_>,
     path: Option<&Path>,
@@ -55,20 +51,12 @@ async fn observed(
     let valid = ctx.validate(&answers, Some(&identity))?;
     let plan =
         planner::plan(&valid).map_err(|e| Failure::failed(format!("internal error: {e}")))?;
-    let (quotas, observations, preflight) = tokio::join!(
-        advice::read_quotas(cloud.as_ref()),
-        observe::observations(cloud.as_ref(), &plan),
-        async {
-            if with_preflight {
-                Some(
-                    preflight::preflight(cloud.as_ref(), &identity.arn, &plan, Audience::Headless)
-                        .await,
-                )
-            } else {
-                None
-            }
-        }
-    );
+    let caller = with_preflight.then_some(identity.arn.as_str());
+    let observe::Survey {
+        quotas,
+        observations,
+        preflight,
+    } = observe::survey(cloud.as_ref(), &plan, caller).await;
     if let Some(note) = &quotas.note {
         write(stderr, &format!("onramp: {note}\n"))?;
     }
