@@ -16,6 +16,7 @@ pub mod calls;
 pub mod counting;
 pub mod faulty;
 pub mod memory;
+pub mod paced;
 pub mod recording;
 pub mod sdk;
 

@@ -14,6 +14,7 @@ mod contract;
 mod fault_matrix;
 mod faults;
 mod preflight;
+mod rounds;
 mod sdk_moto;
 mod service_linked;
 mod verify;
