@@ -183,3 +183,59 @@ async fn a_destroy_takes_three_rounds() {
     let left = observe::changes(cloud.inner(), &plan).await.unwrap();
     assert!(left.iter().all(|c| c.state == State::Create));
 }
+
+/// The check after an apply (and `verify`): each role with its lists and
+/// every policy the plan gives it, then the documents: two rounds, however
+/// many policies a role holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verifying_a_full_account_takes_two_rounds() {
+    let valid = Answers::from_toml(&files::example("everything.toml"))
+        .unwrap()
+        .validate(&Environment::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = onramp::plan::plan(&valid).unwrap();
+    let cloud = account(REAL_PACE).await;
+    let changes = observe::changes(&cloud, &plan).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
+    run::apply(
+        &cloud,
+        &plan,
+        &changes,
+        &journal,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    cloud.take();
+    let intents = onramp::verify::intents(&valid, &plan);
+    let outcomes = onramp::verify::online::check(&cloud, &plan, &intents).await;
+    assert!(outcomes.iter().all(|o| o.verdict.holds()), "{outcomes:?}");
+    let spans = cloud.take();
+    assert_eq!(rounds(&spans), 2, "{:?}", actions(&spans));
+    // Each policy is read once, however many roles hold it (the boundary
+    // is every role's): at most one read per distinct policy of the plan.
+    let mut distinct: Vec<&str> = Vec::new();
+    for r in &plan.resources {
+        match &r.spec {
+            Spec::Role(role) => {
+                distinct.extend(role.managed_policy_arns.iter().map(String::as_str));
+                distinct.extend(role.boundary());
+            }
+            Spec::ManagedPolicy(_) => distinct.push(&r.arn),
+            _ => {}
+        }
+    }
+    distinct.sort_unstable();
+    distinct.dedup();
+    let reads = spans
+        .iter()
+        .filter(|s| s.action == Action::GetPolicy)
+        .count();
+    assert!(
+        reads <= distinct.len(),
+        "{reads} GetPolicy for {} policies",
+        distinct.len()
+    );
+}
