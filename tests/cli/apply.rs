@@ -819,3 +819,50 @@ fn a_run_that_would_change_another_runs_resources_says_so() {
         before
     );
 }
+
+/// Answers that name another account than the credentials': `status` and
+/// `apply --yes` refuse them, naming both accounts, and nothing is made,
+/// although the account is read in the same round as the caller's
+/// identity when the answers name the account.
+#[test]
+fn answers_for_another_account_are_refused_and_nothing_is_made() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let account = runtime.block_on(moto::fresh_account());
+    assert_ne!(account.account_id, "123456789012");
+    let home = tempfile::tempdir().unwrap();
+    let answers = home.path().join("genomics.toml");
+    std::fs::write(&answers, files::example("genomics.toml")).unwrap();
+    for args in [&["status"][..], &["apply", "--yes"][..]] {
+        let o = command::with_credentials(&mut onramp(home.path()), &account.credentials)
+            .args(["--endpoint-url", &account.endpoint])
+            .args(args)
+            .args(["--answers", answers.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {out}{err}");
+        assert!(
+            err.contains(&format!(
+                "the answers are for account 123456789012 but the account in use is {}",
+                account.account_id
+            )),
+            "{args:?}: {err}"
+        );
+        assert!(!out.contains("create"), "{args:?}: {out}");
+    }
+    let iam = moto::iam_client(&account);
+    let roles = runtime
+        .block_on(iam.list_roles().send())
+        .unwrap()
+        .roles
+        .len();
+    assert_eq!(roles, 0, "nothing made");
+    assert!(
+        std::fs::read_dir(home.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("journal")),
+        "no journal started"
+    );
+}

@@ -239,3 +239,48 @@ async fn verifying_a_full_account_takes_two_rounds() {
         distinct.len()
     );
 }
+
+/// `status` with answers that name the account: the caller's identity, the
+/// quotas and the first read of every resource in one round, then the
+/// documents and lists: two rounds in all on a full account (three with
+/// inline policies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_of_a_full_account_takes_two_rounds_identity_included() {
+    let plan = everything();
+    let cloud = account(REAL_PACE).await;
+    let changes = observe::changes(&cloud, &plan).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
+    run::apply(
+        &cloud,
+        &plan,
+        &changes,
+        &journal,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    cloud.take();
+    let (identity, survey) = observe::survey_with_identity(&cloud, &plan).await;
+    assert_eq!(identity.unwrap().account_id, plan.target.account_id);
+    assert!(
+        survey
+            .observations
+            .unwrap()
+            .iter()
+            .all(|o| o.change.state == State::Unchanged)
+    );
+    let spans = cloud.take();
+    assert!(spans.iter().any(|s| s.action == Action::GetCallerIdentity));
+    let inline = plan
+        .resources
+        .iter()
+        .any(|r| matches!(&r.spec, Spec::Role(role) if !role.inline_policies.is_empty()));
+    assert_eq!(
+        rounds(&spans),
+        if inline { 3 } else { 2 },
+        "{:?}",
+        actions(&spans)
+    );
+}
