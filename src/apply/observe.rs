@@ -11,7 +11,7 @@ use super::diff::{Change, Observed, ObservedPolicy, ObservedRole, diff};
 use super::permissions::{Audience, Outcome as Preflight};
 use super::preflight;
 use crate::cloud::advice::{self, QuotaReading};
-use crate::cloud::{Cloud, CloudResult, Identity};
+use crate::cloud::{Cloud, CloudResult};
 use crate::plan::{Plan, Resource, Spec};
 
 /// How many resources are read at once: as many as calls are made at once
@@ -122,47 +122,6 @@ pub async fn survey(cloud: &dyn Cloud, plan: &Plan, preflight_for: Option<&str>)
         quotas,
         observations,
         preflight,
-    }
-}
-
-/// [`survey`] begun before the caller is known, for a plan made from
-/// answers that name the account: the caller's identity, the quotas and
-/// every planned resource in the same round. The preflight, which needs
-/// the caller, is [`Survey::with_preflight`]'s, once the caller has been
-/// checked against the plan.
-pub async fn survey_with_identity(
-    cloud: &dyn Cloud,
-    plan: &Plan,
-) -> (CloudResult<Identity>, Survey) {
-    let (identity, quotas, observations) = futures::join!(
-        cloud.identity(),
-        advice::read_quotas(cloud),
-        observations(cloud, plan)
-    );
-    let survey = Survey {
-        quotas,
-        observations,
-        preflight: None,
-    };
-    (identity, survey)
-}
-
-impl Survey {
-    /// The survey of `plan` with the permission preflight of `caller`
-    /// (when given) added.
-    pub async fn with_preflight(
-        self,
-        cloud: &dyn Cloud,
-        plan: &Plan,
-        caller: Option<&str>,
-    ) -> Survey {
-        let preflight = match caller {
-            Some(caller) => {
-                Some(preflight::preflight(cloud, caller, plan, Audience::Headless).await)
-            }
-            None => None,
-        };
-        Survey { preflight, ..self }
     }
 }
 

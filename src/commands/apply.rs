@@ -39,13 +39,6 @@ struct Observed {
 /// they cannot be read), what exists, and (`with_preflight`) the permission
 /// preflight. A plan that fails its lint has cost a few reads, and changed
 /// nothing.
-///
-/// When the answers name the account (as saved answers do), the plan needs
-/// nothing from the caller, so the account is read in the same round as the
-/// caller's identity ([`observe::survey_with_identity`]). The identity is
-/// still checked first, as before: answers for another account or
-/// partition are refused, and if the plan made with the caller known is
-/// not the one read for, the early reads are dropped and done again.
 async fn observed(
     ctx: &Context<'_>,
     path: Option<&Path>,
@@ -54,34 +47,16 @@ async fn observed(
 ) -> Result<Observed, Failure> {
     let answers = ctx.answers(path)?;
     let cloud = ctx.connect(&answers).await?;
-    let early_plan = answers
-        .account_id
-        .is_some()
-        .then(|| ctx.validate(&answers, None).ok())
-        .flatten()
-        .and_then(|valid| planner::plan(&valid).ok());
-    let (identity, early) = match &early_plan {
-        Some(plan) => {
-            let (identity, survey) = observe::survey_with_identity(cloud.as_ref(), plan).await;
-            (identity?, Some(survey))
-        }
-        None => (cloud.identity().await?, None),
-    };
+    let identity = cloud.identity().await?;
     let valid = ctx.validate(&answers, Some(&identity))?;
     let plan =
         planner::plan(&valid).map_err(|e| Failure::failed(format!("internal error: {e}")))?;
     let caller = with_preflight.then_some(identity.arn.as_str());
-    let survey = match early {
-        Some(survey) if early_plan.as_ref() == Some(&plan) => {
-            survey.with_preflight(cloud.as_ref(), &plan, caller).await
-        }
-        _ => observe::survey(cloud.as_ref(), &plan, caller).await,
-    };
     let observe::Survey {
         quotas,
         observations,
         preflight,
-    } = survey;
+    } = observe::survey(cloud.as_ref(), &plan, caller).await;
     if let Some(note) = &quotas.note {
         write(stderr, &format!("onramp: {note}\n"))?;
     }
