@@ -821,9 +821,8 @@ fn a_run_that_would_change_another_runs_resources_says_so() {
 }
 
 /// Answers that name another account than the credentials': `status` and
-/// `apply --yes` refuse them, naming both accounts, and nothing is made,
-/// although the account is read in the same round as the caller's
-/// identity when the answers name the account.
+/// `apply --yes` refuse them, naming both accounts, and nothing is made
+/// (the caller's identity is read before anything else).
 #[test]
 fn answers_for_another_account_are_refused_and_nothing_is_made() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
