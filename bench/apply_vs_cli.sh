@@ -8,6 +8,7 @@
 #
 #   bash bench/apply_vs_cli.sh                 # 5 rounds of examples/everything.toml
 #   ROUNDS=11 ANSWERS=examples/genomics.toml bash bench/apply_vs_cli.sh
+#   ONRAMP=/path/to/onramp bash bench/apply_vs_cli.sh   # measure that binary
 #
 # Needs .venv/ with moto and the AWS CLI: run `bash .ci/run` once. Everything
 # goes to 127.0.0.1; nothing is sent to AWS.
@@ -17,68 +18,20 @@ cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-5}"
 ANSWERS="${ANSWERS:-examples/everything.toml}"
 CFN="${CFN:-1}"
-VENV=.venv
-for tool in moto_server aws python; do
-    if [ ! -x "$VENV/bin/$tool" ]; then
-        echo "$VENV/bin/$tool is missing: run bash .ci/run once" >&2
-        exit 1
-    fi
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-cargo build --release --quiet
-ONRAMP="$PWD/target/release/onramp"
-PY="$VENV/bin/python"
-REAL_AWS="$PWD/$VENV/bin/aws"
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/onramp-bench.XXXXXX")"
-MOTO_PID=""
-cleanup() {
-    if [ -n "$MOTO_PID" ]; then
-        kill "$MOTO_PID" 2>/dev/null || true
-        wait "$MOTO_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-ENDPOINT="http://127.0.0.1:$PORT"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true "$VENV/bin/python" .ci/moto_server.py -H 127.0.0.1 -p "$PORT" \
-    </dev/null >"$WORK/moto.log" 2>&1 &
-MOTO_PID=$!
-for _ in $(seq 60); do
-    "$PY" -c "import urllib.request; urllib.request.urlopen('$ENDPOINT/moto-api/', timeout=1)" 2>/dev/null && break
-    sleep 0.5
-done
-
-# The same isolated environment for every tool: moto's default account
-# (123456789012, the examples' account), no profile files, no IMDS.
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-export AWS_ENDPOINT_URL="$ENDPOINT" AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
-export AWS_CONFIG_FILE="$WORK/no-config" AWS_SHARED_CREDENTIALS_FILE="$WORK/no-credentials"
-export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+start_moto
+export AWS_ENDPOINT_URL="$MOTO"
 
 # The script's `aws` is a shim that records each call, then runs the real CLI.
 mkdir -p "$WORK/shim"
 cat >"$WORK/shim/aws" <<SHIM
 #!/usr/bin/env bash
 printf '%s %s\n' "\$1" "\$2" >>"\$AWS_CALLS"
-exec "$REAL_AWS" "\$@"
+exec "$AWS" "\$@"
 SHIM
 chmod +x "$WORK/shim/aws"
-
-reset_moto() {
-    "$PY" -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$ENDPOINT/moto-api/reset', method='POST'), timeout=10)"
-    # moto sets IAM up lazily, on the first requests after a reset: two
-    # untimed calls, so that no tool pays for that set-up.
-    "$REAL_AWS" iam list-roles >/dev/null
-    "$REAL_AWS" iam list-roles >/dev/null
-    # What the everything example assumes exists: its permissions boundary.
-    if grep -q lab-boundary "$ANSWERS"; then
-        "$REAL_AWS" iam create-policy --policy-name lab-boundary --policy-document \
-            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' >/dev/null
-    fi
-}
 
 now() { "$PY" -c 'import time; print(time.monotonic())'; }
 
@@ -88,25 +41,25 @@ now() { "$PY" -c 'import time; print(time.monotonic())'; }
 
 : >"$WORK/times"
 for round in $(seq "$ROUNDS"); do
-    reset_moto
+    fresh_account
     start="$(now)"
     "$ONRAMP" apply --answers "$ANSWERS" --yes --journal "$WORK/j-$round.jsonl" \
         --log-file "$WORK/onramp-$round.log" >"$WORK/apply-$round.out"
     end="$(now)"
     echo "onramp $start $end" >>"$WORK/times"
 
-    reset_moto
+    fresh_account
     start="$(now)"
     AWS_CALLS="$WORK/aws-calls-$round" PATH="$WORK/shim:$PATH" bash "$WORK/onramp.sh" >"$WORK/script-$round.out"
     end="$(now)"
     echo "script $start $end" >>"$WORK/times"
 
     if [ "$CFN" = 1 ]; then
-        reset_moto
+        fresh_account
         start="$(now)"
-        "$REAL_AWS" cloudformation create-stack --stack-name "onramp-$round" \
+        "$AWS" cloudformation create-stack --stack-name "onramp-$round" \
             --template-body "file://$WORK/onramp.cfn.yaml" --capabilities CAPABILITY_NAMED_IAM >/dev/null
-        until [ "$("$REAL_AWS" cloudformation describe-stacks --stack-name "onramp-$round" \
+        until [ "$("$AWS" cloudformation describe-stacks --stack-name "onramp-$round" \
             --query 'Stacks[0].StackStatus' --output text)" = CREATE_COMPLETE ]; do
             sleep 0.05
         done

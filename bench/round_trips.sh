@@ -22,67 +22,13 @@ ROUNDS="${ROUNDS:-5}"
 DELAYS="${DELAYS:-0 50}"
 ANSWERS="${ANSWERS:-examples/everything.toml}"
 CFN="${CFN:-1}"
-VENV=.venv
-for tool in moto_server aws python; do
-    if [ ! -x "$VENV/bin/$tool" ]; then
-        echo "$VENV/bin/$tool is missing: run bash .ci/run once" >&2
-        exit 1
-    fi
-done
-PY="$PWD/$VENV/bin/python"
-AWS="$PWD/$VENV/bin/aws"
-if [ -z "${ONRAMP:-}" ]; then
-    cargo build --release --quiet
-    ONRAMP="$PWD/target/release/onramp"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/onramp-rounds.XXXXXX")"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# The same isolated environment for every tool: moto's default account
-# (123456789012, the examples' account), no profile files, no IMDS.
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
-export AWS_CONFIG_FILE="$WORK/no-config" AWS_SHARED_CREDENTIALS_FILE="$WORK/no-credentials"
-export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
-unset AWS_PROFILE AWS_SESSION_TOKEN HTTP_PROXY HTTPS_PROXY http_proxy https_proxy
-
-wait_for() {
-    local url="$1" pid="$2" log="$3"
-    for _ in $(seq 120); do
-        if "$PY" -c "import urllib.request; urllib.request.urlopen('$url', timeout=1)" 2>/dev/null; then
-            return 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "$log:" >&2
-            cat "$log" >&2
-            return 1
-        fi
-        sleep 0.5
-    done
-    echo "no answer from $url" >&2
-    return 1
-}
-
-MOTO_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-MOTO="http://127.0.0.1:$MOTO_PORT"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true "$PY" .ci/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" \
-    </dev/null >"$WORK/moto.log" 2>&1 &
-PIDS+=("$!")
-wait_for "$MOTO/moto-api/" "$!" "$WORK/moto.log"
+start_moto
 
 "$PY" bench/latency_proxy.py --upstream-port "$MOTO_PORT" </dev/null >"$WORK/proxy.log" 2>&1 &
-PIDS+=("$!")
+BENCH_PIDS+=("$!")
 PROXY_PID=$!
 for _ in $(seq 40); do
     grep -q '^listening' "$WORK/proxy.log" && break
@@ -96,26 +42,6 @@ export AWS_ENDPOINT_URL="$PROXY"
 # GET (no method) or POST to the proxy's control path; prints the answer.
 control() {
     "$PY" -c "import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request('$PROXY/__latency/$1', method='$2'), timeout=10).read().decode())"
-}
-
-# A fresh account: moto reset, warmed with two IAM calls (moto sets IAM up
-# lazily, on the first requests after a reset), and the permissions boundary
-# the answers name.
-prepare() {
-    "$PY" - "$MOTO" "$ANSWERS" <<'PY'
-import sys, urllib.request
-import boto3
-moto, answers = sys.argv[1], sys.argv[2]
-urllib.request.urlopen(urllib.request.Request(f"{moto}/moto-api/reset", method="POST"), timeout=30)
-iam = boto3.client("iam", endpoint_url=moto)
-iam.list_roles()
-iam.list_roles()
-if "lab-boundary" in open(answers).read():
-    iam.create_policy(
-        PolicyName="lab-boundary",
-        PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
-    )
-PY
 }
 
 # One result line: what, the delay, the round, the wall time and the proxy's
@@ -157,7 +83,7 @@ for delay in $DELAYS; do
     control "delay?ms=$delay" POST >/dev/null
     for round in $(seq "$ROUNDS"); do
         journal="$WORK/j-$delay-$round.jsonl"
-        prepare
+        fresh_account
 
         control reset POST >/dev/null
         start=$EPOCHREALTIME
@@ -181,7 +107,7 @@ for delay in $DELAYS; do
         expect_states "$WORK/status.out" create
 
         if [ "$CFN" = 1 ]; then
-            prepare
+            fresh_account
             control reset POST >/dev/null
             start=$EPOCHREALTIME
             "$AWS" cloudformation create-stack --stack-name "onramp-$round" \
@@ -202,6 +128,8 @@ for delay in $DELAYS; do
         "$PY" - "$MOTO" "$PROXY" "$ANSWERS" "$WORK/onramp.cfn.yaml" "$delay" "$ROUNDS" >>"$WORK/results.jsonl" <<'PY'
 import json, sys, time, urllib.request
 import boto3
+sys.path.insert(0, "bench")
+from fresh_account import prepare
 moto, proxy, answers, template, delay, rounds = sys.argv[1:7]
 def post(url):
     return urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=30).read()
@@ -210,14 +138,7 @@ cfn = boto3.client("cloudformation", endpoint_url=proxy)
 body = open(template).read()
 cfn.list_stacks()  # loads the service model and opens the connection
 for r in range(1, int(rounds) + 1):
-    post(f"{moto}/moto-api/reset")
-    iam.list_roles()
-    iam.list_roles()
-    if "lab-boundary" in open(answers).read():
-        iam.create_policy(
-            PolicyName="lab-boundary",
-            PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
-        )
+    prepare(moto, answers, iam)
     post(f"{proxy}/__latency/reset")
     start = time.monotonic()
     cfn.create_stack(StackName=f"onramp-{r}", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"])
