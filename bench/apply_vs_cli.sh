@@ -57,12 +57,7 @@ for round in $(seq "$ROUNDS"); do
     if [ "$CFN" = 1 ]; then
         fresh_account
         start="$(now)"
-        "$AWS" cloudformation create-stack --stack-name "onramp-$round" \
-            --template-body "file://$WORK/onramp.cfn.yaml" --capabilities CAPABILITY_NAMED_IAM >/dev/null
-        until [ "$("$AWS" cloudformation describe-stacks --stack-name "onramp-$round" \
-            --query 'Stacks[0].StackStatus' --output text)" = CREATE_COMPLETE ]; do
-            sleep 0.05
-        done
+        cfn_create_and_wait "onramp-$round" "$WORK/onramp.cfn.yaml"
         end="$(now)"
         echo "cloudformation $start $end" >>"$WORK/times"
     fi

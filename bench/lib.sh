@@ -13,7 +13,6 @@ for tool in moto_server aws python; do
     fi
 done
 PY="$PWD/$VENV/bin/python"
-# shellcheck disable=SC2034 # used by the scripts that source this
 AWS="$PWD/$VENV/bin/aws"
 
 # The onramp measured: $ONRAMP if given, else this checkout's release build.
@@ -76,6 +75,18 @@ start_moto() {
         </dev/null >"$WORK/moto.log" 2>&1 &
     BENCH_PIDS+=("$!")
     wait_for "$MOTO/moto-api/" "$!" "$WORK/moto.log"
+}
+
+# Creates the stack NAME from the template TEMPLATE with the AWS CLI, as a
+# user would type it, and waits until CREATE_COMPLETE (polls every 0.05 s).
+cfn_create_and_wait() {
+    local name="$1" template="$2"
+    "$AWS" cloudformation create-stack --stack-name "$name" \
+        --template-body "file://$template" --capabilities CAPABILITY_NAMED_IAM >/dev/null
+    until [ "$("$AWS" cloudformation describe-stacks --stack-name "$name" \
+        --query 'Stacks[0].StackStatus' --output text)" = CREATE_COMPLETE ]; do
+        sleep 0.05
+    done
 }
 
 # A fresh account for ANSWERS on MOTO: reset, warmed, its boundary made.

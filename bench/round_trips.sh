@@ -110,12 +110,7 @@ for delay in $DELAYS; do
             fresh_account
             control reset POST >/dev/null
             start=$EPOCHREALTIME
-            "$AWS" cloudformation create-stack --stack-name "onramp-$round" \
-                --template-body "file://$WORK/onramp.cfn.yaml" --capabilities CAPABILITY_NAMED_IAM >/dev/null
-            until [ "$("$AWS" cloudformation describe-stacks --stack-name "onramp-$round" \
-                --query 'Stacks[0].StackStatus' --output text)" = CREATE_COMPLETE ]; do
-                sleep 0.05
-            done
+            cfn_create_and_wait "onramp-$round" "$WORK/onramp.cfn.yaml"
             end=$EPOCHREALTIME
             record "CloudFormation, AWS CLI" "$delay" "$round" "$start" "$end"
         fi
