@@ -446,16 +446,18 @@ pub(super) fn absent_as_none<T>(result: CloudResult<T>) -> CloudResult<Option<T>
 mod tests {
     use super::*;
 
+    /// A source error with nothing in it but its text.
+    #[derive(Debug)]
+    struct Plain;
+    impl std::fmt::Display for Plain {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("plain")
+        }
+    }
+    impl StdError for Plain {}
+
     #[test]
     fn error_codes_map_to_kinds() {
-        #[derive(Debug)]
-        struct Plain;
-        impl std::fmt::Display for Plain {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("plain")
-            }
-        }
-        impl StdError for Plain {}
         let cases = [
             ("EntityAlreadyExists", ErrorKind::AlreadyExists),
             ("NoSuchEntity", ErrorKind::NoSuchEntity),
@@ -504,14 +506,6 @@ mod tests {
 
     #[test]
     fn refused_credentials_are_their_own_kind_and_say_what_to_do() {
-        #[derive(Debug)]
-        struct Plain;
-        impl std::fmt::Display for Plain {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("plain")
-            }
-        }
-        impl StdError for Plain {}
         for (code, advice) in [
             ("InvalidClientTokenId", "AWS_ACCESS_KEY_ID"),
             ("ExpiredToken", "have expired"),
