@@ -11,6 +11,7 @@
 
 mod apply_suite;
 mod contract;
+mod example;
 mod fault_matrix;
 mod faults;
 mod preflight;

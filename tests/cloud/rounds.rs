@@ -13,7 +13,6 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use onramp::answers::{Answers, Environment};
 use onramp::apply::diff::State;
 use onramp::apply::graph::Graph;
 use onramp::apply::journal::Journal;
@@ -23,7 +22,9 @@ use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::paced::{PacedCloud, Span, most_in_flight, rounds};
 use onramp::iam::action::Action;
 use onramp::plan::{Plan, Spec};
-use onramp_testkit::files;
+use onramp_testkit::journal::observe_and_apply;
+
+use crate::example::{self, everything};
 
 /// The pace of a read, under the paused clock.
 const PACE: Duration = Duration::from_millis(50);
@@ -31,18 +32,19 @@ const PACE: Duration = Duration::from_millis(50);
 /// The pace of a call in apply and destroy, in real time.
 const REAL_PACE: Duration = Duration::from_millis(200);
 
-fn everything() -> Plan {
-    let valid = Answers::from_toml(&files::example("everything.toml"))
-        .unwrap()
-        .validate(&Environment::default())
-        .unwrap_or_else(|e| panic!("{e}"));
-    onramp::plan::plan(&valid).unwrap()
+async fn account(pace: Duration) -> PacedCloud<MemoryCloud> {
+    PacedCloud::new(example::account().await, pace)
 }
 
-async fn account(pace: Duration) -> PacedCloud<MemoryCloud> {
-    let cloud = MemoryCloud::demo();
-    crate::apply_suite::prepare(&cloud, &files::example("everything.toml")).await;
-    PacedCloud::new(cloud, pace)
+/// The example applied in full on a paced account, the spans of that
+/// forgotten: the account to read and undo, and the journal's folder.
+async fn applied(plan: &Plan) -> (PacedCloud<MemoryCloud>, tempfile::TempDir) {
+    let cloud = account(REAL_PACE).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, result) = observe_and_apply(&cloud, plan, &dir.path().join("j.jsonl")).await;
+    result.unwrap();
+    cloud.take();
+    (cloud, dir)
 }
 
 fn actions(spans: &[Span]) -> Vec<Action> {
@@ -115,31 +117,17 @@ async fn an_apply_takes_as_many_rounds_as_its_graph_two_for_a_new_account() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reading_a_full_account_takes_two_rounds_or_three_with_inline_policies() {
     let plan = everything();
-    let cloud = account(REAL_PACE).await;
-    let changes = observe::changes(&cloud, &plan).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
-    run::apply(
-        &cloud,
-        &plan,
-        &changes,
-        &journal,
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .await
-    .unwrap();
-    cloud.take();
+    let (cloud, _dir) = applied(&plan).await;
     let now = observe::changes(&cloud, &plan).await.unwrap();
     assert!(now.iter().all(|c| c.state == State::Unchanged));
     let spans = cloud.take();
-    let inline = plan
-        .resources
-        .iter()
-        .any(|r| matches!(&r.spec, Spec::Role(role) if !role.inline_policies.is_empty()));
     assert_eq!(
         rounds(&spans),
-        if inline { 3 } else { 2 },
+        if example::has_inline_policies(&plan) {
+            3
+        } else {
+            2
+        },
         "{:?}",
         actions(&spans)
     );
@@ -150,21 +138,8 @@ async fn reading_a_full_account_takes_two_rounds_or_three_with_inline_policies()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_destroy_takes_three_rounds() {
     let plan = everything();
-    let cloud = account(REAL_PACE).await;
-    let changes = observe::changes(&cloud, &plan).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let (cloud, dir) = applied(&plan).await;
     let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
-    run::apply(
-        &cloud,
-        &plan,
-        &changes,
-        &journal,
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .await
-    .unwrap();
-    cloud.take();
     let report = onramp::apply::destroy::destroy(
         &cloud,
         &journal,
@@ -189,26 +164,9 @@ async fn a_destroy_takes_three_rounds() {
 /// many policies a role holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verifying_a_full_account_takes_two_rounds() {
-    let valid = Answers::from_toml(&files::example("everything.toml"))
-        .unwrap()
-        .validate(&Environment::default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let valid = example::everything_answers();
     let plan = onramp::plan::plan(&valid).unwrap();
-    let cloud = account(REAL_PACE).await;
-    let changes = observe::changes(&cloud, &plan).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
-    run::apply(
-        &cloud,
-        &plan,
-        &changes,
-        &journal,
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .await
-    .unwrap();
-    cloud.take();
+    let (cloud, _dir) = applied(&plan).await;
     let intents = onramp::verify::intents(&valid, &plan);
     let outcomes = onramp::verify::online::check(&cloud, &plan, &intents).await;
     assert!(outcomes.iter().all(|o| o.verdict.holds()), "{outcomes:?}");

@@ -9,39 +9,15 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use onramp::answers::{Answers, Environment};
 use onramp::apply::diff::{State, Step};
 use onramp::apply::journal::{Journal, Record};
 use onramp::apply::observe;
 use onramp::apply::run::{self, Event};
 use onramp::cloud::counting::CountingCloud;
-use onramp::cloud::memory::MemoryCloud;
 use onramp::iam::action::Action;
-use onramp::plan::{Plan, Resource, Spec};
-use onramp_testkit::files;
+use onramp::plan::{Plan, Spec};
 
-fn everything() -> Plan {
-    let valid = Answers::from_toml(&files::example("everything.toml"))
-        .unwrap()
-        .validate(&Environment::default())
-        .unwrap_or_else(|e| panic!("{e}"));
-    onramp::plan::plan(&valid).unwrap()
-}
-
-/// A cloud with the everything example's permissions boundary in place.
-async fn account() -> MemoryCloud {
-    let cloud = MemoryCloud::demo();
-    crate::apply_suite::prepare(&cloud, &files::example("everything.toml")).await;
-    cloud
-}
-
-/// The first role of the plan that gets managed policies attached.
-fn role_with_attachments(plan: &Plan) -> &Resource {
-    plan.resources
-        .iter()
-        .find(|r| matches!(&r.spec, Spec::Role(role) if role.managed_policy_arns.len() >= 2))
-        .unwrap()
-}
+use crate::example::{account, everything, role_with_attachments};
 
 async fn apply(
     cloud: &dyn onramp::cloud::Cloud,
