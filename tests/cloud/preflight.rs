@@ -200,10 +200,30 @@ async fn a_caller_who_may_not_simulate_gets_could_not_check() {
     );
 }
 
+/// A simulator that fails in a way the SDK would retry (HTTP 500
+/// `ServiceFailure`) is asked once: the preflight only warns, runs beside
+/// the apply's first reads, and a retry's back-off would be the apply's
+/// longest wait for nothing.
+#[tokio::test]
+async fn a_failing_simulator_is_asked_once() {
+    let failure = r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>internal error</Message></Error>
+  <RequestId>4c0c8b1a-0000-0000-0000-EXAMPLE</RequestId>
+</ErrorResponse>"#;
+    let server = canned(vec![(500, failure.to_owned()), (500, failure.to_owned())]);
+    let cloud = sdk_on(&server.url).await;
+    let e = cloud
+        .simulate_principal_policy(RUNNER, &["iam:CreateRole".into()], &[], &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e.action, Action::SimulatePrincipalPolicy);
+    assert_eq!(server.bodies().len(), 1, "one try: {e}");
+}
+
 // ------------------------------------------------------------------ moto
 
 /// moto has no policy simulator: the SDK backend says so in one short
-/// line (not the raw HTML page), after at most two tries.
+/// line (not the raw HTML page), after one try.
 #[tokio::test]
 async fn moto_has_no_simulator_and_the_backend_says_so_briefly() {
     let (cloud, account) = moto::cloud().await;

@@ -2,7 +2,8 @@
 //! (`SimulatePrincipalPolicy`, for the preflight), the account's IAM quotas
 //! (`GetAccountSummary`) and IAM Access Analyzer's `ValidatePolicy`.
 //!
-//! Each is tried at most [`ADVICE_ATTEMPTS`] times per page, and a failure
+//! Each is tried at most [`ADVICE_ATTEMPTS`] times per page (a simulation
+//! [`SIMULATION_ATTEMPTS`] times), and a failure
 //! from an endpoint that does not offer the call (moto has no Access
 //! Analyzer and no simulator) is told in one short sentence.
 
