@@ -276,16 +276,23 @@ async fn answer_lost_after_iam_acted_on_add_role_to_instance_profile() {
 /// ends at the operation timeout rather than after its attempts, naming the
 /// step; the journal, the re-run and destroy hold as for the other faults.
 /// On the first, a middle and the last step.
+///
+/// The whole-call limit holds for every call of the run, not only the
+/// faulted one, so it must be well above what a loaded moto takes to answer
+/// the rest: an attempt may take 1 s and a call 2.5 s, which leaves room for
+/// three attempts of the five allowed. At 600 ms and 1.4 s, a plain `GetRole`
+/// at the back of the queue once ran out of time in CI.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answer_past_the_operation_timeout() {
     let proxy = FaultProxy::start(&moto::moto_endpoint());
     let whole_call = Patience {
-        operation_timeout: Duration::from_millis(1_400),
+        attempt_timeout: Duration::from_millis(1_000),
+        operation_timeout: Duration::from_millis(2_500),
         ..patience()
     };
     let s = setup_with(&proxy, whole_call).await;
     let steps = steps_of_a_clean_apply(&s, &proxy).await.len();
-    let late = Fault::Delay(Duration::from_millis(2_200));
+    let late = Fault::Delay(Duration::from_millis(4_000));
     for step in [1, steps / 2, steps] {
         let attempts = one_fault(&s, &proxy, late, Step::Nth(step), true).await;
         assert!(
