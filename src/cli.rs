@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum, ValueHint};
+use clap::{ArgAction, Parser, Subcommand, ValueEnum, ValueHint};
 
 /// The account id of the built-in demo account.
 pub const DEMO_ACCOUNT_ID: &str = "123456789012";
@@ -127,6 +127,9 @@ pub enum Command {
         /// The journal file (default: onramp-ACCOUNT-REGION.journal.jsonl here)
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         journal: Option<PathBuf>,
+        /// Bring existing resources onramp did not make to the plan: all of them, or NAME (repeatable). The journal keeps what each was, and destroy puts it back
+        #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "*", action = ArgAction::Append)]
+        adopt: Vec<String>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
@@ -136,6 +139,9 @@ pub enum Command {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         answers: Option<PathBuf>,
+        /// Show what `apply --adopt` would do: all existing resources onramp did not make, or NAME (repeatable)
+        #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "*", action = ArgAction::Append)]
+        adopt: Vec<String>,
         /// text: one line per resource with the calls it needs and, for each document that differs, a unified diff (- what exists, + the plan).
         /// json: {"account_id", "region", "changes": [{"kind", "name", "state", "steps", "reasons", "owned", "differences": [{"document", "diff"}]}]}
         #[arg(long, value_enum, default_value_t = PlanFormat::Text, hide_possible_values = true, verbatim_doc_comment)]

@@ -202,11 +202,15 @@ pub fn differences(
 pub fn changes_text(plan: &Plan, changes: &[Change], differences: &Differences) -> String {
     let count = |s: State| changes.iter().filter(|c| c.state == s).count();
     let mut out = format!(
-        "Account {} in {}: {} to create, {} to update, {} unchanged, {}\n",
+        "Account {} in {}: {} to create, {} to update, {}{} unchanged, {}\n",
         plan.target.account_id,
         plan.target.region,
         count(State::Create),
         count(State::Update),
+        match count(State::Adopt) {
+            0 => String::new(),
+            n => format!("{n} to adopt, "),
+        },
         count(State::Unchanged),
         plural(count(State::Conflict), "conflict", "conflicts"),
     );
@@ -214,6 +218,7 @@ pub fn changes_text(plan: &Plan, changes: &[Change], differences: &Differences) 
         let (mark, word) = match c.state {
             State::Create => ('+', "create"),
             State::Update => ('~', "update"),
+            State::Adopt => ('*', "adopt"),
             State::Unchanged => ('=', "unchanged"),
             State::Conflict => ('!', "CONFLICT"),
         };
@@ -221,7 +226,7 @@ pub fn changes_text(plan: &Plan, changes: &[Change], differences: &Differences) 
         for reason in &c.reasons {
             let _ = writeln!(out, "      {reason}");
         }
-        if c.state == State::Update
+        if matches!(c.state, State::Update | State::Adopt)
             && let Some(resource) = plan.resources.iter().find(|r| r.id() == c.id())
         {
             let _ = writeln!(
@@ -872,7 +877,7 @@ mod tests {
     fn all_created(plan: &Plan) -> Vec<Change> {
         plan.resources
             .iter()
-            .map(|r| diff::diff(r, &missing(r)))
+            .map(|r| diff::diff(r, &missing(r), crate::plan::existing::Treatment::AddOnly))
             .collect()
     }
 

@@ -37,6 +37,10 @@ pub fn is_managed_by_onramp(tags: &BTreeMap<String, String>) -> bool {
     tags.get(MANAGED_BY_TAG.0).map(String::as_str) == Some(MANAGED_BY_TAG.1)
 }
 
+/// `adopt = ["*"]` (and `apply --adopt` without a name): every planned
+/// resource that exists and that onramp did not make.
+pub const ADOPT_EVERY: &str = "*";
+
 /// AWS allows 50 tags per resource; onramp's own tag takes one.
 pub const MAX_USER_TAGS: usize = 49;
 
@@ -60,6 +64,15 @@ pub struct Answers {
     /// ARN of a managed policy set as permissions boundary on every role; empty for none.
     #[serde(default)]
     pub permissions_boundary: String,
+    /// Planned resources that exist and that onramp did not make, to bring
+    /// to the plan (`"*"`: every one); `destroy` puts each back as it was.
+    /// `apply --adopt` adds to it. See [`crate::plan::existing`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adopt: Vec<String>,
+    /// Planned resources that exist, to use as they are: onramp changes
+    /// nothing on them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
     /// Added to every resource beside onramp's own tag.
     #[serde(default, deserialize_with = "table_of")]
     pub tags: BTreeMap<String, String>,
@@ -128,6 +141,8 @@ impl Default for Answers {
             name_prefix: String::new(),
             path: root_path(),
             permissions_boundary: String::new(),
+            adopt: Vec::new(),
+            keep: Vec::new(),
             tags: BTreeMap::new(),
             names: NameOverrides::default(),
             genomics: Some(Genomics::default()),

@@ -105,6 +105,7 @@ impl Answers {
             self.check_names(region, &mut errors);
         }
         self.check_edits(&mut errors);
+        self.check_existing(&mut errors);
 
         match (region, account_id, partition) {
             (Some(region), Some(account_id), Some(partition)) if errors.0.is_empty() => {
@@ -134,6 +135,34 @@ impl Answers {
                 errors.add(
                     &format!("edits[{index}]"),
                     format!("a second edit of {}; keep one", edit.describe()),
+                );
+            }
+        }
+    }
+
+    /// `adopt` and `keep` hold IAM names (or `"*"` in `adopt`), and no name
+    /// is in both: whether such a resource is changed must not depend on
+    /// which list is read first. Whether the plan has each name is lint's
+    /// to say, once the final names are known.
+    fn check_existing(&self, errors: &mut Errors) {
+        for (field, list) in [("adopt", &self.adopt), ("keep", &self.keep)] {
+            for (index, name) in list.iter().enumerate() {
+                if field == "adopt" && name == super::ADOPT_EVERY {
+                    continue;
+                }
+                // The longest IAM name (a policy's); lint names the ones
+                // the plan lacks.
+                let max = crate::iam::limits::POLICY_NAME_MAX;
+                if let Err(why) = rules::iam_name(name, "name", max) {
+                    errors.add(&format!("{field}[{index}]"), why);
+                }
+            }
+        }
+        for (index, name) in self.keep.iter().enumerate() {
+            if self.adopt.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+                errors.add(
+                    &format!("keep[{index}]"),
+                    format!("{name} is also in adopt; keep it in one list"),
                 );
             }
         }

@@ -3,9 +3,11 @@
 //! Pure: it takes what `observe` read and returns, per resource, its state
 //! (create / update / unchanged / conflict) and the exact API steps that would
 //! bring the account to the plan. Resources onramp did not create (no
-//! `onramp:managed-by` tag) are only ever added to, never rewritten: a
+//! `onramp:managed-by` tag) are only added to, never rewritten: a
 //! difference that would need rewriting them is a conflict for a person to
-//! settle.
+//! settle, unless that person chose to adopt it (rewritten like onramp's
+//! own, its state before kept for destroy) or to keep it (used as it is,
+//! no change at all); see [`crate::plan::existing`].
 
 use crate::iam::action::Action;
 use std::collections::BTreeMap;
@@ -13,10 +15,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::adopt::Snapshot;
 use super::compare::same_document;
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{InstanceProfileInfo, PolicyInfo, PolicyVersion, RoleInfo, Tags};
 use crate::iam::limits::POLICY_VERSIONS;
+use crate::plan::existing::Treatment;
 use crate::plan::{InstanceProfileSpec, Resource, ResourceId, RoleSpec, Spec};
 
 /// A managed policy as it exists.
@@ -27,6 +31,9 @@ pub struct ObservedPolicy {
     pub document: Value,
     /// All versions; read only when the document differs (an update needs them).
     pub versions: Vec<PolicyVersion>,
+    /// The other versions' documents by id; read only for a policy to
+    /// adopt, whose versions a restore must be able to make again.
+    pub other_documents: BTreeMap<String, Value>,
 }
 
 /// A role as it exists, with its attachments and inline policies.
@@ -53,6 +60,9 @@ pub enum Observed {
 pub enum State {
     Create,
     Update,
+    /// An existing resource onramp did not make, brought to the plan by the
+    /// user's choice; destroy puts it back as it was.
+    Adopt,
     Unchanged,
     Conflict,
 }
@@ -132,6 +142,18 @@ pub struct Change {
     pub reasons: Vec<String>,
     /// Whether an existing entity carries onramp's tag.
     pub owned: bool,
+    /// For a resource being adopted: what it is now and what onramp makes
+    /// of it, for the journal (synced before the first change) and the
+    /// review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<Adoption>,
+}
+
+/// An adopted resource's two states.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Adoption {
+    pub before: Snapshot,
+    pub after: Snapshot,
 }
 
 impl Change {
@@ -159,8 +181,9 @@ fn tag_missing(change: &mut Change, want: &Tags, have: &Tags, step: fn(Tags) -> 
     }
 }
 
-/// Compares one planned resource with what exists.
-pub fn diff(resource: &Resource, observed: &Observed) -> Change {
+/// Compares one planned resource with what exists, treating an existing
+/// resource onramp did not make as `treatment` says.
+pub fn diff(resource: &Resource, observed: &Observed, treatment: Treatment) -> Change {
     let mut change = Change {
         kind: resource.kind(),
         name: resource.name.clone(),
@@ -168,16 +191,34 @@ pub fn diff(resource: &Resource, observed: &Observed) -> Change {
         steps: Vec::new(),
         reasons: Vec::new(),
         owned: false,
+        adoption: None,
     };
+    let before = Snapshot::found(observed).filter(|_| !resource.is_service_linked());
+    if treatment == Treatment::Keep && before.is_some() {
+        return keep(resource, observed, change);
+    }
+    let adopt = treatment == Treatment::Adopt;
     match (&resource.spec, observed) {
         (Spec::ManagedPolicy(policy), Observed::Policy(existing)) => {
-            diff_policy(resource, &policy.document, existing.as_ref(), &mut change);
+            diff_policy(
+                resource,
+                &policy.document,
+                existing.as_ref(),
+                adopt,
+                &mut change,
+            );
         }
         (Spec::Role(role), Observed::Role(existing)) => {
-            diff_role(resource, role, existing.as_ref(), &mut change)
+            diff_role(resource, role, existing.as_ref(), adopt, &mut change)
         }
         (Spec::InstanceProfile(profile), Observed::InstanceProfile(existing)) => {
-            diff_profile(resource, &profile.roles, existing.as_ref(), &mut change);
+            diff_profile(
+                resource,
+                &profile.roles,
+                existing.as_ref(),
+                adopt,
+                &mut change,
+            );
         }
         (Spec::ServiceLinkedRole(linked), Observed::ServiceLinkedRole(existing)) => {
             diff_service_linked(resource, &linked.service, existing.as_ref(), &mut change);
@@ -194,9 +235,47 @@ pub fn diff(resource: &Resource, observed: &Observed) -> Change {
             State::Create
         } else if change.steps.is_empty() {
             State::Unchanged
+        } else if adopt && !change.owned {
+            State::Adopt
         } else {
             State::Update
         };
+    }
+    if change.state == State::Adopt
+        && let Some(before) = before
+    {
+        change.reasons.insert(
+            0,
+            "adopted (your choice): brought to the plan; the journal keeps it as it is now, and destroy puts it back".into(),
+        );
+        change.adoption = Some(Adoption {
+            after: Snapshot::planned(resource, &before),
+            before,
+        });
+    }
+    change
+}
+
+/// A resource the user chose to keep as it is: no step at all. What an
+/// adoption would change is still said, so the review shows what the plan
+/// and the account disagree on, and `verify` whether that matters.
+fn keep(resource: &Resource, observed: &Observed, mut change: Change) -> Change {
+    let adopted = diff(resource, observed, Treatment::Adopt);
+    change.owned = adopted.owned;
+    change.reasons.push(
+        "kept as it is (your choice: keep): onramp changes nothing on it; verify checks whether it grants what the workload needs"
+            .into(),
+    );
+    if adopted.state == State::Conflict {
+        change.reasons.extend(adopted.reasons);
+    } else {
+        change.reasons.extend(
+            adopted
+                .reasons
+                .into_iter()
+                .filter(|r| !r.starts_with("tags to add"))
+                .map(|r| format!("differs from the plan: {r}")),
+        );
     }
     change
 }
@@ -207,10 +286,27 @@ fn conflict(change: &mut Change, reason: String) {
     change.reasons.push(reason);
 }
 
+/// How a person settles a conflict over `name`, an entity onramp did not
+/// make: adopt it, keep it, or give onramp's another name.
+fn ways_out(name: &str) -> String {
+    format!(
+        "apply --adopt {name} brings it to the plan (destroy puts it back as it was); keep = [\"{name}\"] in the answers uses it as it is; or give onramp's another name with name_prefix or [names]"
+    )
+}
+
+/// How a person settles a conflict that adopting cannot: one over what IAM
+/// cannot change (a path).
+fn ways_out_but_adopt(name: &str) -> String {
+    format!(
+        "keep = [\"{name}\"] in the answers uses it as it is, or give onramp's another name with name_prefix or [names]"
+    )
+}
+
 fn diff_policy(
     resource: &Resource,
     document: &Value,
     existing: Option<&ObservedPolicy>,
+    adopt: bool,
     change: &mut Change,
 ) {
     let Some(existing) = existing else {
@@ -218,13 +314,15 @@ fn diff_policy(
         return;
     };
     change.owned = owned(&existing.info.tags);
+    let rewrite = change.owned || adopt;
     if !same_document(document, &existing.document) {
-        if !change.owned {
+        if !rewrite {
             return conflict(
                 change,
                 format!(
-                    "policy {} exists with another document and was not created by onramp; onramp will not replace it (rename onramp's with a prefix or [names], or delete it)",
-                    existing.info.arn
+                    "policy {} exists with another document and was not created by onramp, so onramp will not replace it: {}",
+                    existing.info.arn,
+                    ways_out(&resource.name)
                 ),
             );
         }
@@ -244,7 +342,7 @@ fn diff_policy(
         });
         change.steps.push(Step::CreatePolicyVersion { prune });
     }
-    if change.owned {
+    if rewrite {
         tag_missing(change, &resource.tags, &existing.info.tags, Step::TagPolicy);
     } else {
         change
@@ -257,6 +355,7 @@ fn diff_role(
     resource: &Resource,
     role: &RoleSpec,
     existing: Option<&ObservedRole>,
+    adopt: bool,
     change: &mut Change,
 ) {
     let Some(existing) = existing else {
@@ -275,22 +374,27 @@ fn diff_role(
     };
     let info = &existing.info;
     change.owned = owned(&info.tags);
+    let rewrite = change.owned || adopt;
     if info.path != resource.path {
         return conflict(
             change,
             format!(
-                "role {} exists at path {} (the plan's path is {}); IAM cannot move a role",
-                info.name, info.path, resource.path
+                "role {} exists at path {} (the plan's path is {}), and IAM cannot move a role: {}",
+                info.name,
+                info.path,
+                resource.path,
+                ways_out_but_adopt(&info.name)
             ),
         );
     }
     if !same_document(&role.trust_policy, &info.trust_policy) {
-        if !change.owned {
+        if !rewrite {
             return conflict(
                 change,
                 format!(
-                    "role {} exists with another trust policy and was not created by onramp; onramp will not change who can assume it",
-                    info.name
+                    "role {} exists with another trust policy and was not created by onramp, so onramp will not change who can assume it: {}",
+                    info.name,
+                    ways_out(&info.name)
                 ),
             );
         }
@@ -298,14 +402,15 @@ fn diff_role(
         change.steps.push(Step::UpdateTrust);
     }
     if info.permissions_boundary != role.permissions_boundary {
-        if !change.owned {
+        if !rewrite {
             return conflict(
                 change,
                 format!(
-                    "role {} exists with permissions boundary {} (the plan's is {}) and was not created by onramp",
+                    "role {} exists with permissions boundary {} (the plan's is {}) and was not created by onramp: {}",
                     info.name,
                     info.permissions_boundary.as_deref().unwrap_or("none"),
-                    role.boundary().unwrap_or("none")
+                    role.boundary().unwrap_or("none"),
+                    ways_out(&info.name)
                 ),
             );
         }
@@ -317,7 +422,7 @@ fn diff_role(
             None => Step::DeleteBoundary,
         });
     }
-    if change.owned {
+    if rewrite {
         tag_missing(change, &resource.tags, &info.tags, Step::TagRole);
         // Detach first, so that a full role never trips the attachment limit.
         for extra in existing.attached.iter().filter(|a| !role.attaches(a)) {
@@ -370,6 +475,7 @@ fn diff_profile(
     resource: &Resource,
     roles: &[String],
     existing: Option<&InstanceProfileInfo>,
+    adopt: bool,
     change: &mut Change,
 ) {
     let Some(existing) = existing else {
@@ -380,12 +486,16 @@ fn diff_profile(
         return;
     };
     change.owned = owned(&existing.tags);
+    let rewrite = change.owned || adopt;
     if existing.path != resource.path {
         return conflict(
             change,
             format!(
-                "instance profile {} exists at path {} (the plan's path is {})",
-                existing.name, existing.path, resource.path
+                "instance profile {} exists at path {} (the plan's path is {}), and IAM cannot move an instance profile: {}",
+                existing.name,
+                existing.path,
+                resource.path,
+                ways_out_but_adopt(&existing.name)
             ),
         );
     }
@@ -394,21 +504,22 @@ fn diff_profile(
         .iter()
         .filter(|r| !roles.contains(r))
         .collect();
-    if !others.is_empty() && !change.owned {
+    if !others.is_empty() && !rewrite {
         return conflict(
             change,
             format!(
-                "instance profile {} holds role {} and was not created by onramp",
+                "instance profile {} holds role {} and was not created by onramp: {}",
                 existing.name,
                 others
                     .iter()
                     .map(|s| s.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                ways_out(&existing.name)
             ),
         );
     }
-    if change.owned {
+    if rewrite {
         tag_missing(
             change,
             &resource.tags,

@@ -16,6 +16,7 @@
 //! four attachments go out together.
 
 use super::diff::{Change, Step};
+use crate::plan::existing::Treatment;
 use crate::plan::{Plan, Resource, Spec};
 
 /// One API step of the apply.
@@ -26,6 +27,9 @@ pub struct Task<'p> {
     /// The entities this run creates that the step needs: a `NoSuchEntity`
     /// from it may only mean IAM does not show one of them yet.
     pub needs_new: Vec<&'p Resource>,
+    /// How the plan treats the resource if onramp did not make it: a step
+    /// whose answer was lost is read back with the same eyes.
+    pub treatment: Treatment,
 }
 
 /// The steps of an apply, with what each needs (indices into `tasks`).
@@ -44,10 +48,12 @@ impl<'p> Graph<'p> {
             let Some(change) = changes.iter().find(|c| c.id() == resource.id()) else {
                 continue;
             };
+            let treatment = plan.existing.treatment(resource);
             tasks.extend(change.steps.iter().map(|step| Task {
                 resource,
                 step,
                 needs_new: Vec::new(),
+                treatment,
             }));
         }
         let creates = |found: &dyn Fn(&Resource) -> bool| -> Option<usize> {
@@ -240,6 +246,7 @@ mod tests {
             ],
             reasons: Vec::new(),
             owned: true,
+            adoption: None,
         };
         let changes = [change];
         let graph = Graph::new(&plan, &changes);

@@ -20,6 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
+use super::adopt::Snapshot;
 use crate::iam::names::EntityKind;
 
 /// One line of the journal.
@@ -59,6 +60,18 @@ pub enum Record {
         call: Call,
         error: String,
     },
+    /// An existing entity onramp did not make is about to be brought to the
+    /// plan: what it was, and what onramp makes of it. Synced before the
+    /// first call that changes it. A later run that changes it again
+    /// records it again, with the first record's `before`.
+    Adopt {
+        kind: EntityKind,
+        name: String,
+        before: Box<Snapshot>,
+        after: Box<Snapshot>,
+    },
+    /// An adopted entity was put back as it was (`destroy`).
+    Restored { kind: EntityKind, name: String },
 }
 
 /// A mutating call: the API action on an entity, with its argument.
@@ -472,6 +485,47 @@ pub fn made(entries: &[Entry]) -> Vec<(EntityKind, String, String)> {
             (!words.is_empty()).then(|| (key.0, key.1, words.join(", ")))
         })
         .collect()
+}
+
+/// An adopted entity as the journal records it: what it was before the
+/// first run that adopted it, and what the last run made of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adopted {
+    pub kind: EntityKind,
+    pub name: String,
+    pub before: Snapshot,
+    pub after: Snapshot,
+}
+
+/// Every entity the journal records adopting and not restoring since, in
+/// the order first adopted. Names are matched without regard to case, as
+/// IAM matches them.
+pub fn adopted(entries: &[Entry]) -> Vec<Adopted> {
+    let mut out: Vec<Adopted> = Vec::new();
+    let same = |a: &Adopted, kind: EntityKind, name: &str| {
+        a.kind == kind && a.name.eq_ignore_ascii_case(name)
+    };
+    for entry in entries {
+        match &entry.record {
+            Record::Adopt {
+                kind,
+                name,
+                before,
+                after,
+            } => match out.iter_mut().find(|a| same(a, *kind, name)) {
+                Some(known) => known.after = (**after).clone(),
+                None => out.push(Adopted {
+                    kind: *kind,
+                    name: name.clone(),
+                    before: (**before).clone(),
+                    after: (**after).clone(),
+                }),
+            },
+            Record::Restored { kind, name } => out.retain(|a| !same(a, *kind, name)),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The default journal file for an account and region, in the current directory.

@@ -2,6 +2,7 @@
 //! exists, diff, apply with a journal, and destroy what a journal says
 //! onramp created.
 
+pub mod adopt;
 pub mod compare;
 pub mod destroy;
 pub mod diff;

@@ -10,8 +10,10 @@ use super::compare::same_document;
 use super::diff::{Change, Observed, ObservedPolicy, ObservedRole, diff};
 use super::permissions::{Audience, Outcome as Preflight};
 use super::preflight;
+use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::advice::{self, QuotaReading};
 use crate::cloud::{Cloud, CloudResult};
+use crate::plan::existing::Treatment;
 use crate::plan::{Plan, Resource, Spec};
 
 /// How many resources are read at once: as many as calls are made at once
@@ -19,8 +21,14 @@ use crate::plan::{Plan, Resource, Spec};
 const READ_CONCURRENCY: usize = super::run::CONCURRENCY;
 
 /// Reads one resource. A missing entity costs one read; versions are listed
-/// only when the document differs (an update needs them to prune).
-pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Observed> {
+/// only when the document differs (an update needs them to prune), and
+/// their documents read only when the policy is one to adopt (a restore
+/// must be able to make again what the update prunes).
+pub async fn observe(
+    cloud: &dyn Cloud,
+    resource: &Resource,
+    treatment: Treatment,
+) -> CloudResult<Observed> {
     Ok(match &resource.spec {
         Spec::ManagedPolicy(policy) => {
             let Some(info) = cloud.get_policy(&resource.arn).await? else {
@@ -34,10 +42,28 @@ pub async fn observe(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Obse
             } else {
                 cloud.list_policy_versions(&resource.arn).await?
             };
+            let adopting = treatment == Treatment::Adopt && !owned(&info.tags);
+            let others: Vec<&str> = versions
+                .iter()
+                .filter(|v| adopting && !v.is_default)
+                .map(|v| v.version_id.as_str())
+                .collect();
+            let documents = futures::future::try_join_all(
+                others
+                    .iter()
+                    .map(|id| cloud.get_policy_version(&resource.arn, id)),
+            )
+            .await?;
+            let other_documents = others
+                .into_iter()
+                .map(str::to_owned)
+                .zip(documents)
+                .collect();
             Observed::Policy(Some(ObservedPolicy {
                 info,
                 document: current,
                 versions,
+                other_documents,
             }))
         }
         Spec::Role(_) => {
@@ -133,7 +159,7 @@ pub async fn observations(cloud: &dyn Cloud, plan: &Plan) -> CloudResult<Vec<Obs
     let reads: Vec<_> = plan
         .resources
         .iter()
-        .map(|r| observation(cloud, r))
+        .map(|r| observation(cloud, r, plan.existing.treatment(r)))
         .collect();
     stream::iter(reads)
         .buffered(READ_CONCURRENCY)
@@ -141,10 +167,14 @@ pub async fn observations(cloud: &dyn Cloud, plan: &Plan) -> CloudResult<Vec<Obs
         .await
 }
 
-async fn observation(cloud: &dyn Cloud, resource: &Resource) -> CloudResult<Observation> {
-    let observed = observe(cloud, resource).await?;
+async fn observation(
+    cloud: &dyn Cloud,
+    resource: &Resource,
+    treatment: Treatment,
+) -> CloudResult<Observation> {
+    let observed = observe(cloud, resource, treatment).await?;
     Ok(Observation {
-        change: diff(resource, &observed),
+        change: diff(resource, &observed, treatment),
         existing: existing_documents(observed),
     })
 }

@@ -178,6 +178,7 @@ mod tests {
             steps: Vec::new(),
             reasons: Vec::new(),
             owned,
+            adoption: None,
         }
     }
 

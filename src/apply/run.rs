@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use super::adopt::Snapshot;
 use super::diff::{self, Change, State, Step};
 use super::graph::{Graph, Task};
 use super::journal::{Call, Journal, JournalError, Record};
@@ -147,6 +148,7 @@ pub async fn apply(
             })
             .await?;
     }
+    record_adoptions(journal, plan, changes).await?;
     let graph = Graph::new(plan, changes);
     tracing::debug!(
         steps = graph.tasks.len(),
@@ -232,6 +234,47 @@ pub fn conflict_list(changes: &[Change]) -> String {
         .map(|c| format!("  {} {}: {}", c.kind.noun(), c.name, c.reasons.join("; ")))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Records each adopted resource this run changes, before any call does
+/// (see [`super::adopt`]): one adopted now, with what it is and what onramp
+/// makes of it; and one an earlier run adopted, whose state after moves
+/// with the plan while its state before stays the first run's. All in one
+/// group commit.
+async fn record_adoptions(
+    journal: &Journal,
+    plan: &Plan,
+    changes: &[Change],
+) -> Result<(), ApplyError> {
+    let earlier = super::journal::adopted(&journal.entries());
+    let mut records = Vec::new();
+    for change in changes.iter().filter(|c| !c.steps.is_empty()) {
+        let known = earlier
+            .iter()
+            .find(|a| a.kind == change.kind && a.name.eq_ignore_ascii_case(&change.name));
+        let Some(resource) = plan.get(change.kind, &change.name) else {
+            continue;
+        };
+        let (before, after) = match (known, &change.adoption) {
+            (Some(known), _) => {
+                let after = Snapshot::planned(resource, &known.before);
+                if after == known.after {
+                    continue;
+                }
+                (known.before.clone(), after)
+            }
+            (None, Some(adoption)) => (adoption.before.clone(), adoption.after.clone()),
+            (None, None) => continue,
+        };
+        records.push(Record::Adopt {
+            kind: change.kind,
+            name: change.name.clone(),
+            before: Box::new(before),
+            after: Box::new(after),
+        });
+    }
+    futures::future::try_join_all(records.into_iter().map(|r| journal.append(r))).await?;
+    Ok(())
 }
 
 /// One step: its call between an intent and a result record; a step that
@@ -514,7 +557,12 @@ async fn execute_confirmed(
     task: &Task<'_>,
     on_event: &(dyn Fn(Event) + Send + Sync),
 ) -> Result<Option<String>, CloudError> {
-    let Task { resource, step, .. } = *task;
+    let Task {
+        resource,
+        step,
+        treatment,
+        ..
+    } = *task;
     let error = match call_when_visible(cloud, task, on_event).await {
         // A create, attach or put that finds its work done, or a detach,
         // removal or delete that finds nothing to remove: perhaps an earlier
@@ -530,10 +578,10 @@ async fn execute_confirmed(
         }
         other => return other,
     };
-    let Ok(observed) = observe::observe(cloud, resource).await else {
+    let Ok(observed) = observe::observe(cloud, resource, treatment).await else {
         return Err(error);
     };
-    let now = diff::diff(resource, &observed);
+    let now = diff::diff(resource, &observed, treatment);
     // A resource missing now has nothing in place, whatever the step.
     let in_place = !matches!(now.state, State::Conflict | State::Create)
         && (now.owned || !step.creates() || resource.is_service_linked())

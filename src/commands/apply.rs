@@ -41,11 +41,12 @@ struct Observed {
 /// nothing.
 async fn observed(
     ctx: &Context<'_>,
-    path: Option<&Path>,
+    source: Source<'_>,
     with_preflight: bool,
     stderr: &mut dyn Write,
 ) -> Result<Observed, Failure> {
-    let answers = ctx.answers(path)?;
+    let mut answers = ctx.answers(source.path)?;
+    answers.adopt.extend(source.adopt.iter().cloned());
     let cloud = ctx.connect(&answers).await?;
     let identity = cloud.identity().await?;
     let valid = ctx.validate(&answers, Some(&identity))?;
@@ -82,7 +83,7 @@ async fn observed(
 
 pub async fn status(
     ctx: &Context<'_>,
-    path: Option<&Path>,
+    source: Source<'_>,
     format: PlanFormat,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -94,7 +95,7 @@ pub async fn status(
         changes,
         differences,
         ..
-    } = observed(ctx, path, false, stderr).await?;
+    } = observed(ctx, source, false, stderr).await?;
     let text = match format {
         PlanFormat::Text => output::changes_text(&plan, &changes, &differences),
         PlanFormat::Json => output::changes_json(&plan, &changes, &differences),
@@ -105,7 +106,7 @@ pub async fn status(
 
 pub async fn apply(
     ctx: &Context<'_>,
-    path: Option<&Path>,
+    source: Source<'_>,
     yes: bool,
     journal_path: Option<&Path>,
     format: PlanFormat,
@@ -119,7 +120,8 @@ pub async fn apply(
         changes,
         differences,
         preflight,
-    } = observed(ctx, path, true, stderr).await?;
+    } = observed(ctx, source, true, stderr).await?;
+    let path = source.path;
     let invocation = invocation(ctx);
     let text = format == PlanFormat::Text;
     if text {
@@ -233,7 +235,7 @@ pub async fn apply(
     let journal_display = journal_path.display().to_string();
     let next = format!(
         "The journal {journal_display} records every call made; to resume, run `{}`; to undo, run `{}`.",
-        output::command_line(&invocation, &resume_args(path, &journal_path)),
+        output::command_line(&invocation, &resume_args(source, &journal_path)),
         output::undo_command(&invocation, &journal_path),
     );
     let Ended::Finished(result) = ended else {
@@ -300,6 +302,20 @@ pub async fn apply(
     }
 }
 
+/// Where a command's answers come from: the file (or the demo's), and the
+/// names `--adopt` adds to its `adopt` list.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub path: Option<&'a Path>,
+    pub adopt: &'a [String],
+}
+
+impl<'a> Source<'a> {
+    pub fn new(path: Option<&'a Path>, adopt: &'a [String]) -> Source<'a> {
+        Source { path, adopt }
+    }
+}
+
 /// The options in use that a printed command must repeat.
 pub(super) fn invocation(ctx: &Context<'_>) -> output::Invocation {
     output::Invocation {
@@ -336,10 +352,17 @@ fn ownership_notices(
     ))
 }
 
-/// The `apply` that resumes from `journal`.
-fn resume_args(path: Option<&Path>, journal: &Path) -> Vec<String> {
+/// The `apply` that resumes from `journal`, adopting what this one did.
+fn resume_args(source: Source<'_>, journal: &Path) -> Vec<String> {
     let mut args = vec!["apply".to_owned()];
-    args.extend(answers_args(path));
+    args.extend(answers_args(source.path));
+    for name in source.adopt {
+        if name == crate::plan::existing::EVERY {
+            args.push("--adopt".to_owned());
+        } else {
+            args.extend(["--adopt".to_owned(), name.clone()]);
+        }
+    }
     args.extend([
         "--journal".to_owned(),
         journal.display().to_string(),

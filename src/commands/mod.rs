@@ -122,11 +122,12 @@ impl Context<'_> {
                 answers,
                 yes,
                 journal,
+                adopt,
                 format,
             }) => {
                 apply::apply(
                     self,
-                    answers.as_deref(),
+                    apply::Source::new(answers.as_deref(), adopt),
                     *yes,
                     journal.as_deref(),
                     *format,
@@ -135,8 +136,13 @@ impl Context<'_> {
                 )
                 .await
             }
-            Some(Command::Status { answers, format }) => {
-                apply::status(self, answers.as_deref(), *format, stdout, stderr).await
+            Some(Command::Status {
+                answers,
+                adopt,
+                format,
+            }) => {
+                let source = apply::Source::new(answers.as_deref(), adopt);
+                apply::status(self, source, *format, stdout, stderr).await
             }
             Some(Command::Verify {
                 answers,

@@ -94,7 +94,7 @@ fn resource_block(r: &Resource) -> String {
     let noun = r.noun();
     let name = quote(&r.name);
     let mut out = format!("# {noun} {}\n", r.name);
-    let steps = diff(r, &nothing(r)).steps;
+    let steps = diff(r, &nothing(r), crate::plan::existing::Treatment::AddOnly).steps;
     // One read per list a resource's later steps are checked against.
     // Each list a later step is checked against is read once, just before
     // its first use (after the entity itself is certain to exist).

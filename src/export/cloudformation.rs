@@ -614,6 +614,7 @@ mod tests {
                 })
                 .collect(),
             edits: Vec::new(),
+            existing: Default::default(),
         };
         let ids = LogicalIds::new(&plan);
         assert_eq!(
@@ -664,6 +665,7 @@ mod tests {
                 },
                 resources: Vec::new(),
                 edits: Vec::new(),
+                existing: Default::default(),
             })
     }
 

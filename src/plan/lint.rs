@@ -272,6 +272,17 @@ pub fn lint_with(plan: &Plan, quotas: &Quotas) -> Vec<Finding> {
         }
     }
     out.extend(super::edits::findings(&plan.edits));
+    out.extend(
+        plan.existing
+            .problems(&plan.resources)
+            .into_iter()
+            .map(|(field, message)| Finding {
+                level: Level::Error,
+                code: "existing-choice",
+                resource: field.to_owned(),
+                message,
+            }),
+    );
     out.sort_by_key(|f| f.level);
     out
 }

@@ -6,6 +6,7 @@
 
 pub mod admin_policy;
 pub mod edits;
+pub mod existing;
 pub mod genomics;
 pub mod lint;
 pub mod parallelcluster;
@@ -49,6 +50,10 @@ pub struct Plan {
     /// What became of each of the answers' hand edits.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub edits: Vec<edits::Outcome>,
+    /// What to do with planned resources that exist and that onramp did not
+    /// make (`adopt`, `keep`).
+    #[serde(flatten)]
+    pub existing: existing::Choices,
 }
 
 /// One IAM resource to create.
@@ -197,10 +202,12 @@ pub fn plan(answers: &ValidAnswers) -> Result<Plan, TemplateError> {
     }
     let mut resources = builder.resources;
     let edits = edits::apply(&mut resources, &answers.answers().edits);
+    let given = answers.answers();
     Ok(Plan {
         target: answers.target().clone(),
         resources,
         edits,
+        existing: existing::Choices::new(&given.adopt, &given.keep),
     })
 }
 

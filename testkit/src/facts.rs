@@ -144,7 +144,10 @@ pub fn journal_facts(path: &Path) -> (BTreeSet<Fact>, BTreeSet<Fact>) {
         let (call, done) = match entry.record {
             Record::Intent(call) => (call, false),
             Record::Done { call, .. } => (call, true),
-            Record::Failed { .. } | Record::Run { .. } => continue,
+            Record::Failed { .. }
+            | Record::Run { .. }
+            | Record::Adopt { .. }
+            | Record::Restored { .. } => continue,
         };
         match effect_of(call.action, call.kind, &call.name, call.detail.as_deref()) {
             Some(Effect::Makes(fact)) => {

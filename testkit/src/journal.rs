@@ -38,7 +38,7 @@ pub fn open_intents(path: &Path) -> Vec<onramp::apply::journal::Call> {
             Record::Done { call, .. } | Record::Failed { call, .. } => {
                 open.retain(|c| *c != call);
             }
-            Record::Run { .. } => {}
+            Record::Run { .. } | Record::Adopt { .. } | Record::Restored { .. } => {}
         }
     }
     open

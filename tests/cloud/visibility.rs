@@ -87,6 +87,7 @@ async fn a_call_that_meets_a_new_entity_unseen_is_tried_again_under_one_intent()
                 Record::Done { call, .. } => results.push(call.clone()),
                 Record::Failed { call, error } => panic!("{call:?} failed: {error}"),
                 Record::Run { .. } => {}
+                other => panic!("no adoption or restore expected here: {other:?}"),
             }
         }
         intents.sort_by_key(|c| format!("{c:?}"));

@@ -234,6 +234,8 @@ fn valid_case() -> impl Strategy<Value = Case> {
                         name_prefix: prefix,
                         path,
                         permissions_boundary: boundary,
+                        adopt: Vec::new(),
+                        keep: Vec::new(),
                         tags,
                         names: NameOverrides::default(),
                         genomics,

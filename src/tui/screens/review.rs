@@ -181,6 +181,7 @@ pub fn badge(app: &App, resource: &Resource) -> (String, Style) {
         Loading::Ready(_) => match app.observation(&resource.id()).map(|o| o.change.state) {
             Some(ChangeState::Create) => ("+ new".into(), theme.ok()),
             Some(ChangeState::Update) => ("~ update".into(), theme.warn()),
+            Some(ChangeState::Adopt) => ("* adopt".into(), theme.warn()),
             Some(ChangeState::Unchanged) => ("= unchanged".into(), theme.dim()),
             Some(ChangeState::Conflict) => ("! conflict".into(), theme.error()),
             None => ("? unknown".into(), theme.warn()),
