@@ -72,7 +72,11 @@ impl State {
         merge_tags(A, &mut self.profile_mut(A, name)?.tags, tags)
     }
 
-    pub(super) fn untag_instance_profile(&mut self, name: &str, keys: &[String]) -> CloudResult<()> {
+    pub(super) fn untag_instance_profile(
+        &mut self,
+        name: &str,
+        keys: &[String],
+    ) -> CloudResult<()> {
         const A: Action = Action::UntagInstanceProfile;
         remove_tags(A, &mut self.profile_mut(A, name)?.tags, keys)
     }
