@@ -67,6 +67,11 @@ macro_rules! cloud_calls {
             Action::TagPolicy =>
                 /// `iam:TagPolicy`.
                 fn tag_policy(&self, arn: &str, tags: &Tags) -> ();
+            Action::UntagPolicy =>
+                /// `iam:UntagPolicy`: takes the tags with these keys off the policy
+                /// (keys compare regardless of case, as IAM's do). A key the policy
+                /// does not carry is no error; no keys sends nothing.
+                fn untag_policy(&self, arn: &str, keys: &[String]) -> ();
             Action::DeletePolicy =>
                 /// `iam:DeletePolicy`.
                 fn delete_policy(&self, arn: &str) -> ();
@@ -81,6 +86,16 @@ macro_rules! cloud_calls {
             Action::UpdateAssumeRolePolicy =>
                 /// `iam:UpdateAssumeRolePolicy`: the role's trust policy.
                 fn update_assume_role_policy(&self, name: &str, document: &Value) -> ();
+            Action::UpdateRole =>
+                /// `iam:UpdateRole` with its `Description` only: the role's new
+                /// description, at most 1,000 characters. `""` clears it, and is sent
+                /// as an empty `Description`: IAM leaves the description of an
+                /// `UpdateRole` without one as it was (moto 5.2 clears it then, and
+                /// stores `""` as `""`). After either, [`Cloud::get_role`] reads
+                /// `description: None` on both backends: a role without a description
+                /// and one with an empty description are one. AWS lets a
+                /// service-linked role's description be changed too.
+                fn update_role_description(&self, name: &str, description: &str) -> ();
             Action::PutRolePermissionsBoundary =>
                 /// `iam:PutRolePermissionsBoundary`.
                 fn put_role_permissions_boundary(&self, name: &str, boundary_arn: &str) -> ();
@@ -90,6 +105,10 @@ macro_rules! cloud_calls {
             Action::TagRole =>
                 /// `iam:TagRole`.
                 fn tag_role(&self, name: &str, tags: &Tags) -> ();
+            Action::UntagRole =>
+                /// `iam:UntagRole`: takes the tags with these keys off the role, as
+                /// [`Cloud::untag_policy`] does off a policy.
+                fn untag_role(&self, name: &str, keys: &[String]) -> ();
             Action::ListAttachedRolePolicies =>
                 /// ARNs of the managed policies attached to the role.
                 fn list_attached_role_policies(&self, name: &str) -> Vec<String>;
@@ -147,6 +166,10 @@ macro_rules! cloud_calls {
             Action::TagInstanceProfile =>
                 /// `iam:TagInstanceProfile`.
                 fn tag_instance_profile(&self, name: &str, tags: &Tags) -> ();
+            Action::UntagInstanceProfile =>
+                /// `iam:UntagInstanceProfile`: takes the tags with these keys off the
+                /// profile, as [`Cloud::untag_policy`] does off a policy.
+                fn untag_instance_profile(&self, name: &str, keys: &[String]) -> ();
             Action::AddRoleToInstanceProfile =>
                 /// `iam:AddRoleToInstanceProfile`.
                 fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> ();

@@ -69,14 +69,17 @@ actions! {
     SetDefaultPolicyVersion => "iam", true;
     DeletePolicyVersion => "iam", true;
     TagPolicy => "iam", true;
+    UntagPolicy => "iam", true;
     DeletePolicy => "iam", true;
     GetRole => "iam", false;
     ListRoles => "iam", false;
     CreateRole => "iam", true;
     UpdateAssumeRolePolicy => "iam", true;
+    UpdateRole => "iam", true;
     PutRolePermissionsBoundary => "iam", true;
     DeleteRolePermissionsBoundary => "iam", true;
     TagRole => "iam", true;
+    UntagRole => "iam", true;
     ListAttachedRolePolicies => "iam", false;
     AttachRolePolicy => "iam", true;
     DetachRolePolicy => "iam", true;
@@ -91,6 +94,7 @@ actions! {
     GetInstanceProfile => "iam", false;
     CreateInstanceProfile => "iam", true;
     TagInstanceProfile => "iam", true;
+    UntagInstanceProfile => "iam", true;
     AddRoleToInstanceProfile => "iam", true;
     RemoveRoleFromInstanceProfile => "iam", true;
     DeleteInstanceProfile => "iam", true;

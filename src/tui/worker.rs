@@ -290,13 +290,16 @@ gated_cloud! {
     fn set_default_policy_version(&self, arn: &str, version_id: &str) -> ();
     fn delete_policy_version(&self, arn: &str, version_id: &str) -> ();
     fn tag_policy(&self, arn: &str, tags: &Tags) -> ();
+    fn untag_policy(&self, arn: &str, keys: &[String]) -> ();
     fn delete_policy(&self, arn: &str) -> ();
     fn get_role(&self, name: &str) -> Option<RoleInfo>;
     fn create_role(&self, role: NewRole<'_>) -> RoleInfo;
     fn update_assume_role_policy(&self, name: &str, document: &Value) -> ();
+    fn update_role_description(&self, name: &str, description: &str) -> ();
     fn put_role_permissions_boundary(&self, name: &str, boundary_arn: &str) -> ();
     fn delete_role_permissions_boundary(&self, name: &str) -> ();
     fn tag_role(&self, name: &str, tags: &Tags) -> ();
+    fn untag_role(&self, name: &str, keys: &[String]) -> ();
     fn list_attached_role_policies(&self, name: &str) -> Vec<String>;
     fn attach_role_policy(&self, name: &str, policy_arn: &str) -> ();
     fn detach_role_policy(&self, name: &str, policy_arn: &str) -> ();
@@ -310,6 +313,7 @@ gated_cloud! {
     fn get_instance_profile(&self, name: &str) -> Option<InstanceProfileInfo>;
     fn create_instance_profile(&self, name: &str, path: &str, tags: &Tags) -> InstanceProfileInfo;
     fn tag_instance_profile(&self, name: &str, tags: &Tags) -> ();
+    fn untag_instance_profile(&self, name: &str, keys: &[String]) -> ();
     fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> ();
     fn remove_role_from_instance_profile(&self, profile: &str, role: &str) -> ();
     fn delete_instance_profile(&self, name: &str) -> ();

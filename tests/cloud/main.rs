@@ -17,6 +17,7 @@ mod faults;
 mod preflight;
 mod rounds;
 mod sdk_moto;
+mod sdk_requests;
 mod service_linked;
 mod verify;
 mod visibility;

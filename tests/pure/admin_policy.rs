@@ -214,6 +214,13 @@ impl<C: Cloud> Cloud for Recording<C> {
         }
         self.inner.tag_policy(arn, tags).await
     }
+    async fn untag_policy(&self, arn: &str, keys: &[String]) -> CloudResult<()> {
+        // The SDK backend sends nothing for no keys.
+        if !keys.is_empty() {
+            self.iam("UntagPolicy", arn.into());
+        }
+        self.inner.untag_policy(arn, keys).await
+    }
     async fn delete_policy(&self, arn: &str) -> CloudResult<()> {
         self.iam("DeletePolicy", arn.into());
         self.inner.delete_policy(arn).await
@@ -249,6 +256,10 @@ impl<C: Cloud> Cloud for Recording<C> {
         self.iam("UpdateAssumeRolePolicy", self.role_arn(name).await);
         self.inner.update_assume_role_policy(name, document).await
     }
+    async fn update_role_description(&self, name: &str, description: &str) -> CloudResult<()> {
+        self.iam("UpdateRole", self.role_arn(name).await);
+        self.inner.update_role_description(name, description).await
+    }
     async fn put_role_permissions_boundary(
         &self,
         name: &str,
@@ -273,6 +284,12 @@ impl<C: Cloud> Cloud for Recording<C> {
             self.iam("TagRole", self.role_arn(name).await);
         }
         self.inner.tag_role(name, tags).await
+    }
+    async fn untag_role(&self, name: &str, keys: &[String]) -> CloudResult<()> {
+        if !keys.is_empty() {
+            self.iam("UntagRole", self.role_arn(name).await);
+        }
+        self.inner.untag_role(name, keys).await
     }
     async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
         self.iam("ListAttachedRolePolicies", self.role_arn(name).await);
@@ -375,6 +392,12 @@ impl<C: Cloud> Cloud for Recording<C> {
             self.iam("TagInstanceProfile", self.profile_arn(name).await);
         }
         self.inner.tag_instance_profile(name, tags).await
+    }
+    async fn untag_instance_profile(&self, name: &str, keys: &[String]) -> CloudResult<()> {
+        if !keys.is_empty() {
+            self.iam("UntagInstanceProfile", self.profile_arn(name).await);
+        }
+        self.inner.untag_instance_profile(name, keys).await
     }
     async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()> {
         self.iam("AddRoleToInstanceProfile", self.profile_arn(profile).await);

@@ -103,6 +103,29 @@ pub(super) fn merge_tags(action: Action, existing: &mut Tags, new: &Tags) -> Clo
     Ok(())
 }
 
+/// Takes the tags whose keys are among `keys` off `existing`. Keys are one
+/// regardless of case in IAM, so `project` takes `Project` off; a key that is
+/// not there is no error. Each key must be one `TagRole` would take, and an
+/// `Untag*` call names at most fifty (a request IAM refuses as invalid).
+pub(super) fn remove_tags(action: Action, existing: &mut Tags, keys: &[String]) -> CloudResult<()> {
+    if keys.len() > MAX_TAGS {
+        return Err(error(
+            action,
+            ErrorKind::InvalidInput,
+            format!(
+                "{} tag keys were given; at most {MAX_TAGS} can be removed at once",
+                keys.len()
+            ),
+        ));
+    }
+    for k in keys {
+        rules::tag_key(k).map_err(invalid(action))?;
+    }
+    let gone: BTreeSet<String> = keys.iter().map(|k| key(k)).collect();
+    existing.retain(|k, _| !gone.contains(&key(k)));
+    Ok(())
+}
+
 pub(super) fn check_description(action: Action, description: &str, role: bool) -> CloudResult<()> {
     let len = description.chars().count();
     if len > MAX_DESCRIPTION {

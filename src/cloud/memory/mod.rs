@@ -348,6 +348,12 @@ impl Cloud for MemoryCloud {
         })
     }
 
+    async fn untag_policy(&self, arn: &str, keys: &[String]) -> CloudResult<()> {
+        self.using(Action::UntagPolicy, &[Uses::Policy(arn)], |state| {
+            state.untag_policy(arn, keys)
+        })
+    }
+
     async fn delete_policy(&self, arn: &str) -> CloudResult<()> {
         self.state().delete_policy(arn)
     }
@@ -378,6 +384,12 @@ impl Cloud for MemoryCloud {
         )
     }
 
+    async fn update_role_description(&self, name: &str, description: &str) -> CloudResult<()> {
+        self.using(Action::UpdateRole, &[Uses::Role(name)], |state| {
+            state.update_role_description(name, description)
+        })
+    }
+
     async fn put_role_permissions_boundary(
         &self,
         name: &str,
@@ -397,6 +409,12 @@ impl Cloud for MemoryCloud {
     async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()> {
         self.using(Action::TagRole, &[Uses::Role(name)], |state| {
             state.tag_role(name, tags)
+        })
+    }
+
+    async fn untag_role(&self, name: &str, keys: &[String]) -> CloudResult<()> {
+        self.using(Action::UntagRole, &[Uses::Role(name)], |state| {
+            state.untag_role(name, keys)
         })
     }
 
@@ -492,6 +510,14 @@ impl Cloud for MemoryCloud {
             Action::TagInstanceProfile,
             &[Uses::Profile(name)],
             |state| state.tag_instance_profile(name, tags),
+        )
+    }
+
+    async fn untag_instance_profile(&self, name: &str, keys: &[String]) -> CloudResult<()> {
+        self.using(
+            Action::UntagInstanceProfile,
+            &[Uses::Profile(name)],
+            |state| state.untag_instance_profile(name, keys),
         )
     }
 

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::catalogue::{AWS_MANAGED_VERSION, CATALOGUE};
 use super::checks::{
-    check_description, check_size, check_tags, merge_tags, parse_version_id, version_id,
+    check_description, check_size, check_tags, merge_tags, parse_version_id, remove_tags,
+    version_id,
 };
 use super::errors::{aws_managed_is_read_only, error, invalid, no_policy};
 use super::grammar::check_document;
@@ -334,6 +335,12 @@ impl State {
         const A: Action = Action::TagPolicy;
         let policy = self.customer_policy(A, arn)?;
         merge_tags(A, &mut policy.tags, tags)
+    }
+
+    pub(super) fn untag_policy(&mut self, arn: &str, keys: &[String]) -> CloudResult<()> {
+        const A: Action = Action::UntagPolicy;
+        let policy = self.customer_policy(A, arn)?;
+        remove_tags(A, &mut policy.tags, keys)
     }
 
     pub(super) fn delete_policy(&mut self, arn: &str) -> CloudResult<()> {

@@ -1,6 +1,6 @@
 //! Instance profiles, each holding at most one role.
 
-use super::checks::{check_tags, merge_tags};
+use super::checks::{check_tags, merge_tags, remove_tags};
 use super::errors::{error, invalid, no_profile};
 use super::{State, key};
 use crate::cloud::{CloudResult, ErrorKind, InstanceProfileInfo, Tags};
@@ -70,6 +70,15 @@ impl State {
     pub(super) fn tag_instance_profile(&mut self, name: &str, tags: &Tags) -> CloudResult<()> {
         const A: Action = Action::TagInstanceProfile;
         merge_tags(A, &mut self.profile_mut(A, name)?.tags, tags)
+    }
+
+    pub(super) fn untag_instance_profile(
+        &mut self,
+        name: &str,
+        keys: &[String],
+    ) -> CloudResult<()> {
+        const A: Action = Action::UntagInstanceProfile;
+        remove_tags(A, &mut self.profile_mut(A, name)?.tags, keys)
     }
 
     pub(super) fn add_role_to_instance_profile(

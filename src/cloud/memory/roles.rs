@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::checks::{check_description, check_size, check_tags, merge_tags};
+use super::checks::{check_description, check_size, check_tags, merge_tags, remove_tags};
 use super::errors::{error, invalid, no_policy, no_role, protected_role};
 use super::grammar::check_document;
 use super::{State, key};
@@ -142,6 +142,29 @@ impl State {
     pub(super) fn tag_role(&mut self, name: &str, tags: &Tags) -> CloudResult<()> {
         const A: Action = Action::TagRole;
         merge_tags(A, &mut self.role_mut(A, name)?.tags, tags)
+    }
+
+    pub(super) fn untag_role(&mut self, name: &str, keys: &[String]) -> CloudResult<()> {
+        const A: Action = Action::UntagRole;
+        remove_tags(A, &mut self.role_mut(A, name)?.tags, keys)
+    }
+
+    /// Unlike its other changes, a service-linked role's description may be
+    /// changed: AWS lets anyone edit any role's. An empty description is
+    /// none, as [`State::create_role`] keeps it.
+    pub(super) fn update_role_description(
+        &mut self,
+        name: &str,
+        description: &str,
+    ) -> CloudResult<()> {
+        const A: Action = Action::UpdateRole;
+        let role = self
+            .roles
+            .get_mut(&key(name))
+            .ok_or_else(|| no_role(A, name))?;
+        check_description(A, description, true)?;
+        role.description = Some(description.to_owned()).filter(|d| !d.is_empty());
+        Ok(())
     }
 
     pub(super) fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {

@@ -318,6 +318,68 @@ async fn batch_s_service_linked_role_and_one_in_use() {
     );
 }
 
+/// What a restore on destroy calls (untagging, a role's description) meets
+/// an entity IAM does not show yet as every other call that uses it does:
+/// `NoSuchEntity`, naming the call, until IAM shows it.
+#[tokio::test]
+async fn untagging_and_describing_wait_for_an_unseen_entity() {
+    let c = cloud();
+    let arn = Arn::policy("aws", ACCOUNT, "/", "p").to_string();
+    c.unseen_for("r", 2);
+    c.unseen_for(&arn, 1);
+    c.unseen_for("ip", 1);
+    let tagged: Tags = [("Team".to_owned(), "a".to_owned())].into();
+    let keys = ["Team".to_owned()];
+    c.create_role(NewRole {
+        name: "r",
+        path: "/",
+        description: "before",
+        trust_policy: &trust("ec2.amazonaws.com"),
+        permissions_boundary: None,
+        tags: &tagged,
+    })
+    .await
+    .unwrap();
+    c.create_policy(NewPolicy {
+        name: "p",
+        path: "/",
+        description: "",
+        document: &allow("s3:GetObject"),
+        tags: &tagged,
+    })
+    .await
+    .unwrap();
+    c.create_instance_profile("ip", "/", &tagged).await.unwrap();
+
+    let no = ErrorKind::NoSuchEntity;
+    assert_kind(c.untag_role("r", &keys).await, no, Action::UntagRole);
+    assert_kind(
+        c.update_role_description("r", "after").await,
+        no,
+        Action::UpdateRole,
+    );
+    assert_kind(c.untag_policy(&arn, &keys).await, no, Action::UntagPolicy);
+    assert_kind(
+        c.untag_instance_profile("ip", &keys).await,
+        no,
+        Action::UntagInstanceProfile,
+    );
+
+    c.untag_role("r", &keys).await.unwrap();
+    c.update_role_description("r", "after").await.unwrap();
+    c.untag_policy(&arn, &keys).await.unwrap();
+    c.untag_instance_profile("ip", &keys).await.unwrap();
+    let role = c.get_role("r").await.unwrap().unwrap();
+    assert_eq!(
+        (role.tags, role.description.as_deref()),
+        (no_tags(), Some("after"))
+    );
+    let policy = c.get_policy(&arn).await.unwrap().unwrap();
+    assert_eq!(policy.tags, no_tags());
+    let profile = c.get_instance_profile("ip").await.unwrap().unwrap();
+    assert_eq!(profile.tags, no_tags());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_of_one_name_make_one_entity() {
     let c = std::sync::Arc::new(cloud());

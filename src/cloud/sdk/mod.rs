@@ -354,6 +354,10 @@ impl Cloud for SdkCloud {
         policies::tag_policy(self, arn, tags).await
     }
 
+    async fn untag_policy(&self, arn: &str, keys: &[String]) -> CloudResult<()> {
+        policies::untag_policy(self, arn, keys).await
+    }
+
     async fn delete_policy(&self, arn: &str) -> CloudResult<()> {
         policies::delete_policy(self, arn).await
     }
@@ -370,6 +374,10 @@ impl Cloud for SdkCloud {
         roles::update_assume_role_policy(self, name, document).await
     }
 
+    async fn update_role_description(&self, name: &str, description: &str) -> CloudResult<()> {
+        roles::update_role_description(self, name, description).await
+    }
+
     async fn put_role_permissions_boundary(
         &self,
         name: &str,
@@ -384,6 +392,10 @@ impl Cloud for SdkCloud {
 
     async fn tag_role(&self, name: &str, tags: &Tags) -> CloudResult<()> {
         roles::tag_role(self, name, tags).await
+    }
+
+    async fn untag_role(&self, name: &str, keys: &[String]) -> CloudResult<()> {
+        roles::untag_role(self, name, keys).await
     }
 
     async fn list_attached_role_policies(&self, name: &str) -> CloudResult<Vec<String>> {
@@ -450,6 +462,10 @@ impl Cloud for SdkCloud {
 
     async fn tag_instance_profile(&self, name: &str, tags: &Tags) -> CloudResult<()> {
         profiles::tag_instance_profile(self, name, tags).await
+    }
+
+    async fn untag_instance_profile(&self, name: &str, keys: &[String]) -> CloudResult<()> {
+        profiles::untag_instance_profile(self, name, keys).await
     }
 
     async fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> CloudResult<()> {

@@ -201,6 +201,23 @@ pub(super) async fn tag_policy(cloud: &SdkCloud, arn: &str, tags: &Tags) -> Clou
     Ok(())
 }
 
+pub(super) async fn untag_policy(cloud: &SdkCloud, arn: &str, keys: &[String]) -> CloudResult<()> {
+    const ACTION: Action = Action::UntagPolicy;
+    // As for tagging: untagging nothing changes nothing.
+    if keys.is_empty() {
+        return Ok(());
+    }
+    cloud
+        .iam
+        .untag_policy()
+        .policy_arn(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .for_call(cloud, ACTION, &policy_resource(arn))?;
+    Ok(())
+}
+
 pub(super) async fn delete_policy(cloud: &SdkCloud, arn: &str) -> CloudResult<()> {
     const ACTION: Action = Action::DeletePolicy;
     cloud

@@ -103,6 +103,27 @@ pub(super) async fn tag_instance_profile(
     Ok(())
 }
 
+pub(super) async fn untag_instance_profile(
+    cloud: &SdkCloud,
+    name: &str,
+    keys: &[String],
+) -> CloudResult<()> {
+    const ACTION: Action = Action::UntagInstanceProfile;
+    // As for tagging: untagging nothing changes nothing.
+    if keys.is_empty() {
+        return Ok(());
+    }
+    cloud
+        .iam
+        .untag_instance_profile()
+        .instance_profile_name(name)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .for_call(cloud, ACTION, &profile_resource(name))?;
+    Ok(())
+}
+
 pub(super) async fn add_role_to_instance_profile(
     cloud: &SdkCloud,
     profile: &str,

@@ -40,7 +40,13 @@ pub(super) fn role_info(action: Action, role: &Role) -> CloudResult<RoleInfo> {
         name: role.role_name().to_owned(),
         path: role.path().to_owned(),
         trust_policy: decode_document(action, document)?,
-        description: role.description().map(str::to_owned),
+        // A cleared description can come back as an empty element (moto 5.2
+        // writes `<Description/>`): an empty description is none, as the
+        // memory cloud keeps it.
+        description: role
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
         permissions_boundary: role
             .permissions_boundary()
             .and_then(|b| b.permissions_boundary_arn())
@@ -109,6 +115,25 @@ pub(super) async fn update_assume_role_policy(
     Ok(())
 }
 
+/// `Description` is always sent, `""` too: IAM's `UpdateRole` leaves the
+/// description of a request without one as it was, and clears it on `""`.
+pub(super) async fn update_role_description(
+    cloud: &SdkCloud,
+    name: &str,
+    description: &str,
+) -> CloudResult<()> {
+    const ACTION: Action = Action::UpdateRole;
+    cloud
+        .iam
+        .update_role()
+        .role_name(name)
+        .description(description)
+        .send()
+        .await
+        .for_call(cloud, ACTION, &role_resource(name))?;
+    Ok(())
+}
+
 pub(super) async fn put_role_permissions_boundary(
     cloud: &SdkCloud,
     name: &str,
@@ -153,6 +178,23 @@ pub(super) async fn tag_role(cloud: &SdkCloud, name: &str, tags: &Tags) -> Cloud
         .tag_role()
         .role_name(name)
         .set_tags(Some(tags))
+        .send()
+        .await
+        .for_call(cloud, ACTION, &role_resource(name))?;
+    Ok(())
+}
+
+pub(super) async fn untag_role(cloud: &SdkCloud, name: &str, keys: &[String]) -> CloudResult<()> {
+    const ACTION: Action = Action::UntagRole;
+    // As for tagging: untagging nothing changes nothing.
+    if keys.is_empty() {
+        return Ok(());
+    }
+    cloud
+        .iam
+        .untag_role()
+        .role_name(name)
+        .set_tag_keys(Some(keys.to_vec()))
         .send()
         .await
         .for_call(cloud, ACTION, &role_resource(name))?;

@@ -112,6 +112,20 @@ pub const ALLOWANCES: &[Allowance] = &[
         moto: "Ok(..)",
         why: "moto: tag keys are case-sensitive",
     },
+    Allowance {
+        case: "untagging_takes_off_only_the_keys_named",
+        calls: &["role tags after", "role tags kept", "profile tags after"],
+        moto: "Ok({\"Project\":\"genomics\",\"Stage\":\"dev\"})",
+        why: "moto: UntagRole and UntagInstanceProfile compare keys case-sensitively \
+              (UntagPolicy does not)",
+    },
+    Allowance {
+        case: "untagging_takes_off_only_the_keys_named",
+        calls: &["untag profile with a bad key"],
+        moto: "Ok",
+        why: "moto: UntagInstanceProfile does not validate its keys (UntagRole and \
+              UntagPolicy do)",
+    },
     // --- DeleteConflict and read-only entities moto does not enforce.
     Allowance {
         case: "a_policy_in_use_or_with_versions_cannot_be_deleted",
@@ -162,6 +176,18 @@ pub const ALLOWANCES: &[Allowance] = &[
         calls: &["no role made"],
         moto: "Ok(..)",
         why: "moto made the role with the aws: tag above",
+    },
+    Allowance {
+        case: "role_descriptions_are_updated_and_cleared",
+        calls: &["describe with 1,001", "describe with a snowman"],
+        moto: "Ok",
+        why: "moto: UpdateRole checks neither the description's length nor its characters",
+    },
+    Allowance {
+        case: "role_descriptions_are_updated_and_cleared",
+        calls: &["still 1,000"],
+        moto: "Ok(..)",
+        why: "moto stored the descriptions it accepted above",
     },
     Allowance {
         case: "version_numbers_follow_creation_and_are_never_reused",
@@ -264,6 +290,12 @@ pub const ALLOWANCES: &[Allowance] = &[
         ],
         moto: "Ok(..)",
         why: "moto: any service gets a service-linked role, and any role can be deleted as one",
+    },
+    Allowance {
+        case: "service_linked_roles_are_aws_s_to_change",
+        calls: &["untag it"],
+        moto: "Ok",
+        why: "moto: a service-linked role is not protected (IAM: UnmodifiableEntity)",
     },
     Allowance {
         case: "service_linked_roles_are_aws_s_to_change",

@@ -541,6 +541,8 @@ pub async fn reads_of_missing_entities_are_none_and_other_calls_fail(
         c.delete_policy_version(&arn, "v1").await,
     );
     s.err("tag_policy", no, c.tag_policy(&arn, &t).await);
+    let keys = ["a".to_owned()];
+    s.err("untag_policy", no, c.untag_policy(&arn, &keys).await);
     s.err("delete_policy", no, c.delete_policy(&arn).await);
 
     let ec2 = trust("ec2.amazonaws.com");
@@ -556,6 +558,12 @@ pub async fn reads_of_missing_entities_are_none_and_other_calls_fail(
     let deleted = c.delete_role_permissions_boundary("missing").await;
     s.err("delete_role_permissions_boundary", no, deleted);
     s.err("tag_role", no, c.tag_role("missing", &t).await);
+    s.err("untag_role", no, c.untag_role("missing", &keys).await);
+    s.err(
+        "update_role_description",
+        no,
+        c.update_role_description("missing", "d").await,
+    );
     s.err(
         "list_attached_role_policies",
         no,
@@ -595,6 +603,11 @@ pub async fn reads_of_missing_entities_are_none_and_other_calls_fail(
         "tag_instance_profile",
         no,
         c.tag_instance_profile("missing", &t).await,
+    );
+    s.err(
+        "untag_instance_profile",
+        no,
+        c.untag_instance_profile("missing", &keys).await,
     );
     s.err(
         "delete_instance_profile",
@@ -1029,6 +1042,139 @@ pub async fn tags_merge_and_are_limited_to_fifty(c: &dyn Cloud, mut s: Script) -
     s
 }
 
+/// Untagging takes off the keys named, in any case, and nothing else; a key
+/// that is not there is no error. Keys are checked as tagging checks them,
+/// and one call names at most fifty.
+pub async fn untagging_takes_off_only_the_keys_named(c: &dyn Cloud, mut s: Script) -> Script {
+    let t = tags(&[("Project", "genomics"), ("Owner", "ana"), ("Stage", "dev")]);
+    let keys = |names: &[&str]| -> Vec<String> { names.iter().map(|k| (*k).to_owned()).collect() };
+    let owner_and_absent = keys(&["Owner", "Absent"]);
+    let numbered: Vec<String> = (0..51).map(|i| format!("k{i:02}")).collect();
+
+    s.ok(
+        "create role",
+        make_role_with(c, "r", &trust("ec2.amazonaws.com"), None, &t).await,
+    );
+    s.ok("untag role", c.untag_role("r", &owner_and_absent).await);
+    let role_tags = || async { c.get_role("r").await.map(|r| r.map(|r| json!(r.tags))) };
+    s.is(
+        "role tags",
+        json!({"Project": "genomics", "Stage": "dev"}),
+        role_tags().await,
+    );
+    s.ok(
+        "untag role in other case",
+        c.untag_role("r", &keys(&["stage"])).await,
+    );
+    s.is(
+        "role tags after",
+        json!({"Project": "genomics"}),
+        role_tags().await,
+    );
+    s.ok("untag role of nothing", c.untag_role("r", &[]).await);
+    let bad = c.untag_role("r", &keys(&["bad*key"])).await;
+    s.err("untag role with a bad key", InvalidInput, bad);
+    let many = c.untag_role("r", &numbered).await;
+    s.err("untag role of fifty-one", InvalidInput, many);
+    s.is(
+        "role tags kept",
+        json!({"Project": "genomics"}),
+        role_tags().await,
+    );
+
+    let arn = s.policy_arn("/", "p");
+    let made = c
+        .create_policy(NewPolicy {
+            name: "p",
+            path: "/",
+            description: "",
+            document: &allow("s3:Get"),
+            tags: &t,
+        })
+        .await;
+    s.ok("create policy", made);
+    s.ok(
+        "untag policy",
+        c.untag_policy(&arn, &owner_and_absent).await,
+    );
+    let untagged = c.untag_policy(&arn, &keys(&["stage"])).await;
+    s.ok("untag policy in other case", untagged);
+    let policy_tags = c.get_policy(&arn).await.map(|p| p.map(|p| json!(p.tags)));
+    s.is("policy tags", json!({"Project": "genomics"}), policy_tags);
+    let bad = c.untag_policy(&arn, &keys(&["bad*key"])).await;
+    s.err("untag policy with a bad key", InvalidInput, bad);
+    let many = c.untag_policy(&arn, &numbered).await;
+    s.err("untag policy of fifty-one", InvalidInput, many);
+
+    s.ok(
+        "create profile",
+        c.create_instance_profile("ip", "/", &t).await,
+    );
+    let untagged = c.untag_instance_profile("ip", &owner_and_absent).await;
+    s.ok("untag profile", untagged);
+    let profile_tags = || async {
+        c.get_instance_profile("ip")
+            .await
+            .map(|p| p.map(|p| json!(p.tags)))
+    };
+    s.is(
+        "profile tags",
+        json!({"Project": "genomics", "Stage": "dev"}),
+        profile_tags().await,
+    );
+    let untagged = c.untag_instance_profile("ip", &keys(&["stage"])).await;
+    s.ok("untag profile in other case", untagged);
+    s.is(
+        "profile tags after",
+        json!({"Project": "genomics"}),
+        profile_tags().await,
+    );
+    let bad = c.untag_instance_profile("ip", &keys(&["bad*key"])).await;
+    s.err("untag profile with a bad key", InvalidInput, bad);
+    s
+}
+
+/// `UpdateRole` sets a role's description and `""` clears it: a cleared
+/// description, like one never given, reads as none.
+pub async fn role_descriptions_are_updated_and_cleared(c: &dyn Cloud, mut s: Script) -> Script {
+    let description = || async { c.get_role("r").await.map(|r| r.map(|r| r.description)) };
+    let made = c
+        .create_role(NewRole {
+            name: "r",
+            path: "/",
+            description: "",
+            trust_policy: &trust("ec2.amazonaws.com"),
+            permissions_boundary: None,
+            tags: &Tags::new(),
+        })
+        .await
+        .map(|r| r.description);
+    s.is("created without a description", Value::Null, made);
+    s.is("none", Value::Null, description().await);
+    s.ok("describe", c.update_role_description("r", "first").await);
+    s.is("first", json!("first"), description().await);
+    s.ok("redescribe", c.update_role_description("r", "second").await);
+    s.is("second", json!("second"), description().await);
+    s.ok("clear", c.update_role_description("r", "").await);
+    s.is("cleared", Value::Null, description().await);
+    s.ok(
+        "describe again",
+        c.update_role_description("r", "third").await,
+    );
+    let longest = "d".repeat(1_000);
+    s.ok(
+        "describe with 1,000",
+        c.update_role_description("r", &longest).await,
+    );
+    s.is("1,000 kept", json!(longest), description().await);
+    let too_long = c.update_role_description("r", &"d".repeat(1_001)).await;
+    s.err("describe with 1,001", InvalidInput, too_long);
+    let snowman = c.update_role_description("r", "a \u{2603}").await;
+    s.err("describe with a snowman", InvalidInput, snowman);
+    s.is("still 1,000", json!(longest), description().await);
+    s
+}
+
 pub async fn permissions_boundaries_must_exist(c: &dyn Cloud, mut s: Script) -> Script {
     let boundary = s.policy_arn("/", "lab-boundary");
     let missing = s.policy_arn("/", "no-boundary");
@@ -1186,6 +1332,13 @@ pub async fn service_linked_roles_are_aws_s_to_change(c: &dyn Cloud, mut s: Scri
         .create_service_linked_role("nothing.amazonaws.com", "")
         .await;
     s.err("create for an unknown service", InvalidInput, unknown);
+    // Anyone may change its description, nothing else.
+    let described = c.update_role_description(NAME, "scaling").await;
+    s.ok("update its description", described);
+    let description = c.get_role(NAME).await.map(|r| r.map(|r| r.description));
+    s.is("new description", json!("scaling"), description);
+    let untagged = c.untag_role(NAME, &["a".to_owned()]).await;
+    s.err("untag it", ErrorKind::Other, untagged);
     // Nobody but AWS changes it.
     s.err("delete_role", ErrorKind::Other, c.delete_role(NAME).await);
     s.err(

@@ -57,6 +57,8 @@ contract!(
     aws_managed_policies_attach_only_when_known,
     names_paths_and_tags_follow_iam_rules,
     tags_merge_and_are_limited_to_fifty,
+    untagging_takes_off_only_the_keys_named,
+    role_descriptions_are_updated_and_cleared,
     permissions_boundaries_must_exist,
     inline_policies_are_replaced_listed_in_order_and_deleted,
     roles_keep_what_they_were_given,
