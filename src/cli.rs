@@ -163,7 +163,7 @@ pub enum Command {
     },
     /// Undo what a journal says onramp created, newest first
     #[command(
-        after_help = "Example:\n  onramp destroy --journal onramp-123456789012-us-east-1.journal.jsonl --yes\n\nRun it again with the same journal to finish an interrupted or partly failed destroy.\nCtrl-C stops after the undo in flight and exits 130; a second Ctrl-C stops at once."
+        after_help = "Example:\n  onramp destroy --journal onramp-123456789012-us-east-1.journal.jsonl --yes\n\nResources onramp adopted are put back as they were, not deleted; one someone changed\nsince is left alone unless --force. Run it again with the same journal to finish an\ninterrupted or partly failed destroy.\nCtrl-C stops after the undo in flight and exits 130; a second Ctrl-C stops at once."
     )]
     Destroy {
         /// The journal of the runs to undo
@@ -172,6 +172,9 @@ pub enum Command {
         /// Make the changes; without it nothing is changed and the exit code is 2
         #[arg(long)]
         yes: bool,
+        /// Put adopted resources back as they were even if someone changed them since onramp adopted them
+        #[arg(long)]
+        force: bool,
     },
     /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell
     #[command(after_help = COMPLETIONS_HELP)]

@@ -844,12 +844,16 @@ pub fn undo_text(pending: &[String], made: &[(EntityKind, String, String)]) -> S
 /// After a destroy.
 pub fn destroy_text(report: &DestroyReport) -> String {
     let mut out = format!(
-        "\nDeleted {}, reverted {}, skipped {}, failed {}.\n",
+        "\nDeleted {}, put back as they were {}, reverted {}, skipped {}, failed {}.\n",
         report.deleted.len(),
+        report.restored.len(),
         report.reverted.len(),
         report.skipped.len(),
         report.failed.len()
     );
+    for r in &report.restored {
+        let _ = writeln!(out, "  put back as it was before onramp adopted it: {r}");
+    }
     for s in &report.skipped {
         let _ = writeln!(out, "  skipped: {s}");
     }

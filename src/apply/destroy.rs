@@ -9,6 +9,13 @@
 //! never recorded as done is undone only if the entity carries onramp's tag,
 //! so a same-named resource someone else made is never touched.
 //!
+//! An entity onramp adopted (see [`super::adopt`]) is not deleted but put
+//! back as the journal says it was before the adoption ([`super::restore`]),
+//! and the changes onramp made to it are undone by that restore, not one
+//! by one. If someone else changed it since, in a field that is neither as
+//! it was nor as onramp left it, the restore is refused unless forced, and
+//! the report shows the three states.
+//!
 //! A service-linked role is the exception to the tag check: IAM does not let
 //! one be tagged. The journal alone says whether onramp created it, so it is
 //! deleted (with `DeleteServiceLinkedRole`) only when its create is recorded
@@ -22,7 +29,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::stream::{self, StreamExt};
 
-use super::journal::{Call, Entry, Journal, Record};
+use super::adopt::{PolicySnapshot, ProfileSnapshot, RoleSnapshot, Snapshot};
+use super::journal::{Adopted, Call, Entry, Journal, Record};
+use super::restore::{RestoreStep, VersionNow, restore_steps};
 use super::run::{ApplyError, CONCURRENCY, Event, journaled, name_in_arn, reporting_wait};
 use super::schedule;
 use crate::answers::is_managed_by_onramp as owned;
@@ -37,6 +46,8 @@ pub struct DestroyReport {
     pub deleted: Vec<String>,
     /// Changes to other entities that were reverted.
     pub reverted: Vec<String>,
+    /// `kind name` of each adopted entity put back as it was.
+    pub restored: Vec<String>,
     /// Entities or changes that were already gone, or not onramp's.
     pub skipped: Vec<String>,
     /// What could not be undone, with the reason.
@@ -60,6 +71,8 @@ enum Undo {
     },
     /// A change to an entity onramp did not create.
     Change(Call),
+    /// An entity onramp adopted, to put back as it was.
+    Restore(Adopted),
 }
 
 /// What the journal's entries ask to undo, newest first, in words.
@@ -103,6 +116,11 @@ pub fn pending(entries: &[Entry]) -> Vec<String> {
                 call.kind.noun(),
                 call.name,
                 call.detail.as_deref().unwrap_or("")
+            ),
+            Undo::Restore(a) => format!(
+                "put {} {} back as it was before onramp adopted it",
+                a.kind.noun(),
+                a.name
             ),
         })
         .collect()
@@ -171,6 +189,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
                                 && *kind == call.kind
                                 && name.eq_ignore_ascii_case(&call.name))
                         }
+                        Undo::Restore(_) => true,
                     });
                 }
             }
@@ -178,6 +197,15 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
         }
     }
     list.reverse();
+    // An adopted entity's restore undoes every change onramp made to it.
+    let adopted = super::journal::adopted(entries);
+    let is_adopted = |kind: EntityKind, name: &str| {
+        adopted
+            .iter()
+            .any(|a| a.kind == kind && a.name.eq_ignore_ascii_case(name))
+    };
+    list.retain(|u| !matches!(u, Undo::Change(c) if is_adopted(c.kind, &c.name)));
+    list.extend(adopted.into_iter().map(Undo::Restore));
     list
 }
 
@@ -207,11 +235,15 @@ fn is_change(action: Action) -> bool {
 /// old versions together, then each delete once what blocks it is gone (a
 /// role once it has no policy and no profile, a profile once it is empty,
 /// a policy once no role of the journal holds it).
+///
+/// An adopted entity that someone else changed since is put back only when
+/// `force` is set; otherwise it is listed as failed, with the three states.
 pub async fn destroy(
     cloud: &dyn Cloud,
     journal: &Journal,
     account_id: &str,
     region: &str,
+    force: bool,
     on_event: &(dyn Fn(Event) + Send + Sync),
     stop: &AtomicBool,
 ) -> Result<DestroyReport, ApplyError> {
@@ -230,7 +262,7 @@ pub async fn destroy(
         return Ok(report);
     }
     // Read first, every entity at once (reads only).
-    let reads: Vec<_> = list.iter().map(|item| read(cloud, item)).collect();
+    let reads: Vec<_> = list.iter().map(|item| read(cloud, item, force)).collect();
     let found: Vec<Found> = stream::iter(reads).buffered(CONCURRENCY).collect().await;
     let (calls, needs) = undo_calls(&list, &found);
     let ended = schedule::run(
@@ -261,8 +293,9 @@ pub async fn destroy(
             .collect();
         let outcome = match found {
             Found::Skip(why) => Ok(Outcome::Skipped(why)),
-            Found::Unreadable(e) => Err(e.clone()),
-            Found::Undo(_) => {
+            Found::Unreadable(e) => Err(e.to_string()),
+            Found::Refused(why) => Err(why.clone()),
+            Found::Undo(_) | Found::Restore(_) => {
                 let failed = mine.iter().find_map(|&i| match &results[i] {
                     Some(Err(e)) => Some(e),
                     _ => None,
@@ -271,29 +304,44 @@ pub async fn destroy(
                     .iter()
                     .any(|&i| matches!(results[i], Some(Ok(Made::AlreadyGone))));
                 match failed {
-                    Some(ApplyError::Call { error, .. }) => Err(error.clone()),
+                    Some(ApplyError::Call { error, .. }) => Err(error.to_string()),
                     Some(_) => continue,
                     None if mine.iter().all(|&i| results[i].is_some()) => Ok(match item {
                         // A revert that finds nothing to revert.
                         Undo::Change(_) if gone => Outcome::Skipped("already gone"),
                         Undo::Change(_) => Outcome::Reverted,
                         Undo::Entity { .. } => Outcome::Deleted,
+                        Undo::Restore(_) => Outcome::Restored,
                     }),
                     None if stop.load(Ordering::SeqCst) => {
                         report.stopped = true;
                         continue;
                     }
-                    None => Err(CloudError::new(
-                        calls[mine[0]].call.action,
-                        ErrorKind::Other,
-                        "not undone: it waits for another undo that failed (listed here)",
-                    )),
+                    None => Err(
+                        "not undone: it waits for another undo that failed (listed here)".into(),
+                    ),
                 }
             }
         };
+        // An adopted entity as it was again is recorded so, and no later
+        // destroy touches it.
+        if let Undo::Restore(adopted) = item
+            && matches!(
+                outcome,
+                Ok(Outcome::Restored) | Ok(Outcome::Skipped(AS_IT_WAS))
+            )
+        {
+            journal
+                .append(Record::Restored {
+                    kind: adopted.kind,
+                    name: adopted.name.clone(),
+                })
+                .await?;
+        }
         match outcome {
             Ok(Outcome::Deleted) => report.deleted.push(label),
             Ok(Outcome::Reverted) => report.reverted.push(label),
+            Ok(Outcome::Restored) => report.restored.push(label),
             Ok(Outcome::Skipped(why)) => report.skipped.push(format!("{label}: {why}")),
             Err(error) => report.failed.push(format!("{label}: {error}")),
         }
@@ -318,12 +366,14 @@ fn label(item: &Undo) -> String {
             call.name,
             call.detail.as_deref().unwrap_or("")
         ),
+        Undo::Restore(a) => format!("{} {}", a.kind.noun(), a.name),
     }
 }
 
 enum Outcome {
     Deleted,
     Reverted,
+    Restored,
     Skipped(&'static str),
 }
 
@@ -335,6 +385,12 @@ enum Found {
     Unreadable(CloudError),
     /// The calls that undo it.
     Undo(Vec<Call>),
+    /// The calls that put an adopted entity back, each with the payload it
+    /// sends and the calls (of this list) it waits for.
+    Restore(Vec<(Call, RestoreStep, Vec<usize>)>),
+    /// An adopted entity that someone else changed since: not put back
+    /// unless forced. Says what changed, in the three states.
+    Refused(String),
 }
 
 /// One undo call of the destroy.
@@ -344,8 +400,10 @@ struct UndoCall {
     /// The call as the journal records it: for a service-linked role, the
     /// planned name, with the name AWS gave it as the detail.
     call: Call,
-    /// The policy a version deletion is for.
+    /// The policy a version call is for.
     policy_arn: Option<String>,
+    /// For a restore call, what it sends.
+    restore: Option<RestoreStep>,
 }
 
 /// How an undo call ended, when it did not fail.
@@ -359,11 +417,157 @@ enum Made {
 }
 
 /// Reads what `item` is now, and decides the calls that undo it.
-async fn read(cloud: &dyn Cloud, item: &Undo) -> Found {
+async fn read(cloud: &dyn Cloud, item: &Undo, force: bool) -> Found {
+    if let Undo::Restore(adopted) = item {
+        return restore_of(cloud, adopted, force).await;
+    }
     match undo_of(cloud, item).await {
         Ok(calls) => Found::Undo(calls),
         Err(found) => found,
     }
+}
+
+/// Why an adopted entity needs no restore.
+const AS_IT_WAS: &str = "already as it was before onramp adopted it";
+
+/// Reads an adopted entity as it is now, and decides the calls that put
+/// it back: none when it is as it was, a refusal when someone else changed
+/// it (unless `force`).
+async fn restore_of(cloud: &dyn Cloud, adopted: &Adopted, force: bool) -> Found {
+    let (now, versions) = match read_snapshot(cloud, adopted).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Found::Skip("it no longer exists: someone deleted it"),
+        Err(e) => return Found::Unreadable(e),
+    };
+    if Snapshot::is_restored(&adopted.before, &now) {
+        return Found::Skip(AS_IT_WAS);
+    }
+    let changed = Snapshot::changed_by_others(&adopted.before, &adopted.after, &now);
+    if !changed.is_empty() && !force {
+        return Found::Refused(three_states(adopted, &now, &changed));
+    }
+    let name = &adopted.name;
+    let calls = restore_steps(&adopted.before, &now, &versions)
+        .into_iter()
+        .map(|(step, needs)| {
+            let call = Call {
+                action: step.action(&adopted.before),
+                kind: adopted.kind,
+                name: name.clone(),
+                detail: step.detail(),
+            };
+            (call, step, needs)
+        })
+        .collect();
+    Found::Restore(calls)
+}
+
+/// The adopted entity as it is now, with a policy's versions; `None` when
+/// it is gone. Every read of it in one round, then the documents in one.
+async fn read_snapshot(
+    c: &dyn Cloud,
+    adopted: &Adopted,
+) -> CloudResult<Option<(Snapshot, Vec<VersionNow>)>> {
+    let name = adopted.name.as_str();
+    Ok(match &adopted.before {
+        Snapshot::Role(_) => {
+            let (role, attached, inline) = futures::join!(
+                c.get_role(name),
+                c.list_attached_role_policies(name),
+                c.list_role_policies(name)
+            );
+            let Some(info) = role? else {
+                return Ok(None);
+            };
+            let (attached, names) = (attached?, inline?);
+            let documents =
+                futures::future::try_join_all(names.iter().map(|n| c.get_role_policy(name, n)))
+                    .await?;
+            let role = super::diff::ObservedRole {
+                info,
+                attached,
+                inline: names.into_iter().zip(documents).collect(),
+            };
+            Some((Snapshot::Role(RoleSnapshot::found(&role)), Vec::new()))
+        }
+        Snapshot::Policy(p) => {
+            let (policy, versions) =
+                futures::join!(c.get_policy(&p.arn), c.list_policy_versions(&p.arn));
+            let Some(info) = policy? else {
+                return Ok(None);
+            };
+            let versions = versions?;
+            let documents = futures::future::try_join_all(
+                versions
+                    .iter()
+                    .map(|v| c.get_policy_version(&p.arn, &v.version_id)),
+            )
+            .await?;
+            let versions: Vec<VersionNow> = versions
+                .into_iter()
+                .zip(documents)
+                .map(|(v, document)| VersionNow {
+                    id: v.version_id,
+                    document,
+                    is_default: v.is_default,
+                })
+                .collect();
+            let default = versions.iter().find(|v| v.is_default);
+            let now = Snapshot::Policy(PolicySnapshot {
+                arn: info.arn.clone(),
+                path: info.path.clone(),
+                tags: info.tags.clone(),
+                document: default.map(|v| v.document.clone()).unwrap_or_default(),
+                default_version_id: default.map(|v| v.id.clone()),
+                other_versions: versions
+                    .iter()
+                    .filter(|v| !v.is_default)
+                    .map(|v| (v.id.clone(), v.document.clone()))
+                    .collect(),
+            });
+            Some((now, versions))
+        }
+        Snapshot::InstanceProfile(_) => c.get_instance_profile(name).await?.map(|profile| {
+            (
+                Snapshot::InstanceProfile(ProfileSnapshot::found(&profile)),
+                Vec::new(),
+            )
+        }),
+    })
+}
+
+/// An adopted entity someone else changed: what changed, and each changed
+/// field before onramp, as onramp left it, and now.
+fn three_states(adopted: &Adopted, now: &Snapshot, changed: &[String]) -> String {
+    let as_map = |s: &Snapshot| match serde_json::to_value(s) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (before, after, now) = (as_map(&adopted.before), as_map(&adopted.after), as_map(now));
+    let mut out = format!(
+        "changed by someone else since onramp adopted it ({}); not put back, so as not to overwrite that change. Run destroy again with --force to put it back as it was before onramp anyway.",
+        changed.join(", ")
+    );
+    let fields: BTreeSet<&String> = before
+        .keys()
+        .chain(after.keys())
+        .chain(now.keys())
+        .collect();
+    let null = serde_json::Value::Null;
+    for field in fields {
+        let (b, a, n) = (
+            before.get(field).unwrap_or(&null),
+            after.get(field).unwrap_or(&null),
+            now.get(field).unwrap_or(&null),
+        );
+        if field == "type" || (b == a && a == n) {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n      {field}:\n        before onramp: {b}\n        as onramp left it: {a}\n        now: {n}"
+        ));
+    }
+    out
 }
 
 /// The entity a read found, or why there is nothing to undo: it is gone,
@@ -397,6 +601,8 @@ async fn undo_of(c: &dyn Cloud, item: &Undo) -> Result<Vec<Call>, Found> {
         detail: detail.map(str::to_owned),
     };
     let calls = match item {
+        // Read and decided by `restore_of`.
+        Undo::Restore(_) => return Err(Found::Skip("nothing to delete: it is put back")),
         Undo::Change(change) => {
             let Some(detail) = change.detail.as_deref() else {
                 return Err(Found::Skip("the journal does not say what to revert"));
@@ -522,21 +728,47 @@ async fn undo_of(c: &dyn Cloud, item: &Undo) -> Result<Vec<Call>, Found> {
 /// wherever in the journal they come from. Everything else goes at once.
 fn undo_calls(list: &[Undo], found: &[Found]) -> (Vec<UndoCall>, Vec<Vec<usize>>) {
     let mut calls = Vec::new();
+    // The needs within one restore, by index into `calls`.
+    let mut own_needs: Vec<Vec<usize>> = Vec::new();
     for (owner, (item, found)) in list.iter().zip(found).enumerate() {
-        let Found::Undo(list) = found else { continue };
         let policy_arn = match item {
             Undo::Entity {
                 kind: EntityKind::ManagedPolicy,
                 arn,
                 ..
             } => arn.clone(),
+            Undo::Restore(Adopted {
+                before: Snapshot::Policy(p),
+                ..
+            }) => Some(p.arn.clone()),
             _ => None,
         };
-        calls.extend(list.iter().map(|call| UndoCall {
-            owner,
-            call: call.clone(),
-            policy_arn: policy_arn.clone(),
-        }));
+        match found {
+            Found::Undo(list) => {
+                for call in list {
+                    calls.push(UndoCall {
+                        owner,
+                        call: call.clone(),
+                        policy_arn: policy_arn.clone(),
+                        restore: None,
+                    });
+                    own_needs.push(Vec::new());
+                }
+            }
+            Found::Restore(list) => {
+                let base = calls.len();
+                for (call, step, needs) in list {
+                    calls.push(UndoCall {
+                        owner,
+                        call: call.clone(),
+                        policy_arn: policy_arn.clone(),
+                        restore: Some(step.clone()),
+                    });
+                    own_needs.push(needs.iter().map(|n| base + n).collect());
+                }
+            }
+            _ => {}
+        }
     }
     let needs = calls
         .iter()
@@ -566,12 +798,18 @@ fn undo_calls(list: &[Undo], found: &[Found]) -> (Vec<UndoCall>, Vec<Vec<usize>>
                     .is_some_and(|arn| detail_is(other, Action::DetachRolePolicy, arn)),
                 _ => false,
             };
-            calls
+            let mut needs: Vec<usize> = calls
                 .iter()
                 .enumerate()
                 .filter(|&(j, other)| j != i && blocks(other))
                 .map(|(j, _)| j)
-                .collect()
+                .collect();
+            for &n in &own_needs[i] {
+                if !needs.contains(&n) {
+                    needs.push(n);
+                }
+            }
+            needs
         })
         .collect();
     (calls, needs)
@@ -593,7 +831,13 @@ async fn make(
         detail,
     } = &undo.call;
     let arg = detail.as_deref().unwrap_or_default();
+    let policy = undo.policy_arn.as_deref().unwrap_or_default();
     let future = async {
+        if let Some(step) = &undo.restore {
+            return put_back(c, *action, name, policy, step)
+                .await
+                .map(|()| None);
+        }
         match action {
             Action::RemoveRoleFromInstanceProfile => {
                 c.remove_role_from_instance_profile(name, arg).await
@@ -602,10 +846,7 @@ async fn make(
             Action::DetachRolePolicy => c.detach_role_policy(name, arg).await,
             Action::DeleteRolePolicy => c.delete_role_policy(name, arg).await,
             Action::DeleteRole => c.delete_role(name).await,
-            Action::DeletePolicyVersion => {
-                let policy = undo.policy_arn.as_deref().unwrap_or_default();
-                c.delete_policy_version(policy, arg).await
-            }
+            Action::DeletePolicyVersion => c.delete_policy_version(policy, arg).await,
             Action::DeletePolicy => c.delete_policy(arg).await,
             Action::DeleteServiceLinkedRole => c.delete_service_linked_role(arg).await,
             other => Err(CloudError::new(
@@ -627,11 +868,54 @@ async fn make(
     } else {
         call.await
     };
+    // A restore that puts something back and meets `NoSuchEntity` lacks
+    // what it puts back (a policy deleted since): that is a failure, not
+    // "already gone".
+    let removes = undo.restore.as_ref().is_none_or(RestoreStep::removes);
     match result {
         Ok(_) => Ok(Made::Done),
-        Err(ApplyError::Call { error, .. }) if error.kind == ErrorKind::NoSuchEntity => {
+        Err(ApplyError::Call { error, .. }) if error.kind == ErrorKind::NoSuchEntity && removes => {
             Ok(Made::AlreadyGone)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Makes one restore call (`action`, as [`RestoreStep::action`] gave it) on
+/// the adopted entity `name` (`policy`: its ARN, for a policy).
+async fn put_back(
+    c: &dyn Cloud,
+    action: Action,
+    name: &str,
+    policy: &str,
+    step: &RestoreStep,
+) -> CloudResult<()> {
+    match step {
+        RestoreStep::UpdateTrust(document) => c.update_assume_role_policy(name, document).await,
+        RestoreStep::PutBoundary(arn) => c.put_role_permissions_boundary(name, arn).await,
+        RestoreStep::DeleteBoundary => c.delete_role_permissions_boundary(name).await,
+        RestoreStep::UpdateDescription(text) => c.update_role_description(name, text).await,
+        RestoreStep::Attach(arn) => c.attach_role_policy(name, arn).await,
+        RestoreStep::Detach(arn) => c.detach_role_policy(name, arn).await,
+        RestoreStep::PutInline(inline, document) => c.put_role_policy(name, inline, document).await,
+        RestoreStep::DeleteInline(inline) => c.delete_role_policy(name, inline).await,
+        RestoreStep::AddRole(role) => c.add_role_to_instance_profile(name, role).await,
+        RestoreStep::RemoveRole(role) => c.remove_role_from_instance_profile(name, role).await,
+        RestoreStep::DeleteVersion(id) => c.delete_policy_version(policy, id).await,
+        RestoreStep::SetDefaultVersion(id) => c.set_default_policy_version(policy, id).await,
+        RestoreStep::CreateVersion { document, default } => c
+            .create_policy_version(policy, document, *default)
+            .await
+            .map(|_| ()),
+        RestoreStep::Untag(keys) => match action {
+            Action::UntagRole => c.untag_role(name, keys).await,
+            Action::UntagPolicy => c.untag_policy(policy, keys).await,
+            _ => c.untag_instance_profile(name, keys).await,
+        },
+        RestoreStep::Tag(tags) => match action {
+            Action::TagRole => c.tag_role(name, tags).await,
+            Action::TagPolicy => c.tag_policy(policy, tags).await,
+            _ => c.tag_instance_profile(name, tags).await,
+        },
     }
 }

@@ -12,5 +12,6 @@ pub mod observe;
 pub mod ownership;
 pub mod permissions;
 pub mod preflight;
+pub mod restore;
 pub mod run;
 pub mod schedule;

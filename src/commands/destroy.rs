@@ -18,6 +18,7 @@ pub async fn destroy(
     ctx: &Context<'_>,
     path: &Path,
     yes: bool,
+    force: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Outcome, Failure> {
@@ -72,6 +73,7 @@ pub async fn destroy(
         &journal,
         &account_id,
         &region,
+        force,
         &on_event,
         &stop,
     );

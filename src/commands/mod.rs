@@ -149,9 +149,11 @@ impl Context<'_> {
                 offline,
                 format,
             }) => verify::verify(self, answers.as_deref(), *offline, *format, stdout, stderr).await,
-            Some(Command::Destroy { journal, yes }) => {
-                destroy::destroy(self, journal, *yes, stdout, stderr).await
-            }
+            Some(Command::Destroy {
+                journal,
+                yes,
+                force,
+            }) => destroy::destroy(self, journal, *yes, *force, stdout, stderr).await,
             // `run` answers these without a runtime; the same here, for completeness.
             Some(Command::Completions { shell }) => docs::completions(*shell, stdout),
             Some(Command::Man { out }) => docs::man(out.as_deref(), stdout),

@@ -667,6 +667,7 @@ async fn destroy_all<C: Cloud>(
         &journal,
         &account,
         "us-east-1",
+        false,
         &|_| {},
         &AtomicBool::new(false),
     )

@@ -102,6 +102,7 @@ impl Setup {
             &journal,
             ACCOUNT,
             "us-east-1",
+            false,
             &|_| {},
             &AtomicBool::new(false),
         )

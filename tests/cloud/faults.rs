@@ -117,6 +117,7 @@ async fn destroy_all(s: &Setup, journal_path: &Path, what: &str) {
         &journal,
         &s.account.account_id,
         "us-east-1",
+        false,
         &|_| {},
         &AtomicBool::new(false),
     )

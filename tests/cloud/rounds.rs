@@ -145,6 +145,7 @@ async fn a_destroy_takes_three_rounds() {
         &journal,
         "123456789012",
         "us-east-1",
+        false,
         &|_| {},
         &AtomicBool::new(false),
     )

@@ -640,6 +640,7 @@ async fn destroy_journal(cloud: &dyn Cloud, journal: &Path) -> DestroyReport {
         &journal,
         ACCOUNT,
         REGION,
+        false,
         &|_| {},
         &AtomicBool::new(false),
     )
