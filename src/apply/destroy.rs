@@ -72,7 +72,7 @@ enum Undo {
     /// A change to an entity onramp did not create.
     Change(Call),
     /// An entity onramp adopted, to put back as it was.
-    Restore(Adopted),
+    Restore(Box<Adopted>),
 }
 
 /// What the journal's entries ask to undo, newest first, in words.
@@ -205,7 +205,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
             .any(|a| a.kind == kind && a.name.eq_ignore_ascii_case(name))
     };
     list.retain(|u| !matches!(u, Undo::Change(c) if is_adopted(c.kind, &c.name)));
-    list.extend(adopted.into_iter().map(Undo::Restore));
+    list.extend(adopted.into_iter().map(|a| Undo::Restore(Box::new(a))));
     list
 }
 
@@ -737,10 +737,10 @@ fn undo_calls(list: &[Undo], found: &[Found]) -> (Vec<UndoCall>, Vec<Vec<usize>>
                 arn,
                 ..
             } => arn.clone(),
-            Undo::Restore(Adopted {
-                before: Snapshot::Policy(p),
-                ..
-            }) => Some(p.arn.clone()),
+            Undo::Restore(adopted) => match &adopted.before {
+                Snapshot::Policy(p) => Some(p.arn.clone()),
+                _ => None,
+            },
             _ => None,
         };
         match found {

@@ -198,12 +198,22 @@ pub async fn cloud() -> (SdkCloud, TestAccount) {
 }
 
 /// An [`SdkCloud`] with the account's credentials, sent to `endpoint`.
+///
+/// Its attempts may take 30 s, not onramp's 10: the tests set accounts up
+/// and look at them through it with plain creates and reads, and on a
+/// machine busy with several test binaries moto once took longer than 10 s
+/// to answer a `CreatePolicy` it had carried out, so that the SDK's retry
+/// met `AlreadyExists` and the set-up failed.
 pub async fn connect(account: &TestAccount, endpoint: &str) -> SdkCloud {
     let options = ConnectOptions {
         profile: None,
         region: Some("us-east-1".to_owned()),
         endpoint_url: Some(endpoint.to_owned()),
-        ..ConnectOptions::default()
+        patience: onramp::cloud::sdk::Patience {
+            attempt_timeout: Duration::from_secs(30),
+            operation_timeout: Duration::from_secs(120),
+            ..onramp::cloud::sdk::Patience::default()
+        },
     };
     SdkCloud::connect_isolated(&options, account.credentials.clone())
         .await
