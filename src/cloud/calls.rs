@@ -69,8 +69,9 @@ macro_rules! cloud_calls {
                 fn tag_policy(&self, arn: &str, tags: &Tags) -> ();
             Action::UntagPolicy =>
                 /// `iam:UntagPolicy`: takes the tags with these keys off the policy
-                /// (keys compare regardless of case, as IAM's do). A key the policy
-                /// does not carry is no error; no keys sends nothing.
+                /// (keys compare regardless of case, as IAM's do; moto 5.2 compares
+                /// a role's and a profile's as written). A key the policy does not
+                /// carry is no error. With no keys the SDK backend sends nothing.
                 fn untag_policy(&self, arn: &str, keys: &[String]) -> ();
             Action::DeletePolicy =>
                 /// `iam:DeletePolicy`.
