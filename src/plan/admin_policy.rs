@@ -108,6 +108,23 @@ const SERVICE_LINKED_DELETE: [Action; 2] = [
     Action::GetServiceLinkedRoleDeletionStatus,
 ];
 
+/// Putting adopted entities back (`destroy`, see `apply::restore`): what
+/// they had before onramp adopted them, which the plan cannot know. A role
+/// gets back its tags, inline policies, boundary and its own managed
+/// policies (any policy: they are whatever it had); a policy its default
+/// version and tags; a profile its tags. Not `UpdateRole`: onramp never
+/// changes an adopted role's description, so only `destroy --force` over
+/// someone else's change would put one back.
+const ROLE_RESTORE: [Action; 5] = [
+    Action::UntagRole,
+    Action::PutRolePolicy,
+    Action::PutRolePermissionsBoundary,
+    Action::DeleteRolePermissionsBoundary,
+    Action::AttachRolePolicy,
+];
+const POLICY_RESTORE: [Action; 2] = [Action::UntagPolicy, Action::SetDefaultPolicyVersion];
+const PROFILE_RESTORE: [Action; 1] = [Action::UntagInstanceProfile];
+
 /// The wizard's bucket list (`s3:ListBuckets`, and `GetBucketLocation` for
 /// buckets it does not give a region for). The headless commands never call
 /// S3; `sts:GetCallerIdentity` needs no permission at all.
@@ -250,7 +267,7 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
     }
 
     if !roles.is_empty() {
-        role_statements(&roles, scope, &mut statements);
+        role_statements(plan, &roles, scope, &mut statements);
     }
 
     let linked = of_kind(plan, |s| matches!(s, Spec::ServiceLinkedRole(_)));
@@ -267,8 +284,13 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
         ));
         // AddRoleToInstanceProfile also needs iam:PassRole on the role. No
         // condition: `iam:PassedToService` is not documented for this call.
+        // An adopted profile may be given any role of the account back
+        // (see `adoption_statements`), which covers these.
         let passed = held_roles(plan, &profiles);
-        if !passed.is_empty() {
+        let any_adopted = profiles
+            .iter()
+            .any(|p| plan.existing.treatment(p) == super::existing::Treatment::Adopt);
+        if !passed.is_empty() && !any_adopted {
             statements.push(statement(
                 "PassRolesToTheirInstanceProfiles",
                 &["iam:PassRole"],
@@ -277,6 +299,8 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
             ));
         }
     }
+
+    adoption_statements(plan, scope, &statements.clone(), &mut statements);
 
     statements.push(Statement {
         wizard_only: true,
@@ -302,7 +326,12 @@ fn build(plan: &Plan, scope: Scope) -> Vec<Statement> {
 /// The statements that change roles: the changes every role may need; its
 /// creation, with its planned boundary or without one; and attaching
 /// exactly the planned policies.
-fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<Statement>) {
+fn role_statements(
+    plan: &Plan,
+    roles: &[&Resource],
+    scope: Scope,
+    statements: &mut Vec<Statement>,
+) {
     // A role planned without a boundary is created plainly, and an owned
     // one that has a boundary loses it; a role planned with one may only be
     // created, or given a boundary, with exactly that one
@@ -366,11 +395,13 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<State
         }
     }
     // One list for all roles (a role may be given any planned policy):
-    // per-role statements would repeat every role's ARN once more.
+    // per-role statements would repeat every role's ARN once more. An
+    // adopted role may be given any policy (see `adoption_statements`).
     let attaching: Vec<&Resource> = roles
         .iter()
         .copied()
         .filter(|r| !attached(r).is_empty())
+        .filter(|r| plan.existing.treatment(r) != super::existing::Treatment::Adopt)
         .collect();
     let policies: BTreeSet<&str> = attaching
         .iter()
@@ -387,6 +418,79 @@ fn role_statements(roles: &[&Resource], scope: Scope, statements: &mut Vec<State
                 key: "iam:PolicyARN",
                 values: policies.into_iter().map(str::to_owned).collect(),
             }),
+        ));
+    }
+}
+
+/// The statements that put adopted entities back as they were, on the
+/// adopted entities only, and only when the answers adopt any. What they
+/// grant beyond the plan is the price of adoption, and the README says so:
+/// any managed policy may be attached to an adopted role and any boundary
+/// set on it (destroy gives back whatever it had), and any role of the
+/// account may be passed to an adopted instance profile (destroy puts back
+/// the role it held, which the plan does not name). Actions the other
+/// statements already grant on those entities are left out.
+fn adoption_statements(
+    plan: &Plan,
+    scope: Scope,
+    granted: &[Statement],
+    statements: &mut Vec<Statement>,
+) {
+    use super::existing::Treatment;
+    let adopted = |kind: fn(&Spec) -> bool| -> Vec<&Resource> {
+        of_kind(plan, kind)
+            .into_iter()
+            .filter(|r| plan.existing.treatment(r) == Treatment::Adopt)
+            .collect()
+    };
+    // An action already granted without a condition on every one of these
+    // entities needs no second grant.
+    let unconditional = |action: &str, arns: &[String]| {
+        granted.iter().any(|s| {
+            s.condition.is_none()
+                && s.actions.contains(&action)
+                && arns.iter().all(|a| s.resources.contains(a))
+        })
+    };
+    let mut add = |sid: &str, actions: &[Action], entities: &[&Resource]| {
+        if entities.is_empty() {
+            return;
+        }
+        let arns = resources(entities, scope);
+        let needed: Vec<&'static str> = actions
+            .iter()
+            .map(|a| a.permission())
+            .filter(|a| !unconditional(a, &arns))
+            .collect();
+        if !needed.is_empty() {
+            statements.push(statement(sid, &needed, arns, None));
+        }
+    };
+    let roles = adopted(|s| matches!(s, Spec::Role(_)));
+    let policies = adopted(|s| matches!(s, Spec::ManagedPolicy(_)));
+    let profiles = adopted(|s| matches!(s, Spec::InstanceProfile(_)));
+    add("PutAdoptedRolesBackAsTheyWere", &ROLE_RESTORE, &roles);
+    add(
+        "PutAdoptedPoliciesBackAsTheyWere",
+        &POLICY_RESTORE,
+        &policies,
+    );
+    add(
+        "PutAdoptedProfilesBackAsTheyWere",
+        &PROFILE_RESTORE,
+        &profiles,
+    );
+    if let Some(profile) = profiles.first() {
+        let account_roles = profile
+            .arn
+            .parse::<Arn>()
+            .map(|a| format!("arn:{}:iam::{}:role/*", a.partition, a.account))
+            .unwrap_or_else(|_| "*".to_owned());
+        statements.push(statement(
+            "PassTheirOwnRoleBackToAdoptedProfiles",
+            &["iam:PassRole"],
+            vec![account_roles],
+            None,
         ));
     }
 }

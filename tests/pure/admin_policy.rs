@@ -859,11 +859,108 @@ async fn requests_of_a_conflict(plan: &Plan) -> Vec<Request> {
     cloud.take()
 }
 
+/// What `apply` with `adopt = ["*"]` and then `destroy` ask of IAM for
+/// `plan` when someone else made every planned entity first, differing in
+/// every way a restore puts back: another trust policy, description, tags,
+/// boundary, inline policy and attached policy on each role; another
+/// document (at five versions) and tags on each policy; another role and
+/// tags in each profile.
+async fn requests_of_an_adoption(plan: &Plan) -> Vec<Request> {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("adopt.journal.jsonl");
+    let cloud = account().await;
+    let admin = cloud.admin();
+    let theirs = Tags::from([("team".to_owned(), "bio".to_owned())]);
+    let their_boundary = format!("arn:aws:iam::{ACCOUNT}:policy/their-boundary");
+    create_policy_at(admin, &their_boundary).await;
+    for boundary in boundaries(plan) {
+        create_policy_at(admin, boundary).await;
+    }
+    let their_role = |name: &'static str| NewRole {
+        name,
+        path: "/",
+        description: "theirs",
+        trust_policy: &LAMBDA,
+        permissions_boundary: None,
+        tags: &theirs,
+    };
+    admin.create_role(their_role("their-role")).await.unwrap();
+    let mut adopted = 0;
+    for r in &plan.resources {
+        match &r.spec {
+            Spec::Role(_) => {
+                admin
+                    .create_role(NewRole {
+                        name: &r.name,
+                        path: &r.path,
+                        permissions_boundary: Some(&their_boundary),
+                        ..their_role("unused")
+                    })
+                    .await
+                    .unwrap();
+                admin
+                    .attach_role_policy(&r.name, "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+                    .await
+                    .unwrap();
+                admin
+                    .put_role_policy(&r.name, "theirs", &identity_policy(7))
+                    .await
+                    .unwrap();
+            }
+            Spec::ManagedPolicy(_) => {
+                let (_, name) = r.arn.rsplit_once('/').unwrap();
+                admin
+                    .create_policy(NewPolicy {
+                        name,
+                        path: &r.path,
+                        description: "theirs",
+                        document: &identity_policy(1),
+                        tags: &theirs,
+                    })
+                    .await
+                    .unwrap();
+                for marker in 2..=5 {
+                    admin
+                        .create_policy_version(&r.arn, &identity_policy(marker), true)
+                        .await
+                        .unwrap();
+                }
+            }
+            Spec::InstanceProfile(_) => {
+                admin
+                    .create_instance_profile(&r.name, &r.path, &theirs)
+                    .await
+                    .unwrap();
+                admin
+                    .add_role_to_instance_profile(&r.name, "their-role")
+                    .await
+                    .unwrap();
+            }
+            Spec::ServiceLinkedRole(_) => continue,
+        }
+        adopted += 1;
+    }
+    let (changes, _) = apply_plan(&cloud, plan, &journal).await;
+    let adopting = changes.iter().filter(|c| c.state == State::Adopt).count();
+    assert_eq!(adopting, adopted, "{changes:?}");
+    let report = destroy_journal(&cloud, &journal).await;
+    assert_eq!(report.restored.len(), adopted, "{report:?}");
+    assert!(report.failed.is_empty(), "{report:?}");
+    cloud.take()
+}
+
+/// A Lambda trust policy: someone else's role.
+static LAMBDA: std::sync::LazyLock<Value> =
+    std::sync::LazyLock::new(|| trust("lambda.amazonaws.com"));
+
 /// Checks the admin policy of `plan` against everything it asks of IAM.
 async fn check(plan: &Plan, what: &str) {
     let policy = admin_policy::document(plan);
     let mut requests = requests_of_every_command(plan).await;
     requests.extend(requests_of_a_conflict(plan).await);
+    if !plan.existing.adopt.is_empty() {
+        requests.extend(requests_of_an_adoption(plan).await);
+    }
     requests.sort();
     requests.dedup();
 
@@ -930,6 +1027,24 @@ async fn a_plan_with_an_inline_policy_is_covered_too() {
             .contains("iam:PutRolePolicy")
     );
     check(&plan, "everything with an inline policy").await;
+}
+
+/// Answers that adopt what exists get the statements that put it back on
+/// destroy, and need every one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_that_adopts_is_covered_too() {
+    let toml = format!("adopt = [\"*\"]\n{}", example("genomics.toml"));
+    let plan = plan_of(&toml);
+    let policy = admin_policy::document(&plan).to_string();
+    for sid in [
+        "PutAdoptedRolesBackAsTheyWere",
+        "PutAdoptedPoliciesBackAsTheyWere",
+        "PutAdoptedProfilesBackAsTheyWere",
+        "PassTheirOwnRoleBackToAdoptedProfiles",
+    ] {
+        assert!(policy.contains(sid), "{sid} in {policy}");
+    }
+    check(&plan, "genomics, adopting everything").await;
 }
 
 // ------------------------------------------------------------ the evaluator
