@@ -180,5 +180,15 @@ mod tests {
         assert!(problems[0].1.contains("ecsInstanceRole"), "{problems:?}");
         // The role and its instance profile share a name: listed once.
         assert_eq!(problems[0].1.matches("ecsInstanceRole").count(), 1);
+        // Lint makes it an error, which blocks apply.
+        let mut plan = plan;
+        plan.existing = typo;
+        let findings = crate::plan::lint::lint(&plan);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.code == "existing-choice" && f.level == crate::plan::lint::Level::Error),
+            "{findings:?}"
+        );
     }
 }

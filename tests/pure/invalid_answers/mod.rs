@@ -197,6 +197,8 @@ const EVERY_FIELD: &[&str] = &[
     "name_prefix",
     "path",
     "permissions_boundary",
+    "adopt",
+    "keep",
     "tags",
     "names.bucket_access_policy",
     "names.ebs_autoscale_policy",
@@ -356,6 +358,22 @@ fn cases() -> Vec<Case> {
             ),
             "name_prefix",
             "at most 64",
+        ),
+        // What to do with what exists.
+        case(
+            "adopt naming something IAM cannot name",
+            file("adopt = [\"ecs instance role\"]\n", &genomics()),
+            "adopt[0]",
+            "letters, digits and `_ + = , . @ -`",
+        ),
+        case(
+            "a name both adopted and kept",
+            file(
+                "adopt = [\"ecsInstanceRole\"]\nkeep = [\"ECSINSTANCEROLE\"]\n",
+                &genomics(),
+            ),
+            "keep[0]",
+            "keep it in one list",
         ),
         // Name overrides.
         case(
