@@ -494,9 +494,11 @@ fn keys_in_json(value: &serde_json::Value, out: &mut std::collections::BTreeSet<
 
 /// A role of onramp's name made by hand with another trust policy: `status`
 /// shows the difference, `--help`'s keys are in its JSON, and `apply --yes`
-/// refuses before it announces anything or opens a journal.
+/// refuses before it announces anything or opens a journal, naming
+/// `--adopt`; with it the role is brought to the plan, and `destroy` gives
+/// it back its own trust policy.
 #[test]
-fn status_shows_the_difference_and_a_conflict_stops_apply_before_it_starts() {
+fn status_shows_the_difference_a_conflict_stops_apply_and_adopting_settles_it() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let account = runtime.block_on(moto::fresh_account());
     let iam = moto::iam_client(&account);
@@ -583,7 +585,37 @@ fn status_shows_the_difference_and_a_conflict_stops_apply_before_it_starts() {
             && err.contains("role ecsInstanceRole: "),
         "{err}"
     );
+    assert!(err.contains("apply --adopt ecsInstanceRole"), "{err}");
     assert!(!journal.exists(), "no journal for a run that never started");
+
+    // Adopting it: shown first, then made; the role is then onramp's to
+    // keep as planned, and destroy gives it back as it was.
+    let j = journal.to_str().unwrap();
+    let (code, out, err) = run(&["status", "--answers", a, "--adopt", "ecsInstanceRole"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("* adopt     role ecsInstanceRole"), "{out}");
+    assert!(out.contains("destroy puts it back"), "{out}");
+    let (code, out, err) = run(&["apply", "--answers", a, "--adopt", "--yes", "--journal", j]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = run(&["status", "--answers", a]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("= unchanged role ecsInstanceRole"), "{out}");
+    let (code, out, err) = run(&["destroy", "--journal", j, "--yes"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("put back as it was before onramp adopted it: role ecsInstanceRole"),
+        "{out}"
+    );
+    let role = runtime
+        .block_on(iam.get_role().role_name("ecsInstanceRole").send())
+        .unwrap();
+    let trust = role.role().unwrap().assume_role_policy_document().unwrap();
+    let trust =
+        onramp::cloud::decode_document(onramp::iam::action::Action::GetRole, trust).unwrap();
+    assert!(
+        onramp::apply::compare::same_document(&trust, &serde_json::from_str(lambda_trust).unwrap()),
+        "{trust}"
+    );
 }
 
 /// The commands a moto run prints carry `--endpoint-url`, and `status`
