@@ -19,8 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::compare::same_document;
-use super::diff::{Observed, ObservedPolicy, ObservedRole};
-use crate::cloud::{InstanceProfileInfo, Tags};
+use crate::cloud::Tags;
 use crate::plan::{Resource, Spec};
 
 /// An entity in the fields an adoption may change and a restore puts back.
@@ -78,19 +77,6 @@ pub struct ProfileSnapshot {
 }
 
 impl Snapshot {
-    /// The entity as observed, or `None` when nothing exists (or it is a
-    /// service-linked role, which is never adopted).
-    pub fn found(observed: &Observed) -> Option<Snapshot> {
-        match observed {
-            Observed::Role(Some(role)) => Some(Snapshot::Role(RoleSnapshot::found(role))),
-            Observed::Policy(Some(policy)) => Some(Snapshot::Policy(PolicySnapshot::found(policy))),
-            Observed::InstanceProfile(Some(profile)) => {
-                Some(Snapshot::InstanceProfile(ProfileSnapshot::found(profile)))
-            }
-            _ => None,
-        }
-    }
-
     /// What onramp makes of `before` when it brings it to `resource`'s
     /// plan: the planned documents, attachments and roles, the plan's tags
     /// added to its own, and what IAM cannot change (path, description) as
@@ -207,43 +193,6 @@ impl Snapshot {
                 b.tags == n.tags && b.roles == n.roles
             }
             _ => false,
-        }
-    }
-}
-
-impl RoleSnapshot {
-    pub fn found(role: &ObservedRole) -> RoleSnapshot {
-        RoleSnapshot {
-            path: role.info.path.clone(),
-            trust_policy: role.info.trust_policy.clone(),
-            description: role.info.description.clone().filter(|d| !d.is_empty()),
-            permissions_boundary: role.info.permissions_boundary.clone(),
-            tags: role.info.tags.clone(),
-            attached: role.attached.iter().cloned().collect(),
-            inline: role.inline.clone(),
-        }
-    }
-}
-
-impl PolicySnapshot {
-    pub fn found(policy: &ObservedPolicy) -> PolicySnapshot {
-        PolicySnapshot {
-            arn: policy.info.arn.clone(),
-            path: policy.info.path.clone(),
-            tags: policy.info.tags.clone(),
-            document: policy.document.clone(),
-            default_version_id: Some(policy.info.default_version_id.clone()),
-            other_versions: policy.other_documents.clone(),
-        }
-    }
-}
-
-impl ProfileSnapshot {
-    pub fn found(profile: &InstanceProfileInfo) -> ProfileSnapshot {
-        ProfileSnapshot {
-            path: profile.path.clone(),
-            tags: profile.tags.clone(),
-            roles: profile.roles.iter().cloned().collect(),
         }
     }
 }

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::stream::{self, StreamExt};
 
-use super::adopt::{PolicySnapshot, ProfileSnapshot, RoleSnapshot, Snapshot};
+use super::adopt::{PolicySnapshot, Snapshot};
 use super::journal::{Adopted, Call, Entry, Journal, Record};
 use super::restore::{RestoreStep, VersionNow, restore_steps};
 use super::run::{ApplyError, CONCURRENCY, Event, journaled, name_in_arn, reporting_wait};
@@ -488,7 +488,7 @@ async fn read_snapshot(
                 attached,
                 inline: names.into_iter().zip(documents).collect(),
             };
-            Some((Snapshot::Role(RoleSnapshot::found(&role)), Vec::new()))
+            Some((Snapshot::Role(role.snapshot()), Vec::new()))
         }
         Snapshot::Policy(p) => {
             let (policy, versions) =
@@ -527,12 +527,11 @@ async fn read_snapshot(
             });
             Some((now, versions))
         }
-        Snapshot::InstanceProfile(_) => c.get_instance_profile(name).await?.map(|profile| {
-            (
-                Snapshot::InstanceProfile(ProfileSnapshot::found(&profile)),
-                Vec::new(),
-            )
-        }),
+        Snapshot::InstanceProfile(_) => {
+            let profile =
+                super::diff::Observed::InstanceProfile(c.get_instance_profile(name).await?);
+            profile.snapshot().map(|now| (now, Vec::new()))
+        }
     })
 }
 

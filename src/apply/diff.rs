@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::adopt::Snapshot;
+use super::adopt::{PolicySnapshot, ProfileSnapshot, RoleSnapshot, Snapshot};
 use super::compare::same_document;
 use crate::answers::is_managed_by_onramp as owned;
 use crate::cloud::{InstanceProfileInfo, PolicyInfo, PolicyVersion, RoleInfo, Tags};
@@ -52,6 +52,48 @@ pub enum Observed {
     InstanceProfile(Option<InstanceProfileInfo>),
     /// The role under a planned service-linked role's name.
     ServiceLinkedRole(Option<RoleInfo>),
+}
+
+impl Observed {
+    /// The entity as found, as a journal's adopt record keeps it; `None`
+    /// when nothing exists (or for a service-linked role, never adopted).
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        match self {
+            Observed::Role(Some(role)) => Some(Snapshot::Role(role.snapshot())),
+            Observed::Policy(Some(policy)) => Some(Snapshot::Policy(PolicySnapshot {
+                arn: policy.info.arn.clone(),
+                path: policy.info.path.clone(),
+                tags: policy.info.tags.clone(),
+                document: policy.document.clone(),
+                default_version_id: Some(policy.info.default_version_id.clone()),
+                other_versions: policy.other_documents.clone(),
+            })),
+            Observed::InstanceProfile(Some(profile)) => {
+                Some(Snapshot::InstanceProfile(ProfileSnapshot {
+                    path: profile.path.clone(),
+                    tags: profile.tags.clone(),
+                    roles: profile.roles.iter().cloned().collect(),
+                }))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl ObservedRole {
+    /// The role as found, as a journal's adopt record keeps it. An empty
+    /// description is none, as IAM shows it.
+    pub fn snapshot(&self) -> RoleSnapshot {
+        RoleSnapshot {
+            path: self.info.path.clone(),
+            trust_policy: self.info.trust_policy.clone(),
+            description: self.info.description.clone().filter(|d| !d.is_empty()),
+            permissions_boundary: self.info.permissions_boundary.clone(),
+            tags: self.info.tags.clone(),
+            attached: self.attached.iter().cloned().collect(),
+            inline: self.inline.clone(),
+        }
+    }
 }
 
 /// The verdict for one resource.
@@ -193,7 +235,9 @@ pub fn diff(resource: &Resource, observed: &Observed, treatment: Treatment) -> C
         owned: false,
         adoption: None,
     };
-    let before = Snapshot::found(observed).filter(|_| !resource.is_service_linked());
+    let before = observed
+        .snapshot()
+        .filter(|_| !resource.is_service_linked());
     if treatment == Treatment::Keep && before.is_some() {
         return keep(resource, observed, change);
     }

@@ -17,8 +17,8 @@ use crate::plan::existing::Treatment;
 use crate::plan::{Plan, Resource, Spec};
 
 /// How many resources are read at once: as many as calls are made at once
-/// ([`super::run::CONCURRENCY`]), so that a full plan is read in one round.
-const READ_CONCURRENCY: usize = super::run::CONCURRENCY;
+/// ([`super::schedule::CONCURRENCY`]), so that a full plan is read in one round.
+const READ_CONCURRENCY: usize = super::schedule::CONCURRENCY;
 
 /// Reads one resource. A missing entity costs one read; versions are listed
 /// only when the document differs (an update needs them to prune), and

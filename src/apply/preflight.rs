@@ -16,7 +16,7 @@ use crate::plan::Plan;
 /// Simulations in flight at once: a plan needs about ten, and they run
 /// beside the apply's first reads, so all of them go out in that round
 /// (a throttled one is retried by the SDK, then reported as unchecked).
-const CONCURRENCY: usize = super::run::CONCURRENCY;
+const CONCURRENCY: usize = super::schedule::CONCURRENCY;
 
 /// Checks that `caller_arn` may make the calls `plan` needs.
 pub async fn preflight(

@@ -16,16 +16,7 @@ use super::schedule;
 use crate::cloud::{Cloud, CloudError, ErrorKind, NewPolicy, NewRole};
 use crate::plan::{Plan, Resource, ResourceId, Spec};
 
-/// How many calls are in flight at once, in an apply or a destroy.
-///
-/// AWS does not publish IAM's request rates: each API has token buckets
-/// per account, refilled every second, and a throttled call is retried by
-/// the SDK with back-off. Sixteen lets every round of a full plan (about a
-/// dozen creates, then a dozen attachments) go out at once while staying
-/// well under the tens of calls per second IAM takes in practice; the
-/// permission preflight keeps its own, lower limit, as AWS asks for the
-/// policy simulator.
-pub const CONCURRENCY: usize = 16;
+pub use super::schedule::CONCURRENCY;
 
 /// How often a long wait on AWS is reported ([`Event::Waiting`]): short
 /// waits, the usual case, say nothing.

@@ -20,6 +20,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 /// A task's future, as the caller makes it when the task may start.
+/// How many calls are in flight at once, in an apply or a destroy.
+///
+/// AWS does not publish IAM's request rates: each API has token buckets
+/// per account, refilled every second, and a throttled call is retried by
+/// the SDK with back-off. Sixteen lets every round of a full plan (about a
+/// dozen creates, then a dozen attachments) go out at once while staying
+/// well under the tens of calls per second IAM takes in practice; the
+/// permission preflight keeps its own, lower limit, as AWS asks for the
+/// policy simulator.
+pub const CONCURRENCY: usize = 16;
+
 pub type Started<'a, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
 
 /// Runs `needs.len()` tasks, task `i` started by `start(i)` once every task
