@@ -319,6 +319,80 @@ mod tests {
     }
 
     #[test]
+    fn the_slot_of_a_planned_name_is_found_for_profiles_and_split_parts() {
+        let mut answers = genomics_with(&["data-bucket"]);
+        answers.name_prefix = "lab-".into();
+        answers.names.job_role = Some("Jobs".into());
+        let valid = answers.validate(&env()).unwrap();
+        let role = EntityKind::Role;
+        assert_eq!(
+            valid.slot_of(role, "lab-ecsInstanceRole"),
+            Some(Slot::InstanceRole)
+        );
+        // IAM names are case-insensitive; a profile has its role's name.
+        assert_eq!(
+            valid.slot_of(EntityKind::InstanceProfile, "LAB-ECSINSTANCEROLE"),
+            Some(Slot::InstanceRole)
+        );
+        assert_eq!(valid.slot_of(role, "lab-Jobs"), Some(Slot::JobRole));
+        assert_eq!(valid.slot_of(role, "lab-BatchJobRole"), None);
+        assert_eq!(valid.slot_of(role, "ecsInstanceRole"), None, "no prefix");
+        let policy = EntityKind::ManagedPolicy;
+        let bucket = valid.name(Slot::BucketAccessPolicy);
+        assert_eq!(
+            valid.slot_of(policy, &format!("{bucket}-2")),
+            Some(Slot::BucketAccessPolicy)
+        );
+        assert_eq!(valid.slot_of(policy, &format!("{bucket}-1")), None);
+        assert_eq!(valid.slot_of(policy, &format!("{bucket}-x")), None);
+        // A name of another kind is not a role's.
+        assert_eq!(valid.slot_of(policy, "lab-ecsInstanceRole"), None);
+    }
+
+    /// What the wizard's `s` writes: `adopt` and `keep` are top-level keys,
+    /// so they must come before every table for the file to be TOML at all
+    /// (a key after `[genomics]` would belong to it); read back, the file
+    /// plans the same, choices included.
+    #[test]
+    fn adopt_and_keep_are_saved_before_the_tables_and_plan_the_same_read_back() {
+        let mut answers = genomics_with(&["data-bucket"]);
+        answers.region = Some("us-east-1".into());
+        answers.account_id = Some("123456789012".into());
+        answers.adopt = vec!["ecsInstanceRole".into()];
+        answers.keep = vec!["AWSBatchServiceRole".into()];
+        answers.tags = BTreeMap::from([("Project".to_owned(), "genomics".to_owned())]);
+        answers.names.job_role = Some("Jobs".into());
+        let text = answers.to_toml();
+        let first_table = text.find("\n[").expect("tables are written");
+        for key in [
+            "adopt = [\"ecsInstanceRole\"]",
+            "keep = [\"AWSBatchServiceRole\"]",
+        ] {
+            let at = text
+                .find(key)
+                .unwrap_or_else(|| panic!("{key} in:\n{text}"));
+            assert!(at < first_table, "{key} after a table:\n{text}");
+        }
+        let back = Answers::from_toml(&text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
+        assert_eq!(back, answers);
+        let plan = |a: &Answers| crate::plan::plan(&a.validate(&env()).unwrap()).unwrap();
+        let (before, after) = (plan(&answers), plan(&back));
+        assert_eq!(before, after);
+        assert_eq!(
+            after
+                .existing
+                .treatment(after.get(EntityKind::Role, "ecsInstanceRole").unwrap()),
+            crate::plan::existing::Treatment::Adopt
+        );
+        // With no choice made, neither key is written.
+        let plain = genomics_with(&["data-bucket"]).to_toml();
+        assert!(
+            !plain.contains("adopt") && !plain.contains("keep"),
+            "{plain}"
+        );
+    }
+
+    #[test]
     fn minimal_file_takes_console_defaults() {
         let a = Answers::from_toml("[genomics]\nbuckets = [\"my-gwf-data\"]\n").unwrap();
         let g = a.genomics.as_ref().unwrap();

@@ -732,6 +732,32 @@ impl ValidAnswers {
         )
     }
 
+    /// The slot that names the planned resource of `kind` called `name`:
+    /// an instance profile has its role's name, and each part of a split
+    /// bucket access policy the policy's with `-2`, `-3`, … after it.
+    pub fn slot_of(&self, kind: EntityKind, name: &str) -> Option<Slot> {
+        let kind = match kind {
+            EntityKind::InstanceProfile => EntityKind::Role,
+            other => other,
+        };
+        let part_of = |base: &str| {
+            name.get(..base.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(base))
+                && name[base.len()..]
+                    .strip_prefix('-')
+                    .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n >= 2))
+        };
+        self.answers
+            .slots_in_use()
+            .into_iter()
+            .filter(|slot| slot.kind() == kind)
+            .find(|slot| {
+                let base = self.name(*slot);
+                name.eq_ignore_ascii_case(&base)
+                    || (*slot == Slot::BucketAccessPolicy && part_of(&base))
+            })
+    }
+
     /// The genomics choices, when that part is wanted.
     pub fn genomics(&self) -> Option<&Genomics> {
         self.answers.genomics.as_ref().filter(|g| g.enabled)

@@ -346,6 +346,16 @@ fn ways_out_but_adopt(name: &str) -> String {
     )
 }
 
+/// A conflict's reason about `name` without the ways out it ends with
+/// (which name the command line and the answers file): for the wizard,
+/// which offers its own.
+pub fn without_ways_out<'a>(reason: &'a str, name: &str) -> &'a str {
+    [ways_out(name), ways_out_but_adopt(name)]
+        .iter()
+        .find_map(|w| reason.strip_suffix(w.as_str()))
+        .map_or(reason, |r| r.trim_end_matches([':', ' ']))
+}
+
 fn diff_policy(
     resource: &Resource,
     document: &Value,
@@ -827,6 +837,34 @@ mod tests {
         let trust_policy = role.role().map(|r| r.trust_policy.clone());
         let same = BTreeMap::from([("trust_policy".to_owned(), trust_policy.unwrap())]);
         assert!(document_differences(&role, &same).is_empty());
+    }
+
+    #[test]
+    fn a_conflicts_reason_loses_its_ways_out_and_nothing_else() {
+        let role = instance_role();
+        let lambda = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let observed = Observed::Role(Some(ObservedRole {
+            info: RoleInfo {
+                name: role.name.clone(),
+                arn: role.arn.clone(),
+                path: role.path.clone(),
+                trust_policy: lambda,
+                description: None,
+                permissions_boundary: None,
+                tags: Tags::new(),
+            },
+            attached: Vec::new(),
+            inline: BTreeMap::new(),
+        }));
+        let change = diff(&role, &observed, Treatment::AddOnly);
+        assert_eq!(change.state, State::Conflict);
+        let reason = &change.reasons[0];
+        assert!(reason.contains("apply --adopt"), "{reason}");
+        assert_eq!(
+            without_ways_out(reason, &role.name),
+            "role ecsInstanceRole exists with another trust policy and was not created by onramp, so onramp will not change who can assume it"
+        );
+        assert_eq!(without_ways_out("other words", &role.name), "other words");
     }
 
     #[test]

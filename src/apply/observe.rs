@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::adopt::Snapshot;
 use super::compare::same_document;
 use super::diff::{Change, Observed, ObservedPolicy, ObservedRole, diff};
 use super::permissions::{Audience, Outcome as Preflight};
@@ -115,6 +116,11 @@ pub struct Observation {
     /// The existing documents, labelled as [`Resource::documents`] labels
     /// the planned ones (`document`, `trust_policy`, `inline_policies.NAME`).
     pub existing: BTreeMap<String, Value>,
+    /// The entity as found, in the fields an adoption changes (`None` when
+    /// nothing exists, or for a service-linked role): what the wizard's
+    /// review compares with the plan for a resource onramp did not make,
+    /// whose conflict stops before listing what else differs.
+    pub found: Option<Snapshot>,
 }
 
 /// What an apply or a status reads before anything changes.
@@ -175,6 +181,7 @@ async fn observation(
     let observed = observe(cloud, resource, treatment).await?;
     Ok(Observation {
         change: diff(resource, &observed, treatment),
+        found: Snapshot::found(&observed),
         existing: existing_documents(observed),
     })
 }

@@ -263,6 +263,44 @@ impl Slot {
         value.as_deref()
     }
 
+    /// The override for this slot, to set or clear (the wizard's review
+    /// renames onramp's resource when one of that name exists already).
+    pub fn override_mut(self, overrides: &mut NameOverrides) -> &mut Option<String> {
+        match self {
+            Slot::BucketAccessPolicy => &mut overrides.bucket_access_policy,
+            Slot::EbsAutoscalePolicy => &mut overrides.ebs_autoscale_policy,
+            Slot::BatchServiceRole => &mut overrides.batch_service_role,
+            Slot::InstanceRole => &mut overrides.instance_role,
+            Slot::SpotFleetRole => &mut overrides.spot_fleet_role,
+            Slot::JobRole => &mut overrides.job_role,
+            Slot::ParallelClusterInstancePolicy => &mut overrides.parallelcluster_instance_policy,
+            Slot::ParallelClusterUserPolicy => &mut overrides.parallelcluster_user_policy,
+            Slot::ParallelClusterRole => &mut overrides.parallelcluster_role,
+            Slot::ParallelClusterBatchUserPolicy => {
+                &mut overrides.parallelcluster_batch_user_policy
+            }
+            Slot::ParallelClusterFsxUserPolicy => &mut overrides.parallelcluster_fsx_user_policy,
+            Slot::ParallelClusterImageBuildUserPolicy => {
+                &mut overrides.parallelcluster_image_build_user_policy
+            }
+            Slot::ParallelClusterLoginNodesUserPolicy => {
+                &mut overrides.parallelcluster_login_nodes_user_policy
+            }
+            Slot::ParallelClusterIamUserPolicy => &mut overrides.parallelcluster_iam_user_policy,
+            Slot::ParallelClusterHeadNodePolicy => &mut overrides.parallelcluster_head_node_policy,
+            Slot::ParallelClusterHeadNodeRole => &mut overrides.parallelcluster_head_node_role,
+            Slot::ParallelClusterComputePolicy => &mut overrides.parallelcluster_compute_policy,
+            Slot::ParallelClusterComputeRole => &mut overrides.parallelcluster_compute_role,
+            Slot::ParallelClusterLambdaRole => &mut overrides.parallelcluster_lambda_role,
+            Slot::ParallelClusterImageBuilderRole => {
+                &mut overrides.parallelcluster_image_builder_role
+            }
+            Slot::ParallelClusterImageCleanupRole => {
+                &mut overrides.parallelcluster_image_cleanup_role
+            }
+        }
+    }
+
     /// The final name: prefix + (override or default).
     pub fn name(self, prefix: &str, overrides: &NameOverrides, region: &str) -> String {
         let base = self
@@ -314,5 +352,13 @@ mod tests {
         );
         let keys: std::collections::BTreeSet<_> = Slot::ALL.iter().map(|s| s.key()).collect();
         assert_eq!(keys.len(), Slot::ALL.len(), "keys are unique");
+        // Each slot's override is its own field, the one `overridden` reads.
+        let mut every = NameOverrides::default();
+        for slot in Slot::ALL {
+            *slot.override_mut(&mut every) = Some(slot.key().to_owned());
+        }
+        for slot in Slot::ALL {
+            assert_eq!(slot.overridden(&every), Some(slot.key()));
+        }
     }
 }

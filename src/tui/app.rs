@@ -134,6 +134,9 @@ pub enum Overlay {
     Export,
     /// Where the export went, or why it failed.
     Exported,
+    /// `o` on the review: what to do with a resource that exists and that
+    /// onramp did not make (the review's `choosing` says which).
+    Existing,
 }
 
 /// Everything the wizard knows.
@@ -343,12 +346,19 @@ impl App {
         self.preview.clamp(self.documents().len());
     }
 
-    /// Answers → plan (with the live edits) → lint and intents.
-    fn derive(&self) -> Derived {
+    /// Region and account from outside the answers, the account the
+    /// connected caller's once known: what the answers are validated with.
+    pub fn environment(&self) -> Environment {
         let mut environment = self.config.environment.clone();
         if let Some(identity) = self.identity.ready() {
             environment.account_id = Some(identity.account_id.clone());
         }
+        environment
+    }
+
+    /// Answers → plan (with the live edits) → lint and intents.
+    fn derive(&self) -> Derived {
+        let environment = self.environment();
         let mut derived = Derived::default();
         match self.answers.validate(&environment) {
             Ok(valid) => {
@@ -906,6 +916,7 @@ fn on_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect>
             vec![Effect::ResumeApply]
         }
         Overlay::Export => super::export::on_menu_key(app, key),
+        Overlay::Existing => super::existing::on_menu_key(app, key),
         Overlay::Exported => {
             app.overlay = None;
             Vec::new()

@@ -43,6 +43,9 @@ pub enum Meaning {
     ShowCli,
     /// The editor's cursor keys.
     CursorMove,
+    /// For a resource that exists and that onramp did not make: adopt it,
+    /// keep it as it is, or rename onramp's.
+    Existing,
     Undo,
     Redo,
 }
@@ -205,6 +208,11 @@ const REVIEW_KEYS: &[Binding] = &[
         &["p"],
         Meaning::Preview,
         "preview the selected resource's documents",
+    ),
+    bind(
+        &["o"],
+        Meaning::Existing,
+        "for a resource that exists and that onramp did not make: adopt it, keep it as it is, or rename onramp's",
     ),
     bind(&["r"], Meaning::ReadAgain, "read the account again"),
     bind(&["PgUp", "PgDn"], Meaning::UpDown, "scroll the findings"),
@@ -373,6 +381,13 @@ pub fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Options | Screen::ParallelCluster => {
             vec![("↑↓", "move"), ("Space", "toggle"), ("Enter", "next")]
         }
+        Screen::Review if super::screens::review::choosable_here(app) => vec![
+            ("↑↓", "move"),
+            ("p", "preview"),
+            ("x", "export"),
+            ("o", "adopt/keep"),
+            ("Enter", "next"),
+        ],
         Screen::Review => vec![
             ("↑↓", "move"),
             ("p", "preview"),

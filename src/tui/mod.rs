@@ -7,6 +7,8 @@
 pub mod action;
 pub mod advice;
 pub mod app;
+pub mod difference;
+pub mod existing;
 pub mod export;
 pub mod field;
 pub mod keymap;

@@ -41,6 +41,44 @@ pub fn demo_config(dir: &Path, theme: Theme) -> Config {
     }
 }
 
+/// A trust policy other than any onramp plans: Lambda's.
+pub fn lambda_trust() -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+}
+
+/// A policy the plan never attaches, attached to the first role
+/// [`made_by_hand`] makes.
+pub const NOT_PLANNED: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+
+/// The demo account with roles made by hand, as the console makes them
+/// (no onramp tag): each trusts Lambda, and the first has
+/// [`NOT_PLANNED`] attached.
+pub fn made_by_hand(names: &[&str]) -> Arc<MemoryCloud> {
+    let cloud = Arc::new(MemoryCloud::demo());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for name in names {
+            cloud
+                .create_role(onramp::cloud::NewRole {
+                    name,
+                    path: "/",
+                    description: "made by hand",
+                    trust_policy: &lambda_trust(),
+                    permissions_boundary: None,
+                    tags: &Default::default(),
+                })
+                .await
+                .unwrap();
+        }
+        if let Some(first) = names.first() {
+            cloud.attach_role_policy(first, NOT_PLANNED).await.unwrap();
+        }
+    });
+    cloud
+}
+
 pub struct Driver {
     pub app: App,
     pub cloud: Arc<MemoryCloud>,

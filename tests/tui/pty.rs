@@ -804,3 +804,197 @@ fn a_newcomers_trial_from_the_demo_to_a_replayed_edit() {
     let again = replay("apply");
     assert!(again.contains("0 to create, 0 to update"), "{again}");
 }
+
+/// The moto account with an `ecsInstanceRole` made by hand, as the console
+/// makes it: no onramp tag, and a trust policy for Lambda.
+fn moto_account_with_a_hand_made_role() -> (tokio::runtime::Runtime, moto::TestAccount) {
+    let (runtime, account) = moto_account();
+    let iam = moto::iam_client(&account);
+    runtime.block_on(async {
+        iam.create_role()
+            .role_name("ecsInstanceRole")
+            .assume_role_policy_document(onramp_testkit::tui::lambda_trust().to_string())
+            .send()
+            .await
+            .expect("the hand-made role is created");
+    });
+    (runtime, account)
+}
+
+/// The role's trust policy and tags as moto has them now.
+fn role_on_moto(
+    runtime: &tokio::runtime::Runtime,
+    account: &moto::TestAccount,
+) -> (serde_json::Value, Vec<(String, String)>) {
+    let iam = moto::iam_client(account);
+    runtime.block_on(async {
+        let role = iam
+            .get_role()
+            .role_name("ecsInstanceRole")
+            .send()
+            .await
+            .expect("the role exists")
+            .role
+            .expect("GetRole returns the role");
+        let text = role.assume_role_policy_document.unwrap_or_default();
+        let text = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        let tags = role
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect();
+        (serde_json::from_str(&text).unwrap(), tags)
+    })
+}
+
+/// The wizard on [`moto_account_with_a_hand_made_role`], from the welcome
+/// screen to the review with the role's conflict selected, then `o` and
+/// `key`: the choice made, the account read again.
+fn choose_on_the_conflict(t: &mut Tui, account: &moto::TestAccount, key: &str, badge: &str) {
+    connected(t, &format!("account  {}", account.account_id));
+    enter(t, SCOPE);
+    enter(t, BUCKETS);
+    t.wait_for("[x] onramp-pty-data");
+    enter(t, OPTIONS);
+    enter(t, REVIEW);
+    let review = t.wait_for("! conflict");
+    let row = t.row_with("! conflict").unwrap();
+    assert!(row.contains("/ecsInstanceRole"), "{review}");
+    // Enter does not go on past a conflict; the message says how to settle it.
+    t.send(keys::ENTER);
+    t.wait_for("press o on it");
+    // The bucket policy, the EBS policy, the Batch service role, then it.
+    t.send(&keys::DOWN.repeat(3));
+    let detail = t.wait_for("conflict: role ecsInstanceRole exists with another trust policy");
+    assert!(
+        detail.contains("~ trusts lambda.amazonaws.com; the plan: ec2.amazonaws.com"),
+        "{detail}"
+    );
+    t.send("o");
+    t.wait_for("Existing resource");
+    t.send(key);
+    t.wait_gone("Existing resource");
+    let chosen = t.wait_for(badge);
+    assert!(!chosen.contains("! conflict"), "{chosen}");
+}
+
+#[test]
+fn adopting_a_hand_made_role_on_moto_rewrites_it_and_journals_what_it_was() {
+    let (runtime, account) = moto_account_with_a_hand_made_role();
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = moto_wizard(&account, dir.path(), &account.endpoint).spawn();
+    choose_on_the_conflict(&mut t, &account, "a", "* adopt");
+    t.assert_shows("adopted: destroy puts it back as it is now");
+
+    enter(&mut t, PREVIEW);
+    let confirm = enter(&mut t, CONFIRM);
+    let confirm = if confirm.contains("adopt role ecsInstanceRole") {
+        confirm
+    } else {
+        t.wait_for("adopt role ecsInstanceRole")
+    };
+    assert!(
+        confirm.contains("the journal keeps what it is now; destroy puts it back"),
+        "{confirm}"
+    );
+    t.send("y");
+    t.wait_for(APPLY);
+    t.wait_for_within(
+        "done: every planned resource exists",
+        Duration::from_secs(90),
+    );
+
+    let (trust, tags) = role_on_moto(&runtime, &account);
+    let services = onramp::plan::lint::trusted_services(&trust);
+    assert_eq!(
+        services.into_iter().collect::<Vec<_>>(),
+        ["ec2.amazonaws.com"],
+        "{trust}"
+    );
+    assert!(
+        tags.contains(&("onramp:managed-by".to_owned(), "onramp".to_owned())),
+        "{tags:?}"
+    );
+    let journal = std::fs::read_to_string(dir.path().join("j.jsonl")).unwrap();
+    let adopted: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "adopt" && e["name"] == "ecsInstanceRole")
+        .collect();
+    assert_eq!(adopted.len(), 1, "{journal}");
+    assert_eq!(
+        adopted[0]["before"]["trust_policy"],
+        onramp_testkit::tui::lambda_trust(),
+        "{journal}"
+    );
+    // The adoption is recorded before the call that changes the role.
+    let at = |needle: &str| {
+        journal
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}:\n{journal}"))
+    };
+    assert!(
+        at("\"event\":\"adopt\"") < at("UpdateAssumeRolePolicy"),
+        "{journal}"
+    );
+
+    // The choice is an answer not saved yet: q asks.
+    t.send("q");
+    t.wait_for("Your answers are not saved");
+    t.send("y");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_terminal_restored();
+}
+
+#[test]
+fn keeping_a_hand_made_role_on_moto_leaves_it_as_it_was() {
+    let (runtime, account) = moto_account_with_a_hand_made_role();
+    let before = role_on_moto(&runtime, &account);
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = moto_wizard(&account, dir.path(), &account.endpoint).spawn();
+    choose_on_the_conflict(&mut t, &account, "k", "= kept");
+    t.assert_shows("kept as it is: onramp changes nothing on it");
+
+    // Saved with the answers, as a top-level key the headless run reads.
+    t.send("s");
+    t.wait_for("saved the answers to");
+    let saved = std::fs::read_to_string(dir.path().join("answers.toml")).unwrap();
+    let answers = Answers::from_toml(&saved).unwrap_or_else(|e| panic!("{e}:\n{saved}"));
+    assert_eq!(answers.keep, ["ecsInstanceRole"], "{saved}");
+
+    enter(&mut t, PREVIEW);
+    enter(&mut t, CONFIRM);
+    let confirm = t.wait_for("Kept as they are (your choice): role ecsInstanceRole");
+    assert!(
+        !confirm.contains("update role ecsInstanceRole"),
+        "{confirm}"
+    );
+    t.send("y");
+    t.wait_for(APPLY);
+    t.wait_for_within("done: ", Duration::from_secs(90));
+
+    assert_eq!(role_on_moto(&runtime, &account), before);
+    let iam = moto::iam_client(&account);
+    let attached = runtime.block_on(async {
+        iam.list_attached_role_policies()
+            .role_name("ecsInstanceRole")
+            .send()
+            .await
+            .unwrap()
+            .attached_policies
+            .unwrap_or_default()
+    });
+    assert!(attached.is_empty(), "{attached:?}");
+    let journal = std::fs::read_to_string(dir.path().join("j.jsonl")).unwrap();
+    assert!(!journal.contains("\"event\":\"adopt\""), "{journal}");
+    assert!(
+        !journal
+            .lines()
+            .any(|l| l.contains("\"name\":\"ecsInstanceRole\"") && l.contains("\"kind\":\"role\"")),
+        "no call on the kept role:\n{journal}"
+    );
+    quit_cleanly(&mut t);
+}

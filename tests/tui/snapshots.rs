@@ -413,3 +413,77 @@ fn the_result_panel_wraps_its_sentences_under_themselves() {
         "{text}"
     );
 }
+
+/// An `ecsInstanceRole` made by hand, with another trust policy and a
+/// policy the plan lacks: the review shows the conflict and everything that
+/// differs; `o` offers the choice (and the rename field); adopted, the row
+/// and the detail say so; the confirm screen names the adoption. At 80×24
+/// and 120×40, and without colour the differences keep their marks.
+#[test]
+fn the_review_with_a_conflict_and_the_choice_made() {
+    use crossterm::event::KeyCode;
+    let mut d = Driver::with(
+        |dir| demo_config(dir, Theme::COLOR),
+        tui::made_by_hand(&["ecsInstanceRole"]),
+    );
+    d.redact_from = Some(d.dir.path().display().to_string());
+    d.enter_until(Screen::Review);
+    // The bucket policy, the EBS policy, the Batch service role, then it.
+    d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = d.snapshot_text(w, h);
+        insta::assert_snapshot!(format!("review_conflict_{w}x{h}"), text);
+        assert!(text.contains("! conflict"), "{text}");
+        assert!(text.contains("o adopt/keep"), "{text}");
+    }
+    d.key(KeyCode::Char('o'));
+    insta::assert_snapshot!("review_choice_80x24", d.snapshot_text(80, 24));
+    d.key(KeyCode::Char('n'));
+    insta::assert_snapshot!("review_rename_80x24", d.snapshot_text(80, 24));
+    d.esc().key(KeyCode::Char('a'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = d.snapshot_text(w, h);
+        insta::assert_snapshot!(format!("review_adopted_{w}x{h}"), text);
+        assert!(text.contains("* adopt"), "{text}");
+    }
+    d.enter_until(Screen::Confirm);
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("confirm_adopt_{w}x{h}"), d.snapshot_text(w, h));
+    }
+}
+
+#[test]
+fn without_colour_the_conflicts_differences_keep_their_marks() {
+    use crossterm::event::KeyCode;
+    let mut d = Driver::with(
+        |dir| demo_config(dir, Theme::MONO),
+        tui::made_by_hand(&["ecsInstanceRole"]),
+    );
+    d.enter_until(Screen::Review);
+    d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+    let buffer = d.buffer(120, 40);
+    for cell in buffer.content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+    }
+    let text = tui::text_of(&buffer);
+    for marked in [
+        "~ trusts lambda.amazonaws.com",
+        "+ attach:",
+        "- attached, not planned: AmazonSSMManagedInstanceCore",
+        "-        \"Service\": \"lambda.amazonaws.com\"",
+        "+        \"Service\": \"ec2.amazonaws.com\"",
+    ] {
+        assert!(text.contains(marked), "{marked} in:\n{text}");
+    }
+    d.key(KeyCode::Char('o')).key(KeyCode::Char('n'));
+    // The rename field's cursor is shown in reverse video.
+    let buffer = d.buffer(80, 24);
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .any(|c| c.modifier.contains(Modifier::REVERSED) && c.symbol() == " "),
+        "{}",
+        tui::text_of(&buffer)
+    );
+}

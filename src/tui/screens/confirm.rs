@@ -38,6 +38,26 @@ pub struct Stepping {
     pub skipped: BTreeSet<ResourceId>,
 }
 
+/// What adopting means, beside each adopted resource: the person confirms
+/// knowing it.
+pub const ADOPTION: &str = "the journal keeps what it is now; destroy puts it back";
+
+/// The resources that exist and that the answers keep as they are, by
+/// kind and name ("role ecsInstanceRole").
+fn kept(app: &App) -> Vec<String> {
+    let Some(plan) = &app.derived.plan else {
+        return Vec::new();
+    };
+    plan.resources
+        .iter()
+        .filter(|r| {
+            crate::tui::existing::choosable(app, r)
+                && plan.existing.treatment(r) == crate::plan::existing::Treatment::Keep
+        })
+        .map(|r| label(&r.id()))
+        .collect()
+}
+
 /// The changes that make calls, in plan order.
 pub fn pending(app: &App) -> Vec<Change> {
     app.review
@@ -221,9 +241,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     // Inside the panel's borders; wrapped lines hang under their start.
     let width = usize::from(area.width.saturating_sub(2));
     let pending = pending(app);
+    let kept = kept(app);
+    // Kept ones are told apart: they need not match.
     let unchanged = app.review.observed.ready().map_or(0, |o| {
         o.iter()
             .filter(|o| o.change.state == ChangeState::Unchanged)
+            .filter(|o| !kept.contains(&label(&o.change.id())))
             .count()
     });
     let mut lines: Vec<Line> = Vec::new();
@@ -231,14 +254,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         if let Some(change) = pending.get(stepping.index) {
             lines.push(Line::from(Span::styled(
                 format!(
-                    "Resource {} of {}: {} {}",
+                    "Resource {} of {}: {}{} {}",
                     stepping.index + 1,
                     pending.len(),
+                    if change.state == ChangeState::Adopt {
+                        "adopt "
+                    } else {
+                        ""
+                    },
                     change.kind.noun(),
                     change.name
                 ),
                 theme.title(),
             )));
+            if change.state == ChangeState::Adopt {
+                lines.extend(hanging(Vec::new(), ADOPTION, theme.warn(), width, 2));
+            }
             lines.push(Line::from(""));
             for call in call_lines(app, change, app.confirm.show_cli) {
                 lines.extend(hanging(
@@ -288,8 +319,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     lines.extend(hanging(
         Vec::new(),
         &format!(
-            "{} to create or update with {}; {unchanged} already {}.",
+            "{} to create{} with {}; {unchanged} already {}.",
             plural(pending.len(), "resource", "resources"),
+            if pending.iter().any(|c| c.state == ChangeState::Adopt) {
+                ", update or adopt"
+            } else {
+                " or update"
+            },
             plural(calls, "call", "calls"),
             if unchanged == 1 { "matches" } else { "match" }
         ),
@@ -313,15 +349,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     for change in &pending {
-        let verb = if change.state == ChangeState::Create {
-            "create"
-        } else {
-            "update"
+        let verb = match change.state {
+            ChangeState::Create => "create",
+            ChangeState::Adopt => "adopt",
+            _ => "update",
         };
-        lines.push(Line::from(Span::styled(
-            format!("{verb} {} {}", change.kind.noun(), change.name),
-            theme.key(),
-        )));
+        let heading = format!("{verb} {} {}", change.kind.noun(), change.name);
+        if change.state == ChangeState::Adopt {
+            lines.extend(hanging(
+                vec![Span::styled(heading, theme.key())],
+                &format!(": {ADOPTION}"),
+                theme.warn(),
+                width,
+                4,
+            ));
+        } else {
+            lines.push(Line::from(Span::styled(heading, theme.key())));
+        }
         for call in call_lines(app, change, app.confirm.show_cli) {
             lines.extend(hanging(
                 vec![Span::raw("    ")],
@@ -337,6 +381,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             "Nothing to do: everything already matches the plan.",
             theme.ok(),
         )));
+    }
+    if !kept.is_empty() {
+        lines.push(Line::from(""));
+        lines.extend(hanging(
+            Vec::new(),
+            &format!(
+                "Kept as they are (your choice): {}. onramp changes nothing on them; verify checks whether they grant what the workload needs.",
+                kept.join(", ")
+            ),
+            theme.warn(),
+            width,
+            2,
+        ));
     }
     let title = if app.confirm.show_cli {
         "The same as aws iam commands (c: API calls)"

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod buckets;
+pub mod choice;
 pub mod confirm;
 pub mod editor;
 pub mod options;

@@ -9,13 +9,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{step, vertical};
-use crate::apply::diff::State as ChangeState;
+use super::{choice, step, vertical};
+use crate::apply::diff::{State as ChangeState, without_ways_out};
 use crate::iam::limits::{self, Quotas};
+use crate::plan::existing::Treatment;
 use crate::plan::lint::{self, Level};
 use crate::plan::{Plan, Resource, Spec};
 use crate::tui::action::{Effect, Observation};
 use crate::tui::app::{App, Loading, Screen};
+use crate::tui::existing;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{Scrolled, follow, hanging, panel, spinner};
 
@@ -33,6 +35,9 @@ pub struct State {
     /// The apply's journal as read with `observed`, to tell whose
     /// resources the run would touch.
     pub journal: Vec<crate::apply::journal::Entry>,
+    /// The choice open for a resource that exists and that onramp did not
+    /// make (`o`).
+    pub choosing: Option<crate::tui::existing::Choosing>,
 }
 
 impl Default for State {
@@ -44,6 +49,7 @@ impl Default for State {
             observed_for: None,
             findings_scroll: 0,
             journal: Vec::new(),
+            choosing: None,
         }
     }
 }
@@ -101,11 +107,17 @@ fn observation_blocker(app: &App) -> Option<String> {
             .iter()
             .find(|o| o.change.state == ChangeState::Conflict)
             .map(|o| {
+                let reasons: Vec<&str> = o
+                    .change
+                    .reasons
+                    .iter()
+                    .map(|r| without_ways_out(r, &o.change.name))
+                    .collect();
                 format!(
-                    "conflict on {} {}: {}; rename it in the answers (name prefix) or settle it by hand",
+                    "conflict on {} {}: {}; press o on it to adopt it, keep it as it is, or rename onramp's",
                     o.change.kind.noun(),
                     o.change.name,
-                    o.change.reasons.join("; ")
+                    reasons.join("; ")
                 )
             }),
     }
@@ -131,6 +143,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match key.code {
         KeyCode::Char('x') => crate::tui::export::open(app),
+        KeyCode::Char('o') => existing::open(app),
         KeyCode::Char('r') => {
             app.review.observed_for = None;
             app.observe_if_stale()
@@ -172,6 +185,16 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Whether the resource under the cursor exists and onramp did not make
+/// it, so that `o` offers a choice (for the footer).
+pub fn choosable_here(app: &App) -> bool {
+    app.derived
+        .plan
+        .as_ref()
+        .and_then(|p| p.resources.get(app.review.cursor))
+        .is_some_and(|r| existing::choosable(app, r))
+}
+
 /// The badge for a resource's state in the account.
 pub fn badge(app: &App, resource: &Resource) -> (String, Style) {
     let theme = app.theme();
@@ -179,6 +202,12 @@ pub fn badge(app: &App, resource: &Resource) -> (String, Style) {
         Loading::Loading => (format!("{} reading", spinner(app.tick)), theme.dim()),
         Loading::Failed(_) => ("? unknown".into(), theme.warn()),
         Loading::Ready(_) => match app.observation(&resource.id()).map(|o| o.change.state) {
+            Some(ChangeState::Unchanged)
+                if existing::choosable(app, resource)
+                    && existing::treatment(app, resource) == Treatment::Keep =>
+            {
+                ("= kept".into(), theme.warn())
+            }
             Some(ChangeState::Create) => ("+ new".into(), theme.ok()),
             Some(ChangeState::Update) => ("~ update".into(), theme.warn()),
             Some(ChangeState::Adopt) => ("* adopt".into(), theme.warn()),
@@ -194,7 +223,12 @@ pub fn short(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
-fn children(resource: &Resource, quotas: &Quotas, theme: Theme) -> Vec<Line<'static>> {
+fn children(
+    resource: &Resource,
+    quotas: &Quotas,
+    standing: Option<String>,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let mut out: Vec<String> = Vec::new();
     match &resource.spec {
         Spec::ManagedPolicy(policy) => out.push(format!(
@@ -229,21 +263,75 @@ fn children(resource: &Resource, quotas: &Quotas, theme: Theme) -> Vec<Line<'sta
                 "service-linked to {}: AWS keeps its trust and permissions",
                 linked.service
             ));
-            out.push("created only if missing; one per account, untaggable".into());
+            // Once it exists, `standing` says so instead.
+            if standing.is_none() {
+                out.push("created only if missing; one per account, untaggable".into());
+            }
         }
     }
-    let n = out.len();
-    out.into_iter()
+    let mut styled: Vec<(String, Style)> = out.into_iter().map(|t| (t, theme.dim())).collect();
+    styled.extend(standing.map(|t| (t, theme.warn())));
+    let n = styled.len();
+    styled
+        .into_iter()
         .enumerate()
-        .map(|(i, text)| {
+        .map(|(i, (text, style))| {
             let branch = if i + 1 == n { "└─" } else { "├─" };
-            Line::from(Span::styled(
-                format!("                  {branch} {text}"),
-                theme.dim(),
-            ))
+            Line::from(vec![
+                Span::styled(format!("                  {branch} "), theme.dim()),
+                Span::styled(text, style),
+            ])
         })
         .collect()
 }
+
+/// The detail pane's lines for the resource under the cursor, and whether
+/// they may take more than three rows: for one that exists and that onramp
+/// did not make, the choice made and everything that differs.
+fn detail(app: &App, plan: &Plan, width: usize) -> (choice::Blocks, bool) {
+    let theme = app.theme();
+    let resource = plan.resources.get(app.review.cursor);
+    let observation = resource.and_then(|r| app.observation(&r.id()));
+    if let (Some(resource), Some(o)) = (resource, observation)
+        && existing::choosable(app, resource)
+    {
+        return (choice::detail(app, resource, o, width), true);
+    }
+    let text = observation
+        .map(|o| match o.change.state {
+            ChangeState::Create => format!(
+                "does not exist yet: {} it ({})",
+                crate::output::plural(o.change.steps.len(), "call creates", "calls create"),
+                o.change
+                    .steps
+                    .iter()
+                    .map(|s| s.action().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ChangeState::Unchanged if o.change.reasons.is_empty() => {
+                "exists and matches the plan".to_owned()
+            }
+            _ => o.change.reasons.join("; "),
+        })
+        .unwrap_or_else(|| match &app.review.observed {
+            Loading::Failed(problem) => {
+                format!("could not read the account: {problem} (r retries)")
+            }
+            _ => "reading the account…".into(),
+        });
+    (
+        vec![hanging(Vec::new(), &text, theme.text(), width, 2)],
+        false,
+    )
+}
+
+/// The tree's least height, borders included.
+const TREE_ROWS: u16 = 5;
+
+/// The height left to the tree, borders included, when the detail pane
+/// grows for a difference: the row and a few of its lines stay in sight.
+const TREE_ROOM: u16 = 9;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme();
@@ -267,47 +355,33 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let detail = plan
-        .resources
-        .get(app.review.cursor)
-        .and_then(|r| app.observation(&r.id()))
-        .map(|o| match o.change.state {
-            ChangeState::Create => format!(
-                "does not exist yet: {} it ({})",
-                crate::output::plural(o.change.steps.len(), "call creates", "calls create"),
-                o.change
-                    .steps
-                    .iter()
-                    .map(|s| s.action().as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            ChangeState::Unchanged if o.change.reasons.is_empty() => {
-                "exists and matches the plan".to_owned()
-            }
-            _ => o.change.reasons.join("; "),
-        })
-        .unwrap_or_else(|| match &app.review.observed {
-            Loading::Failed(problem) => {
-                format!("could not read the account: {problem} (r retries)")
-            }
-            _ => "reading the account…".into(),
-        });
-    let detail_lines = hanging(
-        Vec::new(),
-        &detail,
-        theme.text(),
-        usize::from(area.width.saturating_sub(2)),
-        2,
-    );
-    let detail_height = u16::try_from(detail_lines.len().clamp(1, 3)).unwrap_or(1) + 2;
-    let finding_lines = finding_lines(app, usize::from(area.width.saturating_sub(2)));
+    let width = usize::from(area.width.saturating_sub(2));
+    let (detail_blocks, grows) = detail(app, plan, width);
+    let finding_lines = finding_lines(app, width);
     let findings_height = (u16::try_from(finding_lines.len())
         .unwrap_or(u16::MAX)
         .saturating_add(2))
-    .clamp(3, area.height / 3);
+    .clamp(3, area.height / if grows { 4 } else { 3 });
+    // A choice's difference may take what the tree (a few rows of it) and
+    // the findings leave.
+    let most = if grows {
+        area.height
+            .saturating_sub(findings_height)
+            .saturating_sub(TREE_ROOM)
+            .saturating_sub(2)
+            .max(3)
+    } else {
+        3
+    };
+    let rows = usize::from(most);
+    let detail_lines = if grows {
+        choice::fit(detail_blocks, rows, theme)
+    } else {
+        detail_blocks.concat()
+    };
+    let detail_height = u16::try_from(detail_lines.len().clamp(1, rows)).unwrap_or(1) + 2;
     let [tree_area, detail_area, findings_area] = Layout::vertical([
-        Constraint::Min(5),
+        Constraint::Min(TREE_ROWS),
         Constraint::Length(detail_height),
         Constraint::Length(findings_height),
     ])
@@ -324,7 +398,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         crate::output::summary(plan),
         theme.dim(),
     ))];
-    let mut cursor_line = 0;
+    // The selected row's first and last lines (its own lines under it).
+    let (mut cursor_line, mut cursor_end) = (0, 0);
     for (i, resource) in plan.resources.iter().enumerate() {
         let (badge_text, badge_style) = badge(app, resource);
         if i == app.review.cursor {
@@ -349,11 +424,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.extend(children(
             resource,
             &crate::tui::advice::lint_quotas(&app.quotas),
+            choice::standing(app, resource),
             theme,
         ));
+        if i == app.review.cursor {
+            cursor_end = lines.len().saturating_sub(1);
+        }
     }
     let height = usize::from(inner.height);
-    let offset = follow(cursor_line, height);
+    // The row in sight with its lines (what is chosen for it among them),
+    // its first line first when they do not all fit.
+    let offset = follow(cursor_end, height).min(cursor_line);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(offset).unwrap_or(0), 0)),
         inner,

@@ -209,6 +209,10 @@ fn overlay_content(
             ],
         ),
         Overlay::Export => ("Export", crate::tui::export::menu_lines(app, theme)),
+        // Inside the popup's borders and margin, and no wider than reads well.
+        Overlay::Existing => {
+            crate::tui::existing::menu(app, theme, usize::from(columns).saturating_sub(4).min(76))
+        }
         Overlay::Exported => (
             "Export",
             // Inside the popup's borders and margin, as the help.

@@ -2,6 +2,7 @@
 //! with effects answered by the real worker on an in-memory account.
 
 mod advice;
+mod existing;
 mod preflight;
 mod runs;
 
