@@ -181,7 +181,7 @@ async fn observation(
     let observed = observe(cloud, resource, treatment).await?;
     Ok(Observation {
         change: diff(resource, &observed, treatment),
-        found: Snapshot::found(&observed),
+        found: observed.snapshot(),
         existing: existing_documents(observed),
     })
 }
