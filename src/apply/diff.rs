@@ -803,13 +803,9 @@ fn pretty(document: &Value) -> String {
 mod tests {
     use super::*;
     use crate::iam::names::EntityKind;
-    use crate::plan::plan_of_valid_toml;
 
     fn instance_role() -> Resource {
-        let plan = plan_of_valid_toml(include_str!("../../examples/genomics.toml"));
-        plan.get(EntityKind::Role, "ecsInstanceRole")
-            .cloned()
-            .unwrap_or_else(|| unreachable!())
+        crate::plan::genomics_resource(EntityKind::Role, "ecsInstanceRole")
     }
 
     #[test]

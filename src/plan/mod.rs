@@ -27,6 +27,16 @@ pub(crate) fn plan_of_valid_toml(toml: &str) -> Plan {
     plan(&valid).unwrap_or_else(|e| unreachable!("{e}"))
 }
 
+/// For unit tests elsewhere in the crate: one resource of the genomics
+/// example's plan.
+#[cfg(test)]
+pub(crate) fn genomics_resource(kind: EntityKind, name: &str) -> Resource {
+    let plan = plan_of_valid_toml(include_str!("../../examples/genomics.toml"));
+    plan.get(kind, name)
+        .cloned()
+        .unwrap_or_else(|| unreachable!("the genomics example plans {name}"))
+}
+
 pub use crate::iam::names::ResourceId;
 use std::collections::BTreeMap;
 

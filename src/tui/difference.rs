@@ -215,10 +215,7 @@ mod tests {
     use serde_json::json;
 
     fn instance_role() -> Resource {
-        let plan = plan_of_valid_toml(include_str!("../../examples/genomics.toml"));
-        plan.get(EntityKind::Role, "ecsInstanceRole")
-            .cloned()
-            .unwrap_or_else(|| unreachable!())
+        crate::plan::genomics_resource(EntityKind::Role, "ecsInstanceRole")
     }
 
     fn texts(lines: &[Difference]) -> Vec<(Mark, &str)> {

@@ -690,14 +690,7 @@ async fn drift(admin: &MemoryCloud, plan: &Plan) {
                     .update_assume_role_policy(&r.name, &trust("lambda.amazonaws.com"))
                     .await
                     .unwrap();
-                admin
-                    .attach_role_policy(&r.name, "arn:aws:iam::aws:policy/ReadOnlyAccess")
-                    .await
-                    .unwrap();
-                admin
-                    .put_role_policy(&r.name, "stray", &identity_policy(9))
-                    .await
-                    .unwrap();
+                attach_and_put(admin, &r.name, "ReadOnlyAccess", "stray", 9).await;
                 match permissions_boundary {
                     Some(_) => admin.delete_role_permissions_boundary(&r.name).await,
                     None => {
@@ -898,14 +891,7 @@ async fn requests_of_an_adoption(plan: &Plan) -> Vec<Request> {
                     })
                     .await
                     .unwrap();
-                admin
-                    .attach_role_policy(&r.name, "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
-                    .await
-                    .unwrap();
-                admin
-                    .put_role_policy(&r.name, "theirs", &identity_policy(7))
-                    .await
-                    .unwrap();
+                attach_and_put(admin, &r.name, "AmazonEC2ReadOnlyAccess", "theirs", 7).await;
             }
             Spec::ManagedPolicy(_) => {
                 let (_, name) = r.arn.rsplit_once('/').unwrap();
@@ -947,6 +933,25 @@ async fn requests_of_an_adoption(plan: &Plan) -> Vec<Request> {
     assert_eq!(report.restored.len(), adopted, "{report:?}");
     assert!(report.failed.is_empty(), "{report:?}");
     cloud.take()
+}
+
+/// Someone else attaches the AWS managed policy `aws_policy` to `role` and
+/// puts an inline policy `inline` in it (made different by `marker`).
+async fn attach_and_put(
+    admin: &MemoryCloud,
+    role: &str,
+    aws_policy: &str,
+    inline: &str,
+    marker: usize,
+) {
+    admin
+        .attach_role_policy(role, &format!("arn:aws:iam::aws:policy/{aws_policy}"))
+        .await
+        .unwrap();
+    admin
+        .put_role_policy(role, inline, &identity_policy(marker))
+        .await
+        .unwrap();
 }
 
 /// A Lambda trust policy: someone else's role.
