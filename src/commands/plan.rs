@@ -175,6 +175,9 @@ pub async fn export(
             output::findings_text(&findings)
         )));
     }
+    if let Some(note) = existing_note(&plan, format) {
+        write(stderr, &format!("onramp: {note}\n"))?;
+    }
     match (format, out) {
         (ExportFormat::Policies, Some(dir)) => export_policies(&plan, dir, stdout),
         (_, out) => {
@@ -188,6 +191,24 @@ pub async fn export(
             }
             Ok(Outcome::Success)
         }
+    }
+}
+
+/// What an export does with the answers' `adopt` and `keep`, which only
+/// `apply` acts on: said, so that a template is not deployed expecting an
+/// adoption it cannot make.
+fn existing_note(plan: &Plan, format: ExportFormat) -> Option<&'static str> {
+    if plan.existing.is_empty() {
+        return None;
+    }
+    match format {
+        ExportFormat::Cloudformation => Some(
+            "adopt and keep are for `onramp apply` only: this template creates every planned resource, and a stack cannot create one that already exists (CloudFormation's resource import can take an existing role or policy over)",
+        ),
+        ExportFormat::Cli => Some(
+            "adopt and keep are for `onramp apply` only: this script makes what is missing and adds to what exists, and changes nothing else",
+        ),
+        ExportFormat::Policies | ExportFormat::AdminPolicy => None,
     }
 }
 

@@ -405,3 +405,40 @@ fn help_shows_examples_for_every_command() {
         );
     }
 }
+
+/// `adopt` and `keep` are for `apply`: an export that cannot act on them
+/// says so, and one they do not concern says nothing.
+#[test]
+fn an_export_says_what_it_does_with_adopt_and_keep() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("adopting.toml");
+    let genomics = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/genomics.toml"),
+    )
+    .unwrap();
+    std::fs::write(&answers, format!("adopt = [\"*\"]\n{genomics}")).unwrap();
+    let a = answers.to_str().unwrap();
+    for (format, said) in [
+        (
+            "cloudformation",
+            Some("a stack cannot create one that already exists"),
+        ),
+        ("cli", Some("adds to what exists")),
+        ("admin-policy", None),
+    ] {
+        let o = onramp(&["export", "--answers", a, "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
+        match said {
+            Some(text) => assert!(stderr(&o).contains(text), "{format}: {}", stderr(&o)),
+            None => assert!(!stderr(&o).contains("adopt"), "{format}: {}", stderr(&o)),
+        }
+    }
+    let plain = onramp(&[
+        "export",
+        "--answers",
+        "examples/genomics.toml",
+        "--format",
+        "cloudformation",
+    ]);
+    assert!(!stderr(&plain).contains("adopt"), "{}", stderr(&plain));
+}
