@@ -3,8 +3,9 @@
 //! the test; `ONRAMP_KILL_SEED=N` replays a run), a small generator, and
 //! the kill itself, once the run's journal reaches a given number of lines.
 
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Child, Output};
+use std::process::{Child, ExitStatus, Output};
 use std::time::{Duration, Instant};
 
 /// The variable that replays a run of kills.
@@ -78,4 +79,25 @@ pub fn kill_during(mut child: Child, journal: &Path, after_lines: usize, extra: 
     let _ = child.kill();
     let status = child.wait().unwrap();
     running && status.code().is_none()
+}
+
+/// Waits for `child` to end, noting every length its `journal` has on the
+/// way (looked at every 100 µs): the points a run can be killed at, since
+/// a journal grows by groups of lines written at once.
+pub fn journal_lengths(mut child: Child, journal: &Path) -> (ExitStatus, BTreeSet<usize>) {
+    let mut seen = BTreeSet::new();
+    let started = Instant::now();
+    loop {
+        seen.insert(lines(journal));
+        if let Some(status) = child.try_wait().unwrap() {
+            seen.insert(lines(journal));
+            seen.remove(&0);
+            return (status, seen);
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("the run did not end within two minutes");
+        }
+        std::thread::sleep(Duration::from_micros(100));
+    }
 }
