@@ -47,9 +47,21 @@ pub fn notices(entries: &[Entry], journal_name: &str, plan: &Plan, changes: &[Ch
             names(&others)
         ));
     }
+    // An entity this journal adopted carries onramp's tag from its first
+    // tagging call on: it is this journal's, not another run's, though
+    // onramp did not create it (a resume after a kill that landed between
+    // its tagging and its other calls).
+    let adopted = super::journal::adopted(entries);
+    let is_adopted = |c: &Change| {
+        adopted
+            .iter()
+            .any(|a| a.kind == c.kind && a.name.eq_ignore_ascii_case(&c.name))
+    };
     let rewritten: Vec<ResourceId> = changes
         .iter()
-        .filter(|c| c.state == State::Update && c.owned && !created.contains(&c.id()))
+        .filter(|c| {
+            c.state == State::Update && c.owned && !created.contains(&c.id()) && !is_adopted(c)
+        })
         .map(Change::id)
         .collect();
     if !rewritten.is_empty() {
@@ -230,6 +242,42 @@ mod tests {
         assert!(n.warnings[0].contains("1 resource that onramp made in another run"));
         assert!(n.warnings[0].contains("role ecsInstanceRole"));
         assert!(!n.warnings[0].contains("Handmade"));
+    }
+
+    #[test]
+    fn changing_what_this_journal_adopted_is_not_said_to_be_another_runs() {
+        use crate::apply::adopt::{ProfileSnapshot, Snapshot};
+        let profile = |role: &str| {
+            Box::new(Snapshot::InstanceProfile(ProfileSnapshot {
+                path: "/".into(),
+                tags: crate::cloud::Tags::new(),
+                roles: [role.to_owned()].into(),
+            }))
+        };
+        let adopt = Record::Adopt {
+            kind: EntityKind::InstanceProfile,
+            name: "ecsInstanceRole".into(),
+            before: profile("Handmade"),
+            after: profile("ecsInstanceRole"),
+        };
+        let entries = vec![entry(1, run("us-east-1")), entry(2, adopt)];
+        // Tagged as onramp's by the run that adopted it, then stopped.
+        let changes = vec![Change {
+            kind: EntityKind::InstanceProfile,
+            ..change("ECSINSTANCEROLE", State::Update, true)
+        }];
+        assert!(
+            notices(&entries, "j", &plan(), &changes).is_empty(),
+            "{:?}",
+            notices(&entries, "j", &plan(), &changes)
+        );
+        // Once restored, it is no longer this journal's.
+        let restored = Record::Restored {
+            kind: EntityKind::InstanceProfile,
+            name: "ecsInstanceRole".into(),
+        };
+        let entries = [entries, vec![entry(3, restored)]].concat();
+        assert_eq!(notices(&entries, "j", &plan(), &changes).warnings.len(), 1);
     }
 
     #[test]
