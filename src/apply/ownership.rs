@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::diff::{Change, State};
-use super::journal::{Entry, Record};
+use super::journal::{Call, Entry, Record};
 use crate::plan::{Plan, ResourceId};
 
 /// What a run must say before it starts.
@@ -93,20 +93,25 @@ fn wrong_target(entries: &[Entry], journal_name: &str, plan: &Plan) -> Option<St
     })
 }
 
-/// The entities the journal records creating (and not deleting since).
+/// The entities the journal records creating (and not deleting since). A
+/// create only started counts: a run killed with it in flight may well
+/// have made the entity, which then carries onramp's tag, and `destroy`
+/// with this journal deletes it on that tag; it is this journal's.
 fn created_in(entries: &[Entry]) -> BTreeSet<ResourceId> {
     let mut created = BTreeSet::new();
     for entry in entries {
-        if let Record::Done { call, .. } = &entry.record {
-            let id = ResourceId {
-                kind: call.kind,
-                name: call.name.clone(),
-            };
-            if call.action.creates_entity() {
-                created.insert(id);
-            } else if call.action.deletes_entity() {
-                created.remove(&id);
+        let id = |call: &Call| ResourceId {
+            kind: call.kind,
+            name: call.name.clone(),
+        };
+        match &entry.record {
+            Record::Intent(call) | Record::Done { call, .. } if call.action.creates_entity() => {
+                created.insert(id(call));
             }
+            Record::Done { call, .. } if call.action.deletes_entity() => {
+                created.remove(&id(call));
+            }
+            _ => {}
         }
     }
     created
@@ -278,6 +283,21 @@ mod tests {
         };
         let entries = [entries, vec![entry(3, restored)]].concat();
         assert_eq!(notices(&entries, "j", &plan(), &changes).warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_create_left_in_flight_by_a_killed_run_is_the_journals() {
+        let create = Call {
+            action: Action::CreateRole,
+            kind: EntityKind::Role,
+            name: "BatchJobRole".into(),
+            detail: None,
+        };
+        let entries = vec![entry(1, run("us-east-1")), entry(2, Record::Intent(create))];
+        // Made, tagged, its attachments still to come.
+        let changes = vec![change("BatchJobRole", State::Update, true)];
+        let n = notices(&entries, "j", &plan(), &changes);
+        assert!(n.is_empty(), "{n:?}");
     }
 
     #[test]
