@@ -13,9 +13,15 @@
 //! adopted field either as it was or as onramp makes it.
 //!
 //! Kill points: every journal length from the line before the adopt
-//! records to the end, plus a random part (seeded; the seed is printed,
-//! `ONRAMP_KILL_SEED=N` replays a run) of the time a call takes, which the
-//! fault proxy stretches so that kills land inside calls.
+//! records (a destroy: from its run record) to the end, plus a short
+//! random wait (seeded; the seed is printed, `ONRAMP_KILL_SEED=N` replays
+//! a run), while the fault proxy stretches every call so that kills land
+//! inside calls. A journal grows by groups of lines written at once, so
+//! several points meet at the same length; the lengths a run passes
+//! through and those the kills met are printed. Where nothing is in
+//! flight (between the run record and the adopt records, around the
+//! restored records) the kill comes at once, and is tried again until
+//! one lands there.
 
 mod fields;
 mod records;
