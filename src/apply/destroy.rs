@@ -131,6 +131,13 @@ pub fn pending(entries: &[Entry]) -> Vec<String> {
 /// A create recorded as failed is still undone if the entity carries
 /// onramp's tag: "failed" may mean only that the answer was lost (a reset
 /// connection, a timeout) after IAM had made the entity.
+///
+/// A change made to an entity while its adopt record stands (after the
+/// record, before a `restored` one) is never reverted on its own: the
+/// restore puts the whole entity back. That covers the restore's own
+/// calls too, which put back what the person had (their attachments,
+/// inline policies, a profile's role): once the entity is recorded as
+/// restored, reverting those would take the person's own things away.
 fn undo_list(entries: &[Entry]) -> Vec<Undo> {
     let done: BTreeSet<(Action, EntityKind, String, Option<String>)> = entries
         .iter()
@@ -140,9 +147,17 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
         })
         .collect();
     let mut created: BTreeSet<(EntityKind, String)> = BTreeSet::new();
+    // Entities whose adopt record stands, by kind and lower-case name.
+    let mut standing: BTreeSet<(EntityKind, String)> = BTreeSet::new();
     let mut list = Vec::new();
     for e in entries {
         match &e.record {
+            Record::Adopt { kind, name, .. } => {
+                standing.insert((*kind, name.to_lowercase()));
+            }
+            Record::Restored { kind, name } => {
+                standing.remove(&(*kind, name.to_lowercase()));
+            }
             Record::Done { call, arn } if call.action.creates_entity() => {
                 created.insert((call.kind, call.name.to_lowercase()));
                 list.push(Undo::Entity {
@@ -170,6 +185,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
             Record::Intent(call)
                 if is_change(call.action)
                     && !created.contains(&(call.kind, call.name.to_lowercase()))
+                    && !standing.contains(&(call.kind, call.name.to_lowercase()))
                     && !list.contains(&Undo::Change(call.clone())) =>
             {
                 list.push(Undo::Change(call.clone()));
@@ -916,5 +932,125 @@ async fn put_back(
             Action::TagPolicy => c.tag_policy(policy, tags).await,
             _ => c.tag_instance_profile(name, tags).await,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Tags;
+    use serde_json::json;
+
+    const HAND_MADE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+    const PLANNED: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+
+    fn role(attached: &str) -> Snapshot {
+        Snapshot::Role(RoleSnapshot {
+            path: "/".into(),
+            trust_policy: json!({"Version": "2012-10-17", "Statement": []}),
+            description: None,
+            permissions_boundary: None,
+            tags: Tags::new(),
+            attached: BTreeSet::from([attached.to_owned()]),
+            inline: std::collections::BTreeMap::new(),
+        })
+    }
+
+    fn call(action: Action, detail: &str) -> Call {
+        Call {
+            action,
+            kind: EntityKind::Role,
+            name: "ecsInstanceRole".into(),
+            detail: Some(detail.into()),
+        }
+    }
+
+    fn run(command: &str) -> Record {
+        Record::Run {
+            command: command.into(),
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            onramp_version: "0".into(),
+        }
+    }
+
+    /// Each call as an intent, then done.
+    fn made(calls: &[Call]) -> Vec<Record> {
+        calls
+            .iter()
+            .flat_map(|c| {
+                [
+                    Record::Intent(c.clone()),
+                    Record::Done {
+                        call: c.clone(),
+                        arn: None,
+                    },
+                ]
+            })
+            .collect()
+    }
+
+    fn entries(records: Vec<Record>) -> Vec<Entry> {
+        records
+            .into_iter()
+            .zip(1..)
+            .map(|(record, seq)| Entry {
+                seq,
+                unix_ms: seq,
+                record,
+            })
+            .collect()
+    }
+
+    /// An apply that adopted the role (taking its hand-made policy off,
+    /// attaching the planned one), and a destroy that put it back.
+    fn adopted_then_restored() -> Vec<Record> {
+        let mut records = vec![
+            run("apply"),
+            Record::Adopt {
+                kind: EntityKind::Role,
+                name: "ecsInstanceRole".into(),
+                before: Box::new(role(HAND_MADE)),
+                after: Box::new(role(PLANNED)),
+            },
+        ];
+        records.extend(made(&[
+            call(Action::DetachRolePolicy, HAND_MADE),
+            call(Action::AttachRolePolicy, PLANNED),
+        ]));
+        records.push(run("destroy"));
+        records.extend(made(&[
+            call(Action::DetachRolePolicy, PLANNED),
+            call(Action::AttachRolePolicy, HAND_MADE),
+        ]));
+        records.push(Record::Restored {
+            kind: EntityKind::Role,
+            name: "ecsInstanceRole".into(),
+        });
+        records
+    }
+
+    #[test]
+    fn a_restored_entity_is_left_alone_with_what_the_restore_put_back() {
+        let entries = entries(adopted_then_restored());
+        assert_eq!(
+            pending(&entries),
+            Vec::<String>::new(),
+            "the restore's attachment of the hand-made policy is the person's again"
+        );
+    }
+
+    #[test]
+    fn what_an_apply_adds_after_a_restore_is_reverted() {
+        // A later apply without adopting only adds to the role.
+        let mut records = adopted_then_restored();
+        records.push(run("apply"));
+        records.extend(made(&[call(Action::AttachRolePolicy, PLANNED)]));
+        assert_eq!(
+            pending(&entries(records)),
+            [format!(
+                "revert AttachRolePolicy on role ecsInstanceRole ({PLANNED})"
+            )]
+        );
     }
 }

@@ -461,12 +461,18 @@ impl Made {
 /// What the journal records onramp did to each entity and not undone
 /// since, in words, by entity in the order first touched: `("role",
 /// "ecsInstanceRole", "created, 3 managed policies attached")`. A run that
-/// stopped part-way shows here as the part it made.
+/// stopped part-way shows here as the part it made. An adopted entity
+/// recorded as restored is as it was before onramp: nothing of what
+/// onramp did to it remains, the restore's own calls included.
 pub fn made(entries: &[Entry]) -> Vec<(EntityKind, String, String)> {
     let mut order: Vec<(EntityKind, String)> = Vec::new();
     let mut made: std::collections::BTreeMap<(EntityKind, String), Made> =
         std::collections::BTreeMap::new();
     for entry in entries {
+        if let Record::Restored { kind, name } = &entry.record {
+            made.retain(|(k, n), _| !(k == kind && n.eq_ignore_ascii_case(name)));
+            continue;
+        }
         let Record::Done { call, .. } = &entry.record else {
             continue;
         };
@@ -659,6 +665,44 @@ mod tests {
                     "1 managed policy attached".to_owned()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_restored_entity_has_nothing_left_of_what_onramp_made() {
+        let done = |action: Action, detail: &str| Record::Done {
+            call: Call {
+                detail: Some(detail.into()),
+                ..call(action)
+            },
+            arn: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("j.jsonl")).unwrap();
+        for record in [
+            // The apply that adopted it, and the destroy that put it back.
+            done(Action::DetachRolePolicy, "arn:a/Theirs"),
+            done(Action::AttachRolePolicy, "arn:a/Planned"),
+            done(Action::UpdateAssumeRolePolicy, ""),
+            done(Action::DetachRolePolicy, "arn:a/Planned"),
+            done(Action::AttachRolePolicy, "arn:a/Theirs"),
+            done(Action::UpdateAssumeRolePolicy, ""),
+            Record::Restored {
+                kind: EntityKind::Role,
+                name: "ECSINSTANCEROLE".into(),
+            },
+            // A later apply that only adds to it.
+            done(Action::AttachRolePolicy, "arn:a/Planned"),
+        ] {
+            j.append_blocking(record).unwrap();
+        }
+        assert_eq!(
+            made(&j.entries()),
+            [(
+                EntityKind::Role,
+                "ecsInstanceRole".to_owned(),
+                "1 managed policy attached".to_owned()
+            )]
         );
     }
 

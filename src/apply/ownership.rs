@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::diff::{Change, State};
-use super::journal::{Entry, Record};
+use super::journal::{Call, Entry, Record};
 use crate::plan::{Plan, ResourceId};
 
 /// What a run must say before it starts.
@@ -47,9 +47,21 @@ pub fn notices(entries: &[Entry], journal_name: &str, plan: &Plan, changes: &[Ch
             names(&others)
         ));
     }
+    // An entity this journal adopted carries onramp's tag from its first
+    // tagging call on: it is this journal's, not another run's, though
+    // onramp did not create it (a resume after a kill that landed between
+    // its tagging and its other calls).
+    let adopted = super::journal::adopted(entries);
+    let is_adopted = |c: &Change| {
+        adopted
+            .iter()
+            .any(|a| a.kind == c.kind && a.name.eq_ignore_ascii_case(&c.name))
+    };
     let rewritten: Vec<ResourceId> = changes
         .iter()
-        .filter(|c| c.state == State::Update && c.owned && !created.contains(&c.id()))
+        .filter(|c| {
+            c.state == State::Update && c.owned && !created.contains(&c.id()) && !is_adopted(c)
+        })
         .map(Change::id)
         .collect();
     if !rewritten.is_empty() {
@@ -81,20 +93,25 @@ fn wrong_target(entries: &[Entry], journal_name: &str, plan: &Plan) -> Option<St
     })
 }
 
-/// The entities the journal records creating (and not deleting since).
+/// The entities the journal records creating (and not deleting since). A
+/// create only started counts: a run killed with it in flight may well
+/// have made the entity, which then carries onramp's tag, and `destroy`
+/// with this journal deletes it on that tag; it is this journal's.
 fn created_in(entries: &[Entry]) -> BTreeSet<ResourceId> {
     let mut created = BTreeSet::new();
     for entry in entries {
-        if let Record::Done { call, .. } = &entry.record {
-            let id = ResourceId {
-                kind: call.kind,
-                name: call.name.clone(),
-            };
-            if call.action.creates_entity() {
-                created.insert(id);
-            } else if call.action.deletes_entity() {
-                created.remove(&id);
+        let id = |call: &Call| ResourceId {
+            kind: call.kind,
+            name: call.name.clone(),
+        };
+        match &entry.record {
+            Record::Intent(call) | Record::Done { call, .. } if call.action.creates_entity() => {
+                created.insert(id(call));
             }
+            Record::Done { call, .. } if call.action.deletes_entity() => {
+                created.remove(&id(call));
+            }
+            _ => {}
         }
     }
     created
@@ -230,6 +247,57 @@ mod tests {
         assert!(n.warnings[0].contains("1 resource that onramp made in another run"));
         assert!(n.warnings[0].contains("role ecsInstanceRole"));
         assert!(!n.warnings[0].contains("Handmade"));
+    }
+
+    #[test]
+    fn changing_what_this_journal_adopted_is_not_said_to_be_another_runs() {
+        use crate::apply::adopt::{ProfileSnapshot, Snapshot};
+        let profile = |role: &str| {
+            Box::new(Snapshot::InstanceProfile(ProfileSnapshot {
+                path: "/".into(),
+                tags: crate::cloud::Tags::new(),
+                roles: [role.to_owned()].into(),
+            }))
+        };
+        let adopt = Record::Adopt {
+            kind: EntityKind::InstanceProfile,
+            name: "ecsInstanceRole".into(),
+            before: profile("Handmade"),
+            after: profile("ecsInstanceRole"),
+        };
+        let entries = vec![entry(1, run("us-east-1")), entry(2, adopt)];
+        // Tagged as onramp's by the run that adopted it, then stopped.
+        let changes = vec![Change {
+            kind: EntityKind::InstanceProfile,
+            ..change("ECSINSTANCEROLE", State::Update, true)
+        }];
+        assert!(
+            notices(&entries, "j", &plan(), &changes).is_empty(),
+            "{:?}",
+            notices(&entries, "j", &plan(), &changes)
+        );
+        // Once restored, it is no longer this journal's.
+        let restored = Record::Restored {
+            kind: EntityKind::InstanceProfile,
+            name: "ecsInstanceRole".into(),
+        };
+        let entries = [entries, vec![entry(3, restored)]].concat();
+        assert_eq!(notices(&entries, "j", &plan(), &changes).warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_create_left_in_flight_by_a_killed_run_is_the_journals() {
+        let create = Call {
+            action: Action::CreateRole,
+            kind: EntityKind::Role,
+            name: "BatchJobRole".into(),
+            detail: None,
+        };
+        let entries = vec![entry(1, run("us-east-1")), entry(2, Record::Intent(create))];
+        // Made, tagged, its attachments still to come.
+        let changes = vec![change("BatchJobRole", State::Update, true)];
+        let n = notices(&entries, "j", &plan(), &changes);
+        assert!(n.is_empty(), "{n:?}");
     }
 
     #[test]

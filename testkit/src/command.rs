@@ -81,6 +81,18 @@ pub fn with_credentials<'a>(cmd: &'a mut Command, credentials: &Credentials) -> 
         .env("AWS_SESSION_TOKEN", credentials.session_token().unwrap())
 }
 
+/// The binary as [`isolated_onramp`] runs it in `home`, with `credentials`,
+/// sending every call to `endpoint` (moto, or a proxy in front of it), its
+/// standard input closed: `onramp ARGS --endpoint-url ENDPOINT`.
+pub fn onramp_at(home: &Path, credentials: &Credentials, endpoint: &str, args: &[&str]) -> Command {
+    let mut command = isolated_onramp(home);
+    with_credentials(&mut command, credentials)
+        .args(args)
+        .args(["--endpoint-url", endpoint])
+        .stdin(Stdio::null());
+    command
+}
+
 /// A finished run's stdout and stderr as text.
 pub fn output_text(o: &std::process::Output) -> (String, String) {
     (

@@ -17,9 +17,17 @@
 //!
 //! It can also answer an action itself (`answer`), for an IAM API moto lacks
 //! (the policy simulator), while everything else still goes to moto.
+//!
+//! And it can pace every mutating call (`pace`), holding it before it goes
+//! to moto and its answer after, each call for its own time, so that a
+//! test killing the caller lands inside calls, on either side of IAM
+//! acting, and calls sent together end apart; a call whose caller died
+//! while it was held is dropped, not sent (`settle` waits for those already
+//! sent), so that nothing from a killed run reaches moto after it is gone.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use onramp::iam::action::Action;
@@ -129,12 +137,22 @@ impl State {
 /// the XML body of a 200 answer made from the request's body.
 type Canned = (String, fn(&str) -> String);
 
+/// Pacing of mutating calls ([`FaultProxy::pace`]): how long each is held
+/// on either side of moto, and how many are at moto now.
+#[derive(Default)]
+struct Pace {
+    /// Microseconds; 0 for none.
+    hold_micros: AtomicU64,
+    at_moto: AtomicUsize,
+}
+
 /// The running proxy. Its threads live as long as the test process.
 #[derive(Clone)]
 pub struct FaultProxy {
     url: String,
     state: Arc<Mutex<State>>,
     canned: Arc<Mutex<Vec<Canned>>>,
+    pace: Arc<Pace>,
 }
 
 impl FaultProxy {
@@ -149,17 +167,50 @@ impl FaultProxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State::default()));
         let canned: Arc<Mutex<Vec<Canned>>> = Arc::default();
-        let (shared, shared_canned) = (Arc::clone(&state), Arc::clone(&canned));
+        let pace: Arc<Pace> = Arc::default();
+        let (shared, shared_canned, shared_pace) =
+            (Arc::clone(&state), Arc::clone(&canned), Arc::clone(&pace));
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let state = Arc::clone(&shared);
                 let canned = Arc::clone(&shared_canned);
+                let pace = Arc::clone(&shared_pace);
                 let upstream = upstream.clone();
-                std::thread::spawn(move || serve(client, &upstream, &state, &canned));
+                std::thread::spawn(move || serve(client, &upstream, &state, &canned, &pace));
             }
         });
-        FaultProxy { url, state, canned }
+        FaultProxy {
+            url,
+            state,
+            canned,
+            pace,
+        }
+    }
+
+    /// From now on, holds every mutating call that is not faulted before
+    /// sending it to moto, and its answer after, each for up to twice
+    /// `hold` (`Duration::ZERO`: no more pacing). How long is fixed per
+    /// request (a hash of its body): calls sent at once end apart, the
+    /// same way in every run. A call whose caller has hung up by the end
+    /// of the first hold is not sent at all.
+    pub fn pace(&self, hold: Duration) {
+        let micros = u64::try_from(hold.as_micros()).unwrap_or(u64::MAX);
+        self.pace.hold_micros.store(micros, Ordering::SeqCst);
+    }
+
+    /// Waits (up to a minute) until no paced call is at moto: once the
+    /// caller is dead, what it sent has then taken effect, and nothing
+    /// more of it will.
+    pub fn settle(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.pace.at_moto.load(Ordering::SeqCst) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a paced call is still at moto after a minute"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Holds back the answer to the `nth` mutating call from now by
@@ -232,7 +283,13 @@ struct Request {
     body: Vec<u8>,
 }
 
-fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>, canned: &Mutex<Vec<Canned>>) {
+fn serve(
+    mut client: TcpStream,
+    upstream: &str,
+    state: &Mutex<State>,
+    canned: &Mutex<Vec<Canned>>,
+    pace: &Pace,
+) {
     let Some(request) = read_request(&mut client) else {
         return;
     };
@@ -269,7 +326,10 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>, canned: &M
         return;
     }
     let fault = state.lock().unwrap().decide(&action, &request.body);
+    let hold = pace_of(&request.body, pace.hold_micros.load(Ordering::SeqCst));
+    let paced = !hold.is_zero() && action.parse::<Action>().is_ok_and(Action::is_mutating);
     match fault {
+        None if paced => forward_paced(&mut client, &request, upstream, pace, hold),
         None => {
             if let Some(answer) = forward(&request, upstream) {
                 let _ = client.write_all(&answer);
@@ -291,6 +351,60 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>, canned: &M
             }
         }
     }
+}
+
+/// How long to hold a request with `body` when the pace is `micros`: a
+/// part of twice that, by a hash of the body (with fixed keys: the same
+/// in every run).
+fn pace_of(body: &[u8], micros: u64) -> Duration {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    if micros == 0 {
+        return Duration::ZERO;
+    }
+    let mut hasher = DefaultHasher::new();
+    body.hash(&mut hasher);
+    Duration::from_micros(1 + hasher.finish() % (2 * micros))
+}
+
+/// Holds a request, sends it to moto unless its caller hung up meanwhile,
+/// and holds the answer before passing it on. The count of calls at moto
+/// goes up before the caller is looked at, so that [`FaultProxy::settle`]
+/// after the caller's death either sees this call or it is never sent.
+fn forward_paced(
+    client: &mut TcpStream,
+    request: &Request,
+    upstream: &str,
+    pace: &Pace,
+    hold: Duration,
+) {
+    std::thread::sleep(hold);
+    pace.at_moto.fetch_add(1, Ordering::SeqCst);
+    let answer = if hung_up(client) {
+        None
+    } else {
+        forward(request, upstream)
+    };
+    pace.at_moto.fetch_sub(1, Ordering::SeqCst);
+    if let Some(answer) = answer {
+        std::thread::sleep(hold);
+        let _ = client.write_all(&answer);
+    }
+}
+
+/// Whether the other end of `client` has closed or reset the connection
+/// (it sends nothing more once its request is read).
+fn hung_up(client: &TcpStream) -> bool {
+    if client.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let mut byte = [0u8; 1];
+    let gone = match client.peek(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != ErrorKind::WouldBlock,
+    };
+    let _ = client.set_nonblocking(false);
+    gone
 }
 
 /// `Action=…` of a query-protocol body.

@@ -6,6 +6,7 @@
 //! - [`moto`]: the moto server and a fresh account of it for each test.
 //! - [`command`]: running `onramp` with an environment the test chooses.
 //! - [`journal`]: applying as `onramp apply --yes` does; reading the journal.
+//! - [`kills`]: runs killed with SIGKILL at seeded points of their journal.
 //! - [`leaks`]: credentials never reach output or files.
 //! - [`facts`]: what an apply made, as the journal and as moto say.
 //! - [`canned`]: an HTTP server that gives canned answers (AWS's errors).
@@ -26,6 +27,7 @@ pub mod fault_proxy;
 pub mod files;
 pub mod glob;
 pub mod journal;
+pub mod kills;
 pub mod leaks;
 pub mod moto;
 pub mod pty;

@@ -26,39 +26,11 @@ use onramp_testkit::command;
 use onramp_testkit::facts;
 use onramp_testkit::fault_proxy::FaultProxy;
 use onramp_testkit::journal::{done_actions, open_intents};
+use onramp_testkit::kills::{Random, kill_during, lines, seed, show};
 use onramp_testkit::moto;
 
 /// How many kills must land while apply is running.
 const KILLS: usize = 20;
-
-/// A small deterministic generator (xorshift), so that a run can be replayed.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn seed() -> u64 {
-    std::env::var("ONRAMP_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        })
-}
 
 /// A moto account with the everything example written for it.
 struct Setup {
@@ -89,12 +61,7 @@ impl Setup {
     /// onramp with the account's credentials, talking to `endpoint` (moto,
     /// or the fault proxy in front of it).
     fn onramp_at(&self, endpoint: &str, args: &[&str]) -> Command {
-        let mut command = command::isolated_onramp(self.home.path());
-        command::with_credentials(&mut command, &self.account.credentials)
-            .args(args)
-            .args(["--endpoint-url", endpoint])
-            .stdin(Stdio::null());
-        command
+        command::onramp_at(self.home.path(), &self.account.credentials, endpoint, args)
     }
 
     fn apply_at(&self, journal: &Path, endpoint: &str) -> Command {
@@ -127,39 +94,6 @@ impl Setup {
             .output()
             .unwrap()
     }
-}
-
-fn lines(path: &Path) -> usize {
-    std::fs::read(path)
-        .map(|b| b.iter().filter(|&&c| c == b'\n').count())
-        .unwrap_or(0)
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Starts apply and kills it once the journal has `after_lines` lines and
-/// `extra` more has passed. Returns whether it was still running then.
-fn kill_during(mut child: Child, journal: &Path, after_lines: usize, extra: Duration) -> bool {
-    let started = Instant::now();
-    while lines(journal) < after_lines {
-        if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(60) {
-            return false;
-        }
-        std::thread::sleep(Duration::from_micros(100));
-    }
-    std::thread::sleep(extra);
-    let running = child.try_wait().unwrap().is_none();
-    // SIGKILL: no handler runs, nothing is flushed or cleaned up.
-    let _ = child.kill();
-    let status = child.wait().unwrap();
-    running && status.code().is_none()
 }
 
 async fn assert_complete(s: &Setup, what: &str) {

@@ -1,6 +1,7 @@
 //! Tests of the `onramp` binary's commands as a user runs them: output,
 //! files and exit codes; `apply`, `status` and `destroy`; completions and
-//! man pages; the errors a person's own set-up causes; runs killed midway.
+//! man pages; the errors a person's own set-up causes; runs killed midway,
+//! adopting ones among them.
 //!
 //! One test binary of four (pure, cloud, tui, cli); shared support is in
 //! `testkit/`.
@@ -9,6 +10,7 @@
 // failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod adoption_kills;
 mod apply;
 mod commands;
 mod completions;
