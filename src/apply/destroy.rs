@@ -938,6 +938,7 @@ async fn put_back(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apply::adopt::RoleSnapshot;
     use crate::cloud::Tags;
     use serde_json::json;
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_iam::config::Credentials;
-use onramp::cloud::sdk::{ConnectOptions, SdkCloud};
+use onramp::cloud::sdk::{ConnectOptions, Patience, SdkCloud};
 
 /// The variable that points the tests at a running moto server.
 pub const ENDPOINT_VAR: &str = "ONRAMP_TEST_ENDPOINT";
@@ -205,15 +205,26 @@ pub async fn cloud() -> (SdkCloud, TestAccount) {
 /// to answer a `CreatePolicy` it had carried out, so that the SDK's retry
 /// met `AlreadyExists` and the set-up failed.
 pub async fn connect(account: &TestAccount, endpoint: &str) -> SdkCloud {
+    let patient = Patience {
+        attempt_timeout: Duration::from_secs(30),
+        operation_timeout: Duration::from_secs(120),
+        ..Patience::default()
+    };
+    connect_with(account, endpoint, patient).await
+}
+
+/// An [`SdkCloud`] as onramp itself makes one (its own timeouts), for the
+/// tests of those timeouts.
+pub async fn connect_as_onramp(account: &TestAccount, endpoint: &str) -> SdkCloud {
+    connect_with(account, endpoint, Patience::default()).await
+}
+
+async fn connect_with(account: &TestAccount, endpoint: &str, patience: Patience) -> SdkCloud {
     let options = ConnectOptions {
         profile: None,
         region: Some("us-east-1".to_owned()),
         endpoint_url: Some(endpoint.to_owned()),
-        patience: onramp::cloud::sdk::Patience {
-            attempt_timeout: Duration::from_secs(30),
-            operation_timeout: Duration::from_secs(120),
-            ..onramp::cloud::sdk::Patience::default()
-        },
+        patience,
     };
     SdkCloud::connect_isolated(&options, account.credentials.clone())
         .await

@@ -793,7 +793,7 @@ async fn list_buckets_reads_each_region() {
 async fn unreachable_endpoint_is_a_network_error() {
     let account = moto::fresh_account().await;
     let url = moto::closed_endpoint();
-    let cloud = moto::connect(&account, &url).await;
+    let cloud = moto::connect_as_onramp(&account, &url).await;
     let retries = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = retries.clone();
     cloud.observe_retries(std::sync::Arc::new(move |r| seen.lock().unwrap().push(r)));
@@ -928,7 +928,7 @@ async fn silent_endpoint_times_out() {
         }
     });
     let account = moto::fresh_account().await;
-    let cloud = moto::connect(&account, &url).await;
+    let cloud = moto::connect_as_onramp(&account, &url).await;
     let started = Instant::now();
     let e = cloud.get_role("any").await.unwrap_err();
     let elapsed = started.elapsed();
