@@ -422,7 +422,7 @@ async fn adopting_apply_killed_at_every_step_resumes_to_the_plan() {
         s.succeed(s.destroy(&journal, s.moto()), &format!("{what}: destroy"));
         s.assert_put_back(&journal, applied, &format!("{what}, destroyed"))
             .await;
-        if !before_records || landed_before_records || attempt >= 5 {
+        if !before_records || landed_before_records || attempt >= 2 {
             next += 1;
         }
     }
@@ -436,10 +436,30 @@ async fn adopting_apply_killed_at_every_step_resumes_to_the_plan() {
         landed.len(),
         started.elapsed()
     );
-    assert!(
-        before_adopt > 0,
-        "no kill landed between the run record and the adopt records (seed {seed})"
-    );
+    // A crash between the run record and the adopt records leaves the run
+    // record alone on disk (each record is synced before the next is
+    // written). The kills above land there only when the sync leaves them
+    // time to (seldom on a memory-backed /tmp), so that journal is also made
+    // as the crash leaves it, and resumed.
+    {
+        let what = "a journal cut after its run record";
+        let journal = s.journal("cut-after-run");
+        let run_line = std::fs::read_to_string(&clean)
+            .unwrap()
+            .lines()
+            .next()
+            .map(|l| format!("{l}\n"))
+            .unwrap();
+        std::fs::write(&journal, run_line).unwrap();
+        let o = s.succeed(s.apply(&journal, s.moto()), &format!("{what}: resume"));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!stderr.contains("warning"), "{what}: {stderr}");
+        s.assert_adopted(&journal, 1, what).await;
+        let applied = lines(&journal);
+        s.succeed(s.destroy(&journal, s.moto()), &format!("{what}: destroy"));
+        s.assert_put_back(&journal, applied, &format!("{what}, destroyed"))
+            .await;
+    }
     assert!(
         in_flight > 0,
         "no kill landed between an intent and its result (seed {seed})"
@@ -519,7 +539,7 @@ async fn restoring_destroy_killed_at_every_step_resumes_to_the_hand_made_state()
                 between_restores += 1;
             }
         }
-        if after != first_restored || between_restores > 0 || attempt >= total + 5 {
+        if after != first_restored || between_restores > 0 || attempt >= total + 2 {
             after += 1;
         }
         let killed = lines(&journal);
@@ -545,10 +565,26 @@ async fn restoring_destroy_killed_at_every_step_resumes_to_the_hand_made_state()
         in_flight > 0,
         "no kill landed between an intent and its result (seed {seed})"
     );
-    assert!(
-        between_restores > 0,
-        "no kill landed between the restored records (seed {seed})"
-    );
+    // A crash between the restored records leaves the first alone on disk,
+    // with every call made. The kills above land there only when a sync
+    // leaves them time to, so that journal is also made as the crash leaves
+    // it (the clean destroy's, cut after its first restored record, over
+    // the account that destroy left) and resumed.
+    {
+        let what = "a destroy's journal cut after its first restored record";
+        let journal = s.journal("cut-between-restores");
+        let text = std::fs::read_to_string(&clean).unwrap();
+        let cut: String = text
+            .lines()
+            .take(applied + first_restored)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&journal, cut).unwrap();
+        let killed = lines(&journal);
+        s.succeed(s.destroy(&journal, s.moto()), &format!("{what}: resume"));
+        s.assert_put_back(&journal, killed, what).await;
+        s.assert_destroy_again_does_nothing(&journal, what).await;
+    }
     assert!(
         landed.len() * 2 >= lengths.len(),
         "kills landed at only {} journal lengths, a run passes through {} (seed {seed})",
