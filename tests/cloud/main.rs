@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod apply_suite;
+mod clouds;
 mod contract;
 mod example;
 mod fault_matrix;
