@@ -131,6 +131,12 @@ pub fn pending(entries: &[Entry]) -> Vec<String> {
 /// A create recorded as failed is still undone if the entity carries
 /// onramp's tag: "failed" may mean only that the answer was lost (a reset
 /// connection, a timeout) after IAM had made the entity.
+///
+/// A change made to an entity while it was adopted is undone by its
+/// restore alone, and never one by one, not even once the restore is
+/// done: the restore puts back what a person had made (an attachment, an
+/// inline policy of the same name, a role in a profile), and undoing one
+/// of its own calls, or one of the apply's, would take that away again.
 fn undo_list(entries: &[Entry]) -> Vec<Undo> {
     let done: BTreeSet<(Action, EntityKind, String, Option<String>)> = entries
         .iter()
@@ -141,8 +147,16 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
         .collect();
     let mut created: BTreeSet<(EntityKind, String)> = BTreeSet::new();
     let mut list = Vec::new();
+    // The entities adopted and not restored at the entry read.
+    let mut adopted_now: BTreeSet<(EntityKind, String)> = BTreeSet::new();
     for e in entries {
         match &e.record {
+            Record::Adopt { kind, name, .. } => {
+                adopted_now.insert((*kind, name.to_lowercase()));
+            }
+            Record::Restored { kind, name } => {
+                adopted_now.remove(&(*kind, name.to_lowercase()));
+            }
             Record::Done { call, arn } if call.action.creates_entity() => {
                 created.insert((call.kind, call.name.to_lowercase()));
                 list.push(Undo::Entity {
@@ -169,6 +183,7 @@ fn undo_list(entries: &[Entry]) -> Vec<Undo> {
             // were not in place before, so nobody else's is undone.
             Record::Intent(call)
                 if is_change(call.action)
+                    && !adopted_now.contains(&(call.kind, call.name.to_lowercase()))
                     && !created.contains(&(call.kind, call.name.to_lowercase()))
                     && !list.contains(&Undo::Change(call.clone())) =>
             {
@@ -917,5 +932,130 @@ async fn put_back(
             Action::TagPolicy => c.tag_policy(policy, tags).await,
             _ => c.tag_instance_profile(name, tags).await,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn entries(records: Vec<Record>) -> Vec<Entry> {
+        records
+            .into_iter()
+            .zip(1..)
+            .map(|(record, seq)| Entry {
+                seq,
+                unix_ms: 0,
+                record,
+            })
+            .collect()
+    }
+
+    fn run(command: &str) -> Record {
+        Record::Run {
+            command: command.into(),
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            onramp_version: "0".into(),
+        }
+    }
+
+    /// A call recorded as started and done.
+    fn made(action: Action, name: &str, detail: &str) -> [Record; 2] {
+        let call = Call {
+            action,
+            kind: EntityKind::Role,
+            name: name.into(),
+            detail: Some(detail.into()),
+        };
+        [
+            Record::Intent(call.clone()),
+            Record::Done { call, arn: None },
+        ]
+    }
+
+    fn role(attached: &str) -> Box<Snapshot> {
+        role_with(attached, BTreeMap::new())
+    }
+
+    fn role_with(attached: &str, inline: BTreeMap<String, serde_json::Value>) -> Box<Snapshot> {
+        Box::new(Snapshot::Role(RoleSnapshot {
+            path: "/".into(),
+            trust_policy: serde_json::json!({}),
+            description: None,
+            permissions_boundary: None,
+            tags: Default::default(),
+            attached: BTreeSet::from([attached.to_owned()]),
+            inline,
+        }))
+    }
+
+    #[test]
+    fn what_a_restore_gave_back_is_not_undone_by_a_later_destroy() {
+        // An apply adopts a role holding Theirs, detaches it and attaches
+        // Ours; a destroy puts it back: detaches Ours, attaches Theirs.
+        let mut records = vec![
+            run("apply"),
+            Record::Adopt {
+                kind: EntityKind::Role,
+                name: "Adopted".into(),
+                before: role("arn:Theirs"),
+                after: role("arn:Ours"),
+            },
+        ];
+        records.extend(made(Action::DetachRolePolicy, "Adopted", "arn:Theirs"));
+        records.extend(made(Action::AttachRolePolicy, "Adopted", "arn:Ours"));
+        records.push(run("destroy"));
+        records.extend(made(Action::DetachRolePolicy, "Adopted", "arn:Ours"));
+        records.extend(made(Action::AttachRolePolicy, "Adopted", "arn:Theirs"));
+        records.push(Record::Restored {
+            kind: EntityKind::Role,
+            name: "Adopted".into(),
+        });
+        assert_eq!(pending(&entries(records.clone())), Vec::<String>::new());
+
+        // An apply's attachment to a role it neither made nor adopted is
+        // still undone after that destroy.
+        records.push(run("apply"));
+        records.extend(made(Action::AttachRolePolicy, "Handmade", "arn:Ours"));
+        assert_eq!(
+            pending(&entries(records)),
+            ["revert AttachRolePolicy on role Handmade (arn:Ours)"]
+        );
+    }
+
+    #[test]
+    fn a_change_made_to_an_adopted_entity_is_left_to_its_restore_even_after() {
+        // An apply adopts a role with its own inline policy `notes` and
+        // puts the plan's `notes` over it, and a cut apply started an
+        // attachment; the restore puts the old `notes` back.
+        let theirs = BTreeMap::from([("notes".to_owned(), serde_json::json!({"theirs": 1}))]);
+        let mut records = vec![
+            run("apply"),
+            Record::Adopt {
+                kind: EntityKind::Role,
+                name: "Adopted".into(),
+                before: role_with("arn:Theirs", theirs.clone()),
+                after: role_with("arn:Theirs", BTreeMap::new()),
+            },
+        ];
+        records.extend(made(Action::PutRolePolicy, "Adopted", "notes"));
+        records.push(Record::Intent(Call {
+            action: Action::AttachRolePolicy,
+            kind: EntityKind::Role,
+            name: "Adopted".into(),
+            detail: Some("arn:Ours".into()),
+        }));
+        assert_eq!(
+            pending(&entries(records.clone())),
+            ["put role Adopted back as it was before onramp adopted it"]
+        );
+        records.push(run("destroy"));
+        records.push(Record::Restored {
+            kind: EntityKind::Role,
+            name: "Adopted".into(),
+        });
+        assert_eq!(pending(&entries(records)), Vec::<String>::new());
     }
 }
