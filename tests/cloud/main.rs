@@ -9,6 +9,7 @@
 // failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod adoption;
 mod apply_suite;
 mod clouds;
 mod contract;
