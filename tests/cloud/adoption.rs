@@ -44,6 +44,7 @@ on_both_clouds! {
     a_resource_changed_by_someone_else_is_restored_only_when_forced,
     a_kept_resource_is_never_touched,
     an_adopted_resource_follows_the_plan_and_is_restored_as_it_first_was,
+    an_adopted_profile_gets_its_role_back_around_onramps_role,
 }
 
 service_linked_on_both_clouds! {
@@ -734,6 +735,75 @@ async fn an_adopted_resource_follows_the_plan_and_is_restored_as_it_first_was<C:
     assert!(report.failed.is_empty(), "{report:?}");
     hand_made.assert_held(&cloud, "restored").await;
     assert_made_by_onramp_gone(&cloud, &plan, &adopted_ids(), "destroyed").await;
+}
+
+/// Only the instance profile was made by hand, holding another role: onramp
+/// makes the role, adopts the profile and puts its role in it; destroy
+/// takes onramp's role out before deleting it and gives the profile its
+/// own role back.
+async fn an_adopted_profile_gets_its_role_back_around_onramps_role<C: Cloud>(
+    cloud: CountingCloud<C>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("j.jsonl");
+    let plan = plan_for(&cloud, &genomics("adopt = [\"ecsInstanceRole\"]")).await;
+    cloud
+        .create_role(NewRole {
+            name: OTHER_ROLE,
+            path: "/",
+            description: "",
+            trust_policy: &trust("ec2.amazonaws.com"),
+            permissions_boundary: None,
+            tags: &Tags::new(),
+        })
+        .await
+        .unwrap();
+    cloud
+        .create_instance_profile(INSTANCE_ROLE, "/", &team_bio())
+        .await
+        .unwrap();
+    cloud
+        .add_role_to_instance_profile(INSTANCE_ROLE, OTHER_ROLE)
+        .await
+        .unwrap();
+    let before = readback::profile(&cloud, INSTANCE_ROLE).await.unwrap();
+
+    let (changes, result) = observe_and_apply(&cloud, &plan, &journal_path).await;
+    result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        change_of(&changes, EntityKind::Role, INSTANCE_ROLE).state,
+        State::Create
+    );
+    let profile = change_of(&changes, EntityKind::InstanceProfile, INSTANCE_ROLE);
+    assert_eq!(profile.state, State::Adopt, "{profile:?}");
+    let held = readback::profile(&cloud, INSTANCE_ROLE).await.unwrap();
+    assert_eq!(held.roles, [INSTANCE_ROLE.to_owned()].into());
+    assert_up_to_date(&cloud, &plan, "adopted").await;
+
+    let report = destroy_all(&cloud, &journal_path).await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(
+        report.restored,
+        [label(EntityKind::InstanceProfile, INSTANCE_ROLE)]
+    );
+    assert!(
+        report
+            .deleted
+            .contains(&label(EntityKind::Role, INSTANCE_ROLE))
+    );
+    assert_same_profile(
+        &before,
+        &readback::profile(&cloud, INSTANCE_ROLE).await.unwrap(),
+        "restored",
+    );
+    assert!(readback::role(&cloud, OTHER_ROLE).await.is_some());
+    assert_made_by_onramp_gone(
+        &cloud,
+        &plan,
+        &[(EntityKind::InstanceProfile, INSTANCE_ROLE)],
+        "destroyed",
+    )
+    .await;
 }
 
 /// `keep` uses a conflicting role (and its profile, of the same name) as
