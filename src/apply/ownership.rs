@@ -48,21 +48,19 @@ pub fn notices(entries: &[Entry], journal_name: &str, plan: &Plan, changes: &[Ch
         ));
     }
     // An entity this journal adopted carries onramp's tag from its first
-    // tagging call on: it is this journal's, not another run's, though
-    // onramp did not create it (a resume after a kill that landed between
-    // its tagging and its other calls).
+    // tagging call on: changing it again (or resuming after a kill between
+    // its tagging and its other calls) is this journal's run, not another's.
     let adopted = super::journal::adopted(entries);
-    let is_adopted = |c: &Change| {
+    let is_adopted = |id: &ResourceId| {
         adopted
             .iter()
-            .any(|a| a.kind == c.kind && a.name.eq_ignore_ascii_case(&c.name))
+            .any(|a| a.kind == id.kind && a.name.eq_ignore_ascii_case(&id.name))
     };
     let rewritten: Vec<ResourceId> = changes
         .iter()
-        .filter(|c| {
-            c.state == State::Update && c.owned && !created.contains(&c.id()) && !is_adopted(c)
-        })
+        .filter(|c| c.state == State::Update && c.owned)
         .map(Change::id)
+        .filter(|id| !created.contains(id) && !is_adopted(id))
         .collect();
     if !rewritten.is_empty() {
         out.warnings.push(format!(
@@ -319,5 +317,35 @@ mod tests {
             ),
         ];
         assert!(notices(&entries, "j", &plan(), &[]).is_empty());
+    }
+
+    #[test]
+    fn changing_what_this_journal_adopted_is_not_said() {
+        use crate::apply::adopt::{RoleSnapshot, Snapshot};
+        let role = || {
+            Box::new(Snapshot::Role(RoleSnapshot {
+                path: "/".into(),
+                trust_policy: serde_json::json!({}),
+                description: None,
+                permissions_boundary: None,
+                tags: Default::default(),
+                attached: Default::default(),
+                inline: Default::default(),
+            }))
+        };
+        let entries = vec![
+            entry(1, run("us-east-1")),
+            entry(
+                2,
+                Record::Adopt {
+                    kind: EntityKind::Role,
+                    name: "ecsInstanceRole".into(),
+                    before: role(),
+                    after: role(),
+                },
+            ),
+        ];
+        let changes = vec![change("ecsInstanceRole", State::Update, true)];
+        assert!(notices(&entries, "j", &plan(), &changes).is_empty());
     }
 }

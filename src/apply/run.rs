@@ -195,7 +195,9 @@ pub async fn apply(
         }
         match change.state {
             State::Create => report.created.push(id),
-            State::Update => report.updated.push(id),
+            // An adopted resource was rewritten to the plan: updated, not
+            // "already as planned".
+            State::Update | State::Adopt => report.updated.push(id),
             _ => report.unchanged.push(id),
         }
     }
@@ -694,7 +696,52 @@ async fn execute(
 
 #[cfg(test)]
 mod tests {
-    use super::mentions;
+    use super::*;
+    use crate::cloud::Tags;
+    use crate::cloud::memory::MemoryCloud;
+
+    /// An adopted resource that the apply rewrote is counted as updated,
+    /// not among those already as planned.
+    #[tokio::test]
+    async fn an_adopted_resource_is_reported_updated() {
+        let plan = crate::plan::plan_of_valid_toml(
+            "region = \"us-east-1\"\naccount_id = \"123456789012\"\nadopt = [\"ecsInstanceRole\"]\n\
+             [genomics]\nbuckets = [\"my-gwf-data\"]\n",
+        );
+        let cloud = MemoryCloud::new("123456789012", "aws");
+        let lambda = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        cloud
+            .create_role(NewRole {
+                name: "ecsInstanceRole",
+                path: "/",
+                description: "made by hand",
+                trust_policy: &lambda,
+                permissions_boundary: None,
+                tags: &Tags::new(),
+            })
+            .await
+            .unwrap();
+        let changes = observe::changes(&cloud, &plan).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("j.jsonl")).unwrap();
+        let report = apply(
+            &cloud,
+            &plan,
+            &changes,
+            &journal,
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+        let role = ResourceId {
+            kind: crate::iam::names::EntityKind::Role,
+            name: "ecsInstanceRole".into(),
+        };
+        assert_eq!(report.updated, [role], "{report:?}");
+        assert!(report.unchanged.is_empty(), "{report:?}");
+        assert_eq!(report.created.len(), plan.resources.len() - 1);
+    }
 
     #[test]
     fn a_name_is_mentioned_only_as_a_whole_word() {

@@ -22,6 +22,9 @@ pub struct CountingCloud<C> {
     /// Fail the mutating call with this number (1-based), for tests of
     /// interrupted runs.
     fail_mutation: Mutex<Option<usize>>,
+    /// How many more mutating calls may reach the inner cloud before every
+    /// call fails ([`CountingCloud::cut_after`]); `None`: no cut.
+    cut: Mutex<Option<usize>>,
 }
 
 impl<C> CountingCloud<C> {
@@ -30,6 +33,26 @@ impl<C> CountingCloud<C> {
             inner,
             calls: Mutex::new(BTreeMap::new()),
             fail_mutation: Mutex::new(None),
+            cut: Mutex::new(None),
+        }
+    }
+
+    /// Lets the next `n` mutating calls through, then fails every mutating
+    /// call after them, as a link gone for good would: the run is cut after
+    /// exactly `n` changes reached the account, whatever was in flight, for
+    /// tests that stop a run at every step. Reads go on (a run reads all it
+    /// needs before its first change), so a test can look at the account.
+    /// [`Self::mend`] ends the cut.
+    pub fn cut_after(&self, n: usize) {
+        if let Ok(mut cut) = self.cut.lock() {
+            *cut = Some(n);
+        }
+    }
+
+    /// Ends a [`Self::cut_after`]: every call goes through again.
+    pub fn mend(&self) {
+        if let Ok(mut cut) = self.cut.lock() {
+            *cut = None;
         }
     }
 
@@ -75,8 +98,23 @@ impl<C> CountingCloud<C> {
         }
     }
 
-    /// Counts a call; an injected fault makes it fail instead.
+    /// Counts a call; an injected fault or a cut makes it fail instead.
     fn count(&self, action: Action) -> CloudResult<()> {
+        if action.is_mutating()
+            && let Ok(mut cut) = self.cut.lock()
+        {
+            match cut.as_mut() {
+                Some(0) => {
+                    return Err(CloudError::new(
+                        action,
+                        ErrorKind::Network,
+                        "connection lost for good (a cut made by a test)",
+                    ));
+                }
+                Some(left) => *left -= 1,
+                None => {}
+            }
+        }
         if let Ok(mut c) = self.calls.lock() {
             *c.entry(action).or_default() += 1;
         }

@@ -52,6 +52,19 @@ pub fn answers_for(dir: &Path, file: &str, account_id: &str) -> PathBuf {
     answers
 }
 
+/// A directory for a run's journal: in memory (`/dev/shm`) where there is
+/// one. The journal syncs every record to disk, which on a busy disk made
+/// up more than half of the time of the tests that run hundreds of applies
+/// (the fault matrix); what it writes is the same.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::tempdir_in(shm).unwrap()
+    } else {
+        tempfile::tempdir().unwrap()
+    }
+}
+
 /// A program that `bash .ci/run` installs into `.venv/bin/` (moto_server,
 /// aws, cfn-lint, python).
 pub fn venv_bin(name: &str) -> PathBuf {

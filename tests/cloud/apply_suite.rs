@@ -7,48 +7,23 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
-use onramp::answers::{Answers, Environment};
 use onramp::apply::compare::same_document;
-use onramp::apply::destroy::destroy;
 use onramp::apply::diff::{Change, State};
 use onramp::apply::journal::{Journal, Record};
 use onramp::apply::run::{ApplyError, Report};
 use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
-use onramp::cloud::sdk::SdkCloud;
 use onramp::cloud::{Cloud, NewPolicy, NewRole, Tags};
 use onramp::iam::action::Action;
-use onramp::plan::{
-    InstanceProfileSpec, Plan, PolicySpec, RoleSpec, ServiceLinkedRoleSpec, Spec, plan,
-};
+use onramp::plan::{InstanceProfileSpec, Plan, PolicySpec, RoleSpec, ServiceLinkedRoleSpec, Spec};
 use onramp_testkit::files::example;
 use onramp_testkit::journal::observe_and_apply;
-use onramp_testkit::moto;
 use serde_json::json;
 
-async fn memory_cloud() -> CountingCloud<MemoryCloud> {
-    CountingCloud::new(MemoryCloud::new("210987654321", "aws"))
-}
-
-async fn moto_cloud() -> CountingCloud<SdkCloud> {
-    CountingCloud::new(moto::cloud().await.0)
-}
-
-/// Runs each named test function on both clouds.
-macro_rules! on_both_clouds {
-    ($($test:ident $(($arg:expr))?),* $(,)?) => {$(
-        mod $test {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn memory() {
-                super::$test(super::memory_cloud().await $(, $arg)?).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn moto() {
-                super::$test(super::moto_cloud().await $(, $arg)?).await;
-            }
-        }
-    )*};
-}
+use crate::clouds::{
+    BATCH_LINKED, Linked, destroy_all, linked_plan_of, memory_cloud, on_both_clouds, plan_for,
+    service_linked_on_both_clouds,
+};
 
 on_both_clouds! {
     genomics_example_applies_and_reads_back("genomics.toml"),
@@ -67,17 +42,6 @@ on_both_clouds! {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/// Plans answers for the cloud's account (examples name 123456789012).
-async fn plan_for(cloud: &dyn Cloud, toml: &str) -> Plan {
-    let account = cloud.identity().await.unwrap().account_id;
-    let toml = toml.replace("123456789012", &account);
-    let valid = Answers::from_toml(&toml)
-        .unwrap()
-        .validate(&Environment::default())
-        .unwrap_or_else(|e| panic!("{e}"));
-    plan(&valid).unwrap()
-}
 
 /// Creates what the everything example assumes exists: its permissions boundary.
 pub(crate) async fn prepare(cloud: &dyn Cloud, toml: &str) {
@@ -585,43 +549,6 @@ async fn a_changed_policy_gets_a_new_version_pruned_at_five<C: Cloud>(cloud: Cou
 
 // ------------------------------------------------ the service-linked role
 
-/// The service-linked role a test plans: AWS Batch's on the in-memory
-/// account. On moto, Auto Scaling's instead: moto (5.2.5) names Batch's
-/// `AWSServiceRoleForbatch` (its table of role names lacks Batch), so
-/// `GetRole` on AWS's name `AWSServiceRoleForBatch` never finds it there,
-/// while Auto Scaling's it names as AWS does. The calls are the same.
-#[derive(Debug, Clone, Copy)]
-struct Linked {
-    service: &'static str,
-    name: &'static str,
-}
-
-const BATCH_LINKED: Linked = Linked {
-    service: "batch.amazonaws.com",
-    name: "AWSServiceRoleForBatch",
-};
-
-const MOTO_LINKED: Linked = Linked {
-    service: "autoscaling.amazonaws.com",
-    name: "AWSServiceRoleForAutoScaling",
-};
-
-/// Runs each named test function on both clouds, each with its role.
-macro_rules! service_linked_on_both_clouds {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn memory() {
-                super::$test(super::memory_cloud().await, super::BATCH_LINKED).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn moto() {
-                super::$test(super::moto_cloud().await, super::MOTO_LINKED).await;
-            }
-        }
-    )*};
-}
-
 service_linked_on_both_clouds! {
     a_missing_service_linked_role_is_created_once_and_destroyed,
     an_existing_service_linked_role_is_used_and_never_deleted,
@@ -631,22 +558,7 @@ service_linked_on_both_clouds! {
 /// The genomics-service-linked example's plan, its service-linked role
 /// made `linked`'s.
 async fn linked_plan(cloud: &dyn Cloud, linked: Linked) -> Plan {
-    let mut plan = plan_for(cloud, &example("genomics-service-linked.toml")).await;
-    let slr = plan
-        .resources
-        .iter_mut()
-        .find(|r| r.is_service_linked())
-        .expect("the example plans a service-linked role");
-    slr.arn = slr.arn.replace(
-        "batch.amazonaws.com/AWSServiceRoleForBatch",
-        &format!("{}/{}", linked.service, linked.name),
-    );
-    slr.path = format!("/aws-service-role/{}/", linked.service);
-    slr.name = linked.name.to_owned();
-    if let Spec::ServiceLinkedRole(ServiceLinkedRoleSpec { service, .. }) = &mut slr.spec {
-        *service = linked.service.to_owned();
-    }
-    plan
+    linked_plan_of(cloud, &example("genomics-service-linked.toml"), linked).await
 }
 
 fn change_of<'a>(changes: &'a [Change], name: &str) -> &'a Change {
@@ -654,25 +566,6 @@ fn change_of<'a>(changes: &'a [Change], name: &str) -> &'a Change {
         .iter()
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no change for {name}: {changes:?}"))
-}
-
-async fn destroy_all<C: Cloud>(
-    cloud: &CountingCloud<C>,
-    journal: &Path,
-) -> onramp::apply::destroy::DestroyReport {
-    let journal = Journal::open(journal).unwrap();
-    let account = cloud.identity().await.unwrap().account_id;
-    destroy(
-        cloud,
-        &journal,
-        &account,
-        "us-east-1",
-        false,
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .await
-    .unwrap()
 }
 
 async fn a_missing_service_linked_role_is_created_once_and_destroyed<C: Cloud>(

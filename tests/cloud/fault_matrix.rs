@@ -29,21 +29,10 @@ use onramp::cloud::recording::RecordingCloud;
 use onramp::iam::action::Action;
 use onramp::plan::Plan;
 use onramp_testkit::facts;
+use onramp_testkit::files::scratch_dir;
 use onramp_testkit::journal::{done_actions, observe_and_apply};
 
 const ACCOUNT: &str = "210987654321";
-
-/// A directory for a run's journal: in memory (`/dev/shm`) where there is
-/// one. The journal syncs every record to disk, which on a busy disk made
-/// up more than half of the matrix's time; what it writes is the same.
-fn scratch_dir() -> tempfile::TempDir {
-    let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        tempfile::tempdir_in(shm).unwrap()
-    } else {
-        tempfile::tempdir().unwrap()
-    }
-}
 
 /// A fresh account with the everything example's plan and what it assumes
 /// exists (its permissions boundary).

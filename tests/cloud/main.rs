@@ -9,7 +9,9 @@
 // failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod adoption;
 mod apply_suite;
+mod clouds;
 mod contract;
 mod example;
 mod fault_matrix;
