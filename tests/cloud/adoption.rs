@@ -114,25 +114,7 @@ async fn hand_make(cloud: &dyn Cloud, plan: &Plan) -> HandMade {
         .await
         .unwrap();
 
-    cloud
-        .create_role(NewRole {
-            name: OTHER_ROLE,
-            path: "/",
-            description: "",
-            trust_policy: &trust("ec2.amazonaws.com"),
-            permissions_boundary: None,
-            tags: &Tags::new(),
-        })
-        .await
-        .unwrap();
-    cloud
-        .create_instance_profile(INSTANCE_ROLE, "/", &team_bio())
-        .await
-        .unwrap();
-    cloud
-        .add_role_to_instance_profile(INSTANCE_ROLE, OTHER_ROLE)
-        .await
-        .unwrap();
+    hand_made_profile(cloud).await;
 
     let batch = plan
         .get(EntityKind::Role, BATCH_ROLE)
@@ -747,25 +729,7 @@ async fn an_adopted_profile_gets_its_role_back_around_onramps_role<C: Cloud>(
     let dir = tempfile::tempdir().unwrap();
     let journal_path = dir.path().join("j.jsonl");
     let plan = plan_for(&cloud, &genomics("adopt = [\"ecsInstanceRole\"]")).await;
-    cloud
-        .create_role(NewRole {
-            name: OTHER_ROLE,
-            path: "/",
-            description: "",
-            trust_policy: &trust("ec2.amazonaws.com"),
-            permissions_boundary: None,
-            tags: &Tags::new(),
-        })
-        .await
-        .unwrap();
-    cloud
-        .create_instance_profile(INSTANCE_ROLE, "/", &team_bio())
-        .await
-        .unwrap();
-    cloud
-        .add_role_to_instance_profile(INSTANCE_ROLE, OTHER_ROLE)
-        .await
-        .unwrap();
+    hand_made_profile(&cloud).await;
     let before = readback::profile(&cloud, INSTANCE_ROLE).await.unwrap();
 
     let (changes, result) = observe_and_apply(&cloud, &plan, &journal_path).await;
@@ -922,4 +886,28 @@ fn naming_a_service_linked_role_in_adopt_is_a_lint_error() {
 /// The journal at `path` as read from disk.
 fn entries(path: &Path) -> Vec<Entry> {
     journal::read(path).unwrap()
+}
+
+/// Someone's instance profile of the instance role's name, tagged
+/// team = bio, holding a role of their own (`OTHER_ROLE`).
+async fn hand_made_profile(cloud: &dyn Cloud) {
+    cloud
+        .create_role(NewRole {
+            name: OTHER_ROLE,
+            path: "/",
+            description: "",
+            trust_policy: &trust("ec2.amazonaws.com"),
+            permissions_boundary: None,
+            tags: &Tags::new(),
+        })
+        .await
+        .unwrap();
+    cloud
+        .create_instance_profile(INSTANCE_ROLE, "/", &team_bio())
+        .await
+        .unwrap();
+    cloud
+        .add_role_to_instance_profile(INSTANCE_ROLE, OTHER_ROLE)
+        .await
+        .unwrap();
 }
