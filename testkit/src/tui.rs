@@ -380,6 +380,17 @@ pub fn demo_screens() -> Vec<(&'static str, Driver)> {
     out.push(("apply_done", clone_at(&mut d)));
     d.enter();
     out.push(("summary", clone_at(&mut d)));
+    // An account where someone made ecsInstanceRole by hand: the review's
+    // choice of what to do with it.
+    let mut d = Driver::with(
+        |dir| demo_config(dir, Theme::COLOR),
+        made_by_hand(&["ecsInstanceRole"]),
+    );
+    d.enter_until(Screen::Review);
+    // The bucket policy, the EBS policy, the Batch service role, then it.
+    d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down])
+        .key(KeyCode::Char('o'));
+    out.push(("review_existing", clone_at(&mut d)));
     out
 }
 

@@ -24,7 +24,7 @@ pub const SHOWN_DIR: &str = "/home/you/onramp";
 
 /// The screens pictured, by their name in `demo_screens`; the file is
 /// `screenshots/NAME.png`, and the README links these names.
-pub const PICTURED: [&str; 13] = [
+pub const PICTURED: [&str; 14] = [
     "welcome",
     "scope",
     "buckets",
@@ -38,6 +38,7 @@ pub const PICTURED: [&str; 13] = [
     "confirm",
     "apply_in_progress",
     "summary",
+    "review_existing",
 ];
 
 /// Every pictured screen as `(file name, grid)`, in [`PICTURED`] order. Fails
