@@ -479,33 +479,16 @@ async fn restore_of(cloud: &dyn Cloud, adopted: &Adopted, force: bool) -> Found 
 }
 
 /// The adopted entity as it is now, with a policy's versions; `None` when
-/// it is gone. Every read of it in one round, then the documents in one.
+/// it is gone.
 async fn read_snapshot(
     c: &dyn Cloud,
     adopted: &Adopted,
 ) -> CloudResult<Option<(Snapshot, Vec<VersionNow>)>> {
     let name = adopted.name.as_str();
     Ok(match &adopted.before {
-        Snapshot::Role(_) => {
-            let (role, attached, inline) = futures::join!(
-                c.get_role(name),
-                c.list_attached_role_policies(name),
-                c.list_role_policies(name)
-            );
-            let Some(info) = role? else {
-                return Ok(None);
-            };
-            let (attached, names) = (attached?, inline?);
-            let documents =
-                futures::future::try_join_all(names.iter().map(|n| c.get_role_policy(name, n)))
-                    .await?;
-            let role = super::diff::ObservedRole {
-                info,
-                attached,
-                inline: names.into_iter().zip(documents).collect(),
-            };
-            Some((Snapshot::Role(role.snapshot()), Vec::new()))
-        }
+        Snapshot::Role(_) => super::observe::read_role(c, name)
+            .await?
+            .map(|role| (Snapshot::Role(role.snapshot()), Vec::new())),
         Snapshot::Policy(p) => {
             let (policy, versions) =
                 futures::join!(c.get_policy(&p.arn), c.list_policy_versions(&p.arn));

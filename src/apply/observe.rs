@@ -67,28 +67,7 @@ pub async fn observe(
                 other_documents,
             }))
         }
-        Spec::Role(_) => {
-            let Some(info) = cloud.get_role(&resource.name).await? else {
-                return Ok(Observed::Role(None));
-            };
-            // Both lists in one round, then every inline document in one.
-            let (attached, names) = futures::try_join!(
-                cloud.list_attached_role_policies(&resource.name),
-                cloud.list_role_policies(&resource.name)
-            )?;
-            let docs = futures::future::try_join_all(
-                names
-                    .iter()
-                    .map(|name| cloud.get_role_policy(&resource.name, name)),
-            )
-            .await?;
-            let inline: BTreeMap<String, Value> = names.into_iter().zip(docs).collect();
-            Observed::Role(Some(ObservedRole {
-                info,
-                attached,
-                inline,
-            }))
-        }
+        Spec::Role(_) => Observed::Role(read_role(cloud, &resource.name).await?),
         Spec::InstanceProfile(_) => {
             Observed::InstanceProfile(cloud.get_instance_profile(&resource.name).await?)
         }
@@ -97,6 +76,27 @@ pub async fn observe(
             Observed::ServiceLinkedRole(cloud.get_role(&resource.name).await?)
         }
     })
+}
+
+/// The role `name` with its attachments and inline documents; `None` when
+/// there is none. A missing role costs one read; both lists go in one
+/// round, then every inline document in one.
+pub async fn read_role(cloud: &dyn Cloud, name: &str) -> CloudResult<Option<ObservedRole>> {
+    let Some(info) = cloud.get_role(name).await? else {
+        return Ok(None);
+    };
+    let (attached, names) = futures::try_join!(
+        cloud.list_attached_role_policies(name),
+        cloud.list_role_policies(name)
+    )?;
+    let docs =
+        futures::future::try_join_all(names.iter().map(|n| cloud.get_role_policy(name, n))).await?;
+    let inline: BTreeMap<String, Value> = names.into_iter().zip(docs).collect();
+    Ok(Some(ObservedRole {
+        info,
+        attached,
+        inline,
+    }))
 }
 
 /// The change for every planned resource, in plan order.
