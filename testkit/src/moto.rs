@@ -155,8 +155,14 @@ fn fresh_account_id() -> String {
 /// Gets credentials for a fresh account through `sts:AssumeRole`. The role
 /// need not exist: moto makes the account on first use.
 pub async fn fresh_account() -> TestAccount {
+    account(fresh_account_id()).await
+}
+
+/// Credentials for the account `account_id`, which may already hold
+/// resources: one that moto's Organizations made, say, and a stack set
+/// deployed to.
+pub async fn account(account_id: String) -> TestAccount {
     let endpoint = moto_endpoint();
-    let account_id = fresh_account_id();
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())

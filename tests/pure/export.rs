@@ -76,6 +76,14 @@ fn onramp(home: &Path, args: &[&str]) -> String {
     succeeded(&format!("onramp {args:?}"), o)
 }
 
+/// The example's CloudFormation template, exported to `home/onramp.cfn.yaml`
+/// (where the README's commands look for it).
+pub(crate) fn exported_template(home: &Path, file: &str) -> std::path::PathBuf {
+    let template = home.join("onramp.cfn.yaml");
+    export(home, &example_path(file), "cloudformation", &template);
+    template
+}
+
 /// `onramp export --answers FILE --format FORMAT --out OUT`.
 fn export(home: &Path, answers: &Path, format: &str, out: &Path) {
     onramp(
@@ -93,14 +101,14 @@ fn export(home: &Path, answers: &Path, format: &str, out: &Path) {
 }
 
 /// An example answers file's path.
-fn example_path(file: &str) -> std::path::PathBuf {
+pub(crate) fn example_path(file: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(file)
 }
 
 /// `aws ARGS` on the account.
-fn aws(account: &TestAccount, home: &Path, args: &[&str]) -> String {
+pub(crate) fn aws(account: &TestAccount, home: &Path, args: &[&str]) -> String {
     let o = as_account(&mut isolated(&files::venv_bin("aws"), home), account)
         .args(args)
         .output()
@@ -186,7 +194,7 @@ fn neutral(value: Value, account_id: &str) -> Value {
 
 /// Applies the example with onramp into a fresh account and reads it back:
 /// the reference every export is held to.
-async fn applied_by_onramp(file: &str) -> BTreeMap<String, Value> {
+pub(crate) async fn applied_by_onramp(file: &str) -> BTreeMap<String, Value> {
     let account = moto::fresh_account().await;
     let toml = answers_for(file, &account.account_id);
     prepare(&account, &toml).await;
@@ -409,7 +417,7 @@ fn every_template_passes_cfn_lint_without_errors_or_warnings() {
 /// What a stack made from `template` holds in `account`, read back as
 /// [`read_back`] does, with the one property moto cannot show taken from
 /// the template instead.
-async fn deployed_read_back(
+pub(crate) async fn deployed_read_back(
     account: &TestAccount,
     file: &str,
     template: &Path,
@@ -437,7 +445,9 @@ async fn deployed_read_back(
 /// CloudFormation cannot tag managed policies or instance profiles (neither
 /// resource type has a Tags property), so their tags are left out of a
 /// comparison with a stack.
-fn without_untaggable_tags(mut read_back: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+pub(crate) fn without_untaggable_tags(
+    mut read_back: BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
     for (key, value) in read_back.iter_mut() {
         if !key.starts_with("role ") {
             value.as_object_mut().unwrap().remove("tags");
@@ -454,13 +464,7 @@ async fn stack_matches_apply(file: &str) {
     let account = moto::fresh_account().await;
     prepare(&account, &example(file)).await;
     let home = tempfile::tempdir().unwrap();
-    let template = home.path().join("onramp.cfn.yaml");
-    export(
-        home.path(),
-        &example_path(file),
-        "cloudformation",
-        &template,
-    );
+    let template = exported_template(home.path(), file);
     // The stack goes to the example's region, as the apply did.
     let region = plan_of(&example(file)).target.region;
     let stack = Stack {
@@ -495,13 +499,7 @@ async fn a_stack_set_rolls_the_template_out_to_every_account() {
     let admin = moto::fresh_account().await;
     let targets = [moto::fresh_account().await, moto::fresh_account().await];
     let home = tempfile::tempdir().unwrap();
-    let template = home.path().join("onramp.cfn.yaml");
-    export(
-        home.path(),
-        &example_path(file),
-        "cloudformation",
-        &template,
-    );
+    let template = exported_template(home.path(), file);
     let body = format!("file://{}", template.display());
     aws(
         &admin,
@@ -536,32 +534,7 @@ async fn a_stack_set_rolls_the_template_out_to_every_account() {
     ))
     .unwrap();
     let id = operation["OperationId"].as_str().unwrap();
-    let started = Instant::now();
-    loop {
-        let status = aws(
-            &admin,
-            home.path(),
-            &[
-                "cloudformation",
-                "describe-stack-set-operation",
-                "--stack-set-name",
-                "onramp-iam",
-                "--operation-id",
-                id,
-                "--query",
-                "StackSetOperation.Status",
-                "--output",
-                "text",
-            ],
-        );
-        match status.trim() {
-            "SUCCEEDED" => break,
-            "RUNNING" | "QUEUED" if started.elapsed() < Duration::from_secs(60) => {
-                std::thread::sleep(Duration::from_millis(200))
-            }
-            other => panic!("the stack set operation is {other}"),
-        }
-    }
+    wait_for_stack_set_operation(&admin, home.path(), "onramp-iam", id);
     for target in &targets {
         let deployed = deployed_read_back(target, file, &template, "us-east-1").await;
         assert_same(
@@ -604,7 +577,11 @@ async fn everything_stack_on_moto_matches_apply() {
 
 /// Asserts that an export's end state is onramp apply's, naming the
 /// resources that differ (the whole read-back is too long to be useful).
-fn assert_same(what: &str, got: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>) {
+pub(crate) fn assert_same(
+    what: &str,
+    got: &BTreeMap<String, Value>,
+    want: &BTreeMap<String, Value>,
+) {
     let keys: std::collections::BTreeSet<&String> = got.keys().chain(want.keys()).collect();
     let differing: Vec<String> = keys
         .into_iter()
@@ -714,4 +691,40 @@ async fn cli_script_on_moto_matches_apply_and_converges() {
         "{err}"
     );
     assert_eq!(changes(&text(&o.stdout)), Vec::<&str>::new());
+}
+
+/// Waits until the stack set operation `id` has succeeded; any other end
+/// (or a minute without one) fails the test.
+pub(crate) fn wait_for_stack_set_operation(
+    admin: &TestAccount,
+    home: &Path,
+    stack_set: &str,
+    id: &str,
+) {
+    let started = Instant::now();
+    loop {
+        let status = aws(
+            admin,
+            home,
+            &[
+                "cloudformation",
+                "describe-stack-set-operation",
+                "--stack-set-name",
+                stack_set,
+                "--operation-id",
+                id,
+                "--query",
+                "StackSetOperation.Status",
+                "--output",
+                "text",
+            ],
+        );
+        match status.trim() {
+            "SUCCEEDED" => break,
+            "RUNNING" | "QUEUED" if started.elapsed() < Duration::from_secs(60) => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            other => panic!("the stack set operation is {other}"),
+        }
+    }
 }

@@ -18,5 +18,6 @@ mod parliament;
 mod plan;
 mod policy_checks;
 mod properties;
+mod rollout;
 mod seed_fixtures;
 mod templates;
