@@ -28,7 +28,7 @@ fn answers_for(file: &str, account: &str) -> String {
     example(file).replace(EXAMPLE_ACCOUNT, account)
 }
 
-fn plan_of(toml: &str) -> Plan {
+pub fn plan_of(toml: &str) -> Plan {
     let valid = Answers::from_toml(toml)
         .unwrap()
         .validate(&Environment::default())
@@ -714,4 +714,70 @@ async fn cli_script_on_moto_matches_apply_and_converges() {
         "{err}"
     );
     assert_eq!(changes(&text(&o.stdout)), Vec::<&str>::new());
+}
+
+/// Runs a block of the runbook with bash on the account, as a person
+/// pasting it would (stopping at the first command that fails), and returns
+/// what it printed.
+fn run_pasted(account: &TestAccount, home: &Path, block: &str) -> String {
+    let o = as_account(&mut isolated(Path::new("bash"), home), account)
+        .args(["-euo", "pipefail", "-c", block])
+        .output()
+        .unwrap();
+    succeeded(&format!("the runbook's\n{block}\n"), o)
+}
+
+/// Exports the example's runbook for a fresh moto account, runs every
+/// ```sh block of it in order, and compares the account with what `onramp
+/// apply` makes. Then each check command is run again on the finished
+/// account and must print what the runbook says it should.
+async fn runbook_on_moto_matches_apply(file: &str) {
+    let reference = applied_by_onramp(file).await;
+    let account = moto::fresh_account().await;
+    let toml = answers_for(file, &account.account_id);
+    prepare(&account, &toml).await;
+    let home = tempfile::tempdir().unwrap();
+    let answers = home.path().join("answers.toml");
+    std::fs::write(&answers, &toml).unwrap();
+    let out = home.path().join("onramp.runbook.md");
+    export(home.path(), &answers, "runbook", &out);
+    let blocks = crate::runbook::blocks(&std::fs::read_to_string(&out).unwrap());
+
+    let pasted: Vec<&crate::runbook::Block> = blocks.iter().filter(|b| b.info == "sh").collect();
+    assert!(pasted.len() > plan_of(&toml).resources.len(), "{file}");
+    for block in &pasted {
+        run_pasted(&account, home.path(), &block.text);
+    }
+    assert_same(
+        &format!("the runbook of {file}"),
+        &read_back(&account, &plan_of(&toml)).await,
+        &reference,
+    );
+
+    let mut checks = 0;
+    for pair in blocks.windows(2) {
+        let [command, expected] = pair else { continue };
+        if command.info == "sh" && expected.info == "text" && expected.label == "should print" {
+            let printed = run_pasted(&account, home.path(), &command.text);
+            let printed: Value = serde_json::from_str(&printed)
+                .unwrap_or_else(|e| panic!("{}: {e}: {printed}", command.text));
+            let expected: Value = serde_json::from_str(&expected.text).unwrap();
+            assert_eq!(printed, expected, "{}", command.text);
+            checks += 1;
+        }
+    }
+    assert!(
+        checks >= plan_of(&toml).resources.len(),
+        "{file}: {checks} checks"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genomics_runbook_on_moto_matches_apply() {
+    runbook_on_moto_matches_apply("genomics.toml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallelcluster3_slurm_runbook_on_moto_matches_apply() {
+    runbook_on_moto_matches_apply("parallelcluster3-slurm.toml").await;
 }

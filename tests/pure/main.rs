@@ -18,5 +18,6 @@ mod parliament;
 mod plan;
 mod policy_checks;
 mod properties;
+mod runbook;
 mod seed_fixtures;
 mod templates;
