@@ -728,14 +728,18 @@ fn run_pasted(account: &TestAccount, home: &Path, block: &str) -> String {
 }
 
 /// Exports the example's runbook for a fresh moto account, runs every
-/// ```sh block of it in order, and compares the account with what `onramp
-/// apply` makes. Then each check command is run again on the finished
-/// account and must print what the runbook says it should.
+/// ```sh block of it in order, as a person pasting them would, and compares
+/// the account with what `onramp apply` makes. Each check command (a block
+/// followed by "should print") must print what the runbook says: it runs
+/// once its step is done, and no later step changes an earlier resource, so
+/// that is what it prints after the whole run too (run once, not twice: each
+/// AWS CLI call costs a Python start).
 async fn runbook_on_moto_matches_apply(file: &str) {
     let reference = applied_by_onramp(file).await;
     let account = moto::fresh_account().await;
     let toml = answers_for(file, &account.account_id);
     prepare(&account, &toml).await;
+    let plan = plan_of(&toml);
     let home = tempfile::tempdir().unwrap();
     let answers = home.path().join("answers.toml");
     std::fs::write(&answers, &toml).unwrap();
@@ -743,38 +747,55 @@ async fn runbook_on_moto_matches_apply(file: &str) {
     export(home.path(), &answers, "runbook", &out);
     let blocks = crate::runbook::blocks(&std::fs::read_to_string(&out).unwrap());
 
-    let pasted: Vec<&crate::runbook::Block> = blocks.iter().filter(|b| b.info == "sh").collect();
-    assert!(pasted.len() > plan_of(&toml).resources.len(), "{file}");
-    for block in &pasted {
-        run_pasted(&account, home.path(), &block.text);
+    // moto 5.2.5 names AWS Batch's service-linked role `AWSServiceRoleForbatch`
+    // where AWS says `AWSServiceRoleForBatch` (see tests/cloud/clouds.rs), and
+    // its GetRole, unlike IAM's, minds the case: the runbook's check of that
+    // role, `get-role --role-name AWSServiceRoleForBatch`, cannot find it
+    // here and is left out. What the runbook made is still compared with
+    // what apply made on moto: `read_back` finds the role past the case, as
+    // onramp does, so both accounts show the same role under moto's name.
+    let linked_checks: Vec<String> = plan
+        .resources
+        .iter()
+        .filter(|r| r.is_service_linked())
+        .map(|r| format!("aws iam get-role --role-name {} ", r.name))
+        .collect();
+    let (mut pasted, mut checks) = (0, 0);
+    for (at, block) in blocks.iter().enumerate() {
+        if block.info != "sh" || linked_checks.iter().any(|c| block.text.starts_with(c)) {
+            continue;
+        }
+        let printed = run_pasted(&account, home.path(), &block.text);
+        pasted += 1;
+        let Some(expected) = blocks
+            .get(at + 1)
+            .filter(|next| next.info == "text" && next.label == "should print")
+        else {
+            continue;
+        };
+        let printed: Value = serde_json::from_str(&printed)
+            .unwrap_or_else(|e| panic!("{}: {e}: {printed}", block.text));
+        let expected: Value = serde_json::from_str(&expected.text).unwrap();
+        assert_eq!(printed, expected, "{}", block.text);
+        checks += 1;
     }
+    assert!(pasted > plan.resources.len(), "{file}: {pasted} blocks");
+    assert!(checks >= plan.resources.len(), "{file}: {checks} checks");
     assert_same(
         &format!("the runbook of {file}"),
-        &read_back(&account, &plan_of(&toml)).await,
+        &read_back(&account, &plan).await,
         &reference,
-    );
-
-    let mut checks = 0;
-    for pair in blocks.windows(2) {
-        let [command, expected] = pair else { continue };
-        if command.info == "sh" && expected.info == "text" && expected.label == "should print" {
-            let printed = run_pasted(&account, home.path(), &command.text);
-            let printed: Value = serde_json::from_str(&printed)
-                .unwrap_or_else(|e| panic!("{}: {e}: {printed}", command.text));
-            let expected: Value = serde_json::from_str(&expected.text).unwrap();
-            assert_eq!(printed, expected, "{}", command.text);
-            checks += 1;
-        }
-    }
-    assert!(
-        checks >= plan_of(&toml).resources.len(),
-        "{file}: {checks} checks"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn genomics_runbook_on_moto_matches_apply() {
     runbook_on_moto_matches_apply("genomics.toml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_linked_genomics_runbook_on_moto_matches_apply() {
+    runbook_on_moto_matches_apply("genomics-service-linked.toml").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
