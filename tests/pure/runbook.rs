@@ -305,15 +305,19 @@ fn an_instance_profile_says_when_the_console_makes_it_with_its_role() {
     // parallelcluster3: at /parallelcluster/, which the console cannot.
     let plan = plan_of(&example("parallelcluster3-slurm.toml"));
     let text = runbook(&plan);
+    let mut elsewhere = 0;
     for (index, r) in plan.resources.iter().enumerate() {
         if r.kind() == EntityKind::InstanceProfile && r.path != "/" {
+            elsewhere += 1;
             let profile = section(&text, index);
             assert!(
-                profile.contains("**The console cannot do this step:**"),
+                profile.contains("**The console cannot do this step:**")
+                    && profile.contains(&format!("its path is `{}`", r.path)),
                 "{profile}"
             );
         }
     }
+    assert_eq!(elsewhere, 3, "head node, compute node and image builder");
 }
 
 #[test]

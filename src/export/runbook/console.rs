@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{console_link, document_block, heading};
+use super::{code_list, console_link, document_block, heading};
 use crate::iam::arn::Arn;
 use crate::plan::spec::{DOCUMENT, TRUST_POLICY};
 use crate::plan::{InstanceProfileSpec, Plan, PolicySpec, Resource, RoleSpec, Spec};
@@ -227,12 +227,7 @@ fn why_not(r: &Resource, profile: &InstanceProfileSpec) -> String {
     if profile.roles.len() != 1 || profile.roles.first() != Some(&r.name) {
         reasons.push(format!(
             "it holds {} under another name",
-            profile
-                .roles
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            code_list(&profile.roles)
         ));
     }
     if r.path != "/" {
@@ -251,4 +246,51 @@ fn trusts_ec2(trust: &Value) -> bool {
         found |= s == "ec2.amazonaws.com" || s == "ec2.amazonaws.com.cn";
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::plan_of_valid_toml;
+
+    #[test]
+    fn a_role_at_the_root_with_a_boundary_is_clicked_through_in_numbered_steps() {
+        let plan = plan_of_valid_toml(
+            "region = \"us-east-1\"\naccount_id = \"123456789012\"\n\
+             permissions_boundary = \"arn:aws:iam::123456789012:policy/lab-boundary\"\n\
+             [genomics]\nbuckets = [\"b-data\"]\n",
+        );
+        let (index, r) = plan
+            .resources
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.name == "ecsInstanceRole" && r.role().is_some())
+            .unwrap();
+        let text = clicks(&plan, index, r);
+        let numbers: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once(". ").map(|(n, _)| n))
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        assert_eq!(numbers, ["1", "2", "3", "4", "5", "6", "7"], "{text}");
+        assert!(
+            text.contains("**Set permissions boundary - optional**"),
+            "{text}"
+        );
+        assert!(text.contains("`lab-boundary` (`arn:aws:iam::123456789012:policy/lab-boundary`)"));
+        assert!(text.contains("(made in Step 1: Managed policy `s3bucket-access-us-east-1`)"));
+        assert!(
+            text.contains("`AmazonEC2ContainerServiceforEC2Role` (AWS managed)"),
+            "{text}"
+        );
+        assert!(!text.contains("cannot"), "{text}");
+    }
+
+    #[test]
+    fn only_an_ec2_trust_counts_as_trusting_ec2() {
+        let trust = |service: &str| serde_json::json!({"Statement": [{"Principal": {"Service": [service]}}]});
+        assert!(trusts_ec2(&trust("ec2.amazonaws.com")));
+        assert!(trusts_ec2(&trust("ec2.amazonaws.com.cn")));
+        assert!(!trusts_ec2(&trust("ecs-tasks.amazonaws.com")));
+    }
 }

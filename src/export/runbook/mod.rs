@@ -184,12 +184,7 @@ fn purpose(plan: &Plan, r: &Resource) -> String {
         Spec::ServiceLinkedRole(linked) => linked.description.clone(),
         Spec::InstanceProfile(profile) => format!(
             "Hands role {} to the EC2 instances launched with it.",
-            profile
-                .roles
-                .iter()
-                .map(|role| format!("`{role}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            code_list(&profile.roles)
         ),
     };
     let needs: Vec<String> = r
@@ -210,6 +205,15 @@ fn purpose(plan: &Plan, r: &Resource) -> String {
         format!("It needs {} done first.", needs.join(", "))
     };
     format!("{}\n\n{needs}\n", sentence(&what))
+}
+
+/// Names as inline code, separated by commas.
+fn code_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The text ending in a full stop.
