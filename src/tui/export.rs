@@ -271,6 +271,20 @@ mod tests {
     }
 
     #[test]
+    fn the_runbook_says_how_to_follow_it_with_the_path_quoted() {
+        assert_eq!(
+            next_step(
+                Format::Runbook,
+                Path::new("/a b/x.runbook.md"),
+                Some("lab"),
+                None
+            ),
+            "follow it step by step in the IAM console (or run its commands); \
+             open it in a Markdown viewer: '/a b/x.runbook.md'"
+        );
+    }
+
+    #[test]
     fn the_script_and_admin_policy_commands_quote_the_path_and_carry_the_profile() {
         let dir = Path::new("/tmp/it's here");
         assert_eq!(
