@@ -22,13 +22,14 @@ pub fn clicks(plan: &Plan, index: usize, r: &Resource) -> String {
         Spec::InstanceProfile(profile) => instance_profile(plan, r, profile),
         Spec::ServiceLinkedRole(linked) => format!(
             "AWS makes and maintains this role for `{service}`: its name, trust policy and\n\
-             permissions are AWS's, and nobody can change them. Many services make it\n\
-             themselves the first time they are used in the console; to make it now, choose\n\
-             **Roles**, then **Create role**, **AWS service**, the service, and its\n\
-             service-linked use case where the console offers one, or run the command below.\n\
-             If the check below finds the role already, this step is done: one per account\n\
-             serves everything of the service, and it is fine that it exists.\n",
-            service = linked.service
+             permissions are AWS's, and they cannot be changed. Many services make it\n\
+             themselves the first time they are used in the console; to make it now, open\n\
+             {console}, choose **Roles**, then **Create role**, **AWS service**, the service,\n\
+             and its service-linked use case where the console offers one, or run the command\n\
+             below. If the check below finds the role already, this step is done: one per\n\
+             account serves everything of the service, and it is fine that it exists.\n",
+            service = linked.service,
+            console = console_link(plan),
         ),
     }
 }
