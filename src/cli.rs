@@ -99,9 +99,9 @@ pub enum Command {
         #[arg(long)]
         validate: bool,
     },
-    /// Write the plan as a CloudFormation template, an AWS CLI script, policy documents, or the policy its runner needs
+    /// Write the plan as a CloudFormation template, an AWS CLI script, a console runbook, policy documents, or the policy its runner needs
     #[command(
-        after_help = "Examples:\n  onramp export --answers examples/everything.toml --format cloudformation --out onramp.cfn.yaml\n  onramp export --answers examples/genomics.toml --format cli --out onramp.sh\n  onramp export --answers examples/genomics.toml --format policies --out policies/\n  onramp export --answers examples/genomics.toml --format admin-policy --out onramp-admin-policy.json\n\nWithout --out, every format but policies is written to standard output."
+        after_help = "Examples:\n  onramp export --answers examples/everything.toml --format cloudformation --out onramp.cfn.yaml\n  onramp export --answers examples/genomics.toml --format cli --out onramp.sh\n  onramp export --answers examples/genomics.toml --format runbook --out onramp.runbook.md\n  onramp export --answers examples/genomics.toml --format policies --out policies/\n  onramp export --answers examples/genomics.toml --format admin-policy --out onramp-admin-policy.json\n\nWithout --out, every format but policies is written to standard output."
     )]
     Export {
         /// The answers file (TOML); with --demo, the demo's answers are used if omitted

@@ -13,7 +13,7 @@
 //! | 3 | [`plan`] | answers → resources, lint, hand edits, the operator's admin policy | none |
 //! | 4 | [`cloud`] | the AWS account: the trait, aws-sdk backends, the in-memory account | AWS |
 //! | 5 | [`apply`] | observe, diff, journal, apply, destroy | AWS, journal file |
-//! | 6 | [`export`], [`verify`] | CloudFormation, CLI script, policy files; can each role do its job | AWS (verify online) |
+//! | 6 | [`export`], [`verify`] | CloudFormation, CLI script, console runbook, policy files; can each role do its job | AWS (verify online) |
 //! | 7 | [`cli`] | the command line's grammar | none |
 //! | 8 | [`output`] | headless text and JSON | none |
 //! | 9 | [`tui`] | the wizard: pure `update` and `render`, effects run by a worker | terminal |

@@ -208,6 +208,9 @@ fn existing_note(plan: &Plan, format: ExportFormat) -> Option<&'static str> {
         ExportFormat::Cli => Some(
             "adopt and keep are for `onramp apply` only: this script makes what is missing and adds to what exists, and changes nothing else",
         ),
+        ExportFormat::Runbook => Some(
+            "adopt and keep are for `onramp apply` only: this runbook makes every planned resource as new",
+        ),
         ExportFormat::Policies | ExportFormat::AdminPolicy => None,
     }
 }

@@ -94,7 +94,7 @@ fn resource_block(r: &Resource) -> String {
     let noun = r.noun();
     let name = quote(&r.name);
     let mut out = format!("# {noun} {}\n", r.name);
-    let steps = diff(r, &nothing(r), crate::plan::existing::Treatment::AddOnly).steps;
+    let steps = creation_steps(r);
     // One read per list a resource's later steps are checked against.
     // Each list a later step is checked against is read once, just before
     // its first use (after the entity itself is certain to exist).
@@ -170,6 +170,12 @@ fn membership<'a>(step: &'a Step, name: &str) -> Option<Member<'a>> {
         },
         _ => return None,
     })
+}
+
+/// The apply's steps for `r` in an account that does not have it yet
+/// (`diff` against nothing): what this script and the runbook write out.
+pub fn creation_steps(r: &Resource) -> Vec<Step> {
+    diff(r, &nothing(r), crate::plan::existing::Treatment::AddOnly).steps
 }
 
 /// What observing an account without the resource would give.

@@ -1,4 +1,4 @@
-//! Export from the review and the summary: `x` opens a menu of the four
+//! Export from the review and the summary: `x` opens a menu of the five
 //! formats, the worker writes the file, and the wizard shows its full path.
 //! What is exported is the plan as it stands, hand-edited documents included.
 
@@ -17,9 +17,10 @@ use crate::plan::Plan;
 use crate::plan::lint;
 
 /// The menu's keys, in the order shown.
-pub const CHOICES: [(char, Format); 4] = [
+pub const CHOICES: [(char, Format); 5] = [
     ('c', Format::Cloudformation),
     ('l', Format::Cli),
+    ('r', Format::Runbook),
     ('p', Format::Policies),
     ('a', Format::AdminPolicy),
 ];
@@ -113,7 +114,7 @@ pub fn menu_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     lines.push(Line::from(""));
     lines.push(Line::from(format!("written to {}", shown_dir(&dir))));
     lines.push(hints(
-        &[("c / l / p / a", "export"), ("Esc", "cancel")],
+        &[("c / l / r / p / a", "export"), ("Esc", "cancel")],
         theme,
     ));
     lines
@@ -190,6 +191,10 @@ pub fn next_step(
             format!("run it: {profile}bash {} (safe to run again)", quote(&file))
         }
         Format::Policies => "one JSON file per policy and trust document".to_owned(),
+        Format::Runbook => format!(
+            "follow it step by step in the IAM console (or run its commands); open it in a Markdown viewer: {}",
+            quote(&file)
+        ),
         Format::AdminPolicy => format!(
             "attach it to whoever runs onramp: {}",
             aws(
@@ -262,6 +267,20 @@ mod tests {
             ),
             "deploy it: aws cloudformation deploy --template-file a.yaml --stack-name onramp \
              --capabilities CAPABILITY_NAMED_IAM --region us-east-1"
+        );
+    }
+
+    #[test]
+    fn the_runbook_says_how_to_follow_it_with_the_path_quoted() {
+        assert_eq!(
+            next_step(
+                Format::Runbook,
+                Path::new("/a b/x.runbook.md"),
+                Some("lab"),
+                None
+            ),
+            "follow it step by step in the IAM console (or run its commands); \
+             open it in a Markdown viewer: '/a b/x.runbook.md'"
         );
     }
 

@@ -194,6 +194,32 @@ fn export_without_out_is_a_usage_error() {
 }
 
 #[test]
+fn the_runbook_goes_to_standard_output_or_to_out() {
+    let args = [
+        "export",
+        "--answers",
+        "examples/genomics.toml",
+        "--format",
+        "runbook",
+    ];
+    let o = onramp(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = stdout(&o);
+    assert!(
+        printed.starts_with("# IAM runbook for account 123456789012 (us-east-1)"),
+        "{printed}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("onramp.runbook.md");
+    let mut with_out = args.to_vec();
+    with_out.extend(["--out", file.to_str().unwrap()]);
+    let o = onramp(&with_out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("wrote "), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), printed);
+}
+
+#[test]
 fn cloudformation_export_of_everything_is_stable() {
     let o = onramp(&[
         "export",
@@ -424,6 +450,7 @@ fn an_export_says_what_it_does_with_adopt_and_keep() {
             Some("a stack cannot create one that already exists"),
         ),
         ("cli", Some("adds to what exists")),
+        ("runbook", Some("makes every planned resource as new")),
         ("admin-policy", None),
     ] {
         let o = onramp(&["export", "--answers", a, "--format", format]);

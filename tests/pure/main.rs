@@ -19,5 +19,6 @@ mod plan;
 mod policy_checks;
 mod properties;
 mod rollout;
+mod runbook;
 mod seed_fixtures;
 mod templates;

@@ -836,6 +836,36 @@ fn the_review_exports_every_format_with_edits_and_shows_the_full_path() {
 }
 
 #[test]
+fn x_then_r_on_the_review_writes_the_runbook_of_the_plan() {
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Review);
+    d.key(KeyCode::Char('x'));
+    let menu = d.screen(100, 30);
+    assert!(menu.contains("runbook"), "{menu}");
+    assert!(
+        menu.contains("onramp-123456789012-us-east-1.runbook.md"),
+        "{menu}"
+    );
+    d.key(KeyCode::Char('r'));
+    assert_eq!(d.app.overlay, Some(Overlay::Exported));
+    let file = "onramp-123456789012-us-east-1.runbook.md";
+    let written = std::fs::read_to_string(d.path(file)).unwrap();
+    let plan = d.app.derived.plan.clone().unwrap();
+    assert_eq!(
+        written,
+        onramp::export::render(&plan, onramp::export::Format::Runbook).unwrap()
+    );
+    assert!(written.starts_with("# IAM runbook for account 123456789012"));
+    let shown = d.screen(100, 30);
+    assert!(shown.contains("✓ wrote the runbook"), "{shown}");
+    assert!(shown.contains("follow it step by step"), "{shown}");
+    assert_eq!(d.app.exports.len(), 1);
+    d.key(KeyCode::Char('z'));
+    assert_eq!(d.app.overlay, None);
+    assert_eq!(d.app.screen, Screen::Review);
+}
+
+#[test]
 fn the_summary_exports_and_lists_what_was_written() {
     let mut d = Driver::demo();
     d.enter_until(Screen::Confirm).key(KeyCode::Char('y'));
