@@ -240,6 +240,7 @@ fn valid_case() -> impl Strategy<Value = Case> {
                         names: NameOverrides::default(),
                         genomics,
                         parallelcluster: pc,
+                        omics: None,
                         edits: Vec::new(),
                     },
                     partition,
