@@ -13,9 +13,10 @@ use onramp_testkit::journal::observe_and_apply;
 use onramp_testkit::moto;
 use serde_json::{Value, json};
 
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "everything.toml",
     "genomics.toml",
+    "omics.toml",
     "genomics-service-linked.toml",
     "parallelcluster-awsbatch.toml",
     "parallelcluster-slurm.toml",
