@@ -47,6 +47,27 @@ pub const ECR_SOURCE: &str = "https://docs.aws.amazon.com/omics/latest/dev/permi
 pub const ACTIONS_SOURCE: &str =
     "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awshealthomics.html";
 
+/// The regions AWS lists HealthOmics endpoints for, all in the `aws`
+/// partition ([`REGIONS_SOURCE`]); HealthOmics is in no other partition.
+pub const REGIONS: [&str; 7] = [
+    "us-east-1",
+    "us-west-2",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "ap-southeast-1",
+    "il-central-1",
+];
+/// "Service quotas and endpoints for AWS HealthOmics" of the AWS General
+/// Reference.
+pub const REGIONS_SOURCE: &str =
+    "https://docs.aws.amazon.com/general/latest/gr/healthomics-quotas.html";
+
+/// Whether AWS lists HealthOmics for `region`; lint warns when not.
+pub fn offered_in(region: &str) -> bool {
+    REGIONS.contains(&region)
+}
+
 /// The repository policy statement every private ECR repository a workflow
 /// uses needs, outside IAM (it is set on the repository, not on a role).
 pub const ECR_REPOSITORY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"OmicsWorkflowAccess","Effect":"Allow","Principal":{"Service":"omics.amazonaws.com"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage","ecr:BatchCheckLayerAvailability"]}]}"#;
@@ -389,6 +410,32 @@ mod tests {
             .unwrap();
         let pass = statement_of(&user.policy().unwrap().document, "PassTheServiceRole").unwrap();
         assert_eq!(pass["Resource"], role.arn.as_str());
+    }
+
+    #[test]
+    fn lint_warns_where_aws_lists_no_healthomics() {
+        use crate::plan::lint::{Level, lint};
+        let omics_findings = |plan: &Plan| -> Vec<_> {
+            lint(plan)
+                .into_iter()
+                .filter(|f| f.code == "omics-region")
+                .collect()
+        };
+        assert!(omics_findings(&plan_with("")).is_empty());
+        for region in ["ap-south-1", "cn-north-1", "us-gov-west-1"] {
+            let plan = plan_of_valid_toml(&ANSWERS.replace("us-east-1", region));
+            let found = omics_findings(&plan);
+            assert_eq!(found.len(), 1, "{region}: {found:?}");
+            assert_eq!(found[0].level, Level::Warning);
+            assert_eq!(found[0].resource, "OmicsWorkflowServiceRole");
+            assert!(
+                found[0].message.contains(region)
+                    && found[0].message.contains(REGIONS_SOURCE)
+                    && found[0].message.contains("il-central-1"),
+                "{}",
+                found[0].message
+            );
+        }
     }
 
     #[test]

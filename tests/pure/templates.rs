@@ -109,7 +109,13 @@ fn templates_on_disk_are_the_embedded_ones() {
         assert_eq!(on_disk, template.source(), "{}", template.file());
     }
     let mut files = 0;
-    for dir in ["", "genomics", "omics", "parallelcluster2", "parallelcluster3"] {
+    for dir in [
+        "",
+        "genomics",
+        "omics",
+        "parallelcluster2",
+        "parallelcluster3",
+    ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "json") {
