@@ -110,6 +110,14 @@ pub struct Intent {
     pub reason: String,
 }
 
+/// Condition keys with one value each, as a check holds them.
+fn context_of(pairs: &[(&str, String)]) -> BTreeMap<String, Vec<String>> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), vec![v.clone()]))
+        .collect()
+}
+
 /// Every intent of the plan of `answers`.
 pub fn intents(answers: &ValidAnswers, plan: &Plan) -> Vec<Intent> {
     let mut out = Intents {
@@ -183,10 +191,7 @@ impl Intents {
         context: &[(&str, String)],
         reason: &str,
     ) {
-        let context: BTreeMap<String, Vec<String>> = context
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), vec![v.clone()]))
-            .collect();
+        let context = context_of(context);
         for action in actions {
             self.list.push(Intent {
                 subject: subject.clone(),
@@ -224,10 +229,7 @@ impl Intents {
         context: &[(&str, String)],
         reason: &str,
     ) {
-        let context: BTreeMap<String, Vec<String>> = context
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), vec![v.clone()]))
-            .collect();
+        let context = context_of(context);
         for principal in self.partition.trust_principals(service) {
             self.list.push(Intent {
                 subject: subject.clone(),
