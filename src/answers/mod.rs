@@ -10,9 +10,11 @@
 
 pub mod edit;
 pub mod file;
+pub mod omics;
 pub mod parallelcluster;
 pub mod validate;
 
+pub use omics::Omics;
 pub use parallelcluster::{
     IamMode, ParallelCluster, Release, ReleaseError, Scheduler, parallelcluster3_slots,
 };
@@ -93,6 +95,13 @@ pub struct Answers {
         deserialize_with = "table"
     )]
     pub parallelcluster: Option<ParallelCluster>,
+    /// The AWS HealthOmics service role and user policy; absent means not wanted.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "table"
+    )]
+    pub omics: Option<Omics>,
     /// Documents edited by hand, each replacing the one onramp generates
     /// (see [`crate::plan::edits`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -147,6 +156,7 @@ impl Default for Answers {
             names: NameOverrides::default(),
             genomics: Some(Genomics::default()),
             parallelcluster: None,
+            omics: None,
             edits: Vec::new(),
         }
     }
@@ -282,7 +292,8 @@ impl Answers {
 mod tests {
     use super::*;
 
-    fn env() -> Environment {
+    /// A region and an account from the environment, as a shell gives them.
+    pub(super) fn env() -> Environment {
         Environment {
             region_flag: None,
             region_env: Some("us-east-1".into()),

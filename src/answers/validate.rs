@@ -95,10 +95,13 @@ impl Answers {
             .and_then(|p| {
                 check_parallelcluster(p, !self.permissions_boundary.is_empty(), &mut errors)
             });
-        if !self.genomics_enabled() && !self.parallelcluster_enabled() {
+        if let Some(o) = self.omics.as_ref().filter(|o| o.enabled) {
+            omics::check_omics(o, partition, &mut errors);
+        }
+        if !self.genomics_enabled() && !self.parallelcluster_enabled() && !self.omics_enabled() {
             errors.add(
                 "genomics.enabled",
-                "nothing to set up: enable [genomics], [parallelcluster] or both",
+                "nothing to set up: enable [genomics], [parallelcluster], [omics] or more than one",
             );
         }
         if let Some(region) = &region {
@@ -170,6 +173,10 @@ impl Answers {
 
     fn genomics_enabled(&self) -> bool {
         self.genomics.as_ref().is_some_and(|g| g.enabled)
+    }
+
+    fn omics_enabled(&self) -> bool {
+        self.omics.as_ref().is_some_and(|o| o.enabled)
     }
 
     fn parallelcluster_enabled(&self) -> bool {
@@ -398,12 +405,29 @@ impl Answers {
             ]),
             None => {}
         }
+        if self.omics_enabled() {
+            slots.extend([Slot::OmicsServiceRole, Slot::OmicsUserPolicy]);
+        }
         slots
     }
 }
 
 fn name_noun(kind: EntityKind) -> String {
     format!("{} name", kind.noun())
+}
+
+/// Each bucket of a list (`field[i]`) follows S3's naming rules and is
+/// listed once.
+pub(super) fn check_buckets(field: &str, buckets: &[String], errors: &mut Errors) {
+    let mut seen = BTreeSet::new();
+    for (i, bucket) in buckets.iter().enumerate() {
+        let field = format!("{field}[{i}]");
+        if !seen.insert(bucket) {
+            errors.add(&field, format!("`{bucket}` is listed twice"));
+            continue;
+        }
+        errors.check(&field, rules::bucket_name(bucket));
+    }
 }
 
 fn check_genomics(g: &Genomics, partition: Option<Partition>, errors: &mut Errors) {
@@ -413,15 +437,7 @@ fn check_genomics(g: &Genomics, partition: Option<Partition>, errors: &mut Error
             "no bucket chosen; the instance role needs at least one bucket for its data",
         );
     }
-    let mut seen = BTreeSet::new();
-    for (i, bucket) in g.buckets.iter().enumerate() {
-        let field = format!("genomics.buckets[{i}]");
-        if !seen.insert(bucket) {
-            errors.add(&field, format!("`{bucket}` is listed twice"));
-            continue;
-        }
-        errors.check(&field, rules::bucket_name(bucket));
-    }
+    check_buckets("genomics.buckets", &g.buckets, errors);
     if BatchServiceRole::parse(&g.batch_service_role).is_none() {
         let names: Vec<&str> = BatchServiceRole::ALL.iter().map(|r| r.as_str()).collect();
         errors.add(
@@ -689,17 +705,17 @@ fn check_version_3(
 
 /// Collects field errors.
 #[derive(Default)]
-struct Errors(Vec<FieldError>);
+pub(super) struct Errors(Vec<FieldError>);
 
 impl Errors {
-    fn add(&mut self, field: &str, message: impl Into<String>) {
+    pub(super) fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError {
             field: field.to_owned(),
             message: message.into(),
         });
     }
 
-    fn check(&mut self, field: &str, result: Result<(), String>) {
+    pub(super) fn check(&mut self, field: &str, result: Result<(), String>) {
         if let Err(why) = result {
             self.add(field, why);
         }
@@ -761,6 +777,11 @@ impl ValidAnswers {
     /// The genomics choices, when that part is wanted.
     pub fn genomics(&self) -> Option<&Genomics> {
         self.answers.genomics.as_ref().filter(|g| g.enabled)
+    }
+
+    /// The HealthOmics choices, when that part is wanted.
+    pub fn omics(&self) -> Option<&Omics> {
+        self.answers.omics.as_ref().filter(|o| o.enabled)
     }
 
     /// The ParallelCluster choices and scheduler, when that part is wanted.

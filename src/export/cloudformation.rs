@@ -465,8 +465,12 @@ impl<'a> Symbols<'a> {
     }
 
     /// The string itself, or a `!Sub` of it when it names this account,
-    /// region or partition.
+    /// region or partition: an ARN of them, or the account id alone (the
+    /// `aws:SourceAccount` of a confused-deputy condition).
     fn string(&self, s: &str) -> Node {
+        if s == self.account_id {
+            return Node::function("Sub", "${AWS::AccountId}".to_owned());
+        }
         match self.neutral_arn(s) {
             Some(sub) => Node::function("Sub", sub),
             None => Node::str(s),
@@ -526,6 +530,15 @@ mod tests {
             region: "us-east-1",
             account_id: "123456789012",
         }
+    }
+
+    #[test]
+    fn the_account_id_alone_follows_the_stack_too() {
+        let doc = serde_json::json!({"StringEquals": {"aws:SourceAccount": "123456789012"}, "Other": "210987654321"});
+        let text = format!("{:?}", symbols().document(&doc));
+        assert!(text.contains("${AWS::AccountId}"), "{text}");
+        assert!(!text.contains("123456789012"), "{text}");
+        assert!(text.contains("210987654321"), "{text}");
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub struct NameOverrides {
     pub parallelcluster_image_builder_role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelcluster_image_cleanup_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omics_service_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omics_user_policy: Option<String>,
 }
 
 /// One nameable resource of the plan.
@@ -119,10 +123,13 @@ pub enum Slot {
     ParallelClusterLambdaRole,
     ParallelClusterImageBuilderRole,
     ParallelClusterImageCleanupRole,
+    // AWS HealthOmics.
+    OmicsServiceRole,
+    OmicsUserPolicy,
 }
 
 impl Slot {
-    pub const ALL: [Slot; 21] = [
+    pub const ALL: [Slot; 23] = [
         Slot::BucketAccessPolicy,
         Slot::EbsAutoscalePolicy,
         Slot::BatchServiceRole,
@@ -144,6 +151,8 @@ impl Slot {
         Slot::ParallelClusterLambdaRole,
         Slot::ParallelClusterImageBuilderRole,
         Slot::ParallelClusterImageCleanupRole,
+        Slot::OmicsServiceRole,
+        Slot::OmicsUserPolicy,
     ];
 
     /// The key in the `[names]` table, also used as the field in errors.
@@ -170,6 +179,8 @@ impl Slot {
             Slot::ParallelClusterLambdaRole => "parallelcluster_lambda_role",
             Slot::ParallelClusterImageBuilderRole => "parallelcluster_image_builder_role",
             Slot::ParallelClusterImageCleanupRole => "parallelcluster_image_cleanup_role",
+            Slot::OmicsServiceRole => "omics_service_role",
+            Slot::OmicsUserPolicy => "omics_user_policy",
         }
     }
 
@@ -185,7 +196,8 @@ impl Slot {
             | Slot::ParallelClusterLoginNodesUserPolicy
             | Slot::ParallelClusterIamUserPolicy
             | Slot::ParallelClusterHeadNodePolicy
-            | Slot::ParallelClusterComputePolicy => EntityKind::ManagedPolicy,
+            | Slot::ParallelClusterComputePolicy
+            | Slot::OmicsUserPolicy => EntityKind::ManagedPolicy,
             Slot::BatchServiceRole
             | Slot::InstanceRole
             | Slot::SpotFleetRole
@@ -195,7 +207,8 @@ impl Slot {
             | Slot::ParallelClusterComputeRole
             | Slot::ParallelClusterLambdaRole
             | Slot::ParallelClusterImageBuilderRole
-            | Slot::ParallelClusterImageCleanupRole => EntityKind::Role,
+            | Slot::ParallelClusterImageCleanupRole
+            | Slot::OmicsServiceRole => EntityKind::Role,
         }
     }
 
@@ -228,6 +241,9 @@ impl Slot {
             Slot::ParallelClusterLambdaRole => "ParallelClusterLambdaFunctionsRole".into(),
             Slot::ParallelClusterImageBuilderRole => "ParallelClusterImageBuilderRole".into(),
             Slot::ParallelClusterImageCleanupRole => "ParallelClusterImageCleanupRole".into(),
+            // The HealthOmics guide names no role or policy; these say what they are for.
+            Slot::OmicsServiceRole => "OmicsWorkflowServiceRole".into(),
+            Slot::OmicsUserPolicy => "OmicsWorkflowUserPolicy".into(),
         }
     }
 
@@ -259,6 +275,8 @@ impl Slot {
             Slot::ParallelClusterLambdaRole => &overrides.parallelcluster_lambda_role,
             Slot::ParallelClusterImageBuilderRole => &overrides.parallelcluster_image_builder_role,
             Slot::ParallelClusterImageCleanupRole => &overrides.parallelcluster_image_cleanup_role,
+            Slot::OmicsServiceRole => &overrides.omics_service_role,
+            Slot::OmicsUserPolicy => &overrides.omics_user_policy,
         };
         value.as_deref()
     }
@@ -298,6 +316,8 @@ impl Slot {
             Slot::ParallelClusterImageCleanupRole => {
                 &mut overrides.parallelcluster_image_cleanup_role
             }
+            Slot::OmicsServiceRole => &mut overrides.omics_service_role,
+            Slot::OmicsUserPolicy => &mut overrides.omics_user_policy,
         }
     }
 

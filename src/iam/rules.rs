@@ -173,13 +173,7 @@ pub fn policy_arn(arn: &str, partition: Partition) -> Result<(), Reason> {
     if parsed.service != "iam" || !parsed.region.is_empty() {
         return Err(shape());
     }
-    if parsed.partition != partition.as_str() {
-        return Err(format!(
-            "`{arn}` is in partition `{}` but the region is in `{}`",
-            parsed.partition,
-            partition.as_str()
-        ));
-    }
+    same_partition(arn, &parsed, partition)?;
     if parsed.account != "aws" && account_id(&parsed.account).is_err() {
         return Err(shape());
     }
@@ -194,6 +188,18 @@ pub fn policy_arn(arn: &str, partition: Partition) -> Result<(), Reason> {
         iam_path(&format!("/{path}")).map_err(|_| shape())?;
     }
     iam_name(name, "policy name", 128).map_err(|_| shape())
+}
+
+/// An ARN of another partition than the region's cannot be used there.
+fn same_partition(arn: &str, parsed: &Arn, partition: Partition) -> Result<(), Reason> {
+    if parsed.partition == partition.as_str() {
+        return Ok(());
+    }
+    Err(format!(
+        "`{arn}` is in partition `{}` but the region is in `{}`",
+        parsed.partition,
+        partition.as_str()
+    ))
 }
 
 /// A tag key: 1 to 128 characters, not starting with the reserved `aws:`.
@@ -342,6 +348,78 @@ pub fn secret_name(name: &str) -> Result<(), Reason> {
     Ok(())
 }
 
+/// The ARN of a KMS key (`arn:P:kms:REGION:ACCOUNT:key/KEY-ID`) in the given
+/// partition. An alias ARN is refused: IAM matches `kms:Decrypt` against the
+/// key's own ARN, so a policy naming an alias allows nothing.
+pub fn kms_key_arn(arn: &str, partition: Partition) -> Result<(), Reason> {
+    let shape = || {
+        format!(
+            "`{arn}` is not a KMS key ARN; expected `arn:{p}:kms:REGION:123456789012:key/KEY-ID`",
+            p = partition.as_str()
+        )
+    };
+    let Ok(parsed) = arn.parse::<Arn>() else {
+        return Err(shape());
+    };
+    if parsed.service != "kms"
+        || region(&parsed.region).is_err()
+        || account_id(&parsed.account).is_err()
+    {
+        return Err(shape());
+    }
+    same_partition(arn, &parsed, partition)?;
+    if parsed.resource.starts_with("alias/") {
+        return Err(format!(
+            "`{arn}` is an alias; give the key's own ARN (`…:key/KEY-ID`), which IAM policies match"
+        ));
+    }
+    match parsed.resource.strip_prefix("key/") {
+        Some(id) if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            Ok(())
+        }
+        _ => Err(shape()),
+    }
+}
+
+/// An Amazon ECR repository name: 2 to 256 characters, lowercase letters and
+/// digits in parts joined by one `.`, `_` or `-`, in namespaces split by `/`.
+pub fn ecr_repository_name(name: &str) -> Result<(), Reason> {
+    let len = name.chars().count();
+    if !(2..=256).contains(&len) {
+        return Err(format!(
+            "`{name}` is {len} characters long; a repository name has 2 to 256"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(*c)))
+    {
+        let hint = if bad.is_ascii_uppercase() {
+            " (repository names are lowercase)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "`{name}` contains `{bad}`{hint}; a repository name may use lowercase letters, digits and `. _ - /`"
+        ));
+    }
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let well_formed = name.split('/').all(|part| {
+        part.starts_with(alnum)
+            && part.ends_with(alnum)
+            && !part
+                .as_bytes()
+                .windows(2)
+                .any(|w| !alnum(w[0] as char) && !alnum(w[1] as char))
+    });
+    if !well_formed {
+        return Err(format!(
+            "`{name}` is not a repository name: each part between `/` begins and ends with a lowercase letter or digit, with one `.`, `_` or `-` at a time between them"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,5 +560,47 @@ mod tests {
         assert!(stack_name("1stack").is_err());
         assert!(batch_name("queue*", "job queue name").is_err());
         assert_eq!(ecs_cluster_name("ce_1-x"), Ok(()));
+    }
+
+    #[test]
+    fn kms_key_arns() {
+        let aws = Partition::Aws;
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert_eq!(kms_key_arn(key, aws), Ok(()));
+        assert!(
+            kms_key_arn(key, Partition::China)
+                .unwrap_err()
+                .contains("partition `aws`")
+        );
+        assert!(
+            kms_key_arn("arn:aws:kms:us-east-1:123456789012:alias/omics", aws)
+                .unwrap_err()
+                .contains("alias")
+        );
+        assert!(kms_key_arn("arn:aws:kms::123456789012:key/abc", aws).is_err());
+        assert!(kms_key_arn("arn:aws:kms:us-east-1:1234:key/abc", aws).is_err());
+        assert!(kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/", aws).is_err());
+        assert!(kms_key_arn("arn:aws:s3:us-east-1:123456789012:key/abc", aws).is_err());
+        assert!(kms_key_arn("1234abcd-12ab-34cd-56ef-1234567890ab", aws).is_err());
+    }
+
+    #[test]
+    fn ecr_repository_names() {
+        for ok in ["gatk", "omics/gatk-4.2", "a_b", "ns/sub/tool.v2"] {
+            assert_eq!(ecr_repository_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "a",
+            "Gatk",
+            "-gatk",
+            "gatk-",
+            "ga--tk",
+            "ns//tool",
+            "/gatk",
+            "ga tk",
+            &"a".repeat(257),
+        ] {
+            assert!(ecr_repository_name(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -159,7 +159,13 @@ fn export_policies_writes_one_file_per_document() {
         let name = r["name"].as_str().unwrap();
         match r["kind"].as_str().unwrap() {
             "managed_policy" => expected.push((format!("{name}.json"), r["document"].clone())),
-            "role" => expected.push((format!("{name}.trust.json"), r["trust_policy"].clone())),
+            "role" => {
+                expected.push((format!("{name}.trust.json"), r["trust_policy"].clone()));
+                // The HealthOmics service role's permissions are inline.
+                for (policy, document) in r["inline_policies"].as_object().into_iter().flatten() {
+                    expected.push((format!("{name}.inline.{policy}.json"), document.clone()));
+                }
+            }
             _ => {}
         }
     }

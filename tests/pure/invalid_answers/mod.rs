@@ -3,8 +3,10 @@
 
 mod binary;
 mod more_cases;
+mod omics_cases;
 
 use more_cases::*;
+use omics_cases::*;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -249,6 +251,14 @@ const EVERY_FIELD: &[&str] = &[
     "names.parallelcluster_lambda_role",
     "names.parallelcluster_image_builder_role",
     "names.parallelcluster_image_cleanup_role",
+    "names.omics_service_role",
+    "names.omics_user_policy",
+    "omics",
+    "omics.enabled",
+    "omics.buckets",
+    "omics.read_only_buckets",
+    "omics.ecr_repositories",
+    "omics.kms_key_arn",
     "names",
 ];
 
@@ -747,7 +757,7 @@ fn cases() -> Vec<Case> {
             "neither table",
             file("", ""),
             "genomics.enabled",
-            "enable [genomics], [parallelcluster] or both",
+            "enable [genomics], [parallelcluster], [omics] or more than one",
         ),
     ];
     for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
@@ -790,6 +800,7 @@ fn cases() -> Vec<Case> {
     v.extend(more_values());
     v.extend(version_3());
     v.extend(unreadable_files());
+    v.extend(omics_cases());
     v
 }
 
@@ -1049,6 +1060,7 @@ fn every_field_of_the_answers_file_has_a_case() {
         ("", file("zzz = 1\n", &genomics())),
         ("genomics.", file("", "[genomics]\nzzz = 1\n")),
         ("parallelcluster.", file("", &pc("zzz = 1\n"))),
+        ("omics.", omics("zzz = 1\n")),
         ("names.", names("zzz = 1\n")),
     ] {
         let err = Answers::from_toml(&text).unwrap_err().to_string();
