@@ -292,7 +292,8 @@ impl Answers {
 mod tests {
     use super::*;
 
-    fn env() -> Environment {
+    /// A region and an account from the environment, as a shell gives them.
+    pub(super) fn env() -> Environment {
         Environment {
             region_flag: None,
             region_env: Some("us-east-1".into()),

@@ -86,16 +86,9 @@ pub(super) fn check_omics(o: &Omics, partition: Option<Partition>, errors: &mut 
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Answers, Environment};
+    use super::super::Answers;
+    use super::super::tests::env;
     use crate::iam::names::Slot;
-
-    fn env() -> Environment {
-        Environment {
-            region_flag: None,
-            region_env: Some("us-east-1".into()),
-            account_id: Some("123456789012".into()),
-        }
-    }
 
     #[test]
     fn a_table_with_one_bucket_is_enough_and_names_two_resources() {

@@ -146,7 +146,22 @@ pub fn is_allowed(documents: &[&Document], request: &Request) -> bool {
 /// `"ec2.amazonaws.com"`) call `sts:AssumeRole`, with an empty context.
 /// Federated principals assume with other actions: use [`evaluate`] then.
 pub fn allows_assume(doc: &Document, principal_type: &str, name: &str) -> bool {
-    doc.allows(&Request::new("sts:AssumeRole", "*").with_principal(principal_type, name))
+    allows_assume_with(doc, principal_type, name, &BTreeMap::new())
+}
+
+/// [`allows_assume`] with the request's condition keys, such as the
+/// `aws:SourceAccount` a service sends when it assumes a role for an account.
+pub fn allows_assume_with(
+    doc: &Document,
+    principal_type: &str,
+    name: &str,
+    context: &BTreeMap<String, Vec<String>>,
+) -> bool {
+    let mut request = Request::new("sts:AssumeRole", "*").with_principal(principal_type, name);
+    for (key, values) in context {
+        request = request.with_context(key.clone(), values.clone());
+    }
+    doc.allows(&request)
 }
 
 impl Document {

@@ -173,13 +173,7 @@ pub fn policy_arn(arn: &str, partition: Partition) -> Result<(), Reason> {
     if parsed.service != "iam" || !parsed.region.is_empty() {
         return Err(shape());
     }
-    if parsed.partition != partition.as_str() {
-        return Err(format!(
-            "`{arn}` is in partition `{}` but the region is in `{}`",
-            parsed.partition,
-            partition.as_str()
-        ));
-    }
+    same_partition(arn, &parsed, partition)?;
     if parsed.account != "aws" && account_id(&parsed.account).is_err() {
         return Err(shape());
     }
@@ -194,6 +188,18 @@ pub fn policy_arn(arn: &str, partition: Partition) -> Result<(), Reason> {
         iam_path(&format!("/{path}")).map_err(|_| shape())?;
     }
     iam_name(name, "policy name", 128).map_err(|_| shape())
+}
+
+/// An ARN of another partition than the region's cannot be used there.
+fn same_partition(arn: &str, parsed: &Arn, partition: Partition) -> Result<(), Reason> {
+    if parsed.partition == partition.as_str() {
+        return Ok(());
+    }
+    Err(format!(
+        "`{arn}` is in partition `{}` but the region is in `{}`",
+        parsed.partition,
+        partition.as_str()
+    ))
 }
 
 /// A tag key: 1 to 128 characters, not starting with the reserved `aws:`.
@@ -361,13 +367,7 @@ pub fn kms_key_arn(arn: &str, partition: Partition) -> Result<(), Reason> {
     {
         return Err(shape());
     }
-    if parsed.partition != partition.as_str() {
-        return Err(format!(
-            "`{arn}` is in partition `{}` but the region is in `{}`",
-            parsed.partition,
-            partition.as_str()
-        ));
-    }
+    same_partition(arn, &parsed, partition)?;
     if parsed.resource.starts_with("alias/") {
         return Err(format!(
             "`{arn}` is an alias; give the key's own ARN (`…:key/KEY-ID`), which IAM policies match"

@@ -313,6 +313,18 @@ fn check_role_pitfalls(
     {
         add(Level::Warning, "missing-instance-profile", "is trusted by EC2 but no instance profile holds it; EC2 instances can only use a role through an instance profile".into());
     }
+    let region = &plan.target.region;
+    if services.contains(super::omics::SERVICE) && !super::omics::offered_in(region) {
+        add(
+            Level::Warning,
+            "omics-region",
+            format!(
+                "is for AWS HealthOmics, which AWS does not list for {region}: its endpoints page ({}) lists {}; the role can be created, but no run in {region} can use it",
+                super::omics::REGIONS_SOURCE,
+                super::omics::REGIONS.join(", ")
+            ),
+        );
+    }
 }
 
 /// The services a trust policy lets assume the role (`ec2.amazonaws.com`, …):

@@ -9,6 +9,7 @@ pub mod edits;
 pub mod existing;
 pub mod genomics;
 pub mod lint;
+pub mod omics;
 pub mod parallelcluster;
 pub mod parallelcluster3;
 
@@ -210,6 +211,9 @@ pub fn plan(answers: &ValidAnswers) -> Result<Plan, TemplateError> {
             parallelcluster::add(&mut builder, pc, scheduler)?;
         }
     }
+    if let Some(o) = answers.omics() {
+        omics::add(&mut builder, o)?;
+    }
     let mut resources = builder.resources;
     let edits = edits::apply(&mut resources, &answers.answers().edits);
     let given = answers.answers();
@@ -362,6 +366,30 @@ impl<'a> Builder<'a> {
         inline_policies: BTreeMap<String, Value>,
         notes: Vec<String>,
     ) -> Result<(), TemplateError> {
+        let trust_policy = self.service_trust(service)?;
+        self.add_role_trusting(
+            name,
+            description,
+            trust_policy,
+            managed_policy_arns,
+            inline_policies,
+            notes,
+        );
+        Ok(())
+    }
+
+    /// [`Builder::add_role_with_inline`] with a trust policy of its own, for
+    /// a service whose guide adds conditions (HealthOmics' confused-deputy
+    /// keys).
+    pub fn add_role_trusting(
+        &mut self,
+        name: String,
+        description: &str,
+        trust_policy: Value,
+        managed_policy_arns: Vec<String>,
+        inline_policies: BTreeMap<String, Value>,
+        notes: Vec<String>,
+    ) {
         let depends_on = self
             .resources
             .iter()
@@ -370,14 +398,13 @@ impl<'a> Builder<'a> {
             .collect();
         let spec = Spec::Role(RoleSpec {
             description: description.to_owned(),
-            trust_policy: self.service_trust(service)?,
+            trust_policy,
             managed_policy_arns,
             inline_policies,
             permissions_boundary: self.answers.permissions_boundary().map(str::to_owned),
         });
         let r = self.resource(EntityKind::Role, name, spec, depends_on, notes);
         self.resources.push(r);
-        Ok(())
     }
 
     /// Adds the service-linked role `name` of `service`, at the path and

@@ -54,10 +54,17 @@ pub enum Template {
     Pc3ImageBuilderInstance,
     /// ParallelCluster 3 guide: the image build cleanup Lambda role's additional policy.
     Pc3ImageCleanup,
+    /// HealthOmics guide: the service role's trust policy, with the
+    /// confused-deputy conditions.
+    OmicsTrust,
+    /// HealthOmics guide: the service role's permissions for a run.
+    OmicsServiceRole,
+    /// HealthOmics: the policy of the people who start and watch runs.
+    OmicsUser,
 }
 
 impl Template {
-    pub const ALL: [Template; 19] = [
+    pub const ALL: [Template; 22] = [
         Template::BucketAccess,
         Template::EbsAutoscale,
         Template::ServiceTrust,
@@ -77,6 +84,9 @@ impl Template {
         Template::Pc3LambdaFunctions,
         Template::Pc3ImageBuilderInstance,
         Template::Pc3ImageCleanup,
+        Template::OmicsTrust,
+        Template::OmicsServiceRole,
+        Template::OmicsUser,
     ];
 
     /// The template's path under `assets/policies/`.
@@ -103,6 +113,9 @@ impl Template {
             Template::Pc3LambdaFunctions => "parallelcluster3/lambda-functions.json",
             Template::Pc3ImageBuilderInstance => "parallelcluster3/image-builder-instance.json",
             Template::Pc3ImageCleanup => "parallelcluster3/image-cleanup-lambda.json",
+            Template::OmicsTrust => "omics/trust.json",
+            Template::OmicsServiceRole => "omics/service-role.json",
+            Template::OmicsUser => "omics/user.json",
         }
     }
 
@@ -164,6 +177,11 @@ impl Template {
             Template::Pc3ImageCleanup => {
                 include_str!("../../assets/policies/parallelcluster3/image-cleanup-lambda.json")
             }
+            Template::OmicsTrust => include_str!("../../assets/policies/omics/trust.json"),
+            Template::OmicsServiceRole => {
+                include_str!("../../assets/policies/omics/service-role.json")
+            }
+            Template::OmicsUser => include_str!("../../assets/policies/omics/user.json"),
         }
     }
 

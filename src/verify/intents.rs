@@ -7,6 +7,8 @@
 //! stack named as `pcluster` names it), so that a policy scoped too narrowly
 //! fails as it would on AWS.
 
+mod omics;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -62,8 +64,15 @@ pub enum Check {
     /// The subject's permission policies refuse `action` on `resource`: a
     /// guard onramp adds must hold.
     Denies { action: String, resource: String },
-    /// The role's trust policy lets `service` assume it.
-    TrustedBy { service: String },
+    /// The role's trust policy lets `service` assume it, with the request's
+    /// condition keys (the `aws:SourceAccount` and `aws:SourceArn` a
+    /// service sends when it acts for the account, for trust policies that
+    /// guard against the confused deputy).
+    TrustedBy {
+        service: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        context: BTreeMap<String, Vec<String>>,
+    },
 }
 
 impl Check {
@@ -82,7 +91,13 @@ impl Check {
                 text
             }
             Check::Denies { action, resource } => format!("denies {action} on {resource}"),
-            Check::TrustedBy { service } => format!("trusted by {service}"),
+            Check::TrustedBy { service, context } => {
+                let mut text = format!("trusted by {service}");
+                for (key, values) in context {
+                    text.push_str(&format!(" with {key}={}", values.join("|")));
+                }
+                text
+            }
         }
     }
 }
@@ -93,6 +108,14 @@ pub struct Intent {
     pub subject: Subject,
     pub check: Check,
     pub reason: String,
+}
+
+/// Condition keys with one value each, as a check holds them.
+fn context_of(pairs: &[(&str, String)]) -> BTreeMap<String, Vec<String>> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), vec![v.clone()]))
+        .collect()
 }
 
 /// Every intent of the plan of `answers`.
@@ -112,6 +135,9 @@ pub fn intents(answers: &ValidAnswers, plan: &Plan) -> Vec<Intent> {
         } else {
             out.parallelcluster2(answers, plan, pc, scheduler);
         }
+    }
+    if let Some(o) = answers.omics() {
+        out.omics(answers, o);
     }
     // Only intents whose subject the plan holds: a role the answers leave
     // out has nothing to prove.
@@ -165,10 +191,7 @@ impl Intents {
         context: &[(&str, String)],
         reason: &str,
     ) {
-        let context: BTreeMap<String, Vec<String>> = context
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), vec![v.clone()]))
-            .collect();
+        let context = context_of(context);
         for action in actions {
             self.list.push(Intent {
                 subject: subject.clone(),
@@ -195,10 +218,25 @@ impl Intents {
 
     /// Every name the service presents in this partition must be trusted.
     fn trusted_by(&mut self, subject: &Subject, service: &str, reason: &str) {
+        self.trusted_by_with(subject, service, &[], reason);
+    }
+
+    /// [`Intents::trusted_by`], the service sending these condition keys.
+    fn trusted_by_with(
+        &mut self,
+        subject: &Subject,
+        service: &str,
+        context: &[(&str, String)],
+        reason: &str,
+    ) {
+        let context = context_of(context);
         for principal in self.partition.trust_principals(service) {
             self.list.push(Intent {
                 subject: subject.clone(),
-                check: Check::TrustedBy { service: principal },
+                check: Check::TrustedBy {
+                    service: principal,
+                    context: context.clone(),
+                },
                 reason: reason.to_owned(),
             });
         }

@@ -130,8 +130,10 @@ impl Parsed {
 
     fn verdict(&self, check: &Check) -> Verdict {
         match check {
-            Check::TrustedBy { service } => match &self.trust {
-                Some((label, trust)) if eval::allows_assume(trust, "Service", service) => {
+            Check::TrustedBy { service, context } => match &self.trust {
+                Some((label, trust))
+                    if eval::allows_assume_with(trust, "Service", service, context) =>
+                {
                     Verdict::Holds { by: label.clone() }
                 }
                 Some((label, _)) => Verdict::Fails {

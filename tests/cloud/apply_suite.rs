@@ -32,6 +32,7 @@ on_both_clouds! {
     everything_example_applies_and_reads_back("everything.toml"),
     parallelcluster3_slurm_example_applies_and_reads_back("parallelcluster3-slurm.toml"),
     parallelcluster3_awsbatch_example_applies_and_reads_back("parallelcluster3-awsbatch.toml"),
+    omics_example_applies_and_reads_back("omics.toml"),
     a_second_apply_changes_nothing,
     flipping_a_toggle_changes_only_the_delta,
     a_conflicting_role_is_reported_and_left_untouched,
@@ -186,6 +187,9 @@ async fn slurm_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>,
     applies_and_reads_back(cloud, file).await;
 }
 async fn awsbatch_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
+    applies_and_reads_back(cloud, file).await;
+}
+async fn omics_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
     applies_and_reads_back(cloud, file).await;
 }
 async fn everything_example_applies_and_reads_back<C: Cloud>(cloud: CountingCloud<C>, file: &str) {
@@ -862,6 +866,7 @@ async fn every_example_plan_can_be_created() {
         "genomics-service-linked.toml",
         "parallelcluster-awsbatch.toml",
         "parallelcluster-slurm.toml",
+        "omics.toml",
     ] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")

@@ -13,9 +13,10 @@ use onramp_testkit::journal::observe_and_apply;
 use onramp_testkit::moto;
 use serde_json::{Value, json};
 
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "everything.toml",
     "genomics.toml",
+    "omics.toml",
     "genomics-service-linked.toml",
     "parallelcluster-awsbatch.toml",
     "parallelcluster-slurm.toml",
@@ -346,4 +347,97 @@ fn the_policy_simulator_overrules_the_documents_where_it_refuses() {
             );
         }
     });
+}
+
+#[test]
+fn omics_intents_cover_the_role_and_the_user_policy() {
+    let valid = valid(&files::example("omics.toml"), "us-east-1");
+    let plan = plan::plan(&valid).unwrap();
+    let outcomes = offline_outcomes(&valid, &plan);
+    assert!(failures(&outcomes).is_empty(), "{:#?}", failures(&outcomes));
+    let described: Vec<String> = outcomes
+        .iter()
+        .map(|o| {
+            format!(
+                "{}: {}",
+                o.intent.subject.label(),
+                o.intent.check.describe()
+            )
+        })
+        .collect();
+    for expected in [
+        "role OmicsWorkflowServiceRole: trusted by omics.amazonaws.com with aws:SourceAccount=123456789012 with aws:SourceArn=arn:aws:omics:us-east-1:123456789012:run/1234567",
+        "role OmicsWorkflowServiceRole: s3:PutObject on arn:aws:s3:::my-omics-runs/onramp-verify/run/out.bam",
+        "role OmicsWorkflowServiceRole: denies s3:PutObject on arn:aws:s3:::my-omics-reference/onramp-verify/reference.fasta",
+        "role OmicsWorkflowServiceRole: logs:PutLogEvents on arn:aws:logs:us-east-1:123456789012:log-group:/aws/omics/WorkflowLog:log-stream:run/1234567/engine",
+        "role OmicsWorkflowServiceRole: ecr:BatchGetImage on arn:aws:ecr:us-east-1:123456789012:repository/tools/bwa",
+        "role OmicsWorkflowServiceRole: kms:Decrypt on arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "HealthOmics user: omics:StartRun on arn:aws:omics:us-east-1:123456789012:run/1234567",
+        "HealthOmics user: iam:PassRole on arn:aws:iam::123456789012:role/OmicsWorkflowServiceRole with iam:PassedToService=omics.amazonaws.com",
+        "HealthOmics user: denies iam:PassRole on arn:aws:iam::123456789012:role/OmicsWorkflowServiceRole",
+        "HealthOmics user: denies iam:PassRole on arn:aws:iam::123456789012:role/SomeOtherRole",
+    ] {
+        assert!(
+            described.iter().any(|d| d == expected),
+            "{expected} not among:\n{}",
+            described.join("\n")
+        );
+    }
+}
+
+#[test]
+fn an_omics_edit_writing_the_reference_or_passing_any_role_is_caught() {
+    let valid = valid(&files::example("omics.toml"), "us-east-1");
+    let mut plan = plan::plan(&valid).unwrap();
+    let doc = document_mut(
+        &mut plan,
+        EntityKind::Role,
+        "OmicsWorkflowServiceRole",
+        "inline_policies.OmicsWorkflowRunPolicy",
+    );
+    doc["Statement"][2]["Resource"] = json!("arn:aws:s3:::*/*");
+    let failed = failures(&offline_outcomes(&valid, &plan));
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].contains("denies s3:PutObject on arn:aws:s3:::my-omics-reference/"),
+        "{failed:#?}"
+    );
+
+    // A trust policy for another account's runs lets none of ours use it.
+    let mut plan = plan::plan(&valid).unwrap();
+    let trust = document_mut(
+        &mut plan,
+        EntityKind::Role,
+        "OmicsWorkflowServiceRole",
+        "trust_policy",
+    );
+    trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"] = json!("210987654321");
+    let failed = failures(&offline_outcomes(&valid, &plan));
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].contains("trusted by omics.amazonaws.com"),
+        "{failed:#?}"
+    );
+
+    let mut plan = plan::plan(&valid).unwrap();
+    let doc = document_mut(
+        &mut plan,
+        EntityKind::ManagedPolicy,
+        "OmicsWorkflowUserPolicy",
+        "document",
+    );
+    let pass = doc["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["Sid"] == "PassTheServiceRole")
+        .unwrap();
+    pass["Resource"] = json!("*");
+    pass.as_object_mut().unwrap().remove("Condition");
+    let failed = failures(&offline_outcomes(&valid, &plan));
+    assert_eq!(failed.len(), 2, "{failed:#?}");
+    assert!(
+        failed.iter().all(|f| f.contains("denies iam:PassRole")),
+        "{failed:#?}"
+    );
 }

@@ -49,8 +49,9 @@ use serde_json::{Value, json};
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "genomics.toml",
+    "omics.toml",
     "genomics-service-linked.toml",
     "parallelcluster-slurm.toml",
     "parallelcluster-awsbatch.toml",

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use onramp::answers::{Answers, Environment, Genomics, ParallelCluster};
+use onramp::answers::{Answers, Environment, Genomics, Omics, ParallelCluster};
 use onramp::iam::limits;
 use onramp::iam::names::NameOverrides;
 use onramp::output;
@@ -160,6 +160,37 @@ fn genomics(partition: &'static str) -> impl Strategy<Value = Genomics> {
         )
 }
 
+/// HealthOmics answers: read-write and read-only buckets (apart), named ECR
+/// repositories or none, a KMS key of the partition or none.
+fn omics(partition: &'static str) -> impl Strategy<Value = Omics> {
+    (
+        prop::bool::weighted(0.85),
+        prop::collection::vec(bucket(), 1..=12),
+        prop::collection::vec(bucket(), 0..=4),
+        prop::collection::btree_set("[a-z0-9]{1,10}(/[a-z0-9]{1,10})?", 0..=4),
+        prop::option::of("[0-9a-f]{8}-[0-9a-f]{4}"),
+    )
+        .prop_map(move |(enabled, write, read, repositories, key)| {
+            let mut seen = BTreeSet::new();
+            let buckets: Vec<String> = write
+                .into_iter()
+                .filter(|b| seen.insert(b.clone()))
+                .collect();
+            let read_only_buckets = read
+                .into_iter()
+                .filter(|b| seen.insert(b.clone()))
+                .collect();
+            Omics {
+                enabled,
+                buckets,
+                read_only_buckets,
+                ecr_repositories: repositories.into_iter().filter(|r| r.len() >= 2).collect(),
+                kms_key_arn: key
+                    .map(|id| format!("arn:{partition}:kms:us-east-1:123456789012:key/{id}")),
+            }
+        })
+}
+
 fn parallelcluster() -> impl Strategy<Value = ParallelCluster> {
     let traditional = (
         prop::bool::weighted(0.85),
@@ -220,13 +251,15 @@ fn valid_case() -> impl Strategy<Value = Case> {
                 tags(),
                 prop::option::of(genomics(partition)),
                 prop::option::of(parallelcluster()),
+                prop::option::of(omics(partition)),
             )
         })
         .prop_filter_map(
             "something is enabled",
-            |(region, partition, account, prefix, path, boundary, tags, genomics, pc)| {
+            |(region, partition, account, prefix, path, boundary, tags, genomics, pc, omics)| {
                 let enabled = genomics.as_ref().is_some_and(|g| g.enabled)
-                    || pc.as_ref().is_some_and(|p| p.enabled);
+                    || pc.as_ref().is_some_and(|p| p.enabled)
+                    || omics.as_ref().is_some_and(|o| o.enabled);
                 enabled.then(|| Case {
                     answers: Answers {
                         region: Some(region.to_owned()),
@@ -240,7 +273,7 @@ fn valid_case() -> impl Strategy<Value = Case> {
                         names: NameOverrides::default(),
                         genomics,
                         parallelcluster: pc,
-                        omics: None,
+                        omics,
                         edits: Vec::new(),
                     },
                     partition,
@@ -1225,6 +1258,7 @@ fn example_answers() -> &'static [String] {
         [
             "everything.toml",
             "genomics.toml",
+            "omics.toml",
             "parallelcluster-awsbatch.toml",
             "parallelcluster-slurm.toml",
         ]

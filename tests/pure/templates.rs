@@ -26,6 +26,21 @@ fn all_vars() -> Vars {
             "arn:aws-us-gov:iam::210987654321:policy/boundary",
         )
         .set_list("bucket", vec!["one-bucket".into(), "two-bucket".into()])
+        .set_list("read_bucket", vec!["in-bucket".into(), "ref-bucket".into()])
+        .set_list("write_bucket", vec!["in-bucket".into()])
+        .set_list("ecr_repository", vec!["gatk".into(), "omics/bwa".into()])
+        .set(
+            "kms_key_arn",
+            "arn:aws-us-gov:kms:us-gov-west-1:210987654321:key/abc-123",
+        )
+        .set(
+            "service_role_arn",
+            "arn:aws-us-gov:iam::210987654321:role/OmicsWorkflowServiceRole",
+        )
+        .set_list(
+            "omics_passed_to_service",
+            vec!["omics.amazonaws.com".into()],
+        )
         .set_list(
             "ec2_passed_to_service",
             vec!["ec2.amazonaws.com".into(), "ec2.amazonaws.com.cn".into()],
@@ -94,7 +109,13 @@ fn templates_on_disk_are_the_embedded_ones() {
         assert_eq!(on_disk, template.source(), "{}", template.file());
     }
     let mut files = 0;
-    for dir in ["", "genomics", "parallelcluster2", "parallelcluster3"] {
+    for dir in [
+        "",
+        "genomics",
+        "omics",
+        "parallelcluster2",
+        "parallelcluster3",
+    ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "json") {
