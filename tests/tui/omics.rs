@@ -220,3 +220,23 @@ fn going_back_and_forth_keeps_every_value_and_saving_writes_the_omics_table() {
     assert_eq!(read.omics, Some(before));
     assert!(!d.app.work_pending(), "nothing left unsaved");
 }
+
+#[test]
+fn the_review_confirm_and_summary_show_the_omics_role_and_policy() {
+    let mut d = on_the_omics_screen();
+    d.keys(&[KeyCode::Down, SPACE]); // onramp-demo-inputs, read-write
+    d.enter();
+    assert_eq!(d.app.screen, Screen::Review, "flash: {:?}", d.app.flash);
+    for name in ["OmicsWorkflowServiceRole", "OmicsWorkflowUserPolicy"] {
+        assert!(d.screen(120, 60).contains(name), "review lacks {name}");
+    }
+    d.enter_until(Screen::Confirm);
+    let confirm = d.screen(120, 60);
+    assert!(confirm.contains("OmicsWorkflowServiceRole"), "{confirm}");
+    d.key(KeyCode::Char('y'));
+    d.enter_until(Screen::Summary);
+    let summary = d.screen(160, 80);
+    for name in ["OmicsWorkflowServiceRole", "OmicsWorkflowUserPolicy"] {
+        assert!(summary.contains(name), "summary lacks {name}:\n{summary}");
+    }
+}
