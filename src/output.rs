@@ -423,7 +423,7 @@ impl Destination {
 
 /// The settings of AWS Batch, ParallelCluster and its image builds that take
 /// an ARN (or a name) onramp makes, by the slot that names the resource.
-const SETTINGS: [(Slot, EntityKind, &str, &str); 16] = [
+const SETTINGS: [(Slot, EntityKind, &str, &str); 18] = [
     (
         Slot::InstanceRole,
         EntityKind::InstanceProfile,
@@ -519,6 +519,18 @@ const SETTINGS: [(Slot, EntityKind, &str, &str); 16] = [
         EntityKind::Role,
         "ParallelCluster 3 image configuration",
         "Build/Iam/CleanupLambdaRole",
+    ),
+    (
+        Slot::OmicsServiceRole,
+        EntityKind::Role,
+        "AWS HealthOmics StartRun",
+        "roleArn",
+    ),
+    (
+        Slot::OmicsUserPolicy,
+        EntityKind::ManagedPolicy,
+        "whoever starts HealthOmics runs",
+        "attach it to their IAM users, group or role",
     ),
 ];
 

@@ -12,9 +12,7 @@ use super::screens;
 use super::theme::Theme;
 use super::widgets::chrome::{MIN_HEIGHT, MIN_WIDTH};
 use crate::answers::edit::Edit;
-use crate::answers::{
-    Answers, Environment, FieldError, Genomics, ParallelCluster, ValidAnswers, ValidationErrors,
-};
+use crate::answers::{Answers, Environment, FieldError, ValidAnswers, ValidationErrors};
 use crate::cli::Outcome;
 use crate::cloud::{Bucket, CloudError, Identity, Quotas};
 use crate::export::Format as ExportFormat;
@@ -29,6 +27,7 @@ pub enum Screen {
     Buckets,
     Options,
     ParallelCluster,
+    Omics,
     Review,
     Preview,
     Confirm,
@@ -37,12 +36,13 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 10] = [
+    pub const ALL: [Screen; 11] = [
         Screen::Welcome,
         Screen::Scope,
         Screen::Buckets,
         Screen::Options,
         Screen::ParallelCluster,
+        Screen::Omics,
         Screen::Review,
         Screen::Preview,
         Screen::Confirm,
@@ -57,6 +57,7 @@ impl Screen {
             Screen::Buckets => "Buckets",
             Screen::Options => "Options",
             Screen::ParallelCluster => "ParallelCluster",
+            Screen::Omics => "HealthOmics",
             Screen::Review => "Review",
             Screen::Preview => "Policy preview",
             Screen::Confirm => "Confirm",
@@ -160,6 +161,7 @@ pub struct App {
     pub buckets: screens::buckets::State,
     pub options: screens::options::State,
     pub cluster: screens::parallelcluster::State,
+    pub omics: screens::omics::State,
     pub review: screens::review::State,
     pub preview: screens::preview::State,
     pub editor: Option<screens::editor::State>,
@@ -232,6 +234,7 @@ impl App {
             buckets: screens::buckets::State::default(),
             options: screens::options::State::from_answers(&answers),
             cluster: screens::parallelcluster::State::from_answers(&answers),
+            omics: screens::omics::State::from_answers(&answers),
             review: screens::review::State::default(),
             preview: screens::preview::State::default(),
             editor: None,
@@ -251,7 +254,6 @@ impl App {
             answers,
             config,
         };
-        app.scope = screens::scope::State::from_answers(&app.answers);
         app.refresh();
         (app, vec![Effect::Connect])
     }
@@ -498,6 +500,7 @@ impl App {
         match screen {
             Screen::Buckets => self.genomics_enabled(),
             Screen::ParallelCluster => self.cluster_enabled(),
+            Screen::Omics => screens::scope::enabled(&self.answers, screens::scope::Part::Omics),
             _ => true,
         }
     }
@@ -591,26 +594,33 @@ impl App {
 fn meaning_of(answers: &Answers) -> Answers {
     let mut answers = answers.clone();
     if let Some(g) = &mut answers.genomics {
-        g.buckets.sort();
-        g.buckets.dedup();
-        g.job_role_policy_arns.sort();
-        g.job_role_policy_arns.dedup();
+        as_a_set(&mut g.buckets);
+        as_a_set(&mut g.job_role_policy_arns);
     }
-    let untouched_genomics = Genomics {
-        enabled: false,
-        ..Genomics::default()
-    };
-    if answers.genomics.as_ref() == Some(&untouched_genomics) {
-        answers.genomics = None;
+    if let Some(o) = &mut answers.omics {
+        as_a_set(&mut o.buckets);
+        as_a_set(&mut o.read_only_buckets);
     }
-    let untouched_cluster = ParallelCluster {
-        enabled: false,
-        ..ParallelCluster::default()
-    };
-    if answers.parallelcluster.as_ref() == Some(&untouched_cluster) {
-        answers.parallelcluster = None;
-    }
+    drop_if_untouched(&mut answers.genomics, |g| g.enabled = false);
+    drop_if_untouched(&mut answers.parallelcluster, |p| p.enabled = false);
+    drop_if_untouched(&mut answers.omics, |o| o.enabled = false);
     answers
+}
+
+/// A list whose order and repeats mean nothing, sorted and deduplicated.
+fn as_a_set(list: &mut Vec<String>) {
+    list.sort();
+    list.dedup();
+}
+
+/// Drops a part that is its default turned off (by `off`): one the scope
+/// screen turned on and off again, with nothing chosen in it.
+fn drop_if_untouched<T: Default + PartialEq>(part: &mut Option<T>, off: impl FnOnce(&mut T)) {
+    let mut untouched = T::default();
+    off(&mut untouched);
+    if part.as_ref() == Some(&untouched) {
+        *part = None;
+    }
 }
 
 /// The pure transition: applies `action` to `app` and returns what to do.

@@ -122,36 +122,76 @@ const WELCOME_KEYS: &[Binding] = &[
 ];
 
 const SCOPE_KEYS: &[Binding] = &[
-    bind(&["↑↓", "j", "k"], Meaning::UpDown, "choose"),
-    bind(&["Space"], Meaning::Toggle, "select"),
-    bind(&["Enter"], Meaning::GoOn, "select and go on"),
+    bind(&["↑↓", "j", "k"], Meaning::UpDown, "move between the parts"),
+    bind(
+        &["Space"],
+        Meaning::Toggle,
+        "turn the part on or off (what you chose in it is kept)",
+    ),
+    bind(
+        &["Enter"],
+        Meaning::GoOn,
+        "go on (with at least one part turned on)",
+    ),
 ];
 
+/// The bucket editor's keys, on the genomics and the HealthOmics screens.
+const BUCKET_LIST: Binding = bind(&["↑↓", "j", "k"], Meaning::UpDown, "move in the list");
+const BUCKET_FILTER: Binding = bind(&["/"], Meaning::Filter, "type a filter");
+const BUCKET_ADD: Binding = bind(
+    &["+"],
+    Meaning::Add,
+    "type the name of a bucket that does not exist yet",
+);
+const BUCKET_GO_ON: Binding = bind(
+    &["Enter"],
+    Meaning::GoOn,
+    "in the name field: add it; elsewhere: go on",
+);
+const BUCKET_BACK: Binding = bind(
+    &["Esc"],
+    Meaning::Back,
+    "in a field: back to the list; elsewhere: back one screen",
+);
+const BUCKET_WHEEL: Binding = bind(&["mouse wheel"], Meaning::UpDown, "scroll the list");
+
 const BUCKETS_KEYS: &[Binding] = &[
-    bind(&["↑↓", "j", "k"], Meaning::UpDown, "move in the list"),
+    BUCKET_LIST,
     bind(&["Space"], Meaning::Toggle, "select or unselect the bucket"),
     bind(
         &["Tab", "Shift-Tab"],
         Meaning::Cycle,
         "list → filter → new bucket name",
     ),
-    bind(&["/"], Meaning::Filter, "type a filter"),
+    BUCKET_FILTER,
+    BUCKET_ADD,
+    BUCKET_GO_ON,
+    BUCKET_BACK,
+    BUCKET_WHEEL,
+];
+
+const OMICS_KEYS: &[Binding] = &[
+    BUCKET_LIST,
     bind(
-        &["+"],
-        Meaning::Add,
-        "type the name of a bucket that does not exist yet",
+        &["Space"],
+        Meaning::Toggle,
+        "mark the bucket read-write, again read-only, again unused",
     ),
     bind(
-        &["Enter"],
-        Meaning::GoOn,
-        "in the name field: add it; elsewhere: go on",
+        &["Tab", "Shift-Tab"],
+        Meaning::Cycle,
+        "list → filter → new bucket name → ECR repositories → KMS key",
     ),
+    BUCKET_FILTER,
+    BUCKET_ADD,
     bind(
-        &["Esc"],
-        Meaning::Back,
-        "in a field: back to the list; elsewhere: back one screen",
+        &["typing"],
+        Meaning::Edit,
+        "edits the focused field; repository names are separated by commas",
     ),
-    bind(&["mouse wheel"], Meaning::UpDown, "scroll the list"),
+    BUCKET_GO_ON,
+    BUCKET_BACK,
+    BUCKET_WHEEL,
 ];
 
 const OPTIONS_KEYS: &[Binding] = &[
@@ -318,6 +358,7 @@ pub fn screen_keys(screen: Screen, editing: bool) -> &'static [Binding] {
         Screen::Buckets => BUCKETS_KEYS,
         Screen::Options => OPTIONS_KEYS,
         Screen::ParallelCluster => PARALLEL_CLUSTER_KEYS,
+        Screen::Omics => OMICS_KEYS,
         Screen::Review => REVIEW_KEYS,
         Screen::Preview => PREVIEW_KEYS,
         Screen::Confirm => CONFIRM_KEYS,
@@ -370,12 +411,23 @@ pub fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
     }
     let mut hints: Vec<(&'static str, &'static str)> = match app.screen {
         Screen::Welcome => vec![("Enter", "start")],
-        Screen::Scope => vec![("↑↓", "choose"), ("Enter", "next")],
+        Screen::Scope => vec![("↑↓", "move"), ("Space", "on/off"), ("Enter", "next")],
         Screen::Buckets if app.buckets.typing() => vec![("Enter", "done"), ("Esc", "list")],
         Screen::Buckets => vec![
             ("Space", "select"),
             ("/", "filter"),
             ("+", "add"),
+            ("Enter", "next"),
+        ],
+        Screen::Omics if app.omics.focus != super::screens::omics::Focus::Buckets => {
+            vec![("Tab", "next field"), ("Enter", "next"), ("Esc", "list")]
+        }
+        Screen::Omics if app.omics.buckets.typing() => vec![("Enter", "done"), ("Esc", "list")],
+        Screen::Omics => vec![
+            ("Space", "rw/ro"),
+            ("/", "filter"),
+            ("+", "add"),
+            ("Tab", "fields"),
             ("Enter", "next"),
         ],
         Screen::Options | Screen::ParallelCluster => {

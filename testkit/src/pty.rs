@@ -56,16 +56,17 @@ pub fn spawn_guard() -> std::sync::MutexGuard<'static, ()> {
 /// What the wizard's screens show, to wait for: each screen's header, and
 /// the demo account once the welcome screen has connected.
 pub mod screens {
-    pub const WELCOME: &str = "step 1/10 · Welcome";
-    pub const SCOPE: &str = "step 2/10 · What to set up";
-    pub const BUCKETS: &str = "step 3/10 · Buckets";
-    pub const OPTIONS: &str = "step 4/10 · Options";
-    pub const CLUSTER: &str = "step 5/10 · ParallelCluster";
-    pub const REVIEW: &str = "step 6/10 · Review";
-    pub const PREVIEW: &str = "step 7/10 · Policy preview";
-    pub const CONFIRM: &str = "step 8/10 · Confirm";
-    pub const APPLY: &str = "step 9/10 · Apply";
-    pub const SUMMARY: &str = "step 10/10 · Summary";
+    pub const WELCOME: &str = "step 1/11 · Welcome";
+    pub const SCOPE: &str = "step 2/11 · What to set up";
+    pub const BUCKETS: &str = "step 3/11 · Buckets";
+    pub const OPTIONS: &str = "step 4/11 · Options";
+    pub const CLUSTER: &str = "step 5/11 · ParallelCluster";
+    pub const OMICS: &str = "step 6/11 · HealthOmics";
+    pub const REVIEW: &str = "step 7/11 · Review";
+    pub const PREVIEW: &str = "step 8/11 · Policy preview";
+    pub const CONFIRM: &str = "step 9/11 · Confirm";
+    pub const APPLY: &str = "step 10/11 · Apply";
+    pub const SUMMARY: &str = "step 11/11 · Summary";
     pub const DEMO_ACCOUNT: &str = "account  123456789012";
 }
 

@@ -391,6 +391,19 @@ pub fn demo_screens() -> Vec<(&'static str, Driver)> {
     d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down])
         .key(KeyCode::Char('o'));
     out.push(("review_existing", clone_at(&mut d)));
+    // HealthOmics turned on as well: reference data read only, the runs'
+    // images limited to two repositories.
+    let mut d = Driver::demo();
+    d.enter_until(Screen::Scope);
+    d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Char(' ')]);
+    d.enter_until(Screen::Omics);
+    let space = KeyCode::Char(' ');
+    // The archive, read-only; the inputs and the results, read-write.
+    d.keys(&[space, space, KeyCode::Down, space])
+        .keys(&[KeyCode::Down, KeyCode::Down, space]);
+    d.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab])
+        .type_text("genomics/gatk, genomics/bwa");
+    out.push(("omics", clone_at(&mut d)));
     out
 }
 

@@ -498,7 +498,7 @@ fn no_bucket_selected_blocks_the_bucket_screen() {
     d.enter_until(Screen::Buckets);
     // Unselect both of the demo's buckets (selected rows sort after the others).
     for _ in 0..2 {
-        let row = screens::buckets::items(&d.app)
+        let row = screens::buckets::items(&d.app, onramp::tui::screens::buckets::Target::Genomics)
             .iter()
             .position(|i| i.selected)
             .unwrap();

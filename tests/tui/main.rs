@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bad_input;
+mod omics;
 mod pty;
 mod run_loop;
 mod screenshots;

@@ -44,7 +44,8 @@ fn enter(t: &mut Tui, next: &str) -> String {
 fn to_buckets(t: &mut Tui) {
     let scope = enter(t, SCOPE);
     // The demo's answers set up both parts.
-    assert!(scope.contains("(•) Both"), "{scope}");
+    assert!(scope.contains("[x] Genomics Workflows core"), "{scope}");
+    assert!(scope.contains("[x] AWS ParallelCluster"), "{scope}");
     enter(t, BUCKETS);
     t.wait_for("[x] onramp-demo-inputs");
 }
@@ -241,6 +242,49 @@ fn an_invalid_bucket_name_is_refused_with_its_rule() {
     t.send(keys::CTRL_C);
     assert_eq!(t.wait_exit(), 0);
     t.assert_terminal_restored();
+}
+
+#[test]
+fn healthomics_turned_on_gets_its_screen_with_checked_fields_and_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = demo(dir.path());
+    enter(&mut t, SCOPE);
+    t.send(keys::DOWN);
+    t.send(keys::DOWN);
+    t.send(keys::SPACE);
+    t.wait_for("[x] AWS HealthOmics");
+    enter(&mut t, BUCKETS);
+    enter(&mut t, OPTIONS);
+    enter(&mut t, CLUSTER);
+    enter(&mut t, OMICS);
+    t.wait_for("[  ] onramp-demo-inputs");
+    // The second row read-write, then a name that breaks S3's rules.
+    t.send(keys::DOWN);
+    t.send(keys::SPACE);
+    t.wait_for("[rw] onramp-demo-inputs");
+    t.send("+");
+    t.send("Omics_Out");
+    t.wait_for("✗ `Omics_Out` contains `O`");
+    t.send(keys::ESC);
+    // Back in the list (the footer's keys are the list's again).
+    t.wait_for("Space rw/ro");
+    // Tab from the list: filter, name, then the ECR repositories.
+    t.send(keys::TAB);
+    t.send(keys::TAB);
+    t.send(keys::TAB);
+    t.send("genomics/gatk");
+    t.wait_for("✓ the runs pull images only from the repositories named");
+    t.send(keys::CTRL_S);
+    t.wait_for("saved the answers to");
+    let saved = std::fs::read_to_string(dir.path().join("onramp-answers.toml")).unwrap();
+    let answers = Answers::from_toml(&saved).unwrap_or_else(|e| panic!("{e}:\n{saved}"));
+    let omics = answers.omics.expect("an [omics] table");
+    assert_eq!(omics.buckets, ["onramp-demo-inputs"]);
+    assert_eq!(omics.ecr_repositories, ["genomics/gatk"]);
+    // Out of the field, where `q` quits instead of typing.
+    t.send(keys::ESC);
+    t.wait_for("Space rw/ro");
+    quit_cleanly(&mut t);
 }
 
 #[test]
@@ -477,7 +521,7 @@ fn confirm_the_genomics_plan(t: &mut Tui, account: &moto::TestAccount, endpoint:
 
     let scope = enter(t, SCOPE);
     assert!(
-        scope.contains("(•) Genomics Workflows core"),
+        scope.contains("[x] Genomics Workflows core") && scope.contains("[ ] AWS ParallelCluster"),
         "only genomics is chosen:\n{scope}"
     );
     enter(t, BUCKETS);

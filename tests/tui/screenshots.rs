@@ -83,13 +83,13 @@ fn the_real_wizard_in_a_terminal_matches_its_committed_pictures() {
     t.assert_terminal_taken();
 
     t.send(keys::ENTER);
-    t.wait_for("step 2/10 · What to set up");
+    t.wait_for(pty::screens::SCOPE);
     t.send(keys::ENTER);
     t.wait_for("[x] onramp-demo-inputs");
     for next in [
-        "step 4/10 · Options",
-        "step 5/10 · ParallelCluster",
-        "step 6/10 · Review",
+        pty::screens::OPTIONS,
+        pty::screens::CLUSTER,
+        pty::screens::REVIEW,
     ] {
         t.send(keys::ENTER);
         t.wait_for(next);

@@ -12,7 +12,7 @@ use ratatui::style::{Color, Modifier};
 #[test]
 fn every_screen_at_80x24_and_120x40() {
     let all = demo_screens();
-    assert_eq!(all.len(), 17);
+    assert_eq!(all.len(), 18);
     for (name, d) in &all {
         for (w, h) in [(80, 24), (120, 40)] {
             let text = d.snapshot_text(w, h);

@@ -6,6 +6,7 @@ pub mod buckets;
 pub mod choice;
 pub mod confirm;
 pub mod editor;
+pub mod omics;
 pub mod options;
 pub mod parallelcluster;
 pub mod preview;
@@ -26,9 +27,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match app.screen {
         Screen::Welcome => welcome::on_key(app, key),
         Screen::Scope => scope::on_key(app, key),
-        Screen::Buckets => buckets::on_key(app, key),
+        Screen::Buckets => buckets::on_key(app, buckets::Target::Genomics, key),
         Screen::Options => options::on_key(app, key),
         Screen::ParallelCluster => parallelcluster::on_key(app, key),
+        Screen::Omics => omics::on_key(app, key),
         Screen::Review => review::on_key(app, key),
         Screen::Preview => preview::on_key(app, key),
         Screen::Confirm => confirm::on_key(app, key),
@@ -41,7 +43,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 /// (a text field, a step-through); `None` when Esc goes back a screen.
 pub fn on_esc(app: &mut App) -> Option<Vec<Effect>> {
     match app.screen {
-        Screen::Buckets => buckets::on_esc(app),
+        Screen::Buckets => buckets::on_esc(app, buckets::Target::Genomics),
+        Screen::Omics => omics::on_esc(app),
         Screen::Confirm => confirm::on_esc(app),
         _ => None,
     }
@@ -56,9 +59,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match app.screen {
         Screen::Welcome => welcome::render(app, frame, area),
         Screen::Scope => scope::render(app, frame, area),
-        Screen::Buckets => buckets::render(app, frame, area),
+        Screen::Buckets => buckets::render(app, buckets::Target::Genomics, frame, area),
         Screen::Options => options::render(app, frame, area),
         Screen::ParallelCluster => parallelcluster::render(app, frame, area),
+        Screen::Omics => omics::render(app, frame, area),
         Screen::Review => review::render(app, frame, area),
         Screen::Preview => preview::render(app, frame, area),
         Screen::Confirm => confirm::render(app, frame, area),
@@ -71,9 +75,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 pub fn blocker(app: &App) -> Option<String> {
     match app.screen {
         Screen::Welcome => welcome::blocker(app),
-        Screen::Buckets => first_error(app, &["genomics.buckets"]),
+        Screen::Scope => scope::blocker(app),
+        Screen::Buckets => first_error(app, buckets::Target::Genomics.fields()),
         Screen::Options => first_error(app, options::FIELDS),
         Screen::ParallelCluster => first_error(app, &["parallelcluster"]),
+        Screen::Omics => first_error(app, omics::FIELDS),
         Screen::Review => review::blocker(app),
         Screen::Preview => review::plan_blocker(app),
         _ => None,
@@ -93,6 +99,7 @@ pub fn typing(app: &App) -> bool {
         Screen::Buckets => app.buckets.typing(),
         Screen::Options => options::typing(app),
         Screen::ParallelCluster => parallelcluster::typing(app),
+        Screen::Omics => omics::typing(app),
         _ => false,
     }
 }
@@ -106,7 +113,11 @@ pub fn scroll(app: &mut App, delta: isize) -> Vec<Effect> {
     });
     match app.screen {
         Screen::Buckets => {
-            buckets::move_cursor(app, delta.signum());
+            buckets::move_cursor(app, buckets::Target::Genomics, delta.signum());
+            Vec::new()
+        }
+        Screen::Omics => {
+            buckets::move_cursor(app, buckets::Target::Omics, delta.signum());
             Vec::new()
         }
         Screen::Preview => {

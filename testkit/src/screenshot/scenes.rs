@@ -24,12 +24,13 @@ pub const SHOWN_DIR: &str = "/home/you/onramp";
 
 /// The screens pictured, by their name in `demo_screens`; the file is
 /// `screenshots/NAME.png`, and the README links these names.
-pub const PICTURED: [&str; 14] = [
+pub const PICTURED: [&str; 15] = [
     "welcome",
     "scope",
     "buckets",
     "options",
     "parallelcluster",
+    "omics",
     "review",
     "export_menu",
     "preview",

@@ -781,7 +781,10 @@ fn an_unselected_typed_in_bucket_stays_in_the_list_to_select_again() {
     d.key(KeyCode::Char(' ')); // unselect it
     let chosen = |d: &Driver| d.app.answers.genomics.as_ref().unwrap().buckets.clone();
     assert!(!chosen(&d).contains(&"lab-new-bucket".to_owned()));
-    let items = onramp::tui::screens::buckets::items(&d.app);
+    let items = onramp::tui::screens::buckets::items(
+        &d.app,
+        onramp::tui::screens::buckets::Target::Genomics,
+    );
     assert_eq!(items.len(), 1, "{items:?}");
     assert!(!items[0].selected && !items[0].exists);
     d.key(KeyCode::Char(' ')); // and again
@@ -818,10 +821,9 @@ fn undoing_a_change_leaves_nothing_to_save() {
     d.key(KeyCode::Down)
         .key(KeyCode::Char(' '))
         .key(KeyCode::Char(' '));
-    // ParallelCluster only, then both again.
+    // Genomics off (ParallelCluster only), then on again.
     d.esc();
-    d.key(KeyCode::Up).key(KeyCode::Char(' '));
-    d.key(KeyCode::Down).key(KeyCode::Char(' '));
+    d.key(KeyCode::Char(' ')).key(KeyCode::Char(' '));
     assert!(!d.app.work_pending(), "{:?}", d.app.answers);
     d.key(KeyCode::Char('q'));
     assert_eq!(d.exit, Some(0), "nothing to ask about");
@@ -836,8 +838,14 @@ fn undoing_a_change_leaves_nothing_to_save() {
         Arc::new(MemoryCloud::demo()),
     );
     d.enter();
-    d.key(KeyCode::Down).key(KeyCode::Char(' ')); // ParallelCluster
-    d.key(KeyCode::Up).key(KeyCode::Char(' ')); // Genomics only, as before
+    // ParallelCluster on and off again, then HealthOmics the same.
+    d.key(KeyCode::Down)
+        .key(KeyCode::Char(' '))
+        .key(KeyCode::Char(' '));
+    d.key(KeyCode::Down)
+        .key(KeyCode::Char(' '))
+        .key(KeyCode::Char(' '));
+    assert!(d.app.answers.omics.is_some(), "visited");
     assert!(!d.app.work_pending(), "{:?}", d.app.answers.parallelcluster);
 }
 

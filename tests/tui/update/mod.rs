@@ -107,12 +107,13 @@ fn choosing_only_parallelcluster_skips_the_genomics_screens_and_keeps_them() {
     let mut d = Driver::demo();
     d.enter();
     assert_eq!(d.app.screen, Screen::Scope);
-    d.keys(&[KeyCode::Up]).enter(); // "AWS ParallelCluster"
+    // The demo has both parts on: genomics off leaves ParallelCluster.
+    d.key(KeyCode::Char(' ')).enter();
     assert_eq!(d.app.screen, Screen::Options, "Buckets is skipped");
     assert!(!d.app.genomics_enabled());
     d.esc();
     assert_eq!(d.app.screen, Screen::Scope);
-    d.keys(&[KeyCode::Down]).enter(); // "Both"
+    d.key(KeyCode::Char(' ')).enter(); // both again
     assert_eq!(d.app.screen, Screen::Buckets);
     let g = d.app.answers.genomics.as_ref().unwrap();
     assert_eq!(
@@ -127,7 +128,11 @@ fn an_invalid_bucket_name_is_refused_with_its_rule_and_a_valid_one_is_added() {
     let mut d = Driver::demo();
     d.enter_until(Screen::Buckets);
     d.key(KeyCode::Char('+')).type_text("Bad_Name");
-    let problem = onramp::tui::screens::buckets::add_problem(&d.app).unwrap();
+    let problem = onramp::tui::screens::buckets::add_problem(
+        &d.app,
+        onramp::tui::screens::buckets::Target::Genomics,
+    )
+    .unwrap();
     assert!(problem.contains("lowercase"), "{problem}");
     d.enter();
     assert!(
@@ -155,7 +160,10 @@ fn an_invalid_bucket_name_is_refused_with_its_rule_and_a_valid_one_is_added() {
         buckets.last().map(String::as_str),
         Some("onramp-demo-extra")
     );
-    let items = onramp::tui::screens::buckets::items(&d.app);
+    let items = onramp::tui::screens::buckets::items(
+        &d.app,
+        onramp::tui::screens::buckets::Target::Genomics,
+    );
     let new = items
         .iter()
         .find(|i| i.name == "onramp-demo-extra")
@@ -168,7 +176,10 @@ fn the_filter_narrows_the_list_and_space_toggles_the_filtered_row() {
     let mut d = Driver::demo();
     d.enter_until(Screen::Buckets);
     d.key(KeyCode::Char('/')).type_text("arch");
-    let items = onramp::tui::screens::buckets::items(&d.app);
+    let items = onramp::tui::screens::buckets::items(
+        &d.app,
+        onramp::tui::screens::buckets::Target::Genomics,
+    );
     assert_eq!(items.len(), 1);
     // Letters go to the filter, not to the shortcuts.
     assert_eq!(d.app.overlay, None);

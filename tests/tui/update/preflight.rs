@@ -115,7 +115,7 @@ fn the_confirm_screen_checks_again_only_when_the_plan_needs_other_permissions() 
     // Back to the scope, ParallelCluster only: fewer roles to create.
     d.esc().esc().esc().esc().esc().esc();
     assert_eq!(d.app.screen, Screen::Scope);
-    d.key(KeyCode::Up).key(KeyCode::Enter);
+    d.key(KeyCode::Char(' ')).key(KeyCode::Enter);
     assert!(!d.app.genomics_enabled() && d.app.cluster_enabled());
     d.enter_until(Screen::Confirm);
     assert_eq!(d.app.preflight.generation, generation + 1);

@@ -394,7 +394,11 @@ fn a_one_letter_bucket_name_is_one_character_long() {
     let mut d = Driver::demo();
     d.enter_until(Screen::Buckets);
     d.key(KeyCode::Char('+')).type_text("x");
-    let problem = onramp::tui::screens::buckets::add_problem(&d.app).unwrap();
+    let problem = onramp::tui::screens::buckets::add_problem(
+        &d.app,
+        onramp::tui::screens::buckets::Target::Genomics,
+    )
+    .unwrap();
     assert_eq!(
         problem,
         "`x` is 1 character long; a bucket name has 3 to 63"
