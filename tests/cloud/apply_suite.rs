@@ -15,7 +15,9 @@ use onramp::cloud::counting::CountingCloud;
 use onramp::cloud::memory::MemoryCloud;
 use onramp::cloud::{Cloud, NewPolicy, NewRole, Tags};
 use onramp::iam::action::Action;
-use onramp::plan::{InstanceProfileSpec, Plan, PolicySpec, RoleSpec, ServiceLinkedRoleSpec, Spec};
+use onramp::plan::{
+    InstanceProfileSpec, Plan, PolicySpec, ResourceId, RoleSpec, ServiceLinkedRoleSpec, Spec,
+};
 use onramp_testkit::files::example;
 use onramp_testkit::journal::observe_and_apply;
 use serde_json::json;
@@ -934,8 +936,11 @@ async fn every_example_plan_can_be_created() {
 
 /// A failed create halts the apply: the resource it failed on is reported
 /// failed (and not also "not started"), every other resource with calls
-/// left is reported not started, and nothing that needs the failed role
-/// was called.
+/// left is reported not started unless it ran to its end, and nothing that
+/// needs the failed role was called. (The scheduler's own tests show, with
+/// paused time, that a halt starts nothing new; here the calls interleave
+/// with the journal's writer thread, so which resources were already under
+/// way when the failure came differs from run to run.)
 #[tokio::test]
 async fn a_failed_create_is_reported_once_and_what_is_left_as_not_started() {
     use onramp::apply::run::Event;
@@ -983,25 +988,41 @@ async fn a_failed_create_is_reported_once_and_what_is_left_as_not_started() {
         })
         .collect();
     assert!(!not_started.contains(&failed[0]), "{events:#?}");
-    // Every other resource with a call beyond its create was stopped
-    // before that call: the creates went out together, nothing after.
-    let with_more: Vec<_> = changes
+    // Nothing that needs the failed role was called: none of its own later
+    // steps, and no step of a resource that depends on it.
+    let needs_failed: Vec<ResourceId> = plan
+        .resources
+        .iter()
+        .filter(|r| r.depends_on.contains(&failed[0]))
+        .map(|r| r.id())
+        .collect();
+    for e in &events {
+        if let Event::Started { id, action } = e {
+            assert!(
+                !(needs_failed.contains(id) || id == &failed[0] && *action != Action::CreateRole),
+                "{action:?} on {id:?} needs the failed role: {events:#?}"
+            );
+        }
+    }
+    // Every other resource with calls beyond its create is either reported
+    // not started or finished every step: the ones launched before the
+    // failure was known run to their end (which ones depends on how the
+    // calls interleave), and none is left half-way without a word.
+    let with_more: Vec<&Change> = changes
         .iter()
         .filter(|c| c.id() != failed[0] && c.steps.iter().any(|s| !s.creates()))
-        .map(Change::id)
         .collect();
     assert!(!with_more.is_empty());
-    for id in &with_more {
-        assert!(not_started.contains(id), "{id:?} not reported: {events:#?}");
+    for change in with_more {
+        let id = change.id();
+        let done = events
+            .iter()
+            .filter(|e| matches!(e, Event::Done { id: done, .. } if *done == id))
+            .count();
+        assert!(
+            not_started.contains(&id) || done == change.steps.len(),
+            "{id:?}: {done} of {} steps done and not reported not started: {events:#?}",
+            change.steps.len()
+        );
     }
-    assert!(
-        !events.iter().any(|e| matches!(
-            e,
-            Event::Started {
-                action: Action::AttachRolePolicy | Action::AddRoleToInstanceProfile,
-                ..
-            }
-        )),
-        "{events:#?}"
-    );
 }
